@@ -1,0 +1,274 @@
+"""One agent: the plan -> act (tools) -> remember -> reflect loop as a LangGraph graph.
+
+``build_agent`` compiles a ``StateGraph`` whose state holds everything the agent knows:
+the messages, the plan (with each step's status), the memory notes and the summary. The
+same graph runs on the simulated model and on a real chat model.
+
+Introduced in notebook 01 (`01_agent_loop.ipynb`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Literal, TypedDict
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AnyMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.tools import BaseTool
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.prebuilt import ToolNode
+from langgraph.types import Checkpointer
+from pydantic import BaseModel, Field
+
+from agentlab.config import MemoryPolicy
+from agentlab.sim.prompt import MEMORY_NAME, text_of
+
+PLANNER = (
+    "Make a plan for the user's request before acting. State the assumptions you commit to "
+    "(for example which place a name means) and list the steps, one tool call each, using "
+    "only the tools named in the instructions."
+)
+ACTOR = (
+    "Carry out the plan one step at a time with the tools. Start each message with the step "
+    'it serves ("Step N: ..."). When every step is done, answer with a summary of the '
+    "results and stop calling tools."
+)
+REVIEWER = (
+    "Review the work above against the user's request. List each problem with the number "
+    "of every plan step that must be redone to fix it; say ok when there is none."
+)
+SUMMARIZER = (
+    "Summarize the conversation so far for your own memory: keep step numbers, ids, "
+    "prices, bookings and errors; drop everything else."
+)
+
+
+class Assumption(BaseModel):
+    """One assumption the plan commits to."""
+
+    slot: str = Field(description="what is assumed, e.g. 'destination'")
+    value: str = Field(description="the value committed to")
+    alternatives: list[str] = Field(default_factory=list, description="other readings")
+
+
+class PlanStep(BaseModel):
+    """One step of a plan: one tool call."""
+
+    tool: str = Field(description="the tool that carries out the step")
+    action: str = Field(description="what the step does")
+
+
+class Plan(BaseModel):
+    """The agent's plan: its assumptions and its steps."""
+
+    assumptions: list[Assumption] = Field(default_factory=list)
+    steps: list[PlanStep] = Field(default_factory=list)
+
+
+class Issue(BaseModel):
+    """A problem found by a review."""
+
+    step: int = Field(description="number of a plan step to redo")
+    problem: str
+
+
+class Review(BaseModel):
+    """The verdict of a review."""
+
+    ok: bool = Field(description="true when nothing needs fixing")
+    issues: list[Issue] = Field(default_factory=list)
+
+
+class AgentState(TypedDict, total=False):
+    """The whole of what the agent knows; nothing lives outside it."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    plan: dict[str, Any]  # Plan as a dict; each step also has "status": "pending" | "done"
+    memory: list[str]  # notes written by the remember node (and long-term notes)
+    summary: str  # summary of the history that fell out of the window ("summary" policy)
+    summarized: int  # how many history messages the summary covers
+    llm_calls: int
+    reflections: int
+    outcome: str  # "answered", "step_limit"
+
+
+def render_plan(plan: dict[str, Any]) -> str:
+    """The plan as the actor and the reviewer read it, with each step's status."""
+    assumptions = "; ".join(f"{a['slot']} = {a['value']}" for a in plan.get("assumptions", []))
+    lines = [f"Assumptions: {assumptions}", "Plan:"]
+    first_pending = True
+    for i, step in enumerate(plan.get("steps", []), 1):
+        status = "done" if step.get("status") == "done" else " "
+        if status == " " and first_pending:
+            status, first_pending = "next", False
+        lines.append(f"{i}. [{status}] {step['tool']}: {step['action']}")
+    return "\n".join(lines)
+
+
+def _history(state: AgentState) -> list[AnyMessage]:
+    return list(state["messages"][1:])
+
+
+def _window(history: list[AnyMessage], size: int) -> list[AnyMessage]:
+    kept = history[-size:] if size else []
+    while kept and isinstance(kept[0], ToolMessage):  # never split a call from its result
+        kept = kept[1:]
+    return kept
+
+
+def build_agent(
+    *,
+    model: BaseChatModel,
+    tools: Sequence[BaseTool],
+    instructions: str,
+    digest: Callable[[str, str, str], str] | None = None,
+    memory: MemoryPolicy = "full",
+    window: int = 6,
+    reflect: bool = True,
+    max_reflections: int = 1,
+    max_steps: int = 30,
+    name: str = "agent",
+    checkpointer: Checkpointer = None,
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Compile the plan -> act -> tools -> remember -> reflect loop of one agent.
+
+    Args:
+        model: Any LangChain chat model that can bind tools (simulated or real).
+        tools: The tools in scope: every one is bound to every act call.
+        instructions: The agent's role and rules (the scenario's system prompt).
+        digest: Turns a tool result into a memory note: ``digest(tool, content, status)``.
+        memory: History in each prompt: "full", a "window" of recent messages, or a
+            "summary" of older messages plus the window.
+        window: Messages kept verbatim by "window" and "summary".
+        reflect: Review the answer and repair what the review finds.
+        max_reflections: Reviews allowed.
+        max_steps: LLM calls allowed; the run then stops with outcome "step_limit".
+        name: The agent's name in metrics.
+        checkpointer: A LangGraph checkpointer (for interrupts and resuming).
+
+    Returns:
+        The compiled graph; invoke it with ``{"messages": [HumanMessage(request)]}``.
+
+    Example:
+        >>> import agentlab as al
+        >>> graph = al.build_agent(model=al.make_model("sim"), tools=al.travel_tools(4),
+        ...                        instructions="You book trips.")
+        >>> "reflect" in graph.get_graph().nodes
+        True
+    """
+    tagged = model.with_config(metadata={"agent": name})
+    actor = model.bind_tools(list(tools)).with_config(metadata={"agent": name})
+    planner = model.with_structured_output(Plan, include_raw=True).with_config(
+        metadata={"agent": name}
+    )
+    reviewer = model.with_structured_output(Review, include_raw=True).with_config(
+        metadata={"agent": name}
+    )
+    tool_list = ", ".join(t.name for t in tools)
+    to_note = digest or (lambda tool, content, status: f"{tool} ({status}): {content[:200]}")
+
+    def context(state: AgentState, role: str) -> list[BaseMessage]:
+        plan = render_plan(state.get("plan", {}))
+        head: list[BaseMessage] = [SystemMessage(f"{instructions}\n\n{role}\n\n{plan}")]
+        notes = list(state.get("memory", []))
+        if state.get("summary"):
+            notes.append(f"Summary of earlier steps: {state['summary']}")
+        if notes:
+            head.append(SystemMessage("Memory:\n" + "\n".join(f"- {n}" for n in notes), name=MEMORY_NAME))
+        history = _history(state)
+        if memory != "full":
+            history = _window(history, window)
+        return [*head, state["messages"][0], *history]
+
+    def plan(state: AgentState) -> AgentState:
+        system = SystemMessage(f"{instructions}\n\nTools: {tool_list}\n\n{PLANNER}")
+        out = planner.invoke([system, state["messages"][0]])
+        parsed = out["parsed"] if isinstance(out["parsed"], Plan) else Plan()
+        steps = [{**s.model_dump(), "status": "pending"} for s in parsed.steps]
+        return {"plan": {**parsed.model_dump(), "steps": steps}, "llm_calls": 1}
+
+    def act(state: AgentState) -> AgentState:
+        if state.get("llm_calls", 0) >= max_steps:
+            return {"outcome": "step_limit"}
+        reply = actor.invoke(context(state, ACTOR))
+        return {"messages": [reply], "llm_calls": state.get("llm_calls", 0) + 1}
+
+    def after_act(state: AgentState) -> Literal["tools", "reflect", "__end__"]:
+        last = state["messages"][-1]
+        if state.get("outcome") == "step_limit":
+            return "__end__"
+        if getattr(last, "tool_calls", None):
+            return "tools"
+        if reflect and state.get("reflections", 0) < max_reflections:
+            return "reflect"
+        return "__end__"
+
+    def remember(state: AgentState) -> AgentState:
+        steps = [dict(s) for s in state.get("plan", {}).get("steps", [])]
+        notes = list(state.get("memory", []))
+        results = []
+        for m in reversed(state["messages"]):
+            if not isinstance(m, ToolMessage):
+                break
+            results.insert(0, m)
+        for m in results:
+            status = "error" if m.status == "error" else "ok"
+            target = next((s for s in steps if s["status"] != "done" and s["tool"] == m.name), None)
+            if target is not None and status == "ok":
+                target["status"] = "done"
+            notes.append(to_note(str(m.name), text_of(m), status))
+        update: AgentState = {"plan": {**state.get("plan", {}), "steps": steps}, "memory": notes}
+        history = _history(state)
+        done = state.get("summarized", 0)
+        if memory == "summary" and len(history) - done > window + 4:
+            upto = len(history) - window
+            transcript = "\n".join(f"{m.type}: {text_of(m)}" for m in history[done:upto])
+            previous = state.get("summary", "")
+            out = tagged.invoke(
+                [SystemMessage(SUMMARIZER), HumanMessage(f"{previous}\n{transcript}".strip())]
+            )
+            update |= {
+                "summary": text_of(out),
+                "summarized": upto,
+                "llm_calls": state.get("llm_calls", 0) + 1,
+            }
+        return update
+
+    def review(state: AgentState) -> AgentState:
+        messages = [*context(state, REVIEWER), HumanMessage("Review the work now.")]
+        out = reviewer.invoke(messages)
+        verdict = out["parsed"] if isinstance(out["parsed"], Review) else Review(ok=True)
+        update: AgentState = {
+            "reflections": state.get("reflections", 0) + 1,
+            "llm_calls": state.get("llm_calls", 0) + 1,
+        }
+        if verdict.ok or not verdict.issues:
+            return update | {"outcome": "answered"}
+        steps = [dict(s) for s in state.get("plan", {}).get("steps", [])]
+        for issue in verdict.issues:
+            if 1 <= issue.step <= len(steps):
+                steps[issue.step - 1]["status"] = "pending"
+        found = "\n".join(f"- step {i.step}: {i.problem}" for i in verdict.issues)
+        return update | {
+            "plan": {**state.get("plan", {}), "steps": steps},
+            "messages": [HumanMessage(f"A review found problems; redo these steps:\n{found}", name="reviewer")],
+        }
+
+    def after_review(state: AgentState) -> Literal["act", "__end__"]:
+        return "__end__" if state.get("outcome") == "answered" else "act"
+
+    graph = StateGraph(AgentState)
+    graph.add_node("plan", plan)
+    graph.add_node("act", act)
+    graph.add_node("tools", ToolNode(list(tools), name="tools"))
+    graph.add_node("remember", remember)
+    graph.add_node("reflect", review)
+    graph.add_edge(START, "plan")
+    graph.add_edge("plan", "act")
+    graph.add_conditional_edges("act", after_act, {"tools": "tools", "reflect": "reflect", END: END})
+    graph.add_edge("tools", "remember")
+    graph.add_edge("remember", "act")
+    graph.add_conditional_edges("reflect", after_review, {"act": "act", END: END})
+    return graph.compile(checkpointer=checkpointer, name=name)

@@ -1,0 +1,119 @@
+"""The command line: ad-hoc runs without a notebook.
+
+    agentlab run --scenario travel --tools 32 --seeds 20 [--out episodes.csv]
+    agentlab lab            # JupyterLab on notebooks/ (same as `make lab`)
+
+Introduced in the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+from agentlab.config import MEMORY_POLICIES, SCENARIOS, ConfigError, EpisodeConfig
+
+SUFFIXES = (".csv", ".parquet", ".json")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="agentlab", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run episodes and print the episode table")
+    defaults = EpisodeConfig()
+    run.add_argument("--scenario", default=defaults.scenario, help=f"one of {', '.join(SCENARIOS)}")
+    run.add_argument("--tools", type=int, nargs="+", default=[defaults.tools], help="tools in scope (several values sweep)")
+    run.add_argument("--memory", nargs="+", default=[defaults.memory], help=f"memory policies: {', '.join(MEMORY_POLICIES)}")
+    run.add_argument("--memory-items", type=int, nargs="+", default=[defaults.memory_items], help="long-term memory notes")
+    run.add_argument("--window", type=int, default=defaults.window, help="messages kept by window/summary")
+    run.add_argument("--no-reflect", action="store_true", help="skip the review step")
+    run.add_argument("--max-steps", type=int, default=defaults.max_steps, help="LLM calls allowed per episode")
+    run.add_argument("--request", default=None, help="a request id, e.g. trip-001 (default: one per seed)")
+    run.add_argument("--model", default=defaults.model, help="sim[:profile], openai:<model>, openai-compatible:<model>")
+    run.add_argument("--seeds", type=int, default=10, help="number of seeds: 0..N-1")
+    run.add_argument("--seed-start", type=int, default=0, help="first seed")
+    run.add_argument("--out", type=Path, default=None, help=f"also write the episodes table ({', '.join(SUFFIXES)})")
+    run.add_argument("--steps-out", type=Path, default=None, help="also write the steps table")
+    run.add_argument("--columns", default="request_id,tools,memory,seed,success,outcome,cost_usd,tokens_in,llm_calls,decisions,latency_s",
+                     help="columns to print (comma-separated; 'all' for every column)")
+    lab = sub.add_parser("lab", help="open JupyterLab on notebooks/ (works as root too)")
+    lab.add_argument("args", nargs=argparse.REMAINDER, help="extra options for jupyter lab")
+    return parser
+
+
+def _write(df: object, path: Path) -> None:
+    import pandas as pd
+
+    assert isinstance(df, pd.DataFrame)
+    if path.suffix not in SUFFIXES:
+        raise ConfigError("--out", str(path), "a file ending in " + ", ".join(SUFFIXES))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".csv":
+        df.to_csv(path, index=False)
+    elif path.suffix == ".parquet":
+        df.to_parquet(path, index=False)
+    else:
+        df.to_json(path, orient="records", indent=1)
+
+
+def _run(ns: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from agentlab.runner import grid, run_episodes
+
+    if ns.seeds < 1:
+        raise ConfigError("--seeds", ns.seeds, "an integer >= 1")
+    base = EpisodeConfig(
+        scenario=ns.scenario, request=ns.request, window=ns.window, reflect=not ns.no_reflect,
+        max_steps=ns.max_steps, model=ns.model,
+    )
+    configs = grid(
+        base, tools=ns.tools, memory=ns.memory, memory_items=ns.memory_items,
+        seeds=range(ns.seed_start, ns.seed_start + ns.seeds),
+    )
+    results = run_episodes(configs, progress=sys.stderr.isatty())
+    table = results.episodes
+    columns = list(table.columns) if ns.columns == "all" else ns.columns.split(",")
+    unknown = [c for c in columns if c not in table.columns]
+    if unknown:
+        raise ConfigError("--columns", unknown[0], ", ".join(table.columns))
+    with pd.option_context("display.width", 200, "display.max_columns", None, "display.max_rows", 500):
+        print(table[columns].to_string(index=False))
+    summary = results.cost_per_success(by=["tools", "memory", "memory_items"])
+    print(f"\nsuccess rate {table['success'].mean():.0%} over {len(table)} episodes")
+    print(summary.to_string(index=False))
+    if ns.out:
+        _write(table, ns.out)
+    if ns.steps_out:
+        _write(results.steps, ns.steps_out)
+    return 0
+
+
+def _lab(ns: argparse.Namespace) -> int:
+    notebooks = Path(__file__).resolve().parent.parent / "notebooks"
+    argv = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebooks}", "--ServerApp.allow_root=True", *ns.args]
+    os.execv(sys.executable, argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``agentlab`` command.
+
+    Args:
+        argv: Arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status: 0 on success, 2 on bad input (with a message naming the field).
+    """
+    ns = _parser().parse_args(argv)
+    try:
+        return _run(ns) if ns.command == "run" else _lab(ns)
+    except ConfigError as exc:
+        print(f"agentlab: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

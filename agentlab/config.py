@@ -1,0 +1,85 @@
+"""One episode's configuration: a dataclass whose fields a sweep varies and every row carries.
+
+Introduced in notebook 00 (`00_quickstart.ipynb`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Literal
+
+SCENARIOS = ("travel",)
+MEMORY_POLICIES = ("full", "window", "summary")
+MemoryPolicy = Literal["full", "window", "summary"]
+
+
+class ConfigError(ValueError):
+    """Invalid configuration: names the field, the value given and the values allowed."""
+
+    def __init__(self, field: str, value: Any, allowed: str) -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{field}: got {value!r}; allowed: {allowed}")
+
+
+@dataclass(frozen=True)
+class EpisodeConfig:
+    """Everything that defines one episode. Same config, same seed: same tables.
+
+    Example:
+        >>> EpisodeConfig(tools=32, seed=3).tools
+        32
+    """
+
+    scenario: str = "travel"  # the world and its requests; one of SCENARIOS
+    request: str | None = None  # a request id (e.g. "trip-001"); None picks one from the seed
+    tools: int = 4  # tools in scope: the scenario's core tools plus catalogue distractors
+    memory: MemoryPolicy = "full"  # history in each prompt: full, a window, or a summary
+    window: int = 6  # messages kept verbatim by the window and summary policies
+    memory_items: int = 0  # long-term memory notes (past trips) loaded into every prompt
+    reflect: bool = True  # review the answer before finishing, and repair what it catches
+    max_reflections: int = 1  # reviews allowed per episode
+    max_steps: int = 30  # LLM calls allowed per episode before it stops as "step_limit"
+    model: str = "sim:gpt-4o-mini"  # "sim[:profile]", "openai:<model>" or "openai-compatible:<model>"
+    seed: int = 0  # seeds the simulated model (and the request when request is None)
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ``ConfigError`` naming the first invalid field."""
+        from agentlab.models import check_model_string
+        from agentlab.world.catalogue import catalogue_size
+        from agentlab.world.travel import CORE_TOOLS, request_ids
+
+        if self.scenario not in SCENARIOS:
+            raise ConfigError("scenario", self.scenario, ", ".join(SCENARIOS))
+        if self.request is not None and self.request not in request_ids():
+            raise ConfigError("request", self.request, "a request id such as 'trip-001', or None")
+        lo, hi = len(CORE_TOOLS), len(CORE_TOOLS) + catalogue_size()
+        if not isinstance(self.tools, int) or not lo <= self.tools <= hi:
+            raise ConfigError("tools", self.tools, f"an integer from {lo} to {hi}")
+        if self.memory not in MEMORY_POLICIES:
+            raise ConfigError("memory", self.memory, ", ".join(MEMORY_POLICIES))
+        for name, low in (("window", 2), ("memory_items", 0), ("max_reflections", 0)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < low:
+                raise ConfigError(name, value, f"an integer >= {low}")
+        if not isinstance(self.max_steps, int) or self.max_steps < 1:
+            raise ConfigError("max_steps", self.max_steps, "an integer >= 1")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError("seed", self.seed, "an integer >= 0")
+        check_model_string(self.model)
+
+    def as_row(self) -> dict[str, Any]:
+        """The configuration as columns of a results row."""
+        return asdict(self)
+
+    def with_(self, **changes: Any) -> EpisodeConfig:
+        """A copy with some fields changed (validated)."""
+        unknown = set(changes) - {f.name for f in fields(self)}
+        if unknown:
+            allowed = ", ".join(f.name for f in fields(self))
+            raise ConfigError("field", sorted(unknown)[0], allowed)
+        return replace(self, **changes)

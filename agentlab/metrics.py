@@ -1,0 +1,217 @@
+"""Metrics: every LLM call and tool call of an episode, gathered by a LangChain callback.
+
+``MetricsCallback`` records one ``StepRecord`` per LLM call and per tool call (tokens by
+component, cost from the dated price table, modeled latency on a virtual clock, options
+in scope, the decisions made). Records are small dataclasses that add up; they become
+pandas tables (``steps``, ``episodes``) only at the edge, in ``agentlab.runner``.
+
+Introduced in notebook 00 (`00_quickstart.ipynb`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from langchain_core.outputs import LLMResult
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+from agentlab.profiles import Price, prices
+from agentlab.sim.prompt import COMPONENTS, tokens_by_component
+
+DEFAULT_TOOL_LATENCY_S = 0.5  # assumed: a tool with no latency in its metadata
+
+
+@dataclass
+class StepRecord:
+    """One LLM call or tool call."""
+
+    index: int  # order in the episode
+    kind: str  # "llm" or "tool"
+    agent: str  # the agent that acted
+    node: str  # the graph node it ran in
+    name: str  # model name, or tool name
+    tokens_in: dict[str, int] = field(default_factory=dict)  # by component (llm only)
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    latency_s: float = 0.0  # modeled seconds (virtual clock)
+    wall_s: float = 0.0  # real seconds
+    options: int = 0  # alternatives in scope (tools bound, for an act call)
+    decision: str = ""  # what was decided: the tools called, "answer", "Plan", ...
+    status: str = "ok"  # "ok" or "error"
+    decisions: list[dict[str, Any]] = field(default_factory=list)  # sim's drawn decisions
+    message: BaseMessage | None = None  # the output (judged by the scenario, then dropped)
+    start_s: float = 0.0  # virtual-clock time the step started
+
+    @property
+    def input_tokens(self) -> int:
+        """All input tokens."""
+        return sum(self.tokens_in.values())
+
+
+def price_for(model_name: str) -> Price | None:
+    """The dated price of a model name (``sim:gpt-4o`` -> gpt-4o's), or None with a warning."""
+    name = model_name.split(":", 1)[-1]
+    table = prices()
+    if name in table:
+        return table[name]
+    matches = [k for k in table if name.startswith(k) or k.startswith(name)]
+    if matches:
+        return table[max(matches, key=len)]
+    warnings.warn(
+        f"no price for model {model_name!r} in data/prices.csv: its cost is reported as NaN",
+        stacklevel=2,
+    )
+    return None
+
+
+class MetricsCallback(BaseCallbackHandler):
+    """Collects ``StepRecord``s from LangChain callbacks, for one episode.
+
+    Example:
+        >>> import agentlab as al
+        >>> cb = al.MetricsCallback()
+        >>> _ = al.make_model("sim").invoke("Hi", config={"callbacks": [cb]})
+        >>> cb.records[0].kind
+        'llm'
+    """
+
+    def __init__(self) -> None:
+        self.records: list[StepRecord] = []
+        self._open: dict[UUID, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._clock = 0.0
+
+    def on_chat_model_start(
+        self,
+        serialized: dict[str, Any],
+        messages: list[list[BaseMessage]],
+        *,
+        run_id: UUID,
+        metadata: dict[str, Any] | None = None,
+        invocation_params: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Remember what was sent, to split the tokens by component later."""
+        params = invocation_params or kwargs.get("invocation_params") or {}
+        tools = [convert_to_openai_tool(t) for t in params.get("tools") or []]
+        self._open[run_id] = {
+            "t": time.perf_counter(),
+            "metadata": metadata or {},
+            "messages": messages[0] if messages else [],
+            "tools": tools,
+        }
+
+    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        """Record one LLM call."""
+        start = self._open.pop(run_id, None)
+        if start is None or not response.generations or not response.generations[0]:
+            return
+        gen = response.generations[0][0]
+        message = getattr(gen, "message", None)
+        if not isinstance(message, AIMessage):
+            return
+        meta = message.response_metadata or {}
+        sim = meta.get("agentlab", {})
+        usage = message.usage_metadata or {}
+        wall = time.perf_counter() - start["t"]
+        if "input_tokens_by_component" in sim:
+            tokens_in = dict(sim["input_tokens_by_component"])
+        else:  # a real model: split the provider's count in the proportions of our estimate
+            estimate = tokens_by_component(start["messages"], start["tools"])
+            total = usage.get("input_tokens") or sum(estimate.values())
+            scale = total / max(sum(estimate.values()), 1)
+            tokens_in = {k: round(v * scale) for k, v in estimate.items()}
+            tokens_in["history"] += total - sum(tokens_in.values())
+        out = int(usage.get("output_tokens", 0))
+        model_name = str(meta.get("model_name") or meta.get("model") or "unknown")
+        price = price_for(model_name)
+        cost = price.cost(sum(tokens_in.values()), out) if price else float("nan")
+        calls = [c["name"] for c in message.tool_calls]
+        self._add(
+            StepRecord(
+                index=0,
+                kind="llm",
+                agent=str(start["metadata"].get("agent", "agent")),
+                node=str(start["metadata"].get("langgraph_node", "")),
+                name=model_name,
+                tokens_in={k: int(tokens_in.get(k, 0)) for k in COMPONENTS},
+                tokens_out=out,
+                cost_usd=cost,
+                latency_s=float(sim.get("latency_s", wall)),
+                wall_s=wall,
+                options=len(start["tools"]),
+                decision=",".join(calls) if calls else "answer",
+                decisions=list(sim.get("decisions", [])),
+                message=message,
+            )
+        )
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Record a failed LLM call."""
+        start = self._open.pop(run_id, None) or {"t": time.perf_counter(), "metadata": {}}
+        self._add(
+            StepRecord(
+                index=0, kind="llm", agent=str(start["metadata"].get("agent", "agent")),
+                node=str(start["metadata"].get("langgraph_node", "")), name="error",
+                wall_s=time.perf_counter() - start["t"], status="error",
+                decision=type(error).__name__,
+            )
+        )
+
+    def on_tool_start(
+        self,
+        serialized: dict[str, Any],
+        input_str: str,
+        *,
+        run_id: UUID,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Remember the tool's name and modeled latency."""
+        self._open[run_id] = {
+            "t": time.perf_counter(),
+            "metadata": metadata or {},
+            "name": serialized.get("name") or kwargs.get("name") or "tool",
+        }
+
+    def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """Record one tool call."""
+        status = "error" if isinstance(output, ToolMessage) and output.status == "error" else "ok"
+        self._tool(run_id, status=status)
+
+    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Record a failed tool call."""
+        self._tool(run_id, status="error")
+
+    def _tool(self, run_id: UUID, *, status: str) -> None:
+        start = self._open.pop(run_id, None)
+        if start is None:
+            return
+        meta = start["metadata"]
+        self._add(
+            StepRecord(
+                index=0,
+                kind="tool",
+                agent=str(meta.get("agent", "agent")),
+                node=str(meta.get("langgraph_node", "")),
+                name=str(start["name"]),
+                latency_s=float(meta.get("latency_s", DEFAULT_TOOL_LATENCY_S)),
+                wall_s=time.perf_counter() - start["t"],
+                decision=str(start["name"]),
+                status=status,
+            )
+        )
+
+    def _add(self, record: StepRecord) -> None:
+        with self._lock:
+            record.index = len(self.records)
+            record.start_s = self._clock
+            self._clock += record.latency_s
+            self.records.append(record)

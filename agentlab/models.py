@@ -1,0 +1,94 @@
+"""One call chooses the model: the simulated one (default) or a real one.
+
+Introduced in notebook 00 (`00_quickstart.ipynb`).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from agentlab.config import ConfigError
+
+KINDS = ("sim", "openai", "openai-compatible")
+ALLOWED = "'sim', 'sim:<profile>', 'openai:<model>', 'openai-compatible:<model>'"
+
+
+def check_model_string(spec: str) -> tuple[str, str]:
+    """Split and validate a model string into (kind, name).
+
+    Raises:
+        ConfigError: naming the field ``model`` and the allowed forms.
+    """
+    from agentlab.profiles import profiles
+
+    if not isinstance(spec, str) or not spec:
+        raise ConfigError("model", spec, ALLOWED)
+    kind, _, name = spec.partition(":")
+    if kind not in KINDS:
+        raise ConfigError("model", spec, ALLOWED)
+    if kind == "sim":
+        name = name or "gpt-4o-mini"
+        if name not in profiles():
+            raise ConfigError("model", spec, "sim profiles " + ", ".join(sorted(profiles())))
+    elif not name:
+        raise ConfigError("model", spec, f"{kind}:<model name>, e.g. {kind}:gpt-4o-mini")
+    return kind, name
+
+
+def make_model(
+    spec: str = "sim",
+    *,
+    seed: int = 0,
+    base_url: str | None = None,
+    model: str | None = None,
+    timeout: float = 60.0,
+    max_retries: int = 3,
+    **kwargs: Any,
+) -> BaseChatModel:
+    """Make a chat model from one string.
+
+    Args:
+        spec: ``"sim"`` or ``"sim:<profile>"`` (offline, seeded, free; profiles in
+            ``data/model_profiles.toml``), ``"openai:<model>"`` (needs ``OPENAI_API_KEY``),
+            or ``"openai-compatible[:<model>]"`` with ``base_url`` (Ollama, vLLM, LM Studio).
+        seed: Seed of the simulated model (real models get it as their ``seed`` option).
+        base_url: Endpoint of an OpenAI-compatible server.
+        model: Model name, for ``"openai-compatible"`` when the spec has none.
+        timeout: Seconds before a real call times out.
+        max_retries: Retries of a failed real call.
+        **kwargs: Passed to the model class.
+
+    Returns:
+        A LangChain chat model.
+
+    Example:
+        >>> make_model("sim:gpt-4o", seed=3).model_name
+        'sim:gpt-4o'
+    """
+    if spec == "openai-compatible" and model:
+        spec = f"openai-compatible:{model}"
+    kind, name = check_model_string(spec)
+    if kind == "sim":
+        from agentlab.sim.model import SimChatModel
+
+        return SimChatModel(profile=name, seed=seed, **kwargs)
+    from langchain_openai import ChatOpenAI
+
+    if kind == "openai" and not os.environ.get("OPENAI_API_KEY"):
+        raise ConfigError("OPENAI_API_KEY", None, "an API key in the environment (never in code)")
+    if kind == "openai-compatible" and not base_url:
+        raise ConfigError("base_url", base_url, "the URL of an OpenAI-compatible server")
+    api_key = os.environ.get("OPENAI_API_KEY") or "not-needed"
+    return ChatOpenAI(
+        model=name,
+        base_url=base_url,
+        api_key=api_key,  # type: ignore[arg-type]
+        timeout=timeout,
+        max_retries=max_retries,
+        seed=seed,
+        stream_usage=True,
+        **kwargs,
+    )

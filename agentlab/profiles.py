@@ -1,0 +1,114 @@
+"""Model profiles and the dated price table: what a model costs, how fast and how good it is.
+
+Profiles live in ``data/model_profiles.toml`` (every value with its source or "assumed"),
+prices in ``data/prices.csv`` (with the date they were announced). Both are read once.
+
+Introduced in notebook 00 (`00_quickstart.ipynb`).
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from dataclasses import dataclass, fields
+from functools import cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class Price:
+    """List price of a model in USD per one million tokens, as of a date."""
+
+    model: str  # the provider's model name
+    input: float  # USD per 1M input tokens
+    output: float  # USD per 1M output tokens
+    cached_input: float | None  # USD per 1M cached input tokens, when published
+    as_of: str  # the date the price was announced (prices change)
+
+    def cost(self, input_tokens: int, output_tokens: int) -> float:
+        """Cost in USD of one call with these token counts."""
+        return (input_tokens * self.input + output_tokens * self.output) / 1_000_000
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    """The physics of one simulated model; see ``data/model_profiles.toml`` for sources."""
+
+    name: str  # profile name, after a real model, e.g. "gpt-4o-mini"
+    price: Price  # dated list price
+    ttft_s: float  # seconds to first token of a short prompt
+    prefill_s_per_token: float  # extra seconds to first token per input token
+    decode_tokens_per_s: float  # output tokens per second
+    base_accuracy: float  # p(correct) of a decision with one option and no context
+    context_scale_tokens: float  # context length over which accuracy falls by a factor e
+    options_half: float  # options in scope at which the options factor is one half
+    options_slope: float  # steepness of the options factor
+    self_conditioning: float  # relative drop in accuracy per error already in context
+    reflection_catch: float  # p(a review catches a visible error) with no context
+
+
+@cache
+def prices(path: Path | None = None) -> dict[str, Price]:
+    """The dated price table, by model name.
+
+    Args:
+        path: A CSV with columns model, input, cached_input, output, as_of
+            (default ``data/prices.csv``).
+
+    Returns:
+        A dict from model name to ``Price``.
+    """
+    with open(path or DATA_DIR / "prices.csv", newline="") as f:
+        return {
+            row["model"]: Price(
+                model=row["model"],
+                input=float(row["input"]),
+                output=float(row["output"]),
+                cached_input=float(row["cached_input"]) if row["cached_input"] else None,
+                as_of=row["as_of"],
+            )
+            for row in csv.DictReader(f)
+        }
+
+
+@cache
+def profiles(path: Path | None = None) -> dict[str, ModelProfile]:
+    """All simulated-model profiles, by name.
+
+    Args:
+        path: A TOML file with a ``[defaults]`` table and one ``[models."name"]`` table each
+            (default ``data/model_profiles.toml``).
+
+    Returns:
+        A dict from profile name to ``ModelProfile``.
+
+    Example:
+        >>> profiles()["gpt-4o"].price.input
+        2.5
+    """
+    with open(path or DATA_DIR / "model_profiles.toml", "rb") as f:
+        raw = tomllib.load(f)
+    table = prices()
+    names = {f.name for f in fields(ModelProfile)} - {"name", "price"}
+    out = {}
+    for name, values in raw["models"].items():
+        merged = {**raw.get("defaults", {}), **values}
+        unknown = set(merged) - names - {"price"}
+        if unknown:
+            raise ValueError(f"model profile {name!r}: unknown parameters {sorted(unknown)}")
+        out[name] = ModelProfile(
+            name=name,
+            price=table[merged.pop("price")],
+            **{k: float(v) for k, v in merged.items()},
+        )
+    return out
+
+
+def get_profile(name: str) -> ModelProfile:
+    """Look up one profile by name, with a clear error listing the known ones."""
+    table = profiles()
+    if name not in table:
+        raise ValueError(f"model profile: unknown {name!r}; allowed: {', '.join(sorted(table))}")
+    return table[name]

@@ -1,0 +1,226 @@
+"""Run episodes and turn their records into tidy tables: ``episodes`` and ``steps``.
+
+Introduced in notebook 00 (`00_quickstart.ipynb`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from tqdm.auto import tqdm
+
+from agentlab.agent import build_agent
+from agentlab.config import EpisodeConfig
+from agentlab.metrics import MetricsCallback, StepRecord
+from agentlab.models import make_model
+from agentlab.sim.prompt import COMPONENTS
+from agentlab.world import travel
+
+DECISION_NODES = ("plan", "act", "reflect")  # LLM calls that decide something
+
+
+@dataclass
+class Episode:
+    """One run: its configuration, request, final state and step records."""
+
+    config: EpisodeConfig
+    request: travel.TravelRequest
+    state: dict[str, Any]
+    records: list[StepRecord]
+    outcome: str  # "answered", "step_limit" or "error: <reason>"
+    success: bool
+    wall_s: float
+    correct: list[bool | None] = field(default_factory=list)  # per record, vs ground truth
+
+    def row(self) -> dict[str, Any]:
+        """The ``episodes`` row."""
+        llm = [r for r in self.records if r.kind == "llm"]
+        decisions = [r for r, c in zip(self.records, self.correct, strict=True) if r.node in DECISION_NODES and r.kind == "llm"]
+        judged = [c for r, c in zip(self.records, self.correct, strict=True) if r in decisions and c is not None]
+        itinerary = travel.Itinerary.from_messages(self.state.get("messages", []))
+        return {
+            **self.config.as_row(),
+            "request_id": self.request.id,
+            "ambiguous": self.request.ambiguous,
+            "success": self.success,
+            "outcome": self.outcome,
+            "cost_usd": sum(r.cost_usd for r in self.records),
+            "tokens_in": sum(r.input_tokens for r in llm),
+            **{f"tokens_in_{k}": sum(r.tokens_in.get(k, 0) for r in llm) for k in COMPONENTS},
+            "tokens_out": sum(r.tokens_out for r in llm),
+            "llm_calls": len(llm),
+            "tool_calls": sum(r.kind == "tool" for r in self.records),
+            "tool_errors": sum(r.kind == "tool" and r.status == "error" for r in self.records),
+            "decisions": len(decisions),
+            "wrong_decisions": sum(not c for c in judged),
+            "latency_s": sum(r.latency_s for r in self.records),
+            "wall_s": self.wall_s,
+            "booked_usd": itinerary.total_usd,
+            "budget_usd": self.request.budget_usd,
+        }
+
+    def step_rows(self) -> list[dict[str, Any]]:
+        """The ``steps`` rows."""
+        rows = []
+        for r, c in zip(self.records, self.correct, strict=True):
+            rows.append(
+                {
+                    "seed": self.config.seed,
+                    "request_id": self.request.id,
+                    "tools_in_scope": self.config.tools,
+                    "step": r.index,
+                    "kind": r.kind,
+                    "agent": r.agent,
+                    "node": r.node,
+                    "name": r.name,
+                    "decision": r.decision,
+                    **{f"tokens_in_{k}": r.tokens_in.get(k, 0) for k in COMPONENTS},
+                    "tokens_in": r.input_tokens,
+                    "tokens_out": r.tokens_out,
+                    "cost_usd": r.cost_usd,
+                    "latency_s": r.latency_s,
+                    "start_s": r.start_s,
+                    "wall_s": r.wall_s,
+                    "options": r.options,
+                    "status": r.status,
+                    "correct": c,
+                }
+            )
+        return rows
+
+
+def pick_request(config: EpisodeConfig) -> travel.TravelRequest:
+    """The config's request, or the seed's: ``request_ids()[seed % n]`` (seed 0 is trip-001)."""
+    ids = travel.request_ids()
+    return travel.requests()[config.request or ids[config.seed % len(ids)]]
+
+
+def _judge(req: travel.TravelRequest, records: list[StepRecord], success: bool) -> list[bool | None]:
+    out: list[bool | None] = []
+    for r in records:
+        m = r.message
+        if r.kind != "llm" or not isinstance(m, AIMessage) or r.node not in DECISION_NODES:
+            out.append(None)
+        elif r.node == "plan":
+            args = m.tool_calls[0]["args"] if m.tool_calls else {}
+            out.append(travel.judge_plan(req, args))
+        elif r.node == "reflect":
+            args = m.tool_calls[0]["args"] if m.tool_calls else {}
+            flagged = bool(args.get("issues")) and not args.get("ok", True)
+            out.append(flagged != success if r is records[-1] or not flagged else True)
+        elif m.tool_calls:
+            out.append(all(travel.judge_call(req, c["name"], c["args"]) for c in m.tool_calls))
+        else:
+            out.append(success)
+        r.message = None
+    return out
+
+
+def run_episode(config: EpisodeConfig, *, model: BaseChatModel | None = None) -> Episode:
+    """Run one episode of the single agent and record everything it did.
+
+    A failing model call, tool or graph step ends the episode with outcome
+    ``"error: <reason>"``; it never raises.
+
+    Args:
+        config: What to run.
+        model: A ready model to use instead of ``make_model(config.model, seed=config.seed)``.
+
+    Returns:
+        The ``Episode``: call ``.row()`` and ``.step_rows()`` for the tables.
+
+    Example:
+        >>> import agentlab as al
+        >>> ep = al.run_episode(al.EpisodeConfig(seed=0))
+        >>> ep.request.id
+        'trip-001'
+    """
+    req = pick_request(config)
+    graph = build_agent(
+        model=model or make_model(config.model, seed=config.seed),
+        tools=travel.travel_tools(config.tools),
+        instructions=travel.INSTRUCTIONS,
+        digest=travel.digest,
+        memory=config.memory,
+        window=config.window,
+        reflect=config.reflect,
+        max_reflections=config.max_reflections,
+        max_steps=config.max_steps,
+    )
+    callback = MetricsCallback()
+    messages: list[BaseMessage] = [HumanMessage(req.text)]
+    state: dict[str, Any] = {"messages": messages, "memory": travel.past_trip_notes(config.memory_items)}
+    start = time.perf_counter()
+    outcome = ""
+    try:
+        for state in graph.stream(
+            state,
+            config={"callbacks": [callback], "recursion_limit": 4 * config.max_steps + 20},
+            stream_mode="values",
+        ):
+            pass
+    except Exception as exc:  # an episode's failure is its outcome, never the sweep's end
+        outcome = f"error: {type(exc).__name__}: {str(exc)[:200]}"
+    wall = time.perf_counter() - start
+    if not outcome:
+        outcome = state.get("outcome") or "answered"
+    ok = outcome == "answered" and travel.success(req, state.get("messages", []))
+    records = callback.records
+    return Episode(config, req, state, records, outcome, ok, wall, _judge(req, records, ok))
+
+
+@dataclass
+class Results:
+    """The tidy tables of a set of episodes."""
+
+    episodes: pd.DataFrame  # one row per episode, with its configuration
+    steps: pd.DataFrame  # one row per LLM call or tool call
+
+    def cost_per_success(self, by: str | Sequence[str] = "tools") -> pd.DataFrame:
+        """Total cost over successful outcomes, per group (NaN where nothing succeeded)."""
+        g = self.episodes.groupby(by)
+        out = pd.DataFrame({"cost_usd": g["cost_usd"].sum(), "successes": g["success"].sum()})
+        out["cost_per_success_usd"] = out["cost_usd"] / out["successes"].where(out["successes"] > 0)
+        return out.reset_index()
+
+
+def run_episodes(
+    configs: Iterable[EpisodeConfig], *, progress: bool = True, model: BaseChatModel | None = None
+) -> Results:
+    """Run many episodes in this process and return their tables.
+
+    Args:
+        configs: The episodes to run (e.g. from ``grid``).
+        progress: Show a progress bar (works in JupyterLab and terminals).
+        model: A ready model for every episode (default: each config's own).
+
+    Returns:
+        ``Results`` with ``episodes`` and ``steps`` DataFrames.
+    """
+    configs = list(configs)
+    rows, steps = [], []
+    for i, cfg in enumerate(tqdm(configs, disable=not progress, desc="episodes")):
+        ep = run_episode(cfg, model=model)
+        rows.append({"episode": i, **ep.row()})
+        steps.extend({"episode": i, **s} for s in ep.step_rows())
+    return Results(pd.DataFrame(rows), pd.DataFrame(steps))
+
+
+def grid(base: EpisodeConfig | None = None, *, seeds: Iterable[int] = (0,), **axes: Iterable[Any]) -> list[EpisodeConfig]:
+    """Every combination of the given field values, times the seeds.
+
+    Example:
+        >>> len(grid(tools=[4, 32], seeds=range(3)))
+        6
+    """
+    base = base or EpisodeConfig()
+    configs = [base]
+    for name, values in axes.items():
+        configs = [c.with_(**{name: v}) for c in configs for v in values]
+    return [c.with_(seed=s) for c in configs for s in seeds]

@@ -1,0 +1,1 @@
+"""The simulated chat model: the lab's default model, and its skills."""

@@ -1,0 +1,320 @@
+"""The simulated model's travel skill: how it reads a trip request, plans, books and reviews.
+
+This is the model's "training" for the travel world, not a script: every call re-reads the
+prompt (the request, the plan with its statuses, the visible tool results and memory),
+decides what it intends to do, and then draws each decision with the probability the
+physics gives for that prompt. It never sees the ground truth: an ambiguous destination is
+resolved from its prior belief unless the conversation holds a clarification.
+
+Introduced in notebook 01 (`01_agent_loop.ipynb`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from langchain_core.messages import ToolMessage
+
+from agentlab.physics import Decision, Dice, p_catch, p_correct, similarity
+from agentlab.profiles import ModelProfile
+from agentlab.sim.generic import fill_args
+from agentlab.sim.prompt import Prompt, text_of
+from agentlab.sim.reply import Reply
+from agentlab.world import places as w
+
+_M = r"([A-Z][a-z]+) (\d{1,2})"
+_TEMPLATES = (
+    re.compile(
+        rf"Book me a trip to (?P<dest>.+?) from (?P<origin>.+?), {_M} to {_M}, (?P<year>\d{{4}}), "
+        r"for (?P<n>\d+) travelers?\. Budget \$(?P<budget>[\d,]+)\. I need (?P<needs>.+?)\.$"
+    ),
+    re.compile(
+        rf"I'm flying from (?P<origin>.+?) to (?P<dest>.+?) on {_M}, (?P<y1>\d{{4}}) and coming "
+        rf"back on {_M}, (?P<y2>\d{{4}})\. (?:(?P<n>\d+) of us|Just me)\. Please book (?P<needs>.+?); "
+        r"we can spend up to \$(?P<budget>[\d,]+) in total\.$"
+    ),
+    re.compile(
+        r"Plan and book travel to (?P<dest>.+?) for (?P<n>\d+) (?:person|people), leaving "
+        r"(?P<origin>.+?) (?P<d1>\d{4}-\d{2}-\d{2}), returning (?P<d2>\d{4}-\d{2}-\d{2}), "
+        r"total budget \$(?P<budget>[\d,]+), with (?P<needs>.+?)\.$"
+    ),
+)
+_CLARIFY = re.compile(r"[Bb]y (?P<alias>[\w .'-]+?),? I mean (?P<place>[^.\n]+)")
+_PLAN_LINE = re.compile(r"^(\d+)\. \[(done|next| )\] (\w+): (.*)$", re.M)
+_ASSUMPTION = re.compile(r"^Assumptions: (.*)$", re.M)
+_CHEAPEST = re.compile(r"cheapest (\S+@\S+) \$([\d.]+)")
+GROUND_WORDS = {"rental car": "rental_car", "airport shuttle": "airport_shuttle"}
+SEARCH_FOR = {
+    "flight": "search_flights",
+    "hotel": "search_hotels",
+    "rental_car": "search_ground_transport",
+    "airport_shuttle": "search_ground_transport",
+}
+
+
+@dataclass(frozen=True)
+class Trip:
+    """A request as the model reads it."""
+
+    destination: str  # as written, e.g. "Washington"
+    origin: str
+    depart: str
+    return_: str
+    travelers: int
+    budget: float
+    needs: tuple[str, ...]  # "flight", "hotel", and a ground kind when asked for
+
+
+def _iso(month: str, day: str, year: str) -> str:
+    return datetime.strptime(f"{month} {day} {year}", "%B %d %Y").date().isoformat()
+
+
+def parse_request(text: str) -> Trip | None:
+    """Read a travel request written in one of the world's phrasings (None if it is not one)."""
+    for i, pattern in enumerate(_TEMPLATES):
+        m = pattern.search(text.strip())
+        if not m:
+            continue
+        g = m.groups()
+        if i == 0:
+            depart, back = _iso(g[2], g[3], m["year"]), _iso(g[4], g[5], m["year"])
+        elif i == 1:
+            depart, back = _iso(g[2], g[3], m["y1"]), _iso(g[5], g[6], m["y2"])
+        else:
+            depart, back = m["d1"], m["d2"]
+        needs = ["flight", "hotel"]
+        needs += [kind for words, kind in GROUND_WORDS.items() if words in m["needs"]]
+        return Trip(
+            m["dest"], m["origin"], depart, back, int(m["n"] or 1),
+            float(m["budget"].replace(",", "")), tuple(needs),
+        )
+    return None
+
+
+def interpret(alias: str, prompt: Prompt, dice: Dice) -> tuple[str, Decision]:
+    """Commit to one meaning of a place name: a clarification in context, else the prior."""
+    for text in prompt.human_texts():
+        for m in _CLARIFY.finditer(text):
+            if m["alias"].strip().lower() == alias.lower():
+                found = w.resolve(m["place"])
+                if found:
+                    name = w.places()[found[0][0]].name
+                    return name, Decision("interpretation", 1, 1.0, True, name)
+    meanings = w.resolve(alias)
+    if not meanings:
+        return alias, Decision("interpretation", 1, 1.0, True, alias)
+    pid = dice.weighted("interpretation", [p for p, _ in meanings], [q for _, q in meanings])
+    prior = dict(meanings)[pid]
+    return w.places()[pid].name, Decision("interpretation", len(meanings), prior, True, pid)
+
+
+def _display(alias: str) -> str:
+    found = w.resolve(alias)
+    return w.places()[found[0][0]].name if len(found) == 1 else alias
+
+
+def _kind_of(action: str) -> str:
+    for key in ("flight", "hotel", "rental car", "airport shuttle"):
+        if key in action.lower():
+            return GROUND_WORDS.get(key, key)
+    return "flight"
+
+
+def plan_reply(trip: Trip, prompt: Prompt, dice: Dice) -> Reply:
+    """The plan: commit to a destination and list the tool steps."""
+    dest, decision = interpret(trip.destination, prompt, dice)
+    others = [w.places()[p].name for p, _ in w.resolve(trip.destination)]
+    span = f"{trip.depart} to {trip.return_}, {trip.travelers} traveler(s)"
+    steps = [
+        {"tool": "search_flights", "action": f"Search flights from {_display(trip.origin)} to {dest}, {span}"},
+        {"tool": "book_offer", "action": "Book the cheapest flight"},
+        {"tool": "search_hotels", "action": f"Search hotels in {dest}, {span}"},
+        {"tool": "book_offer", "action": "Book the cheapest hotel"},
+    ]
+    for kind in trip.needs[2:]:
+        words = kind.replace("_", " ")
+        steps += [
+            {"tool": "search_ground_transport", "action": f"Search {words}s in {dest}, {span}"},
+            {"tool": "book_offer", "action": f"Book the cheapest {words}"},
+        ]
+    assumptions = [
+        {"slot": "destination", "value": dest, "alternatives": [o for o in others if o != dest]},
+        {"slot": "origin", "value": _display(trip.origin), "alternatives": []},
+    ]
+    return Reply(
+        tool_calls=[{"name": "Plan", "args": {"assumptions": assumptions, "steps": steps}}],
+        decisions=[decision],
+        skill="travel:plan",
+    )
+
+
+def _errors_in_context(prompt: Prompt, plan_tools: set[str]) -> int:
+    return sum(
+        1
+        for _, m in prompt.tool_results()
+        if m.status == "error" or (m.name is not None and m.name not in plan_tools)
+    )
+
+
+def _offers(prompt: Prompt, kind: str) -> list[tuple[str, float]]:
+    """The latest visible offers of one kind: from a search result, else from memory."""
+    for _, m in reversed(prompt.tool_results()):
+        if m.name != SEARCH_FOR[kind] or m.status == "error":
+            continue
+        try:
+            result = json.loads(text_of(m))
+        except json.JSONDecodeError:
+            continue
+        if result.get("kind") == kind and result.get("offers"):
+            return [(o["offer_id"], float(o["total_usd"])) for o in result["offers"]]
+    for line in reversed(prompt.memory_text().splitlines()):
+        if SEARCH_FOR[kind] in line and f"{kind.replace('_', ' ')} offers" in line:
+            m2 = _CHEAPEST.search(line)
+            if m2:
+                return [(m2[1], float(m2[2]))]
+    return []
+
+
+def _search_args(tool: str, trip: Trip, dest: str, origin: str) -> dict[str, Any]:
+    dates = {"search_flights": ("depart_date", "return_date"), "search_hotels": ("check_in", "check_out")}
+    start, end = dates.get(tool, ("start_date", "end_date"))
+    args: dict[str, Any] = {start: trip.depart, end: trip.return_}
+    if tool == "search_flights":
+        args |= {"origin": origin, "destination": dest, "travelers": trip.travelers}
+    elif tool == "search_hotels":
+        args |= {"city": dest, "guests": trip.travelers}
+    else:
+        ground = next((k for k in trip.needs if k not in ("flight", "hotel")), "rental_car")
+        args |= {"city": dest, "kind": ground, "travelers": trip.travelers}
+    return args
+
+
+def _slip(args: dict[str, Any], dice: Dice) -> dict[str, Any]:
+    """One argument written wrong: a date off by a day, or the party size off by one."""
+    keys = [k for k in args if "date" in k or k in ("check_in", "check_out", "travelers", "guests")]
+    key = dice.rng("slip").choice(sorted(keys))
+    out = dict(args)
+    if isinstance(out[key], int):
+        out[key] = out[key] + 1
+    else:
+        out[key] = (date.fromisoformat(out[key]) + timedelta(days=1)).isoformat()
+    return out
+
+
+def act_reply(trip: Trip, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply:
+    """One step of the plan: pick the step's tool among those in scope, then its arguments."""
+    system = prompt.system_text()
+    steps = [(int(n), status, tool, action) for n, status, tool, action in _PLAN_LINE.findall(system)]
+    assumed = dict(
+        kv.split(" = ", 1) for kv in (_ASSUMPTION.findall(system) or [""])[0].split("; ") if " = " in kv
+    )
+    pending = [s for s in steps if s[1] != "done"]
+    if not pending:
+        return Reply(content=_summary(prompt, trip), skill="travel:answer")
+    n, _, tool, action = pending[0]
+    dest = assumed.get("destination", trip.destination)
+    origin = assumed.get("origin", _display(trip.origin))
+    ctx, errors = prompt.input_tokens, _errors_in_context(prompt, {s[2] for s in steps})
+    decisions = []
+    if tool == "book_offer":
+        found = _offers(prompt, _kind_of(action))
+        if not found:  # the search result is out of sight: search again
+            tool, action = SEARCH_FOR[_kind_of(action)], f"Search again: {action}"
+    options = prompt.tool_names or [tool]
+    sims = [similarity(tool, o) for o in options]
+    pick = dice.choose(
+        "tool", intended=tool, options=options, kind="tool", similarity=sims,
+        p=p_correct(profile, options=len(options), context_tokens=ctx, errors_in_context=errors),
+    )
+    decisions.append(pick)
+    if not pick.correct:
+        schema = prompt.tool(pick.chosen) or {}
+        args = fill_args(schema.get("function", {}).get("parameters", {}), f"{dest} {trip.depart}")
+    elif tool == "book_offer":
+        best = min(found, key=lambda o: o[1])[0]
+        offer = dice.choose(
+            "offer", intended=best, options=[o for o, _ in found], kind="offer",
+            p=p_correct(profile, options=len(found), context_tokens=ctx, errors_in_context=errors),
+        )
+        decisions.append(offer)
+        args = {"offer_id": offer.chosen, "travelers": trip.travelers}
+    else:
+        args = _search_args(tool, trip, dest, origin)
+        ok = dice.chance(
+            "args", p_correct(profile, options=len(args), context_tokens=ctx, errors_in_context=errors)
+        )
+        decisions.append(Decision("arguments", len(args), 0.0, ok, "as requested" if ok else "slip"))
+        args = args if ok else _slip(args, dice)
+    return Reply(
+        content=f"Step {n}: {action}.",
+        tool_calls=[{"name": pick.chosen, "args": args}],
+        decisions=decisions,
+        skill="travel:act",
+    )
+
+
+def _bookings(prompt: Prompt) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for _, m in prompt.tool_results():
+        if isinstance(m, ToolMessage) and m.name == "book_offer" and m.status != "error":
+            try:
+                c = json.loads(text_of(m))
+            except json.JSONDecodeError:
+                continue
+            if c.get("status") == "confirmed":
+                out[c.get("ground_kind", c["kind"])] = c
+    return out
+
+
+def _summary(prompt: Prompt, trip: Trip) -> str:
+    booked = _bookings(prompt)
+    if not booked:
+        return "All steps are done."
+    lines = [f"- {k.replace('_', ' ')}: {b['name']} ({b['serves']}), ${b['total_usd']:,.2f}" for k, b in booked.items()]
+    total = sum(b["total_usd"] for b in booked.values())
+    return "All steps are done. Booked:\n" + "\n".join(lines) + f"\nTotal ${total:,.2f} (budget ${trip.budget:,.0f})."
+
+
+def review_reply(trip: Trip, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply:
+    """Review the bookings against the request; each visible discrepancy is caught or missed."""
+    system = "\n".join(prompt.human_texts() + [prompt.system_text()])
+    steps = [(int(n), tool, action) for n, _, tool, action in _PLAN_LINE.findall(system)]
+    problems: list[tuple[list[int], str]] = []
+    for kind, b in _bookings(prompt).items():
+        mine = [n for n, tool, action in steps if tool == "book_offer" and _kind_of(action) == kind]
+        search = [n for n, tool, action in steps if tool == SEARCH_FOR[kind] and _kind_of(action) == kind]
+        if (b["start"], b["end"], b["travelers"]) != (trip.depart, trip.return_, trip.travelers):
+            problems.append((search + mine, f"the {kind} booking is for {b['start']} to {b['end']}, "
+                             f"{b['travelers']} traveler(s); the request says {trip.depart} to "
+                             f"{trip.return_}, {trip.travelers}"))
+            continue
+        found = _offers(prompt, kind)
+        if found and b["total_usd"] > min(p for _, p in found) + 0.005:
+            problems.append((mine, f"the {kind} booked (${b['total_usd']:,.2f}) is not the cheapest"))
+    p = p_catch(profile, context_tokens=prompt.input_tokens)
+    issues, decisions = [], []
+    for i, (redo, problem) in enumerate(problems):
+        caught = dice.chance(f"review:{i}", p)
+        decisions.append(Decision("review", 2, p, caught, "caught" if caught else "missed"))
+        if caught:
+            issues.extend({"step": n, "problem": problem} for n in redo)
+    args = {"ok": not issues, "issues": issues}
+    return Reply(tool_calls=[{"name": "Review", "args": args}], decisions=decisions, skill="travel:review")
+
+
+def travel_skill(prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply | None:
+    """Answer a travel-world prompt, or None when the prompt is not about a travel request."""
+    trip = next((t for t in map(parse_request, prompt.human_texts()) if t is not None), None)
+    if trip is None:
+        return None
+    if prompt.forced_tool == "Plan":
+        return plan_reply(trip, prompt, dice)
+    if prompt.forced_tool == "Review":
+        return review_reply(trip, prompt, dice, profile)
+    if "book_offer" in prompt.tool_names:
+        return act_reply(trip, prompt, dice, profile)
+    return None

@@ -1,0 +1,1 @@
+"""The worlds agents act in: travel bookings, and the tool catalogue that grows scope."""

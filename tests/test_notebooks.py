@@ -1,0 +1,68 @@
+"""Every course notebook runs top to bottom, offline, and is committed clean.
+
+Executes each ``notebooks/*.ipynb`` in a ``python3`` kernel (this interpreter) with
+``notebooks/`` as working directory, 120 s per cell at most.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat import NotebookNode
+
+pytestmark = pytest.mark.notebook
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+CELL_TIMEOUT = 120  # seconds
+
+per_notebook = pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+
+
+def _read(path: Path) -> NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def test_notebooks_exist() -> None:
+    # Without this, an empty notebooks/ would make every test below silently skip.
+    assert NOTEBOOKS, f"no notebooks found in {NOTEBOOKS_DIR}"
+
+
+def test_kernel_is_this_interpreter(
+    execute_notebook: Callable[..., NotebookNode], tmp_path: Path
+) -> None:
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("import os, sys\nprint(sys.prefix)\nprint(os.getcwd())")]
+    )
+    execute_notebook(nb, cwd=tmp_path)
+    prefix, cwd = nb.cells[0].outputs[0]["text"].splitlines()
+    assert Path(prefix).resolve() == Path(sys.prefix).resolve()
+    assert Path(cwd).resolve() == tmp_path.resolve()
+
+
+@per_notebook
+def test_notebook_runs(path: Path, execute_notebook: Callable[..., NotebookNode]) -> None:
+    execute_notebook(_read(path), cwd=NOTEBOOKS_DIR, timeout=CELL_TIMEOUT)
+
+
+@per_notebook
+def test_notebook_committed_without_outputs(path: Path) -> None:
+    dirty = [
+        i
+        for i, cell in enumerate(_read(path).cells)
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
+    ]
+    assert not dirty, f"{path.name}: cells {dirty} have outputs or execution counts (make strip)"
+
+
+@per_notebook
+def test_notebook_opens_the_same_way(path: Path) -> None:
+    cells = _read(path).cells
+    assert cells, f"{path.name} is empty"
+    assert cells[0].cell_type == "markdown", f"{path.name}: the first cell must be markdown"
+    code = "\n".join(c.source for c in cells if c.cell_type == "code")
+    assert "import agentlab as al" in code, f"{path.name} never runs `import agentlab as al`"

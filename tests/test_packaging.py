@@ -1,0 +1,118 @@
+"""The packaging files agree: pyproject.toml, environment.yml, constraints.txt, Makefile,
+.ci/run and the README's two commands."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+
+@pytest.fixture(scope="module")
+def pyproject(repo_root: Path) -> dict[str, Any]:
+    with (repo_root / "pyproject.toml").open("rb") as f:
+        return tomllib.load(f)
+
+
+def _normalise(requirements: list[str]) -> dict[str, str]:
+    """{canonical name: sorted specifier} for requirement strings."""
+    out: dict[str, str] = {}
+    for line in requirements:
+        req = Requirement(line)
+        name = canonicalize_name(req.name)
+        assert name not in out, f"{name} listed twice"
+        out[name] = ",".join(sorted(str(s) for s in req.specifier))
+    return out
+
+
+def _declared(pyproject: dict[str, Any]) -> dict[str, str]:
+    project = pyproject["project"]
+    return _normalise(project["dependencies"] + project["optional-dependencies"]["dev"])
+
+
+def _pins(repo_root: Path) -> dict[str, Version]:
+    pins: dict[str, Version] = {}
+    for raw in (repo_root / "constraints.txt").read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        req = Requirement(line)
+        specs = list(req.specifier)
+        assert len(specs) == 1 and specs[0].operator == "==", f"not an exact pin: {raw!r}"
+        pins[canonicalize_name(req.name)] = Version(specs[0].version)
+    return pins
+
+
+def test_distribution_name_is_not_pypis_agentlab(pyproject: dict[str, Any]) -> None:
+    # PyPI's `agentlab` is an unrelated project.
+    assert canonicalize_name(pyproject["project"]["name"]) != "agentlab"
+    assert pyproject["project"]["name"] == "agentlab-scaling"
+
+
+def test_console_script(pyproject: dict[str, Any]) -> None:
+    assert pyproject["project"]["scripts"]["agentlab"] == "agentlab.cli:main"
+
+
+def test_langchain_core_stays_below_1_8(pyproject: dict[str, Any]) -> None:
+    spec = Requirement(_find(pyproject["project"]["dependencies"], "langchain-core")).specifier
+    assert not spec.contains("1.8.0")
+    assert spec.contains("1.7.7")
+
+
+def _find(requirements: list[str], name: str) -> str:
+    return next(r for r in requirements if canonicalize_name(Requirement(r).name) == name)
+
+
+def test_environment_yml_mirrors_pyproject(repo_root: Path, pyproject: dict[str, Any]) -> None:
+    env = yaml.safe_load((repo_root / "environment.yml").read_text())
+    assert env["name"] == "agentlab"
+    deps = env["dependencies"]
+    assert "python=3.11" in deps
+    pip_section = next(d["pip"] for d in deps if isinstance(d, dict) and "pip" in d)
+    requirements = [line for line in pip_section if not line.startswith("-")]
+    assert _normalise(requirements) == _declared(pyproject)
+    assert "-e ." in pip_section
+    assert "-c constraints.txt" in pip_section
+
+
+def test_every_dependency_is_pinned_within_its_range(
+    repo_root: Path, pyproject: dict[str, Any]
+) -> None:
+    pins = _pins(repo_root)
+    project = pyproject["project"]
+    for line in project["dependencies"] + project["optional-dependencies"]["dev"]:
+        req = Requirement(line)
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{name} has no exact pin in constraints.txt"
+        assert req.specifier.contains(pins[name], prereleases=True), (
+            f"constraints.txt pins {name}=={pins[name]}, outside pyproject's {req.specifier}"
+        )
+
+
+def test_makefile_installs_with_the_pins(repo_root: Path) -> None:
+    makefile = (repo_root / "Makefile").read_text()
+    assert '-m pip install -c constraints.txt -e ".[dev]"' in makefile
+    assert "-m venv" in makefile
+
+
+def test_ci_runs_make_test(repo_root: Path) -> None:
+    run = repo_root / ".ci" / "run"
+    text = run.read_text()
+    assert text.startswith("#!/usr/bin/env bash\n")
+    assert "set -euo pipefail" in text
+    assert "make test" in text
+    assert os.access(run, os.X_OK), ".ci/run is not executable (git update-index --chmod=+x)"
+
+
+def test_readme_quick_start_gives_the_two_commands(repo_root: Path) -> None:
+    readme = (repo_root / "README.md").read_text()
+    quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = [line.strip() for line in quick_start.splitlines() if line.startswith("make ")]
+    assert commands == ["make lab", "make test"]
