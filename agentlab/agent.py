@@ -10,10 +10,16 @@ Introduced in notebook 01 (`01_agent_loop.ipynb`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, TypedDict, TypeVar
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AnyMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import (
+    AnyMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
@@ -24,6 +30,8 @@ from pydantic import BaseModel, Field
 
 from agentlab.config import MemoryPolicy
 from agentlab.sim.prompt import MEMORY_NAME, text_of
+
+M = TypeVar("M", bound=BaseModel)
 
 PLANNER = (
     "Make a plan for the user's request before acting. State the assumptions you commit to "
@@ -107,6 +115,12 @@ def render_plan(plan: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _parsed(out: Any, schema: type[M]) -> M | None:
+    """The parsed structured output, or None when the model's answer did not parse."""
+    parsed = out.get("parsed") if isinstance(out, dict) else None
+    return parsed if isinstance(parsed, schema) else None
+
+
 def _history(state: AgentState) -> list[AnyMessage]:
     return list(state["messages"][1:])
 
@@ -176,7 +190,9 @@ def build_agent(
         if state.get("summary"):
             notes.append(f"Summary of earlier steps: {state['summary']}")
         if notes:
-            head.append(SystemMessage("Memory:\n" + "\n".join(f"- {n}" for n in notes), name=MEMORY_NAME))
+            head.append(
+                SystemMessage("Memory:\n" + "\n".join(f"- {n}" for n in notes), name=MEMORY_NAME)
+            )
         history = _history(state)
         if memory != "full":
             history = _window(history, window)
@@ -185,7 +201,7 @@ def build_agent(
     def plan(state: AgentState) -> AgentState:
         system = SystemMessage(f"{instructions}\n\nTools: {tool_list}\n\n{PLANNER}")
         out = planner.invoke([system, state["messages"][0]])
-        parsed = out["parsed"] if isinstance(out["parsed"], Plan) else Plan()
+        parsed = _parsed(out, Plan) or Plan()
         steps = [{**s.model_dump(), "status": "pending"} for s in parsed.steps]
         return {"plan": {**parsed.model_dump(), "steps": steps}, "llm_calls": 1}
 
@@ -208,7 +224,7 @@ def build_agent(
     def remember(state: AgentState) -> AgentState:
         steps = [dict(s) for s in state.get("plan", {}).get("steps", [])]
         notes = list(state.get("memory", []))
-        results = []
+        results: list[ToolMessage] = []
         for m in reversed(state["messages"]):
             if not isinstance(m, ToolMessage):
                 break
@@ -238,8 +254,7 @@ def build_agent(
 
     def review(state: AgentState) -> AgentState:
         messages = [*context(state, REVIEWER), HumanMessage("Review the work now.")]
-        out = reviewer.invoke(messages)
-        verdict = out["parsed"] if isinstance(out["parsed"], Review) else Review(ok=True)
+        verdict = _parsed(reviewer.invoke(messages), Review) or Review(ok=True)
         update: AgentState = {
             "reflections": state.get("reflections", 0) + 1,
             "llm_calls": state.get("llm_calls", 0) + 1,
@@ -253,7 +268,11 @@ def build_agent(
         found = "\n".join(f"- step {i.step}: {i.problem}" for i in verdict.issues)
         return update | {
             "plan": {**state.get("plan", {}), "steps": steps},
-            "messages": [HumanMessage(f"A review found problems; redo these steps:\n{found}", name="reviewer")],
+            "messages": [
+                HumanMessage(
+                    f"A review found problems; redo these steps:\n{found}", name="reviewer"
+                )
+            ],
         }
 
     def after_review(state: AgentState) -> Literal["act", "__end__"]:
@@ -267,7 +286,9 @@ def build_agent(
     graph.add_node("reflect", review)
     graph.add_edge(START, "plan")
     graph.add_edge("plan", "act")
-    graph.add_conditional_edges("act", after_act, {"tools": "tools", "reflect": "reflect", END: END})
+    graph.add_conditional_edges(
+        "act", after_act, {"tools": "tools", "reflect": "reflect", END: END}
+    )
     graph.add_edge("tools", "remember")
     graph.add_edge("remember", "act")
     graph.add_conditional_edges("reflect", after_review, {"act": "act", END: END})

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import fields
 from pathlib import Path
 
 from agentlab.config import MEMORY_POLICIES, SCENARIOS, ConfigError, EpisodeConfig
@@ -25,20 +24,55 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run episodes and print the episode table")
     defaults = EpisodeConfig()
     run.add_argument("--scenario", default=defaults.scenario, help=f"one of {', '.join(SCENARIOS)}")
-    run.add_argument("--tools", type=int, nargs="+", default=[defaults.tools], help="tools in scope (several values sweep)")
-    run.add_argument("--memory", nargs="+", default=[defaults.memory], help=f"memory policies: {', '.join(MEMORY_POLICIES)}")
-    run.add_argument("--memory-items", type=int, nargs="+", default=[defaults.memory_items], help="long-term memory notes")
-    run.add_argument("--window", type=int, default=defaults.window, help="messages kept by window/summary")
+    run.add_argument(
+        "--tools",
+        type=int,
+        nargs="+",
+        default=[defaults.tools],
+        help="tools in scope (several values sweep)",
+    )
+    run.add_argument(
+        "--memory",
+        nargs="+",
+        default=[defaults.memory],
+        help=f"memory policies: {', '.join(MEMORY_POLICIES)}",
+    )
+    run.add_argument(
+        "--memory-items",
+        type=int,
+        nargs="+",
+        default=[defaults.memory_items],
+        help="long-term memory notes",
+    )
+    run.add_argument(
+        "--window", type=int, default=defaults.window, help="messages kept by window/summary"
+    )
     run.add_argument("--no-reflect", action="store_true", help="skip the review step")
-    run.add_argument("--max-steps", type=int, default=defaults.max_steps, help="LLM calls allowed per episode")
-    run.add_argument("--request", default=None, help="a request id, e.g. trip-001 (default: one per seed)")
-    run.add_argument("--model", default=defaults.model, help="sim[:profile], openai:<model>, openai-compatible:<model>")
+    run.add_argument(
+        "--max-steps", type=int, default=defaults.max_steps, help="LLM calls allowed per episode"
+    )
+    run.add_argument(
+        "--request", default=None, help="a request id, e.g. trip-001 (default: one per seed)"
+    )
+    run.add_argument(
+        "--model",
+        default=defaults.model,
+        help="sim[:profile], openai:<model>, openai-compatible:<model>",
+    )
     run.add_argument("--seeds", type=int, default=10, help="number of seeds: 0..N-1")
     run.add_argument("--seed-start", type=int, default=0, help="first seed")
-    run.add_argument("--out", type=Path, default=None, help=f"also write the episodes table ({', '.join(SUFFIXES)})")
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help=f"also write the episodes table ({', '.join(SUFFIXES)})",
+    )
     run.add_argument("--steps-out", type=Path, default=None, help="also write the steps table")
-    run.add_argument("--columns", default="request_id,tools,memory,seed,success,outcome,cost_usd,tokens_in,llm_calls,decisions,latency_s",
-                     help="columns to print (comma-separated; 'all' for every column)")
+    run.add_argument(
+        "--columns",
+        default="request_id,tools,memory,seed,success,outcome,cost_usd,tokens_in,llm_calls,decisions,latency_s",
+        help="columns to print (comma-separated; 'all' for every column)",
+    )
     lab = sub.add_parser("lab", help="open JupyterLab on notebooks/ (works as root too)")
     lab.add_argument("args", nargs=argparse.REMAINDER, help="extra options for jupyter lab")
     return parser
@@ -67,11 +101,18 @@ def _run(ns: argparse.Namespace) -> int:
     if ns.seeds < 1:
         raise ConfigError("--seeds", ns.seeds, "an integer >= 1")
     base = EpisodeConfig(
-        scenario=ns.scenario, request=ns.request, window=ns.window, reflect=not ns.no_reflect,
-        max_steps=ns.max_steps, model=ns.model,
+        scenario=ns.scenario,
+        request=ns.request,
+        window=ns.window,
+        reflect=not ns.no_reflect,
+        max_steps=ns.max_steps,
+        model=ns.model,
     )
     configs = grid(
-        base, tools=ns.tools, memory=ns.memory, memory_items=ns.memory_items,
+        base,
+        tools=ns.tools,
+        memory=ns.memory,
+        memory_items=ns.memory_items,
         seeds=range(ns.seed_start, ns.seed_start + ns.seeds),
     )
     results = run_episodes(configs, progress=sys.stderr.isatty())
@@ -80,7 +121,9 @@ def _run(ns: argparse.Namespace) -> int:
     unknown = [c for c in columns if c not in table.columns]
     if unknown:
         raise ConfigError("--columns", unknown[0], ", ".join(table.columns))
-    with pd.option_context("display.width", 200, "display.max_columns", None, "display.max_rows", 500):
+    with pd.option_context(
+        "display.width", 200, "display.max_columns", None, "display.max_rows", 500
+    ):
         print(table[columns].to_string(index=False))
     summary = results.cost_per_success(by=["tools", "memory", "memory_items"])
     print(f"\nsuccess rate {table['success'].mean():.0%} over {len(table)} episodes")
@@ -94,7 +137,15 @@ def _run(ns: argparse.Namespace) -> int:
 
 def _lab(ns: argparse.Namespace) -> int:
     notebooks = Path(__file__).resolve().parent.parent / "notebooks"
-    argv = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebooks}", "--ServerApp.allow_root=True", *ns.args]
+    argv = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        f"--notebook-dir={notebooks}",
+        "--ServerApp.allow_root=True",
+        *ns.args,
+    ]
     os.execv(sys.executable, argv)
 
 

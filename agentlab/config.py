@@ -41,7 +41,9 @@ class EpisodeConfig:
     reflect: bool = True  # review the answer before finishing, and repair what it catches
     max_reflections: int = 1  # reviews allowed per episode
     max_steps: int = 30  # LLM calls allowed per episode before it stops as "step_limit"
-    model: str = "sim:gpt-4o-mini"  # "sim[:profile]", "openai:<model>" or "openai-compatible:<model>"
+    model: str = (
+        "sim:gpt-4o-mini"  # "sim[:profile]", "openai:<model>" or "openai-compatible:<model>"
+    )
     seed: int = 0  # seeds the simulated model (and the request when request is None)
 
     def __post_init__(self) -> None:

@@ -119,7 +119,7 @@ class MetricsCallback(BaseCallbackHandler):
             return
         meta = message.response_metadata or {}
         sim = meta.get("agentlab", {})
-        usage = message.usage_metadata or {}
+        usage: dict[str, Any] = dict(message.usage_metadata or {})
         wall = time.perf_counter() - start["t"]
         if "input_tokens_by_component" in sim:
             tokens_in = dict(sim["input_tokens_by_component"])
@@ -158,9 +158,13 @@ class MetricsCallback(BaseCallbackHandler):
         start = self._open.pop(run_id, None) or {"t": time.perf_counter(), "metadata": {}}
         self._add(
             StepRecord(
-                index=0, kind="llm", agent=str(start["metadata"].get("agent", "agent")),
-                node=str(start["metadata"].get("langgraph_node", "")), name="error",
-                wall_s=time.perf_counter() - start["t"], status="error",
+                index=0,
+                kind="llm",
+                agent=str(start["metadata"].get("agent", "agent")),
+                node=str(start["metadata"].get("langgraph_node", "")),
+                name="error",
+                wall_s=time.perf_counter() - start["t"],
+                status="error",
                 decision=type(error).__name__,
             )
         )

@@ -53,7 +53,8 @@ def p_correct(
     Example:
         >>> from agentlab.profiles import get_profile
         >>> p = get_profile("gpt-4o")
-        >>> p_correct(p, options=4, context_tokens=1000) > p_correct(p, options=120, context_tokens=1000)
+        >>> narrow = p_correct(p, options=4, context_tokens=1000)
+        >>> narrow > p_correct(p, options=120, context_tokens=1000)
         True
     """
     return (
@@ -134,7 +135,9 @@ class Dice:
             if similarity is not None
             else [1.0] * len(others)
         )
-        return Decision(kind, len(options), p, False, self.weighted(label + ":alt", others, weights))
+        return Decision(
+            kind, len(options), p, False, self.weighted(label + ":alt", others, weights)
+        )
 
 
 def similarity(a: str, b: str) -> float:

@@ -41,8 +41,16 @@ class Episode:
     def row(self) -> dict[str, Any]:
         """The ``episodes`` row."""
         llm = [r for r in self.records if r.kind == "llm"]
-        decisions = [r for r, c in zip(self.records, self.correct, strict=True) if r.node in DECISION_NODES and r.kind == "llm"]
-        judged = [c for r, c in zip(self.records, self.correct, strict=True) if r in decisions and c is not None]
+        decisions = [
+            r
+            for r, c in zip(self.records, self.correct, strict=True)
+            if r.node in DECISION_NODES and r.kind == "llm"
+        ]
+        judged = [
+            c
+            for r, c in zip(self.records, self.correct, strict=True)
+            if r in decisions and c is not None
+        ]
         itinerary = travel.Itinerary.from_messages(self.state.get("messages", []))
         return {
             **self.config.as_row(),
@@ -101,7 +109,9 @@ def pick_request(config: EpisodeConfig) -> travel.TravelRequest:
     return travel.requests()[config.request or ids[config.seed % len(ids)]]
 
 
-def _judge(req: travel.TravelRequest, records: list[StepRecord], success: bool) -> list[bool | None]:
+def _judge(
+    req: travel.TravelRequest, records: list[StepRecord], success: bool
+) -> list[bool | None]:
     out: list[bool | None] = []
     for r in records:
         m = r.message
@@ -155,16 +165,19 @@ def run_episode(config: EpisodeConfig, *, model: BaseChatModel | None = None) ->
     )
     callback = MetricsCallback()
     messages: list[BaseMessage] = [HumanMessage(req.text)]
-    state: dict[str, Any] = {"messages": messages, "memory": travel.past_trip_notes(config.memory_items)}
+    state: dict[str, Any] = {
+        "messages": messages,
+        "memory": travel.past_trip_notes(config.memory_items),
+    }
     start = time.perf_counter()
     outcome = ""
     try:
-        for state in graph.stream(
+        for values in graph.stream(
             state,
             config={"callbacks": [callback], "recursion_limit": 4 * config.max_steps + 20},
             stream_mode="values",
         ):
-            pass
+            state = values  # the last state survives a failure mid-episode
     except Exception as exc:  # an episode's failure is its outcome, never the sweep's end
         outcome = f"error: {type(exc).__name__}: {str(exc)[:200]}"
     wall = time.perf_counter() - start
@@ -184,7 +197,7 @@ class Results:
 
     def cost_per_success(self, by: str | Sequence[str] = "tools") -> pd.DataFrame:
         """Total cost over successful outcomes, per group (NaN where nothing succeeded)."""
-        g = self.episodes.groupby(by)
+        g = self.episodes.groupby([by] if isinstance(by, str) else list(by))
         out = pd.DataFrame({"cost_usd": g["cost_usd"].sum(), "successes": g["success"].sum()})
         out["cost_per_success_usd"] = out["cost_usd"] / out["successes"].where(out["successes"] > 0)
         return out.reset_index()
@@ -204,7 +217,8 @@ def run_episodes(
         ``Results`` with ``episodes`` and ``steps`` DataFrames.
     """
     configs = list(configs)
-    rows, steps = [], []
+    rows: list[dict[str, Any]] = []
+    steps: list[dict[str, Any]] = []
     for i, cfg in enumerate(tqdm(configs, disable=not progress, desc="episodes")):
         ep = run_episode(cfg, model=model)
         rows.append({"episode": i, **ep.row()})
@@ -212,7 +226,9 @@ def run_episodes(
     return Results(pd.DataFrame(rows), pd.DataFrame(steps))
 
 
-def grid(base: EpisodeConfig | None = None, *, seeds: Iterable[int] = (0,), **axes: Iterable[Any]) -> list[EpisodeConfig]:
+def grid(
+    base: EpisodeConfig | None = None, *, seeds: Iterable[int] = (0,), **axes: Iterable[Any]
+) -> list[EpisodeConfig]:
     """Every combination of the given field values, times the seeds.
 
     Example:

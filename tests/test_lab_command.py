@@ -82,7 +82,10 @@ def test_lab_does_not_reinstall_when_installed(repo_root: Path) -> None:
         check=True,
         stdin=subprocess.DEVNULL,
     ).stdout
-    assert "pip install" not in dry_run, dry_run
+    assert "pip install" not in dry_run, (
+        "`make lab` would run pip again: either pyproject.toml or constraints.txt changed "
+        f"since the last `make install`, or the install stamp is broken:\n{dry_run}"
+    )
 
 
 @pytest.fixture

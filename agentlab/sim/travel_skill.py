@@ -34,7 +34,8 @@ _TEMPLATES = (
     ),
     re.compile(
         rf"I'm flying from (?P<origin>.+?) to (?P<dest>.+?) on {_M}, (?P<y1>\d{{4}}) and coming "
-        rf"back on {_M}, (?P<y2>\d{{4}})\. (?:(?P<n>\d+) of us|Just me)\. Please book (?P<needs>.+?); "
+        rf"back on {_M}, (?P<y2>\d{{4}})\. (?:(?P<n>\d+) of us|Just me)\. "
+        r"Please book (?P<needs>.+?); "
         r"we can spend up to \$(?P<budget>[\d,]+) in total\.$"
     ),
     re.compile(
@@ -89,8 +90,13 @@ def parse_request(text: str) -> Trip | None:
         needs = ["flight", "hotel"]
         needs += [kind for words, kind in GROUND_WORDS.items() if words in m["needs"]]
         return Trip(
-            m["dest"], m["origin"], depart, back, int(m["n"] or 1),
-            float(m["budget"].replace(",", "")), tuple(needs),
+            m["dest"],
+            m["origin"],
+            depart,
+            back,
+            int(m["n"] or 1),
+            float(m["budget"].replace(",", "")),
+            tuple(needs),
         )
     return None
 
@@ -130,7 +136,10 @@ def plan_reply(trip: Trip, prompt: Prompt, dice: Dice) -> Reply:
     others = [w.places()[p].name for p, _ in w.resolve(trip.destination)]
     span = f"{trip.depart} to {trip.return_}, {trip.travelers} traveler(s)"
     steps = [
-        {"tool": "search_flights", "action": f"Search flights from {_display(trip.origin)} to {dest}, {span}"},
+        {
+            "tool": "search_flights",
+            "action": f"Search flights from {_display(trip.origin)} to {dest}, {span}",
+        },
         {"tool": "book_offer", "action": "Book the cheapest flight"},
         {"tool": "search_hotels", "action": f"Search hotels in {dest}, {span}"},
         {"tool": "book_offer", "action": "Book the cheapest hotel"},
@@ -180,7 +189,10 @@ def _offers(prompt: Prompt, kind: str) -> list[tuple[str, float]]:
 
 
 def _search_args(tool: str, trip: Trip, dest: str, origin: str) -> dict[str, Any]:
-    dates = {"search_flights": ("depart_date", "return_date"), "search_hotels": ("check_in", "check_out")}
+    dates = {
+        "search_flights": ("depart_date", "return_date"),
+        "search_hotels": ("check_in", "check_out"),
+    }
     start, end = dates.get(tool, ("start_date", "end_date"))
     args: dict[str, Any] = {start: trip.depart, end: trip.return_}
     if tool == "search_flights":
@@ -208,9 +220,13 @@ def _slip(args: dict[str, Any], dice: Dice) -> dict[str, Any]:
 def act_reply(trip: Trip, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply:
     """One step of the plan: pick the step's tool among those in scope, then its arguments."""
     system = prompt.system_text()
-    steps = [(int(n), status, tool, action) for n, status, tool, action in _PLAN_LINE.findall(system)]
+    steps = [
+        (int(n), status, tool, action) for n, status, tool, action in _PLAN_LINE.findall(system)
+    ]
     assumed = dict(
-        kv.split(" = ", 1) for kv in (_ASSUMPTION.findall(system) or [""])[0].split("; ") if " = " in kv
+        kv.split(" = ", 1)
+        for kv in (_ASSUMPTION.findall(system) or [""])[0].split("; ")
+        if " = " in kv
     )
     pending = [s for s in steps if s[1] != "done"]
     if not pending:
@@ -227,7 +243,11 @@ def act_reply(trip: Trip, prompt: Prompt, dice: Dice, profile: ModelProfile) -> 
     options = prompt.tool_names or [tool]
     sims = [similarity(tool, o) for o in options]
     pick = dice.choose(
-        "tool", intended=tool, options=options, kind="tool", similarity=sims,
+        "tool",
+        intended=tool,
+        options=options,
+        kind="tool",
+        similarity=sims,
         p=p_correct(profile, options=len(options), context_tokens=ctx, errors_in_context=errors),
     )
     decisions.append(pick)
@@ -237,7 +257,10 @@ def act_reply(trip: Trip, prompt: Prompt, dice: Dice, profile: ModelProfile) -> 
     elif tool == "book_offer":
         best = min(found, key=lambda o: o[1])[0]
         offer = dice.choose(
-            "offer", intended=best, options=[o for o, _ in found], kind="offer",
+            "offer",
+            intended=best,
+            options=[o for o, _ in found],
+            kind="offer",
             p=p_correct(profile, options=len(found), context_tokens=ctx, errors_in_context=errors),
         )
         decisions.append(offer)
@@ -245,9 +268,12 @@ def act_reply(trip: Trip, prompt: Prompt, dice: Dice, profile: ModelProfile) -> 
     else:
         args = _search_args(tool, trip, dest, origin)
         ok = dice.chance(
-            "args", p_correct(profile, options=len(args), context_tokens=ctx, errors_in_context=errors)
+            "args",
+            p_correct(profile, options=len(args), context_tokens=ctx, errors_in_context=errors),
         )
-        decisions.append(Decision("arguments", len(args), 0.0, ok, "as requested" if ok else "slip"))
+        decisions.append(
+            Decision("arguments", len(args), 0.0, ok, "as requested" if ok else "slip")
+        )
         args = args if ok else _slip(args, dice)
     return Reply(
         content=f"Step {n}: {action}.",
@@ -274,36 +300,55 @@ def _summary(prompt: Prompt, trip: Trip) -> str:
     booked = _bookings(prompt)
     if not booked:
         return "All steps are done."
-    lines = [f"- {k.replace('_', ' ')}: {b['name']} ({b['serves']}), ${b['total_usd']:,.2f}" for k, b in booked.items()]
+    lines = [
+        f"- {k.replace('_', ' ')}: {b['name']} ({b['serves']}), ${b['total_usd']:,.2f}"
+        for k, b in booked.items()
+    ]
     total = sum(b["total_usd"] for b in booked.values())
-    return "All steps are done. Booked:\n" + "\n".join(lines) + f"\nTotal ${total:,.2f} (budget ${trip.budget:,.0f})."
+    return (
+        "All steps are done. Booked:\n"
+        + "\n".join(lines)
+        + f"\nTotal ${total:,.2f} (budget ${trip.budget:,.0f})."
+    )
 
 
 def review_reply(trip: Trip, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply:
     """Review the bookings against the request; each visible discrepancy is caught or missed."""
-    system = "\n".join(prompt.human_texts() + [prompt.system_text()])
+    system = "\n".join([*prompt.human_texts(), prompt.system_text()])
     steps = [(int(n), tool, action) for n, _, tool, action in _PLAN_LINE.findall(system)]
     problems: list[tuple[list[int], str]] = []
     for kind, b in _bookings(prompt).items():
         mine = [n for n, tool, action in steps if tool == "book_offer" and _kind_of(action) == kind]
-        search = [n for n, tool, action in steps if tool == SEARCH_FOR[kind] and _kind_of(action) == kind]
+        search = [
+            n for n, tool, action in steps if tool == SEARCH_FOR[kind] and _kind_of(action) == kind
+        ]
         if (b["start"], b["end"], b["travelers"]) != (trip.depart, trip.return_, trip.travelers):
-            problems.append((search + mine, f"the {kind} booking is for {b['start']} to {b['end']}, "
-                             f"{b['travelers']} traveler(s); the request says {trip.depart} to "
-                             f"{trip.return_}, {trip.travelers}"))
+            problems.append(
+                (
+                    search + mine,
+                    f"the {kind} booking is for {b['start']} to {b['end']}, "
+                    f"{b['travelers']} traveler(s); the request says {trip.depart} to "
+                    f"{trip.return_}, {trip.travelers}",
+                )
+            )
             continue
         found = _offers(prompt, kind)
         if found and b["total_usd"] > min(p for _, p in found) + 0.005:
-            problems.append((mine, f"the {kind} booked (${b['total_usd']:,.2f}) is not the cheapest"))
+            problems.append(
+                (mine, f"the {kind} booked (${b['total_usd']:,.2f}) is not the cheapest")
+            )
     p = p_catch(profile, context_tokens=prompt.input_tokens)
-    issues, decisions = [], []
+    issues: list[dict[str, Any]] = []
+    decisions: list[Decision] = []
     for i, (redo, problem) in enumerate(problems):
         caught = dice.chance(f"review:{i}", p)
         decisions.append(Decision("review", 2, p, caught, "caught" if caught else "missed"))
         if caught:
             issues.extend({"step": n, "problem": problem} for n in redo)
     args = {"ok": not issues, "issues": issues}
-    return Reply(tool_calls=[{"name": "Review", "args": args}], decisions=decisions, skill="travel:review")
+    return Reply(
+        tool_calls=[{"name": "Review", "args": args}], decisions=decisions, skill="travel:review"
+    )
 
 
 def travel_skill(prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply | None:

@@ -93,12 +93,24 @@ def offers() -> dict[str, Offer]:
     for r in _rows("hotels.csv"):
         detail = {"stars": r["stars"], "neighborhood": r["neighborhood"]}
         out[r["hotel_id"]] = Offer(
-            r["hotel_id"], "hotel", r["place_id"], r["name"], float(r["nightly_usd"]), "room_night", detail
+            r["hotel_id"],
+            "hotel",
+            r["place_id"],
+            r["name"],
+            float(r["nightly_usd"]),
+            "room_night",
+            detail,
         )
     for r in _rows("ground.csv"):
         detail = {"ground_kind": r["kind"]}
         out[r["transport_id"]] = Offer(
-            r["transport_id"], "ground", r["place_id"], r["provider"], float(r["price_usd"]), r["unit"], detail
+            r["transport_id"],
+            "ground",
+            r["place_id"],
+            r["provider"],
+            float(r["price_usd"]),
+            r["unit"],
+            detail,
         )
     return out
 

@@ -121,7 +121,9 @@ def _check(start: str, end: str, travelers: int) -> None:
         raise ToolException(f"travelers must be at least 1; got {travelers}")
 
 
-def _listing(kind: str, place: w.Place, found: Sequence[w.Offer], start: str, end: str, n: int) -> str:
+def _listing(
+    kind: str, place: w.Place, found: Sequence[w.Offer], start: str, end: str, n: int
+) -> str:
     _check(start, end, n)
     items = [
         {
@@ -293,7 +295,9 @@ def cheapest_offer(req: TravelRequest, kind: str) -> float:
     found = w.place_offers(req.destination, kind, origin_airport=origin)
     if kind == "ground":
         found = [o for o in found if o.detail["ground_kind"] == req.ground_kind]
-    return min(w.price(o, start=req.depart, end=req.return_, travelers=req.travelers) for o in found)
+    return min(
+        w.price(o, start=req.depart, end=req.return_, travelers=req.travelers) for o in found
+    )
 
 
 def judge_booking(req: TravelRequest, offer_id: str, travelers: int) -> bool:

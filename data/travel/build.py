@@ -171,7 +171,7 @@ nashville|130|Downtown;The Gulch;Midtown;East Nashville;Music Row|at a country m
 san_diego|130|Gaslamp Quarter;Little Italy;La Jolla;Mission Valley;Old Town|visiting the zoo
 montreal|100|Old Montreal;Plateau Mont-Royal;Downtown;Mile End;Quartier Latin|at a jazz festival
 washington_dc|150|Downtown;Dupont Circle;Georgetown;Capitol Hill;Foggy Bottom|at the Smithsonian
-washington_state|110|Port Angeles;Downtown Seattle;Belltown;Forks;Downtown Spokane|visiting Olympic National Park
+washington_state|110|Port Angeles;Downtown Seattle;Belltown;Forks;Downtown Spokane|driving from Spokane to the Palouse wheat fields
 portland_or|110|Pearl District;Downtown;Alberta Arts District;Hawthorne;Lloyd District|at a conference
 portland_me|120|Old Port;West End;Munjoy Hill;East Bayside;Back Cove|touring Maine's lighthouses
 paris_fr|160|Le Marais;Saint-Germain-des-Pres;Montmartre;Latin Quarter;Champs-Elysees|on an anniversary trip
