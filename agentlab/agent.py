@@ -28,6 +28,7 @@ from langgraph.prebuilt import ToolNode
 from langgraph.types import Checkpointer
 from pydantic import BaseModel, Field
 
+from agentlab.checkpoints import CheckpointPolicy, clarify_node, verify_node
 from agentlab.config import MemoryPolicy
 from agentlab.sim.prompt import MEMORY_NAME, text_of
 
@@ -59,6 +60,7 @@ class Assumption(BaseModel):
     slot: str = Field(description="what is assumed, e.g. 'destination'")
     value: str = Field(description="the value committed to")
     alternatives: list[str] = Field(default_factory=list, description="other readings")
+    confidence: float = Field(default=1.0, ge=0, le=1, description="how sure you are, 0 to 1")
 
 
 class PlanStep(BaseModel):
@@ -100,6 +102,12 @@ class AgentState(TypedDict, total=False):
     llm_calls: int
     reflections: int
     outcome: str  # "answered", "step_limit"
+    results: list[dict[str, Any]]  # every tool result: {"step", "tool", "content"}
+    questions: int  # clarifications asked
+    checks: int  # verifications asked
+    verified: int  # results already shown to a verifier
+    confirmed: bool  # the person confirmed the plan's assumptions
+    replan: bool  # a checkpoint asked to plan again
 
 
 def render_plan(plan: dict[str, Any]) -> str:
@@ -144,6 +152,7 @@ def build_agent(
     max_reflections: int = 1,
     max_steps: int = 30,
     name: str = "agent",
+    checkpoints: CheckpointPolicy | None = None,
     checkpointer: Checkpointer = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Compile the plan -> act -> tools -> remember -> reflect loop of one agent.
@@ -160,6 +169,8 @@ def build_agent(
         max_reflections: Reviews allowed.
         max_steps: LLM calls allowed; the run then stops with outcome "step_limit".
         name: The agent's name in metrics.
+        checkpoints: When to stop and ask a person (clarify the plan, verify results);
+            needs a ``checkpointer`` when any is active.
         checkpointer: A LangGraph checkpointer (for interrupts and resuming).
 
     Returns:
@@ -200,10 +211,15 @@ def build_agent(
 
     def plan(state: AgentState) -> AgentState:
         system = SystemMessage(f"{instructions}\n\nTools: {tool_list}\n\n{PLANNER}")
-        out = planner.invoke([system, state["messages"][0]])
+        said = [m for m in state["messages"] if isinstance(m, HumanMessage) and m.name == "user"]
+        out = planner.invoke([system, state["messages"][0], *said])
         parsed = _parsed(out, Plan) or Plan()
         steps = [{**s.model_dump(), "status": "pending"} for s in parsed.steps]
-        return {"plan": {**parsed.model_dump(), "steps": steps}, "llm_calls": 1}
+        return {
+            "plan": {**parsed.model_dump(), "steps": steps},
+            "llm_calls": state.get("llm_calls", 0) + 1,
+            "replan": False,
+        }
 
     def act(state: AgentState) -> AgentState:
         if state.get("llm_calls", 0) >= max_steps:
@@ -224,6 +240,7 @@ def build_agent(
     def remember(state: AgentState) -> AgentState:
         steps = [dict(s) for s in state.get("plan", {}).get("steps", [])]
         notes = list(state.get("memory", []))
+        log = list(state.get("results", []))
         results: list[ToolMessage] = []
         for m in reversed(state["messages"]):
             if not isinstance(m, ToolMessage):
@@ -234,8 +251,14 @@ def build_agent(
             target = next((s for s in steps if s["status"] != "done" and s["tool"] == m.name), None)
             if target is not None and status == "ok":
                 target["status"] = "done"
+            number = steps.index(target) + 1 if target is not None and status == "ok" else None
+            log.append({"step": number, "tool": str(m.name), "content": text_of(m)})
             notes.append(to_note(str(m.name), text_of(m), status))
-        update: AgentState = {"plan": {**state.get("plan", {}), "steps": steps}, "memory": notes}
+        update: AgentState = {
+            "plan": {**state.get("plan", {}), "steps": steps},
+            "memory": notes,
+            "results": log,
+        }
         history = _history(state)
         done = state.get("summarized", 0)
         if memory == "summary" and len(history) - done > window + 4:
@@ -278,6 +301,10 @@ def build_agent(
     def after_review(state: AgentState) -> Literal["act", "__end__"]:
         return "__end__" if state.get("outcome") == "answered" else "act"
 
+    def after_checkpoint(state: AgentState) -> Literal["plan", "act"]:
+        return "plan" if state.get("replan") else "act"
+
+    policy = checkpoints or CheckpointPolicy()
     graph = StateGraph(AgentState)
     graph.add_node("plan", plan)
     graph.add_node("act", act)
@@ -285,11 +312,21 @@ def build_agent(
     graph.add_node("remember", remember)
     graph.add_node("reflect", review)
     graph.add_edge(START, "plan")
-    graph.add_edge("plan", "act")
+    if policy.clarify != "never":
+        graph.add_node("clarify", clarify_node(policy))
+        graph.add_edge("plan", "clarify")
+        graph.add_conditional_edges("clarify", after_checkpoint, ["plan", "act"])
+    else:
+        graph.add_edge("plan", "act")
     graph.add_conditional_edges(
         "act", after_act, {"tools": "tools", "reflect": "reflect", END: END}
     )
     graph.add_edge("tools", "remember")
-    graph.add_edge("remember", "act")
+    if policy.verify != "never":
+        graph.add_node("verify", verify_node(policy))
+        graph.add_edge("remember", "verify")
+        graph.add_conditional_edges("verify", after_checkpoint, ["plan", "act"])
+    else:
+        graph.add_edge("remember", "act")
     graph.add_conditional_edges("reflect", after_review, {"act": "act", END: END})
     return graph.compile(checkpointer=checkpointer, name=name)

@@ -8,6 +8,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
+from agentlab.checkpoints import (
+    CLARIFY_POLICIES,
+    VERIFY_POLICIES,
+    CheckpointPolicy,
+    ClarifyPolicy,
+    VerifyPolicy,
+)
+
 SCENARIOS = ("travel",)
 MEMORY_POLICIES = ("full", "window", "summary")
 MemoryPolicy = Literal["full", "window", "summary"]
@@ -41,6 +49,10 @@ class EpisodeConfig:
     reflect: bool = True  # review the answer before finishing, and repair what it catches
     max_reflections: int = 1  # reviews allowed per episode
     max_steps: int = 30  # LLM calls allowed per episode before it stops as "step_limit"
+    clarify: ClarifyPolicy = "never"  # ask before committing assumptions: never, always, ambiguous
+    ambiguity_threshold: float = 0.2  # "ambiguous": ask when 1 - confidence exceeds this
+    verify: VerifyPolicy = "never"  # a person checks results: never, always, every_k tool steps
+    verify_every: int = 3  # "every_k": tool steps between verifications
     model: str = (
         "sim:gpt-4o-mini"  # "sim[:profile]", "openai:<model>" or "openai-compatible:<model>"
     )
@@ -70,9 +82,29 @@ class EpisodeConfig:
                 raise ConfigError(name, value, f"an integer >= {low}")
         if not isinstance(self.max_steps, int) or self.max_steps < 1:
             raise ConfigError("max_steps", self.max_steps, "an integer >= 1")
+        if self.clarify not in CLARIFY_POLICIES:
+            raise ConfigError("clarify", self.clarify, ", ".join(CLARIFY_POLICIES))
+        if self.verify not in VERIFY_POLICIES:
+            raise ConfigError("verify", self.verify, ", ".join(VERIFY_POLICIES))
+        if (
+            not isinstance(self.ambiguity_threshold, int | float)
+            or not 0 <= self.ambiguity_threshold <= 1
+        ):
+            raise ConfigError(
+                "ambiguity_threshold", self.ambiguity_threshold, "a number from 0 to 1"
+            )
+        if not isinstance(self.verify_every, int) or self.verify_every < 1:
+            raise ConfigError("verify_every", self.verify_every, "an integer >= 1")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError("seed", self.seed, "an integer >= 0")
         check_model_string(self.model)
+
+    @property
+    def checkpoints(self) -> CheckpointPolicy:
+        """The checkpoint policy these fields describe."""
+        return CheckpointPolicy(
+            self.clarify, self.ambiguity_threshold, self.verify, self.verify_every
+        )
 
     def as_row(self) -> dict[str, Any]:
         """The configuration as columns of a results row."""

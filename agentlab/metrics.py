@@ -46,7 +46,7 @@ class StepRecord:
     decision: str = ""  # what was decided: the tools called, "answer", "Plan", ...
     status: str = "ok"  # "ok" or "error"
     decisions: list[dict[str, Any]] = field(default_factory=list)  # sim's drawn decisions
-    message: BaseMessage | None = None  # the output (judged by the scenario, then dropped)
+    message: BaseMessage | None = None  # the output (traced and judged, then dropped)
     start_s: float = 0.0  # virtual-clock time the step started
 
     @property
@@ -82,11 +82,25 @@ class MetricsCallback(BaseCallbackHandler):
         'llm'
     """
 
-    def __init__(self) -> None:
-        self.records: list[StepRecord] = []
+    def __init__(self, records: list[StepRecord] | None = None) -> None:
+        self.records: list[StepRecord] = list(records or [])  # earlier steps of a resumed run
         self._open: dict[UUID, dict[str, Any]] = {}
         self._lock = threading.Lock()
-        self._clock = 0.0
+        self._clock = sum(r.latency_s for r in self.records)
+
+    def add_human(self, *, checkpoint: str, answer: str, seconds: float) -> None:
+        """Record a person's answer at a checkpoint (its time counts on the virtual clock)."""
+        self._add(
+            StepRecord(
+                index=0,
+                kind="human",
+                agent="user",
+                node=checkpoint,
+                name="user",
+                latency_s=seconds,
+                decision=answer[:80],
+            )
+        )
 
     def on_chat_model_start(
         self,
@@ -188,13 +202,15 @@ class MetricsCallback(BaseCallbackHandler):
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """Record one tool call."""
         status = "error" if isinstance(output, ToolMessage) and output.status == "error" else "ok"
-        self._tool(run_id, status=status)
+        self._tool(
+            run_id, status=status, message=output if isinstance(output, ToolMessage) else None
+        )
 
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """Record a failed tool call."""
         self._tool(run_id, status="error")
 
-    def _tool(self, run_id: UUID, *, status: str) -> None:
+    def _tool(self, run_id: UUID, *, status: str, message: ToolMessage | None = None) -> None:
         start = self._open.pop(run_id, None)
         if start is None:
             return
@@ -210,6 +226,7 @@ class MetricsCallback(BaseCallbackHandler):
                 wall_s=time.perf_counter() - start["t"],
                 decision=str(start["name"]),
                 status=status,
+                message=message,
             )
         )
 

@@ -74,7 +74,7 @@ def make_model(
     if kind == "sim":
         from agentlab.sim.model import SimChatModel
 
-        return SimChatModel(profile=name, seed=seed, **kwargs)
+        return SimChatModel(model=name, seed=seed, **kwargs)
     from langchain_openai import ChatOpenAI
 
     if kind == "openai" and not os.environ.get("OPENAI_API_KEY"):

@@ -6,21 +6,27 @@ Introduced in notebook 00 (`00_quickstart.ipynb`).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Checkpointer, Command
 from tqdm.auto import tqdm
 
 from agentlab.agent import build_agent
 from agentlab.config import EpisodeConfig
 from agentlab.metrics import MetricsCallback, StepRecord
+from agentlab.durable import load_records, save_records
 from agentlab.models import make_model
+from agentlab.provenance import Provenance, episode_counts, trace
 from agentlab.sim.prompt import COMPONENTS
 from agentlab.world import travel
+from agentlab.world.travel_user import TravelUser
 
 DECISION_NODES = ("plan", "act", "reflect")  # LLM calls that decide something
 
@@ -37,6 +43,8 @@ class Episode:
     success: bool
     wall_s: float
     correct: list[bool | None] = field(default_factory=list)  # per record, vs ground truth
+    provenance: Provenance | None = None  # what each artifact came from, what was tainted
+    pending: dict[str, Any] | None = None  # the question a stopped episode waits on
 
     def row(self) -> dict[str, Any]:
         """The ``episodes`` row."""
@@ -69,8 +77,11 @@ class Episode:
             "wrong_decisions": sum(not c for c in judged),
             "latency_s": sum(r.latency_s for r in self.records),
             "wall_s": self.wall_s,
+            "questions": sum(r.kind == "human" for r in self.records),
+            "human_s": sum(r.latency_s for r in self.records if r.kind == "human"),
             "booked_usd": itinerary.total_usd,
             "budget_usd": self.request.budget_usd,
+            **(episode_counts(self.provenance, self.records) if self.provenance else {}),
         }
 
     def step_rows(self) -> list[dict[str, Any]]:
@@ -98,6 +109,7 @@ class Episode:
                     "options": r.options,
                     "status": r.status,
                     "correct": c,
+                    **(self.provenance.step_columns(r.index) if self.provenance else {}),
                 }
             )
         return rows
@@ -128,19 +140,36 @@ def _judge(
             out.append(all(travel.judge_call(req, c["name"], c["args"]) for c in m.tool_calls))
         else:
             out.append(success)
-        r.message = None
     return out
 
 
-def run_episode(config: EpisodeConfig, *, model: BaseChatModel | None = None) -> Episode:
+def run_episode(
+    config: EpisodeConfig,
+    *,
+    model: BaseChatModel | None = None,
+    checkpointer: Checkpointer = None,
+    thread_id: str | None = None,
+    answer: Callable[[dict[str, Any]], str] | None = None,
+    stop_at_interrupt: bool = False,
+    resume: str | None = None,
+) -> Episode:
     """Run one episode of the single agent and record everything it did.
 
     A failing model call, tool or graph step ends the episode with outcome
-    ``"error: <reason>"``; it never raises.
+    ``"error: <reason>"``; it never raises. When a checkpoint interrupts the run, the
+    simulated traveller (``TravelUser``) answers, or ``answer`` does; with
+    ``stop_at_interrupt`` the episode stops instead (outcome ``"interrupted"``, question in
+    ``Episode.pending``) and ``resume=`` continues it later, in this process or another
+    one when the checkpointer is durable (``agentlab.durable.sqlite_checkpointer``).
 
     Args:
         config: What to run.
         model: A ready model to use instead of ``make_model(config.model, seed=config.seed)``.
+        checkpointer: A LangGraph checkpointer (default: in memory when checkpoints are on).
+        thread_id: The run's thread in the checkpointer (default: from request and seed).
+        answer: Answers checkpoint questions (default: the simulated traveller).
+        stop_at_interrupt: Stop at the first question instead of answering it.
+        resume: The answer to the question a stopped run is waiting on.
 
     Returns:
         The ``Episode``: call ``.row()`` and ``.step_rows()`` for the tables.
@@ -152,6 +181,11 @@ def run_episode(config: EpisodeConfig, *, model: BaseChatModel | None = None) ->
         'trip-001'
     """
     req = pick_request(config)
+    user = TravelUser(req, seed=config.seed)
+    policy = config.checkpoints
+    if checkpointer is None and (policy.active or resume is not None):
+        checkpointer = InMemorySaver()
+    thread = thread_id or f"{req.id}-seed{config.seed}"
     graph = build_agent(
         model=model or make_model(config.model, seed=config.seed),
         tools=travel.travel_tools(config.tools),
@@ -162,22 +196,43 @@ def run_episode(config: EpisodeConfig, *, model: BaseChatModel | None = None) ->
         reflect=config.reflect,
         max_reflections=config.max_reflections,
         max_steps=config.max_steps,
+        checkpoints=policy,
+        checkpointer=checkpointer,
     )
-    callback = MetricsCallback()
-    messages: list[BaseMessage] = [HumanMessage(req.text)]
-    state: dict[str, Any] = {
-        "messages": messages,
-        "memory": travel.past_trip_notes(config.memory_items),
+    callback = MetricsCallback(load_records(checkpointer, thread) if resume is not None else None)
+    run_config: RunnableConfig = {
+        "callbacks": [callback],
+        "recursion_limit": 6 * config.max_steps + 40,
+        "configurable": {"thread_id": thread},
     }
+    state: dict[str, Any] = {}
+    step: Any = (
+        Command(resume=resume)
+        if resume is not None
+        else {
+            "messages": [HumanMessage(req.text)],
+            "memory": travel.past_trip_notes(config.memory_items),
+        }
+    )
     start = time.perf_counter()
-    outcome = ""
+    outcome, pending = "", None
     try:
-        for values in graph.stream(
-            state,
-            config={"callbacks": [callback], "recursion_limit": 4 * config.max_steps + 20},
-            stream_mode="values",
-        ):
-            state = values  # the last state survives a failure mid-episode
+        while True:
+            for values in graph.stream(step, config=run_config, stream_mode="values"):
+                # the last state survives a failure mid-episode
+                state = {k: v for k, v in values.items() if k != "__interrupt__"}
+            asked = graph.get_state(run_config).interrupts if checkpointer is not None else ()
+            if not asked:
+                break
+            pending = asked[0].value
+            if stop_at_interrupt:
+                outcome = "interrupted"
+                break
+            reply = (answer or user.answer)(pending)
+            callback.add_human(
+                checkpoint=str(pending.get("checkpoint")), answer=reply, seconds=user.response_s
+            )
+            step, pending = Command(resume=reply), None
     except Exception as exc:  # an episode's failure is its outcome, never the sweep's end
         outcome = f"error: {type(exc).__name__}: {str(exc)[:200]}"
     wall = time.perf_counter() - start
@@ -185,7 +240,19 @@ def run_episode(config: EpisodeConfig, *, model: BaseChatModel | None = None) ->
         outcome = state.get("outcome") or "answered"
     ok = outcome == "answered" and travel.success(req, state.get("messages", []))
     records = callback.records
-    return Episode(config, req, state, records, outcome, ok, wall, _judge(req, records, ok))
+    save_records(checkpointer, thread, records)
+    correct = _judge(req, records, ok)
+    long_term = travel.past_trip_notes(config.memory_items)
+    prov = trace(
+        records,
+        correct,
+        state.get("messages", []),
+        long_term_memory=long_term,
+        notes=state.get("memory", [])[len(long_term) :],
+    )
+    for r in records:
+        r.message = None  # traced and judged: the state keeps the messages
+    return Episode(config, req, state, records, outcome, ok, wall, correct, prov, pending)
 
 
 @dataclass

@@ -36,9 +36,9 @@ def text_of(message: BaseMessage) -> str:
     if isinstance(message.content, str):
         return message.content
     return "\n".join(
-        b if isinstance(b, str) else str(b.get("text", ""))
+        b if isinstance(b, str) else b["text"]
         for b in message.content
-        if isinstance(b, str) or isinstance(b, dict)
+        if isinstance(b, str) or (isinstance(b, dict) and isinstance(b.get("text"), str))
     )
 
 
@@ -119,6 +119,21 @@ class Prompt:
     def human_texts(self) -> list[str]:
         """Texts of the human messages, in order."""
         return [text_of(m) for m in self.messages if isinstance(m, HumanMessage)]
+
+    def request(self) -> str:
+        """The text of the latest human message ('' if none)."""
+        texts = self.human_texts()
+        return texts[-1] if texts else ""
+
+    def turn_results(self) -> list[ToolMessage]:
+        """The tool results since the latest human message, in order."""
+        out: list[ToolMessage] = []
+        for m in reversed(self.messages):
+            if isinstance(m, HumanMessage):
+                break
+            if isinstance(m, ToolMessage):
+                out.insert(0, m)
+        return out
 
     def last(self) -> BaseMessage | None:
         """The last message, or None."""

@@ -151,8 +151,13 @@ def plan_reply(trip: Trip, prompt: Prompt, dice: Dice) -> Reply:
             {"tool": "book_offer", "action": f"Book the cheapest {words}"},
         ]
     assumptions = [
-        {"slot": "destination", "value": dest, "alternatives": [o for o in others if o != dest]},
-        {"slot": "origin", "value": _display(trip.origin), "alternatives": []},
+        {
+            "slot": "destination",
+            "value": dest,
+            "alternatives": [o for o in others if o != dest] if decision.p_correct < 1 else [],
+            "confidence": round(decision.p_correct, 3),
+        },
+        {"slot": "origin", "value": _display(trip.origin), "alternatives": [], "confidence": 1.0},
     ]
     return Reply(
         tool_calls=[{"name": "Plan", "args": {"assumptions": assumptions, "steps": steps}}],

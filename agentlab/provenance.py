@@ -1,0 +1,281 @@
+"""Error provenance: what every artifact of an episode was derived from, and what got tainted.
+
+Each step of an episode produces artifacts: a plan, tool calls with their arguments, tool
+results, memory notes, reviews and answers. An artifact is *derived from* the earlier
+artifacts whose content it uses, found in what the graph really passed along: an argument
+value comes from the most recent earlier artifact whose text contains it (an offer id from
+the search result that listed it, a destination from the plan that committed to it), a tool
+result from its call, a memory note from its result, an answer or a review from the
+bookings standing at that moment. The tracing reads only messages and state, so it works
+the same on a real model; only the judging uses the scenario's ground truth.
+
+A decision the ground truth disagrees with, whose inputs are clean, is a **root error**;
+everything derived from a root error, directly or not, is **tainted**. A root error whose
+taint reaches the outcome has **escaped**; otherwise it was **contained**. A wrong plan that
+a person corrects at a clarification checkpoint, before anything is done with it, was never
+committed: it is counted as **prevented**, not as a root error.
+
+Introduced in notebook 03 (`03_failure_propagation.ipynb`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from agentlab.checkpoints import is_yes
+from agentlab.metrics import StepRecord
+from agentlab.sim.prompt import text_of
+
+DECISION_NODES = ("plan", "act", "reflect")  # LLM calls that decide something
+MIN_VALUE_CHARS = 4  # shorter argument values ("2", "yes") are too common to trace
+
+
+@dataclass
+class Artifact:
+    """One thing an episode produced, and what it came from."""
+
+    id: str  # "request", "plan#3", "call:<id>", "result:<id>", "note:<id>", "answer#9", ...
+    kind: str  # request, memory, plan, tool_call, tool_result, memory_note, answer, review, summary
+    text: str  # its content, as passed along
+    step: int | None  # the step record that produced it (None for inputs)
+    derived_from: list[str] = field(default_factory=list)
+    wrong: bool = False  # judged against the ground truth (decisions only)
+    root: bool = False  # a root error: wrong with clean inputs
+    tainted: bool = False  # a root error or derived from one
+    withdrawn: bool = False  # a proposal a person corrected before it was committed
+
+
+@dataclass
+class Provenance:
+    """The artifacts of one episode and the per-step and per-episode counts."""
+
+    artifacts: dict[str, Artifact]
+    outcome: list[str]  # the artifacts that make up the outcome (standing bookings, answer)
+    by_step: dict[int, list[str]]  # step index -> artifact ids it produced
+
+    def step_columns(self, step: int) -> dict[str, Any]:
+        """The provenance columns of one step: artifacts, derived_from, tainted, root_error."""
+        ids = self.by_step.get(step, [])
+        arts = [self.artifacts[i] for i in ids]
+        parents = sorted({p for a in arts for p in a.derived_from})
+        return {
+            "artifacts": ",".join(ids),
+            "derived_from": ",".join(parents),
+            "tainted": any(a.tainted for a in arts),
+            "root_error": any(a.root for a in arts),
+            "tainted_input": any(self.artifacts[p].tainted for p in parents),
+        }
+
+    def escaped_roots(self) -> set[str]:
+        """Root errors whose taint reaches the outcome."""
+        seen: set[str] = set()
+        stack = list(self.outcome)
+        while stack:
+            a = stack.pop()
+            if a not in seen:
+                seen.add(a)
+                stack.extend(self.artifacts[a].derived_from)
+        return {a for a in seen if self.artifacts[a].root}
+
+
+def _values(args: Any) -> list[str]:
+    if isinstance(args, dict):
+        return [v for x in args.values() for v in _values(x)]
+    if isinstance(args, list):
+        return [v for x in args for v in _values(x)]
+    return [args] if isinstance(args, str) and len(args) >= MIN_VALUE_CHARS else []
+
+
+class _Tracer:
+    def __init__(self, inputs: Sequence[tuple[str, str, str]]) -> None:
+        self.artifacts: dict[str, Artifact] = {}
+        self.order: list[str] = []
+        self.bookings: dict[str, str] = {}  # kind -> result artifact standing for it
+        for aid, kind, text in inputs:
+            self.add(Artifact(aid, kind, text, None))
+
+    def add(self, art: Artifact) -> Artifact:
+        parents = [self.artifacts[p] for p in art.derived_from]
+        art.tainted = any(p.tainted for p in parents)
+        art.root = art.wrong and not art.tainted
+        art.tainted = art.tainted or art.root
+        self.artifacts[art.id] = art
+        self.order.append(art.id)
+        return art
+
+    def source(self, value: str, before: str | None = None) -> str | None:
+        for aid in reversed(self.order):
+            if aid != before and value in self.artifacts[aid].text:
+                return aid
+        return None
+
+    def sources(self, args: Any) -> list[str]:
+        found = {self.source(v) for v in _values(args)}
+        return sorted(a for a in found if a is not None)
+
+
+def trace(
+    records: Sequence[StepRecord],
+    correct: Sequence[bool | None],
+    messages: Sequence[BaseMessage],
+    *,
+    long_term_memory: Sequence[str] = (),
+    notes: Sequence[str] = (),
+) -> Provenance:
+    """Trace an episode's artifacts from its step records (with their output messages).
+
+    Args:
+        records: The episode's steps, in order, still holding their output messages.
+        correct: Per step, whether its decision agrees with the ground truth (None: no decision).
+        messages: The episode's final messages (human inputs are read from them).
+        long_term_memory: Memory notes the episode started with (clean inputs).
+        notes: Memory notes written during the episode, one per tool result, in order.
+
+    Returns:
+        The ``Provenance`` of the episode.
+    """
+    inputs = [
+        ("request" if i == 0 else f"human#{i}", "request", text_of(m))
+        for i, m in enumerate(messages)
+        if isinstance(m, HumanMessage) and m.name != "reviewer"
+    ]
+    inputs += [(f"memory#{i}", "memory", note) for i, note in enumerate(long_term_memory)]
+    t = _Tracer(inputs)
+    humans = [aid for aid, _, _ in inputs if aid.startswith(("request", "human"))]
+    by_step: dict[int, list[str]] = {}
+    answer: str | None = None
+    written = iter(notes)
+    for rec, ok in zip(records, correct, strict=True):
+        produced: list[Artifact] = []
+        m = rec.message
+        wrong = ok is False
+        if rec.kind == "human" and rec.node == "clarify" and not is_yes(rec.decision):
+            plans = [a for a in t.order if t.artifacts[a].kind == "plan"]
+            if plans:  # corrected before anything was done with it: never committed
+                withdrawn = t.artifacts[plans[-1]]
+                withdrawn.withdrawn, withdrawn.root, withdrawn.tainted = True, False, False
+        elif rec.kind == "tool" and isinstance(m, ToolMessage):
+            result = t.add(
+                Artifact(
+                    f"result:{m.tool_call_id}",
+                    "tool_result",
+                    text_of(m),
+                    rec.index,
+                    [f"call:{m.tool_call_id}"] if f"call:{m.tool_call_id}" in t.artifacts else [],
+                )
+            )
+            text = next(written, text_of(m))
+            note = t.add(
+                Artifact(f"note:{m.tool_call_id}", "memory_note", text, rec.index, [result.id])
+            )
+            produced += [result, note]
+            kind = _booking_kind(m)
+            if kind:
+                t.bookings[kind] = result.id
+        elif rec.kind == "llm" and isinstance(m, AIMessage):
+            if rec.node == "plan":
+                args = m.tool_calls[0]["args"] if m.tool_calls else {}
+                produced.append(
+                    t.add(
+                        Artifact(
+                            f"plan#{rec.index}", "plan", json.dumps(args), rec.index, humans, wrong
+                        )
+                    )
+                )
+            elif rec.node == "reflect":
+                args = m.tool_calls[0]["args"] if m.tool_calls else {}
+                produced.append(
+                    t.add(
+                        Artifact(
+                            f"review#{rec.index}",
+                            "review",
+                            json.dumps(args),
+                            rec.index,
+                            sorted(t.bookings.values()),
+                            wrong,
+                        )
+                    )
+                )
+            elif rec.node == "act" and m.tool_calls:
+                for c in m.tool_calls:
+                    produced.append(
+                        t.add(
+                            Artifact(
+                                f"call:{c['id']}",
+                                "tool_call",
+                                json.dumps(c["args"]),
+                                rec.index,
+                                t.sources(c["args"]),
+                                wrong,
+                            )
+                        )
+                    )
+            elif rec.node == "act":
+                answer = f"answer#{rec.index}"
+                produced.append(
+                    t.add(
+                        Artifact(
+                            answer,
+                            "answer",
+                            text_of(m),
+                            rec.index,
+                            sorted(t.bookings.values()),
+                            wrong,
+                        )
+                    )
+                )
+            else:  # a summary: derived from the results it condenses
+                results = [a for a in t.order if t.artifacts[a].kind == "tool_result"]
+                produced.append(
+                    t.add(
+                        Artifact(f"summary#{rec.index}", "summary", text_of(m), rec.index, results)
+                    )
+                )
+        by_step[rec.index] = [a.id for a in produced]
+    outcome = sorted(t.bookings.values()) + ([answer] if answer else [])
+    return Provenance(t.artifacts, outcome, by_step)
+
+
+def _booking_kind(m: ToolMessage) -> str | None:
+    if m.name != "book_offer" or m.status == "error":
+        return None
+    try:
+        c = json.loads(text_of(m))
+    except json.JSONDecodeError:
+        return None
+    return str(c["kind"]) if isinstance(c, dict) and c.get("status") == "confirmed" else None
+
+
+def episode_counts(prov: Provenance, records: Sequence[StepRecord]) -> dict[str, Any]:
+    """Per-episode provenance columns: root errors, taint, blast radius, wasted work, containment."""
+    roots = [a for a in prov.artifacts.values() if a.root]
+    escaped = prov.escaped_roots()
+    tainted_steps = [r for r in records if prov.step_columns(r.index)["tainted"]]
+    consumers = [
+        r
+        for r in records
+        if r.kind == "llm"
+        and r.node in DECISION_NODES
+        and prov.step_columns(r.index)["tainted_input"]
+    ]
+    reviews = [a for a in prov.artifacts.values() if a.kind == "review"]
+    on_taint = [a for a in reviews if any(prov.artifacts[p].tainted for p in a.derived_from)]
+    flagged = [a for a in on_taint if json.loads(a.text or "{}").get("issues")]
+    return {
+        "root_errors": len(roots),
+        "tainted_artifacts": sum(a.tainted and not a.root for a in prov.artifacts.values()),
+        "blast_radius": len(consumers),
+        "tainted_tokens": sum(r.input_tokens + r.tokens_out for r in tainted_steps),
+        "tainted_cost_usd": sum(r.cost_usd for r in tainted_steps),
+        "tainted_latency_s": sum(r.latency_s for r in tainted_steps),
+        "errors_contained": len(roots) - len(escaped),
+        "errors_escaped": len(escaped),
+        "errors_prevented": sum(a.withdrawn and a.wrong for a in prov.artifacts.values()),
+        "reviews_of_tainted_work": len(on_taint),
+        "reviews_flagging_tainted_work": len(flagged),
+    }
