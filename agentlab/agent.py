@@ -102,7 +102,7 @@ class AgentState(TypedDict, total=False):
     llm_calls: int
     reflections: int
     outcome: str  # "answered", "step_limit"
-    results: list[dict[str, Any]]  # every tool result: {"step", "tool", "content"}
+    results: list[dict[str, Any]]  # every tool result: {"step", "tool", "content", "call_id"}
     questions: int  # clarifications asked
     checks: int  # verifications asked
     verified: int  # results already shown to a verifier
@@ -252,7 +252,14 @@ def build_agent(
             if target is not None and status == "ok":
                 target["status"] = "done"
             number = steps.index(target) + 1 if target is not None and status == "ok" else None
-            log.append({"step": number, "tool": str(m.name), "content": text_of(m)})
+            log.append(
+                {
+                    "step": number,
+                    "tool": str(m.name),
+                    "content": text_of(m),
+                    "call_id": m.tool_call_id,
+                }
+            )
             notes.append(to_note(str(m.name), text_of(m), status))
         update: AgentState = {
             "plan": {**state.get("plan", {}), "steps": steps},

@@ -96,6 +96,12 @@ def _whiskers(stats: pd.DataFrame, x: str, name: str, color: str, **kw: object) 
     )  # fmt: skip
 
 
+def _log_x(fig: go.Figure, values: pd.Series, log_x: bool) -> None:
+    """A logarithmic x axis ticked at the values swept."""
+    if log_x:
+        fig.update_xaxes(type="log", tickvals=sorted(values.unique()))
+
+
 def per_decision(
     episodes: pd.DataFrame, x: str = "tools", *, color: str | None = None, log_x: bool = False
 ) -> go.Figure:
@@ -134,10 +140,11 @@ def per_decision(
             fig.add_trace(trace, row=row, col=1)
             fig.update_yaxes(title_text=title, rangemode="tozero", row=row, col=1)
     fig.update_xaxes(title_text=_label(x), row=3, col=1)
-    if log_x:
-        fig.update_xaxes(type="log")
+    _log_x(fig, d[x], log_x)
     title = f"Every decision gets dearer as {_label(x)} grow"
-    return fig.update_layout(template=TEMPLATE, height=720, title=title)
+    note = "mean over episodes, with 95% whiskers"
+    return fig.update_layout(template=TEMPLATE, height=720, showlegend=color is not None,
+                             title={"text": title, "subtitle": {"text": note}})  # fmt: skip
 
 
 def token_breakdown(table: pd.DataFrame, by: str = "tools") -> go.Figure:
@@ -178,7 +185,7 @@ def token_breakdown(table: pd.DataFrame, by: str = "tools") -> go.Figure:
     )  # fmt: skip
 
 
-def success_and_cost(episodes: pd.DataFrame, x: str = "tools") -> go.Figure:
+def success_and_cost(episodes: pd.DataFrame, x: str = "tools", *, log_x: bool = False) -> go.Figure:
     """Success rate (Wilson 95%) and cost per successful outcome against scope.
 
     Cost per success is the group's total cost over its successes. A group with no success
@@ -189,6 +196,7 @@ def success_and_cost(episodes: pd.DataFrame, x: str = "tools") -> go.Figure:
     Args:
         episodes: The ``episodes`` table.
         x: The column on the x axis (numeric for the linear reference).
+        log_x: A logarithmic x axis.
 
     Returns:
         Two panels sharing x: success rate (%) and cost per success (US$, log scale).
@@ -221,8 +229,9 @@ def success_and_cost(episodes: pd.DataFrame, x: str = "tools") -> go.Figure:
             line={"color": REFERENCE, "dash": "dot"}, row=2, col=1,
         )  # fmt: skip
     fig.update_yaxes(title_text="success (%)", range=[0, 105], row=1, col=1)
-    fig.update_yaxes(title_text="US$ per success", type="log", row=2, col=1)
+    fig.update_yaxes(title_text="US$ per success", type="log", dtick=1, row=2, col=1)
     fig.update_xaxes(title_text=_label(x), row=2, col=1)
+    _log_x(fig, rates[x], log_x)
     title = f"Success falls and each success costs more as {_label(x)} grow"
     return fig.update_layout(template=TEMPLATE, height=620, title=title)
 
@@ -275,18 +284,21 @@ def episode_timeline(steps: pd.DataFrame, episode: int | None = None) -> go.Figu
             hovertemplate="%{y}<br>%{x:.2f} s, %{customdata[0]} input tokens, "
             "%{customdata[1]}<extra></extra>",
         )  # fmt: skip
-    wrong = s[s["correct"].eq(False)]
-    fig.add_scatter(
-        y=wrong["label"], x=wrong["start_s"] + wrong["latency_s"], mode="markers",
-        name="wrong decision", marker={"symbol": "x", "size": 11, "color": WRONG},
-    )  # fmt: skip
+    marks = [("wrong decision", s["correct"].eq(False), "x"),
+             ("tool error", s["status"].eq("error"), "circle-open")]  # fmt: skip
+    for name, mask, symbol in marks:
+        fig.add_scatter(
+            y=s.loc[mask, "label"], x=(s["start_s"] + s["latency_s"])[mask], mode="markers",
+            name=name, marker={"symbol": symbol, "size": 11, "color": WRONG},
+        )  # fmt: skip
     first = s.iloc[0]
     total = float((s["start_s"] + s["latency_s"]).max())
     return fig.update_layout(
         template=TEMPLATE, height=140 + 22 * len(s), barmode="overlay",
         title=f"{first['request_id']}: {len(s)} steps, {total:.0f} s on the virtual clock",
         xaxis_title="virtual clock (s)",
-        yaxis={"autorange": "reversed", "type": "category", "title": None},
+        yaxis={"autorange": "reversed", "type": "category", "title": None,
+               "categoryorder": "array", "categoryarray": list(s["label"])},
     )  # fmt: skip
 
 
@@ -336,23 +348,22 @@ def tool_choice_accuracy(
     ref = load_reference("tool_selection_rag_mcp") if reference is None else reference
     name = f"lab: {rates['measure'].iloc[0]}"
     fig = go.Figure(_rate_line(rates, "tools_in_scope", name, PALETTE[0]))
-    for _, row in ref.iterrows():
+    levels = ref.set_index("method")["tool_selection_accuracy_pct"].sort_values()
+    for i, (method, pct) in enumerate(levels.items()):
         fig.add_hline(
-            y=row["tool_selection_accuracy_pct"], line={"dash": "dash", "color": REFERENCE},
-            annotation_text=f"RAG-MCP, {str(row['method']).replace('_', ' ')}: "
-            f"{row['tool_selection_accuracy_pct']:.1f}%",
-            annotation_position="top left", annotation_font_color=REFERENCE,
+            y=pct, line={"dash": "dash", "color": REFERENCE},
+            annotation_text=f"RAG-MCP, {str(method).replace('_', ' ')}: {pct:.1f}%",
+            annotation_position="bottom left" if i == 0 else "top left",
+            annotation_font_color=REFERENCE,
         )  # fmt: skip
-    fig.add_annotation(
-        text="Dashed: RAG-MCP (Gan and Sun 2025), a far larger tool pool and another model:"
-        " reference levels, not points on this axis",
-        xref="paper", yref="paper", x=0, y=-0.22, showarrow=False, font={"size": 11},
-    )  # fmt: skip
-    fig.update_xaxes(title_text="tools in scope", type="log" if log_x else "linear")
+    fig.update_xaxes(title_text="tools in scope")
+    _log_x(fig, rates["tools_in_scope"], log_x)
+    note = "dashed: RAG-MCP (Gan and Sun 2025), a far larger tool pool and another model"
     return fig.update_layout(
         template=TEMPLATE, height=460, yaxis={"title": "accuracy (%)", "range": [0, 105]},
-        title="Tool choice gets harder with every tool in scope", margin={"b": 110},
-        legend={"yanchor": "bottom", "y": 0.02, "xanchor": "right", "x": 0.99},
+        title={"text": "Tool choice gets harder with every tool in scope",
+               "subtitle": {"text": note + ": reference levels, not points on this axis"}},
+        showlegend=True, legend={"yanchor": "top", "y": 0.99, "xanchor": "right", "x": 0.99},
     )  # fmt: skip
 
 

@@ -57,6 +57,7 @@ class Provenance:
     artifacts: dict[str, Artifact]
     outcome: list[str]  # the artifacts that make up the outcome (standing bookings, answer)
     by_step: dict[int, list[str]]  # step index -> artifact ids it produced
+    plan_step: dict[str, int] = field(default_factory=dict)  # call artifact -> plan step served
 
     def step_columns(self, step: int) -> dict[str, Any]:
         """The provenance columns of one step: artifacts, derived_from, tainted, root_error."""
@@ -71,16 +72,20 @@ class Provenance:
             "tainted_input": any(self.artifacts[p].tainted for p in parents),
         }
 
-    def escaped_roots(self) -> set[str]:
-        """Root errors whose taint reaches the outcome."""
+    def roots_of(self, ids: Sequence[str]) -> set[str]:
+        """The root errors among these artifacts and everything they derive from."""
         seen: set[str] = set()
-        stack = list(self.outcome)
+        stack = list(ids)
         while stack:
             a = stack.pop()
             if a not in seen:
                 seen.add(a)
                 stack.extend(self.artifacts[a].derived_from)
         return {a for a in seen if self.artifacts[a].root}
+
+    def escaped_roots(self) -> set[str]:
+        """Root errors whose taint reaches the outcome."""
+        return self.roots_of(self.outcome)
 
 
 def _values(args: Any) -> list[str]:
@@ -126,6 +131,7 @@ def trace(
     *,
     long_term_memory: Sequence[str] = (),
     notes: Sequence[str] = (),
+    results: Sequence[dict[str, Any]] = (),
 ) -> Provenance:
     """Trace an episode's artifacts from its step records (with their output messages).
 
@@ -135,6 +141,8 @@ def trace(
         messages: The episode's final messages (human inputs are read from them).
         long_term_memory: Memory notes the episode started with (clean inputs).
         notes: Memory notes written during the episode, one per tool result, in order.
+        results: The agent's log of tool results (``state["results"]``): which plan step
+            each call served.
 
     Returns:
         The ``Provenance`` of the episode.
@@ -238,7 +246,12 @@ def trace(
                 )
         by_step[rec.index] = [a.id for a in produced]
     outcome = sorted(t.bookings.values()) + ([answer] if answer else [])
-    return Provenance(t.artifacts, outcome, by_step)
+    served = {
+        f"call:{r['call_id']}": int(r["step"])
+        for r in results
+        if r.get("step") and r.get("call_id")
+    }
+    return Provenance(t.artifacts, outcome, by_step, served)
 
 
 def _booking_kind(m: ToolMessage) -> str | None:
@@ -263,11 +276,27 @@ def episode_counts(prov: Provenance, records: Sequence[StepRecord]) -> dict[str,
         and r.node in DECISION_NODES
         and prov.step_columns(r.index)["tainted_input"]
     ]
-    reviews = [a for a in prov.artifacts.values() if a.kind == "review"]
-    on_taint = [a for a in reviews if any(prov.artifacts[p].tainted for p in a.derived_from)]
-    flagged = [a for a in on_taint if json.loads(a.text or "{}").get("issues")]
+    # execution errors (a wrong tool call or argument) in the work a review looked at, and
+    # those it flagged by their plan step; a wrong assumption needs the person who asked
+    reviewed = caught = 0
+    for review in (a for a in prov.artifacts.values() if a.kind == "review"):
+        flagged = {i.get("step") for i in json.loads(review.text or "{}").get("issues", [])}
+        for root in prov.roots_of(review.derived_from):
+            if prov.artifacts[root].kind == "tool_call" and root in prov.plan_step:
+                reviewed += 1
+                caught += prov.plan_step[root] in flagged
+    first_root = min((a.step for a in roots if a.step is not None), default=None)
+    later = [
+        r
+        for r in records
+        if first_root is not None
+        and r.index > first_root
+        and r.kind == "llm"
+        and r.node in DECISION_NODES
+    ]
     return {
         "root_errors": len(roots),
+        "decisions_after_root": len(later),
         "tainted_artifacts": sum(a.tainted and not a.root for a in prov.artifacts.values()),
         "blast_radius": len(consumers),
         "tainted_tokens": sum(r.input_tokens + r.tokens_out for r in tainted_steps),
@@ -276,6 +305,6 @@ def episode_counts(prov: Provenance, records: Sequence[StepRecord]) -> dict[str,
         "errors_contained": len(roots) - len(escaped),
         "errors_escaped": len(escaped),
         "errors_prevented": sum(a.withdrawn and a.wrong for a in prov.artifacts.values()),
-        "reviews_of_tainted_work": len(on_taint),
-        "reviews_flagging_tainted_work": len(flagged),
+        "execution_errors_reviewed": reviewed,
+        "execution_errors_caught": caught,
     }

@@ -206,6 +206,12 @@ def run_episode(
         "configurable": {"thread_id": thread},
     }
     state: dict[str, Any] = {}
+    if resume is not None:  # the person's answer to the question the run stopped on
+        waiting = graph.get_state(run_config).interrupts
+        if not waiting:
+            raise ValueError(f"resume: thread {thread!r} is not waiting on a question")
+        asked_at = str(waiting[0].value.get("checkpoint"))
+        callback.add_human(checkpoint=asked_at, answer=resume, seconds=user.response_s)
     step: Any = (
         Command(resume=resume)
         if resume is not None
@@ -249,6 +255,7 @@ def run_episode(
         state.get("messages", []),
         long_term_memory=long_term,
         notes=state.get("memory", [])[len(long_term) :],
+        results=state.get("results", []),
     )
     for r in records:
         r.message = None  # traced and judged: the state keeps the messages

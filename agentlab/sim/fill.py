@@ -5,9 +5,10 @@ does the same with a few reading rules: numbers in the order they are written
 (``"What is 3 + 4"`` gives ``a=3, b=4``), values written next to a field's name
 (``"3 travelers"``, ``"age: 36"``, ``"named 'Ada'"``), quoted names, places after "in",
 "to" or "from", dates, e-mail addresses and URLs, enum values that are mentioned. Every
-value satisfies its JSON schema (types, bounds, enums, nested objects, arrays, ``$ref``,
-``anyOf``). Required fields are always filled; an optional field only when the request
-asks for it by name ("include the punchline"), not when it declines it ("no punchline").
+value satisfies its JSON schema (types, bounds, lengths, enums, nested objects, arrays,
+``$ref``, ``anyOf``; not regular-expression ``pattern``s). Required fields are always
+filled; an optional field only when the request asks for it by name ("include the
+punchline"), not when it declines it ("no punchline").
 
 Introduced in notebook 00 (`00_quickstart.ipynb`).
 """
@@ -46,6 +47,7 @@ PLACE_FIELDS = {  # place fields, and the words that introduce their value, best
     "region": ("in", "to"),
     "town": ("in", "at", "to"),
 }
+MAX_DEPTH = 6  # a recursive schema (a tree) is filled this deep
 NAME_FIELDS = frozenset("name title company customer person user".split())  # noqa: SIM905
 
 
@@ -81,6 +83,7 @@ class Source:
             (m.start(), next(g for g in m.groups() if g)) for m in _QUOTED.finditer(text)
         ]
         self._taken: set[tuple[str, int]] = set()
+        self.depth = 0  # nesting of the object being filled
 
     def _next(self, kind: str, pool: list[tuple[int, str]]) -> str | None:
         free = [(pos, v) for pos, v in pool if (kind, pos) not in self._taken]
@@ -160,6 +163,7 @@ class Source:
 
 
 def _clip(value: float, schema: dict[str, Any], step: float) -> float:
+    """A number moved inside the schema's bounds (``step`` past an exclusive one)."""
     if "minimum" in schema:
         value = max(value, schema["minimum"])
     if "exclusiveMinimum" in schema:
@@ -172,6 +176,7 @@ def _clip(value: float, schema: dict[str, Any], step: float) -> float:
 
 
 def _to_float(token: str | None) -> float | None:
+    """A number written in digits or in words ("three"), or None."""
     if token is None:
         return None
     if token.lower() in _NUMBER_WORDS:
@@ -214,8 +219,11 @@ def fill_value(name: str, schema: dict[str, Any], src: Source, defs: dict[str, A
         return fill_value(name, merged, src, defs)
     for key in ("anyOf", "oneOf"):
         if key in schema:
-            options = [s for s in schema[key] if s.get("type") != "null"] or schema[key]
-            return fill_value(name, options[0], src, defs)
+            nullable = any(s.get("type") == "null" for s in schema[key])
+            options = [s for s in schema[key] if s and s.get("type") != "null"]
+            if nullable and (not options or src.depth > MAX_DEPTH):
+                return None  # nothing more specific, or deep in a recursive schema
+            return fill_value(name, (options or schema[key])[0], src, defs)
     if "const" in schema:
         return schema["const"]
     if "enum" in schema:
@@ -250,6 +258,9 @@ def fill_ref(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _array(name: str, schema: dict[str, Any], src: Source, defs: dict[str, Any]) -> list[Any]:
+    """A list: every number left for numbers, else one item (or none, deep in a recursion)."""
+    if not schema.get("minItems") and (src.depth > MAX_DEPTH or schema.get("items") == {}):
+        return []  # deep in a recursive schema, or items of no known shape
     if "prefixItems" in schema:
         return [fill_value(name, s, src, defs) for s in schema["prefixItems"]]
     item = fill_ref(schema.get("items", {"type": "string"}), defs)
@@ -288,4 +299,8 @@ def fill_args(
     props: dict[str, Any] = schema.get("properties", {})
     required = set(schema.get("required", list(props)))
     wanted = [k for k in props if k in required or src.mentions(k)]
-    return {k: fill_value(k, props[k], src, defs) for k in wanted}
+    src.depth += 1
+    try:
+        return {k: fill_value(k, props[k], src, defs) for k in wanted}
+    finally:
+        src.depth -= 1

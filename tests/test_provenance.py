@@ -1,0 +1,54 @@
+import agentlab as al
+from agentlab.provenance import trace
+
+
+def _washington(**kw):  # type: ignore[no-untyped-def]
+    return al.run_episode(al.EpisodeConfig(request="trip-001", seed=0, **kw))
+
+
+def test_washington_root_error_taints_plan_bookings_and_memory() -> None:
+    ep = _washington()
+    prov = ep.provenance
+    assert prov is not None
+    roots = [a for a in prov.artifacts.values() if a.root]
+    assert [a.kind for a in roots] == ["plan"]  # the assumption "Washington, D.C."
+    assert "Washington, D.C." in roots[0].text
+    tainted_kinds = {a.kind for a in prov.artifacts.values() if a.tainted and not a.root}
+    assert {"tool_call", "tool_result", "memory_note", "answer", "review"} <= tainted_kinds
+    booked = [a for a in prov.artifacts.values() if a.kind == "tool_result" and '"confirmed"' in a.text]
+    assert booked and all(a.tainted for a in booked)  # flight, hotel and car all poisoned
+    row = ep.row()
+    assert not row["success"]
+    assert row["tainted_cost_usd"] == row["cost_usd"]  # all the money went to the wrong trip
+    # pinned: the counts of this seeded episode
+    assert (row["root_errors"], row["errors_escaped"], row["errors_contained"]) == (1, 1, 0)
+    assert (row["tainted_artifacts"], row["blast_radius"]) == (32, 12)
+
+
+def test_step_columns_name_what_each_step_came_from() -> None:
+    steps = _washington().step_rows()
+    first_call = next(s for s in steps if s["node"] == "act")
+    assert first_call["derived_from"].startswith("plan#") and first_call["tainted"]
+    assert steps[0]["root_error"] and steps[0]["node"] == "plan"
+    booking = next(s for s in steps if s["decision"] == "book_offer" and s["kind"] == "llm")
+    assert "result:" in booking["derived_from"] or "note:" in booking["derived_from"]
+
+
+def test_clarification_prevents_the_root_error_at_a_measured_cost() -> None:
+    plain, asked = _washington().row(), _washington(clarify="ambiguous").row()
+    assert asked["root_errors"] == 0 and asked["errors_prevented"] == 1
+    assert asked["tainted_artifacts"] == 0 and asked["success"]
+    assert asked["questions"] == 1 and asked["human_s"] > 0
+    assert asked["latency_s"] > asked["human_s"]
+
+
+def test_an_unambiguous_slip_is_its_own_root_and_can_be_contained() -> None:
+    eps = al.run_episodes(al.grid(tools=[32], seeds=range(30)), progress=False).episodes
+    assert (eps.root_errors == eps.errors_escaped + eps.errors_contained).all()
+    assert eps.errors_contained.sum() > 0  # wrong tool picks and caught slips do not reach the outcome
+    assert (eps.tainted_cost_usd <= eps.cost_usd + 1e-12).all()
+
+
+def test_trace_on_an_empty_episode() -> None:
+    prov = trace([], [], [])
+    assert prov.artifacts == {} and prov.escaped_roots() == set()
