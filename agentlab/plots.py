@@ -143,8 +143,9 @@ def per_decision(
     _log_x(fig, d[x], log_x)
     title = f"Every decision gets dearer as {_label(x)} grow"
     note = "mean over episodes, with 95% whiskers"
-    return fig.update_layout(template=TEMPLATE, height=720, showlegend=color is not None,
-                             title={"text": title, "subtitle": {"text": note}})  # fmt: skip
+    return fig.update_layout(template=TEMPLATE, height=740, showlegend=color is not None,
+                             title={"text": title, "subtitle": {"text": note}},
+                             margin={"t": 110})  # fmt: skip
 
 
 def token_breakdown(table: pd.DataFrame, by: str = "tools") -> go.Figure:

@@ -238,10 +238,10 @@ def trace(
                     )
                 )
             else:  # a summary: derived from the results it condenses
-                results = [a for a in t.order if t.artifacts[a].kind == "tool_result"]
+                condensed = [a for a in t.order if t.artifacts[a].kind == "tool_result"]
                 produced.append(
                     t.add(
-                        Artifact(f"summary#{rec.index}", "summary", text_of(m), rec.index, results)
+                        Artifact(f"summary#{rec.index}", "summary", text_of(m), rec.index, condensed)
                     )
                 )
         by_step[rec.index] = [a.id for a in produced]

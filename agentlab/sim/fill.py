@@ -210,7 +210,17 @@ def _string(name: str, schema: dict[str, Any], src: Source) -> str:
 
 
 def fill_value(name: str, schema: dict[str, Any], src: Source, defs: dict[str, Any]) -> Any:
-    """A schema-valid value for one field, read from ``src`` where possible."""
+    """A schema-valid value for one field, read from ``src`` where possible.
+
+    Args:
+        name: The field's name (it says where to look: ``origin``, ``email``, ``age``...).
+        schema: The field's JSON schema.
+        src: The text being read; it hands each number, date, place and quote out once.
+        defs: Definitions that ``$ref`` entries point to.
+
+    Returns:
+        A value of the schema's type, within its bounds.
+    """
     schema = fill_ref(schema, defs)
     if "allOf" in schema:
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}

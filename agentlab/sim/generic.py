@@ -52,7 +52,22 @@ def summarize(text: str, *, max_words: int = 150) -> str:
 
 
 def pick_tool(prompt: Prompt, request: str) -> str | None:
-    """The tool a request is about: one it names, else the one sharing most words with it."""
+    """The tool a request is about: one it names, else the one sharing most words with it.
+
+    Args:
+        prompt: The call's prompt (its bound tools).
+        request: The user's latest message.
+
+    Returns:
+        A tool name, or None when no tool is named and none shares a word of its name (or
+        two of its description) with the request.
+
+    Example:
+        >>> tools = [{"type": "function", "function": {"name": "get_weather",
+        ...           "description": "Get the weather at a location."}}]
+        >>> pick_tool(Prompt([], tools), "What is the weather in Paris?")
+        'get_weather'
+    """
     named = [n for n in prompt.tool_names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", request)]
     if named:
         return max(named, key=len)
