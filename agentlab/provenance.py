@@ -72,6 +72,20 @@ class Provenance:
             "tainted_input": any(self.artifacts[p].tainted for p in parents),
         }
 
+    def repairs(self, records: Sequence[StepRecord]) -> list[bool]:
+        """Per step, whether it is repair work: done after a review flagged a problem or a
+        person corrected the agent at a checkpoint."""
+        out, repairing = [], False
+        for r in records:
+            out.append(repairing)
+            if r.kind == "human" and not is_yes(r.decision):
+                repairing = True
+            for aid in self.by_step.get(r.index, []):
+                art = self.artifacts[aid]
+                if art.kind == "review" and json.loads(art.text or "{}").get("issues"):
+                    repairing = True
+        return out
+
     def roots_of(self, ids: Sequence[str]) -> set[str]:
         """The root errors among these artifacts and everything they derive from."""
         seen: set[str] = set()
@@ -241,7 +255,9 @@ def trace(
                 condensed = [a for a in t.order if t.artifacts[a].kind == "tool_result"]
                 produced.append(
                     t.add(
-                        Artifact(f"summary#{rec.index}", "summary", text_of(m), rec.index, condensed)
+                        Artifact(
+                            f"summary#{rec.index}", "summary", text_of(m), rec.index, condensed
+                        )
                     )
                 )
         by_step[rec.index] = [a.id for a in produced]
@@ -294,7 +310,10 @@ def episode_counts(prov: Provenance, records: Sequence[StepRecord]) -> dict[str,
         and r.kind == "llm"
         and r.node in DECISION_NODES
     ]
+    repair = prov.repairs(records)
     return {
+        "repair_cost_usd": sum(r.cost_usd for r, x in zip(records, repair, strict=True) if x),
+        "repair_latency_s": sum(r.latency_s for r, x in zip(records, repair, strict=True) if x),
         "root_errors": len(roots),
         "decisions_after_root": len(later),
         "tainted_artifacts": sum(a.tainted and not a.root for a in prov.artifacts.values()),

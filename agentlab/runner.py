@@ -87,7 +87,12 @@ class Episode:
     def step_rows(self) -> list[dict[str, Any]]:
         """The ``steps`` rows."""
         rows = []
-        for r, c in zip(self.records, self.correct, strict=True):
+        repair = (
+            self.provenance.repairs(self.records)
+            if self.provenance
+            else [False] * len(self.records)
+        )
+        for r, c, fix in zip(self.records, self.correct, repair, strict=True):
             rows.append(
                 {
                     "seed": self.config.seed,
@@ -109,6 +114,7 @@ class Episode:
                     "options": r.options,
                     "status": r.status,
                     "correct": c,
+                    "repair": fix,
                     **(self.provenance.step_columns(r.index) if self.provenance else {}),
                 }
             )

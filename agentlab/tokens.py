@@ -30,6 +30,9 @@ TOOL_OVERHEAD = 8  # assumed: framing of one function definition inside the prom
 _PIECE = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
 
 
+LINE_SPLIT_CHARS = 1000  # longer texts are counted line by line, each line cached
+
+
 @lru_cache(maxsize=65536)
 def count_text(text: str) -> int:
     """Count the tokens of a string with the lab's offline approximation.
@@ -44,6 +47,10 @@ def count_text(text: str) -> int:
         >>> count_text("Book me a trip to Washington.")
         8
     """
+    if len(text) > LINE_SPLIT_CHARS and "\n" in text:
+        # no piece spans a newline, so the sum is exact; a memory block that grows by one
+        # note per step then costs one new line, not a recount of the whole block
+        return sum(count_text(line) for line in text.split("\n"))
     n = 0
     for piece in _PIECE.findall(text):
         if piece[0].isalpha():

@@ -52,3 +52,33 @@ def test_an_unambiguous_slip_is_its_own_root_and_can_be_contained() -> None:
 def test_trace_on_an_empty_episode() -> None:
     prov = trace([], [], [])
     assert prov.artifacts == {} and prov.escaped_roots() == set()
+
+
+def test_across_a_sweep_blast_radius_and_waste_grow_with_dependent_steps() -> None:
+    e = al.run_episodes(al.grid(seeds=range(144)), progress=False).episodes
+    hit = e[e.root_errors > 0]
+    short = hit[hit.decisions_after_root <= 5]
+    long = hit[hit.decisions_after_root >= 8]
+    assert len(short) > 10 and len(long) > 10
+    assert long.blast_radius.mean() > 2 * short.blast_radius.mean()
+    assert long.tainted_cost_usd.mean() > 2 * short.tainted_cost_usd.mean()
+
+
+def test_reflection_catches_fewer_execution_errors_in_longer_contexts() -> None:
+    e = al.run_episodes(al.grid(memory_items=[0, 1000], seeds=range(144)), progress=False).episodes
+    g = e.groupby("memory_items")[["execution_errors_caught", "execution_errors_reviewed"]].sum()
+    rate = g.execution_errors_caught / g.execution_errors_reviewed
+    assert g.execution_errors_reviewed.min() >= 30
+    assert rate[1000] < rate[0] - 0.15
+
+
+def test_a_caught_error_triggers_a_repair_that_is_recorded() -> None:
+    eps = [al.run_episode(al.EpisodeConfig(seed=s, tools=16)) for s in range(60)]
+    caught = [e for e in eps if e.row()["execution_errors_caught"] > 0]
+    assert caught
+    ep = caught[0]
+    rows = ep.step_rows()
+    first = next(i for i, s in enumerate(rows) if s["repair"])
+    assert rows[first - 1]["node"] == "reflect"  # the review that flagged the problem
+    assert {s["node"] for s in rows[first:]} >= {"act", "tools"}
+    assert 0 < ep.row()["repair_cost_usd"] < ep.row()["cost_usd"]

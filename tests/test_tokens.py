@@ -27,3 +27,11 @@ def test_message_counts_tool_calls_and_overhead() -> None:
 def test_tool_schema_cached_and_positive() -> None:
     schema = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
     assert count_tool_schema(schema) == count_tool_schema(dict(schema)) > 0
+
+
+def test_long_texts_count_the_same_line_by_line() -> None:
+    lines = [f"- note {i}: stayed 3 nights at Hotel {i} (Lisbon), ${i * 7}.50" for i in range(300)]
+    text = "\n".join(lines)
+    assert count_text(text) == sum(count_text(x) for x in lines)
+    count_text.cache_clear()
+    assert count_text(text) == count_text.__wrapped__(text.replace("\n", " \n"))  # type: ignore[attr-defined]
