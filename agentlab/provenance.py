@@ -281,7 +281,7 @@ def _booking_kind(m: ToolMessage) -> str | None:
 
 
 def episode_counts(prov: Provenance, records: Sequence[StepRecord]) -> dict[str, Any]:
-    """Per-episode provenance columns: root errors, taint, blast radius, wasted work, containment."""
+    """Per-episode provenance columns: root errors, taint, blast radius, waste, containment."""
     roots = [a for a in prov.artifacts.values() if a.root]
     escaped = prov.escaped_roots()
     tainted_steps = [r for r in records if prov.step_columns(r.index)["tainted"]]

@@ -20,8 +20,8 @@ from tqdm.auto import tqdm
 
 from agentlab.agent import build_agent
 from agentlab.config import EpisodeConfig
-from agentlab.metrics import MetricsCallback, StepRecord
 from agentlab.durable import load_records, save_records
+from agentlab.metrics import MetricsCallback, StepRecord
 from agentlab.models import make_model
 from agentlab.provenance import Provenance, episode_counts, trace
 from agentlab.sim.prompt import COMPONENTS

@@ -10,7 +10,12 @@ from agentlab.world.travel import INSTRUCTIONS, digest, requests
 
 PLAN = {
     "assumptions": [
-        {"slot": "destination", "value": "Washington, D.C.", "alternatives": ["Washington State"], "confidence": 0.75},
+        {
+            "slot": "destination",
+            "value": "Washington, D.C.",
+            "alternatives": ["Washington State"],
+            "confidence": 0.75,
+        },
         {"slot": "origin", "value": "Boston", "alternatives": [], "confidence": 1.0},
     ]
 }
@@ -20,7 +25,10 @@ def test_clarify_policies() -> None:
     assert clarify_question(PLAN, CheckpointPolicy()) is None
     q = clarify_question(PLAN, CheckpointPolicy(clarify="ambiguous"))
     assert q and "Washington State" in q["question"] and len(q["assumptions"]) == 1
-    assert clarify_question(PLAN, CheckpointPolicy(clarify="ambiguous", ambiguity_threshold=0.3)) is None
+    assert (
+        clarify_question(PLAN, CheckpointPolicy(clarify="ambiguous", ambiguity_threshold=0.3))
+        is None
+    )
     assert len(clarify_question(PLAN, CheckpointPolicy(clarify="always"))["assumptions"]) == 2  # type: ignore[index]
 
 
@@ -33,11 +41,15 @@ def test_verify_policies() -> None:
 
 
 def test_yes() -> None:
-    assert is_yes("Yes, that's right.") and is_yes("looks good") and not is_yes("No. By X I mean Y.")
+    assert (
+        is_yes("Yes, that's right.") and is_yes("looks good") and not is_yes("No. By X I mean Y.")
+    )
 
 
 def test_bad_policies_name_the_field() -> None:
-    with pytest.raises(ConfigError, match="clarify: got 'sometimes'; allowed: never, always, ambiguous"):
+    with pytest.raises(
+        ConfigError, match="clarify: got 'sometimes'; allowed: never, always, ambiguous"
+    ):
         al.EpisodeConfig(clarify="sometimes")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="verify_every"):
         al.EpisodeConfig(verify="every_k", verify_every=0)
@@ -45,21 +57,32 @@ def test_bad_policies_name_the_field() -> None:
 
 def test_interrupt_and_resume_with_the_learners_answer() -> None:
     graph = al.build_agent(
-        model=al.make_model("sim", seed=0), tools=al.travel_tools(4), instructions=INSTRUCTIONS,
-        digest=digest, checkpoints=CheckpointPolicy(clarify="ambiguous"), checkpointer=InMemorySaver(),
+        model=al.make_model("sim", seed=0),
+        tools=al.travel_tools(4),
+        instructions=INSTRUCTIONS,
+        digest=digest,
+        checkpoints=CheckpointPolicy(clarify="ambiguous"),
+        checkpointer=InMemorySaver(),
     )
     cfg = {"configurable": {"thread_id": "t1"}}
     out = graph.invoke({"messages": [HumanMessage(requests()["trip-001"].text)]}, cfg)
     (question,) = out["__interrupt__"]
-    assert question.value["checkpoint"] == "clarify" and "Washington, D.C." in question.value["question"]
+    assert (
+        question.value["checkpoint"] == "clarify"
+        and "Washington, D.C." in question.value["question"]
+    )
     final = graph.invoke(Command(resume="No. By Washington I mean Washington State."), cfg)
     assert final["plan"]["assumptions"][0]["value"] == "Washington State"
     assert any(m.name == "user" for m in final["messages"])
 
 
 def test_verification_catches_the_wrong_place_and_replans() -> None:
-    ep = al.run_episode(al.EpisodeConfig(request="trip-001", seed=0, verify="every_k", verify_every=1))
-    said = [m.content for m in ep.state["messages"] if isinstance(m, HumanMessage) and m.name == "user"]
+    ep = al.run_episode(
+        al.EpisodeConfig(request="trip-001", seed=0, verify="every_k", verify_every=1)
+    )
+    said = [
+        m.content for m in ep.state["messages"] if isinstance(m, HumanMessage) and m.name == "user"
+    ]
     assert said and said[0] == "No. By Washington I mean Washington State."
     assert ep.state["plan"]["assumptions"][0]["value"] == "Washington State"
     row = ep.row()
@@ -70,8 +93,16 @@ def test_stop_at_interrupt_then_resume_in_process() -> None:
     saver = InMemorySaver()
     cfg = al.EpisodeConfig(request="trip-001", seed=0, clarify="ambiguous")
     first = al.run_episode(cfg, checkpointer=saver, stop_at_interrupt=True)
-    assert first.outcome == "interrupted" and first.pending and first.pending["checkpoint"] == "clarify"
-    done = al.run_episode(cfg, checkpointer=saver, resume="No. By Washington I mean Washington State.")
+    assert (
+        first.outcome == "interrupted"
+        and first.pending
+        and first.pending["checkpoint"] == "clarify"
+    )
+    done = al.run_episode(
+        cfg, checkpointer=saver, resume="No. By Washington I mean Washington State."
+    )
     straight = al.run_episode(cfg)
     assert done.success == straight.success and done.outcome == straight.outcome
-    assert [m.content for m in done.state["messages"]] == [m.content for m in straight.state["messages"]]
+    assert [m.content for m in done.state["messages"]] == [
+        m.content for m in straight.state["messages"]
+    ]

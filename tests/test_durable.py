@@ -28,7 +28,10 @@ else:
 def _run(tmp_path: Path, *args: str) -> dict:  # type: ignore[type-arg]
     out = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(tmp_path / "runs.sqlite"), *args],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -42,4 +45,6 @@ def test_resume_in_a_fresh_process_matches_an_uninterrupted_run(tmp_path: Path) 
     assert resumed["outcome"] == straight.outcome and resumed["success"] == straight.success
     assert resumed["messages"] == [str(m.content) for m in straight.state["messages"]]
     expected = [{k: v for k, v in s.items() if k != "wall_s"} for s in straight.step_rows()]
-    assert json.loads(json.dumps(expected, default=str)) == resumed["steps"]  # nothing measured was lost
+    assert (
+        json.loads(json.dumps(expected, default=str)) == resumed["steps"]
+    )  # nothing measured was lost

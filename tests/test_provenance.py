@@ -15,7 +15,9 @@ def test_washington_root_error_taints_plan_bookings_and_memory() -> None:
     assert "Washington, D.C." in roots[0].text
     tainted_kinds = {a.kind for a in prov.artifacts.values() if a.tainted and not a.root}
     assert {"tool_call", "tool_result", "memory_note", "answer", "review"} <= tainted_kinds
-    booked = [a for a in prov.artifacts.values() if a.kind == "tool_result" and '"confirmed"' in a.text]
+    booked = [
+        a for a in prov.artifacts.values() if a.kind == "tool_result" and '"confirmed"' in a.text
+    ]
     assert booked and all(a.tainted for a in booked)  # flight, hotel and car all poisoned
     row = ep.row()
     assert not row["success"]
@@ -36,7 +38,9 @@ def test_step_columns_name_what_each_step_came_from() -> None:
 
 def test_clarification_prevents_the_root_error_at_a_measured_cost() -> None:
     plain, asked = _washington().row(), _washington(clarify="ambiguous").row()
+    assert plain["root_errors"] == 1 and not plain["success"]
     assert asked["root_errors"] == 0 and asked["errors_prevented"] == 1
+    assert asked["cost_usd"] != plain["cost_usd"]  # the question's own calls are measured
     assert asked["tainted_artifacts"] == 0 and asked["success"]
     assert asked["questions"] == 1 and asked["human_s"] > 0
     assert asked["latency_s"] > asked["human_s"]
@@ -45,7 +49,9 @@ def test_clarification_prevents_the_root_error_at_a_measured_cost() -> None:
 def test_an_unambiguous_slip_is_its_own_root_and_can_be_contained() -> None:
     eps = al.run_episodes(al.grid(tools=[32], seeds=range(30)), progress=False).episodes
     assert (eps.root_errors == eps.errors_escaped + eps.errors_contained).all()
-    assert eps.errors_contained.sum() > 0  # wrong tool picks and caught slips do not reach the outcome
+    assert (
+        eps.errors_contained.sum() > 0
+    )  # wrong tool picks and caught slips do not reach the outcome
     assert (eps.tainted_cost_usd <= eps.cost_usd + 1e-12).all()
 
 

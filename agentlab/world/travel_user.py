@@ -35,7 +35,8 @@ class TravelUser:
     @property
     def meaning(self) -> str:
         """What the user calls the destination when correcting."""
-        return f"By {self.request.destination_alias} I mean {w.places()[self.request.destination].name}."
+        meant = w.places()[self.request.destination].name
+        return f"By {self.request.destination_alias} I mean {meant}."
 
     def answer(self, payload: dict[str, Any]) -> str:
         """Answer one checkpoint question (``interrupt`` payload) truthfully."""
