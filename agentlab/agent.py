@@ -14,12 +14,14 @@ from typing import Annotated, Any, Literal, TypedDict, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
+    AIMessage,
     AnyMessage,
     BaseMessage,
     HumanMessage,
     SystemMessage,
     ToolMessage,
 )
+from langchain_core.messages.tool import ToolCall
 from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
@@ -225,7 +227,25 @@ def build_agent(
         if state.get("llm_calls", 0) >= max_steps:
             return {"outcome": "step_limit"}
         reply = actor.invoke(context(state, ACTOR))
-        return {"messages": [reply], "llm_calls": state.get("llm_calls", 0) + 1}
+        calls = state.get("llm_calls", 0) + 1
+        bad = getattr(reply, "invalid_tool_calls", None) or []
+        if bad and isinstance(reply, AIMessage):
+            # a malformed tool call is a failed decision, not a crash: it goes to the tool
+            # node with no arguments, fails there with an error result the model sees, and
+            # the model can repair it as after any tool error
+            broken: list[ToolCall] = [
+                {
+                    "name": b.get("name") or "unknown_tool",
+                    "args": {},
+                    "id": b.get("id") or f"bad-{i}",
+                    "type": "tool_call",
+                }
+                for i, b in enumerate(bad)
+            ]
+            reply = reply.model_copy(
+                update={"tool_calls": [*reply.tool_calls, *broken], "invalid_tool_calls": []}
+            )
+        return {"messages": [reply], "llm_calls": calls}
 
     def after_act(state: AgentState) -> Literal["tools", "reflect", "__end__"]:
         last = state["messages"][-1]

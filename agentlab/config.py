@@ -53,6 +53,8 @@ class EpisodeConfig:
     ambiguity_threshold: float = 0.2  # "ambiguous": ask when 1 - confidence exceeds this
     verify: VerifyPolicy = "never"  # a person checks results: never, always, every_k tool steps
     verify_every: int = 3  # "every_k": tool steps between verifications
+    budget_tokens: int | None = None  # stop the episode (outcome "budget") past this many tokens
+    budget_usd: float | None = None  # stop the episode (outcome "budget") past this many dollars
     model: str = (
         "sim:gpt-4o-mini"  # "sim[:profile]", "openai:<model>" or "openai-compatible:<model>"
     )
@@ -95,6 +97,14 @@ class EpisodeConfig:
             )
         if not isinstance(self.verify_every, int) or self.verify_every < 1:
             raise ConfigError("verify_every", self.verify_every, "an integer >= 1")
+        if self.budget_tokens is not None and (
+            not isinstance(self.budget_tokens, int) or self.budget_tokens < 1
+        ):
+            raise ConfigError("budget_tokens", self.budget_tokens, "None or an integer >= 1")
+        if self.budget_usd is not None and (
+            not isinstance(self.budget_usd, int | float) or self.budget_usd <= 0
+        ):
+            raise ConfigError("budget_usd", self.budget_usd, "None or a number > 0")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError("seed", self.seed, "an integer >= 0")
         check_model_string(self.model)

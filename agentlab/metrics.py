@@ -71,6 +71,10 @@ def price_for(model_name: str) -> Price | None:
     return None
 
 
+class BudgetExceeded(RuntimeError):
+    """An episode spent more tokens or dollars than its budget allows."""
+
+
 class MetricsCallback(BaseCallbackHandler):
     """Collects ``StepRecord``s from LangChain callbacks, for one episode.
 
@@ -82,8 +86,18 @@ class MetricsCallback(BaseCallbackHandler):
         'llm'
     """
 
-    def __init__(self, records: list[StepRecord] | None = None) -> None:
+    raise_error = True  # a BudgetExceeded raised here must stop the run
+
+    def __init__(
+        self,
+        records: list[StepRecord] | None = None,
+        *,
+        budget_tokens: int | None = None,
+        budget_usd: float | None = None,
+    ) -> None:
         self.records: list[StepRecord] = list(records or [])  # earlier steps of a resumed run
+        self.budget_tokens = budget_tokens
+        self.budget_usd = budget_usd
         self._open: dict[UUID, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._clock = sum(r.latency_s for r in self.records)
@@ -236,3 +250,9 @@ class MetricsCallback(BaseCallbackHandler):
             record.start_s = self._clock
             self._clock += record.latency_s
             self.records.append(record)
+        tokens = sum(r.input_tokens + r.tokens_out for r in self.records)
+        cost = sum(r.cost_usd for r in self.records if r.cost_usd == r.cost_usd)  # NaN-safe
+        if self.budget_tokens is not None and tokens > self.budget_tokens:
+            raise BudgetExceeded(f"{tokens} tokens spent; budget_tokens is {self.budget_tokens}")
+        if self.budget_usd is not None and cost > self.budget_usd:
+            raise BudgetExceeded(f"${cost:.4f} spent; budget_usd is {self.budget_usd}")

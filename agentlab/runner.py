@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from agentlab.agent import build_agent
 from agentlab.config import EpisodeConfig
 from agentlab.durable import load_records, save_records
-from agentlab.metrics import MetricsCallback, StepRecord
+from agentlab.metrics import BudgetExceeded, MetricsCallback, StepRecord
 from agentlab.models import make_model
 from agentlab.provenance import Provenance, episode_counts, trace
 from agentlab.sim.prompt import COMPONENTS
@@ -114,6 +114,9 @@ class Episode:
                     "options": r.options,
                     "status": r.status,
                     "correct": c,
+                    "tool_correct": next(
+                        (bool(d["correct"]) for d in r.decisions if d.get("kind") == "tool"), None
+                    ),
                     "repair": fix,
                     **(self.provenance.step_columns(r.index) if self.provenance else {}),
                 }
@@ -205,7 +208,11 @@ def run_episode(
         checkpoints=policy,
         checkpointer=checkpointer,
     )
-    callback = MetricsCallback(load_records(checkpointer, thread) if resume is not None else None)
+    callback = MetricsCallback(
+        load_records(checkpointer, thread) if resume is not None else None,
+        budget_tokens=config.budget_tokens,
+        budget_usd=config.budget_usd,
+    )
     run_config: RunnableConfig = {
         "callbacks": [callback],
         "recursion_limit": 6 * config.max_steps + 40,
@@ -245,6 +252,8 @@ def run_episode(
                 checkpoint=str(pending.get("checkpoint")), answer=reply, seconds=user.response_s
             )
             step, pending = Command(resume=reply), None
+    except BudgetExceeded:
+        outcome = "budget"
     except Exception as exc:  # an episode's failure is its outcome, never the sweep's end
         outcome = f"error: {type(exc).__name__}: {str(exc)[:200]}"
     wall = time.perf_counter() - start
@@ -318,5 +327,8 @@ def grid(
     base = base or EpisodeConfig()
     configs = [base]
     for name, values in axes.items():
-        configs = [c.with_(**{name: v}) for c in configs for v in values]
+        options = (
+            [values] if isinstance(values, str) or not isinstance(values, Iterable) else values
+        )
+        configs = [c.with_(**{name: v}) for c in configs for v in options]
     return [c.with_(seed=s) for c in configs for s in seeds]

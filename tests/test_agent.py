@@ -62,3 +62,45 @@ def test_summary_memory_calls_the_model_to_summarize() -> None:
     ep = al.run_episode(al.EpisodeConfig(request="trip-002", seed=1, memory="summary", window=2))
     assert "remember" in {s["node"] for s in ep.step_rows() if s["kind"] == "llm"}
     assert ep.state["summary"]
+
+
+def test_a_malformed_tool_call_fails_as_a_decision_and_the_model_repairs() -> None:
+    from langchain_core.messages import AIMessage
+
+    class Sloppy(al.SimChatModel):
+        """The sim, but its first act call comes back with arguments that are not JSON."""
+
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]
+            result = super()._generate(messages, stop, run_manager, **kwargs)
+            msg = result.generations[0].message
+            acted = sum(isinstance(m, AIMessage) for m in messages)
+            if (
+                isinstance(msg, AIMessage)
+                and msg.tool_calls
+                and acted == 0
+                and len(kwargs.get("tools", [])) > 1
+            ):
+                call = msg.tool_calls[0]
+                result.generations[0].message = msg.model_copy(
+                    update={
+                        "tool_calls": [],
+                        "invalid_tool_calls": [
+                            {
+                                "name": call["name"],
+                                "args": '{"origin": "Bos',
+                                "id": call["id"],
+                                "error": "truncated JSON",
+                                "type": "invalid_tool_call",
+                            }
+                        ],
+                    }
+                )
+            return result
+
+    graph = al.build_agent(
+        model=Sloppy(seed=0), tools=al.travel_tools(4), instructions=INSTRUCTIONS, digest=digest
+    )
+    state = graph.invoke({"messages": [HumanMessage(requests()["trip-002"].text)]})
+    errors = [m for m in state["messages"] if getattr(m, "status", None) == "error"]
+    assert errors and errors[0].name == "search_flights"
+    assert state["plan"]["steps"][0]["status"] == "done"  # repaired on the next call

@@ -86,3 +86,22 @@ def test_request_from_seed_cycles_through_requests() -> None:
     assert pick_request(al.EpisodeConfig(seed=0)).id == "trip-001"
     assert pick_request(al.EpisodeConfig(seed=1)).id == "trip-002"
     assert pick_request(al.EpisodeConfig(seed=1, request="trip-010")).id == "trip-010"
+
+
+def test_budget_caps_stop_the_episode_cleanly() -> None:
+    ep = al.run_episode(al.EpisodeConfig(seed=2, budget_tokens=3000))
+    assert ep.outcome == "budget" and not ep.success
+    assert ep.records and ep.row()["tokens_in"] + ep.row()["tokens_out"] > 3000
+    cheap = al.run_episode(al.EpisodeConfig(seed=2, budget_usd=0.0001))
+    assert cheap.outcome == "budget"
+
+
+def test_grid_takes_a_single_string_as_one_value() -> None:
+    configs = al.grid(model="sim:gpt-4o", seeds=[0, 1])
+    assert [c.model for c in configs] == ["sim:gpt-4o"] * 2
+
+
+def test_tool_correct_comes_from_the_models_own_tool_decision() -> None:
+    s = al.run_episodes(al.grid(tools=[64], seeds=range(6)), progress=False).steps
+    calls = s[(s.node == "act") & (s.decision != "answer")]
+    assert calls.tool_correct.notna().all() and not calls.tool_correct.astype(bool).all()
