@@ -16,7 +16,17 @@ from agentlab.checkpoints import (
     VerifyPolicy,
 )
 
-SCENARIOS = ("travel",)
+SCENARIOS = ("travel", "research")
+ARCHITECTURES = (
+    "single",
+    "pipeline",
+    "centralized",
+    "hierarchical",
+    "swarm",
+    "independent",
+    "decentralized",
+    "hybrid",
+)
 MEMORY_POLICIES = ("full", "window", "summary")
 MemoryPolicy = Literal["full", "window", "summary"]
 
@@ -55,6 +65,11 @@ class EpisodeConfig:
     verify_every: int = 3  # "every_k": tool steps between verifications
     budget_tokens: int | None = None  # stop the episode (outcome "budget") past this many tokens
     budget_usd: float | None = None  # stop the episode (outcome "budget") past this many dollars
+    architecture: str = "single"  # research: the team's topology, one of ARCHITECTURES
+    team_size: int = 3  # research: agents of independent, decentralized and hybrid teams
+    placement: str = ""  # research: e.g. "fact_check=own,rank_filter=retriever" (else defaults)
+    handoff_tokens: int = 300  # research: the most a handoff carries of its host's context
+    debate_rounds: int = 1  # research: rounds of the decentralized debate
     model: str = (
         "sim:gpt-4o-mini"  # "sim[:profile]", "openai:<model>" or "openai-compatible:<model>"
     )
@@ -71,8 +86,27 @@ class EpisodeConfig:
 
         if self.scenario not in SCENARIOS:
             raise ConfigError("scenario", self.scenario, ", ".join(SCENARIOS))
-        if self.request is not None and self.request not in request_ids():
+        if (
+            self.request is not None
+            and self.scenario == "travel"
+            and self.request not in request_ids()
+        ):
             raise ConfigError("request", self.request, "a request id such as 'trip-001', or None")
+        if self.scenario == "research":
+            from agentlab.capabilities import parse_placement
+            from agentlab.world.research import question_ids
+
+            if self.request is not None and self.request not in question_ids():
+                raise ConfigError("request", self.request, "a question id such as 'Q-001', or None")
+            if self.architecture not in ARCHITECTURES:
+                raise ConfigError("architecture", self.architecture, ", ".join(ARCHITECTURES))
+            if not isinstance(self.team_size, int) or not 1 <= self.team_size <= 12:
+                raise ConfigError("team_size", self.team_size, "an integer from 1 to 12")
+            if not isinstance(self.handoff_tokens, int) or self.handoff_tokens < 10:
+                raise ConfigError("handoff_tokens", self.handoff_tokens, "an integer >= 10")
+            if not isinstance(self.debate_rounds, int) or self.debate_rounds < 0:
+                raise ConfigError("debate_rounds", self.debate_rounds, "an integer >= 0")
+            parse_placement(self.placement)
         lo, hi = len(CORE_TOOLS), len(CORE_TOOLS) + catalogue_size()
         if not isinstance(self.tools, int) or not lo <= self.tools <= hi:
             raise ConfigError("tools", self.tools, f"an integer from {lo} to {hi}")

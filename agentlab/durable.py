@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import warnings
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,9 @@ def load_records(checkpointer: Any, thread_id: str) -> list[StepRecord]:
     out = []
     for (text,) in rows:
         row = json.loads(text)
-        message = load(row.pop("message")) if row.get("message") else None
+        raw = row.pop("message", None)
+        with warnings.catch_warnings():  # load() is marked beta; only messages are loaded
+            warnings.simplefilter("ignore")
+            message = load(raw, allowed_objects="messages") if raw else None
         out.append(StepRecord(**{k: v for k, v in row.items() if k in names}, message=message))
     return out

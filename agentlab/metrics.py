@@ -10,6 +10,7 @@ Introduced in notebook 00 (`00_quickstart.ipynb`).
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import warnings
@@ -18,7 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall, ToolMessage
 from langchain_core.outputs import LLMResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
@@ -48,11 +49,35 @@ class StepRecord:
     decisions: list[dict[str, Any]] = field(default_factory=list)  # sim's drawn decisions
     message: BaseMessage | None = None  # the output (traced and judged, then dropped)
     start_s: float = 0.0  # virtual-clock time the step started
+    stage: int | None = None  # a parallel stage of a team (None: sequential)
+    branch: str = ""  # the parallel branch within the stage
 
     @property
     def input_tokens(self) -> int:
         """All input tokens."""
         return sum(self.tokens_in.values())
+
+
+def _where(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The parallel stage and branch a step ran in (set by team graphs in the metadata)."""
+    stage = metadata.get("stage")
+    return {
+        "stage": int(stage) if stage is not None else None,
+        "branch": str(metadata.get("branch", "")),
+    }
+
+
+def critical_path(records: list[StepRecord]) -> float:
+    """Modeled seconds of an episode: sequential steps add up; the branches of a parallel
+    stage cost their longest branch, not their sum."""
+    total, stages = 0.0, {}
+    for r in records:
+        if r.stage is None:
+            total += r.latency_s
+        else:
+            stages.setdefault(r.stage, {}).setdefault(r.branch, 0.0)
+            stages[r.stage][r.branch] += r.latency_s
+    return total + sum(max(branches.values()) for branches in stages.values())
 
 
 def price_for(model_name: str) -> Price | None:
@@ -69,6 +94,29 @@ def price_for(model_name: str) -> Price | None:
         stacklevel=2,
     )
     return None
+
+
+def _served(meta: dict[str, Any]) -> dict[str, Any]:
+    """The modeled metadata ``agentlab serve`` sends in its ``x-agentlab-sim`` header."""
+    raw = (meta.get("headers") or {}).get("x-agentlab-sim")
+    try:
+        found = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _repaired(message: AIMessage) -> AIMessage:
+    """Unparseable tool calls (a real model's broken JSON) as calls with no arguments, as the
+    agent runs them: the decision is recorded, and judged wrong, not taken for an answer."""
+    if not message.invalid_tool_calls:
+        return message
+    broken: list[ToolCall] = [
+        ToolCall(name=b.get("name") or "unknown_tool", args={}, id=b.get("id") or f"bad-{i}")
+        for i, b in enumerate(message.invalid_tool_calls)
+    ]
+    update = {"tool_calls": [*message.tool_calls, *broken], "invalid_tool_calls": []}
+    return message.model_copy(update=update)
 
 
 class BudgetExceeded(RuntimeError):
@@ -100,7 +148,9 @@ class MetricsCallback(BaseCallbackHandler):
         self.budget_usd = budget_usd
         self._open: dict[UUID, dict[str, Any]] = {}
         self._lock = threading.Lock()
-        self._clock = sum(r.latency_s for r in self.records)
+        self._clock = critical_path(self.records)
+        self._stage_start: dict[int, float] = {}
+        self._branch_clock: dict[tuple[int, str], float] = {}
 
     def add_human(self, *, checkpoint: str, answer: str, seconds: float) -> None:
         """Record a person's answer at a checkpoint (its time counts on the virtual clock)."""
@@ -113,6 +163,7 @@ class MetricsCallback(BaseCallbackHandler):
                 name="user",
                 latency_s=seconds,
                 decision=answer[:80],
+                message=HumanMessage(answer, name="user"),
             )
         )
 
@@ -145,8 +196,9 @@ class MetricsCallback(BaseCallbackHandler):
         message = getattr(gen, "message", None)
         if not isinstance(message, AIMessage):
             return
+        message = _repaired(message)
         meta = message.response_metadata or {}
-        sim = meta.get("agentlab", {})
+        sim = meta.get("agentlab") or _served(meta)
         usage: dict[str, Any] = dict(message.usage_metadata or {})
         wall = time.perf_counter() - start["t"]
         if "input_tokens_by_component" in sim:
@@ -167,6 +219,7 @@ class MetricsCallback(BaseCallbackHandler):
                 index=0,
                 kind="llm",
                 agent=str(start["metadata"].get("agent", "agent")),
+                **_where(start["metadata"]),
                 node=str(start["metadata"].get("langgraph_node", "")),
                 name=model_name,
                 tokens_in={k: int(tokens_in.get(k, 0)) for k in COMPONENTS},
@@ -189,6 +242,7 @@ class MetricsCallback(BaseCallbackHandler):
                 index=0,
                 kind="llm",
                 agent=str(start["metadata"].get("agent", "agent")),
+                **_where(start["metadata"]),
                 node=str(start["metadata"].get("langgraph_node", "")),
                 name="error",
                 wall_s=time.perf_counter() - start["t"],
@@ -234,6 +288,7 @@ class MetricsCallback(BaseCallbackHandler):
                 index=0,
                 kind="tool",
                 agent=str(meta.get("agent", "agent")),
+                **_where(meta),
                 node=str(meta.get("langgraph_node", "")),
                 name=str(start["name"]),
                 latency_s=float(meta.get("latency_s", DEFAULT_TOOL_LATENCY_S)),
@@ -247,8 +302,15 @@ class MetricsCallback(BaseCallbackHandler):
     def _add(self, record: StepRecord) -> None:
         with self._lock:
             record.index = len(self.records)
-            record.start_s = self._clock
-            self._clock += record.latency_s
+            if record.stage is None:
+                record.start_s = self._clock
+                self._clock += record.latency_s
+            else:  # a parallel branch: its own clock from the start of its stage
+                begun = self._stage_start.setdefault(record.stage, self._clock)
+                key = (record.stage, record.branch)
+                record.start_s = begun + self._branch_clock.get(key, 0.0)
+                self._branch_clock[key] = self._branch_clock.get(key, 0.0) + record.latency_s
+                self._clock = max(self._clock, begun + self._branch_clock[key])
             self.records.append(record)
         tokens = sum(r.input_tokens + r.tokens_out for r in self.records)
         cost = sum(r.cost_usd for r in self.records if r.cost_usd == r.cost_usd)  # NaN-safe

@@ -53,7 +53,8 @@ def make_model(
     Args:
         spec: ``"sim"`` or ``"sim:<profile>"`` (offline, seeded, free; profiles in
             ``data/model_profiles.toml``), ``"openai:<model>"`` (needs ``OPENAI_API_KEY``),
-            or ``"openai-compatible[:<model>]"`` with ``base_url`` (Ollama, vLLM, LM Studio).
+            or ``"openai-compatible[:<model>]"`` with ``base_url`` (Ollama, vLLM, LM Studio,
+            ``agentlab serve``; default ``AGENTLAB_BASE_URL``; key from ``AGENTLAB_API_KEY``).
         seed: Seed of the simulated model (real models get it as their ``seed`` option).
         base_url: Endpoint of an OpenAI-compatible server.
         model: Model name, for ``"openai-compatible"`` when the spec has none.
@@ -75,17 +76,23 @@ def make_model(
         from agentlab.sim.model import SimChatModel
 
         return SimChatModel(model=name, seed=seed, **kwargs)
-    from langchain_openai import ChatOpenAI
+    from agentlab.real_models import BASE_URL_ENV, KEY_ENV, LabChatOpenAI
 
     if kind == "openai" and not os.environ.get("OPENAI_API_KEY"):
         raise ConfigError("OPENAI_API_KEY", None, "an API key in the environment (never in code)")
-    if kind == "openai-compatible" and not base_url:
-        raise ConfigError("base_url", base_url, "the URL of an OpenAI-compatible server")
-    api_key = os.environ.get("OPENAI_API_KEY") or "not-needed"
-    return ChatOpenAI(
+    if kind == "openai-compatible":
+        base_url = base_url or os.environ.get(BASE_URL_ENV)
+        if not base_url:
+            raise ConfigError(
+                "base_url", base_url, f"the URL of an OpenAI-compatible server (or {BASE_URL_ENV})"
+            )
+    # an OpenAI key goes to OpenAI only; another endpoint gets its own key, if it needs one
+    env = "OPENAI_API_KEY" if kind == "openai" else KEY_ENV
+    kwargs.setdefault("include_response_headers", True)  # agentlab serve's modeled latency
+    return LabChatOpenAI(
         model=name,
         base_url=base_url,
-        api_key=api_key,  # type: ignore[arg-type]
+        api_key=os.environ.get(env) or "not-needed",  # type: ignore[arg-type]
         timeout=timeout,
         max_retries=max_retries,
         seed=seed,

@@ -65,9 +65,14 @@ def p_correct(
     )
 
 
-def p_catch(profile: ModelProfile, *, context_tokens: int) -> float:
-    """Probability that a review (reflection, verification) catches one visible error."""
-    return profile.reflection_catch * context_factor(profile, context_tokens)
+def p_catch(profile: ModelProfile, *, context_tokens: int, own_work: bool = False) -> float:
+    """Probability that a review (reflection, verification) catches one visible error.
+
+    A model reviewing work it produced itself, in the same context, catches less
+    (``self_review_discount``) than an independent reviewer.
+    """
+    own = 1.0 - profile.self_review_discount if own_work else 1.0
+    return profile.reflection_catch * own * context_factor(profile, context_tokens)
 
 
 def call_latency(profile: ModelProfile, *, input_tokens: int, output_tokens: int) -> float:

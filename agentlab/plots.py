@@ -151,7 +151,8 @@ def per_decision(
 def token_breakdown(table: pd.DataFrame, by: str = "tools") -> go.Figure:
     """Stacked bars of input tokens per decision by component, plus the output tokens.
 
-    The components are system, tools (schemas), memory and history. From the ``steps``
+    The components are system, tools (schemas), memory, history and handoff (what
+    another agent passed along; shown only when a team has any). From the ``steps``
     table: its plan/act/reflect calls; from ``episodes``: totals over decisions.
     Introduced in notebook 02 (`02_scaling_scope.ipynb`).
 
@@ -163,6 +164,9 @@ def token_breakdown(table: pd.DataFrame, by: str = "tools") -> go.Figure:
         One bar per value of ``by``.
     """
     parts = [*(f"tokens_in_{c}" for c in COMPONENTS), "tokens_out"]
+    parts = [
+        p for p in parts if p in table.columns and (p != "tokens_in_handoff" or table[p].any())
+    ]
     key = _col(table, by)
     if "node" in table.columns:
         rows = table[(table["kind"] == "llm") & table["node"].isin(DECISION_NODES)]

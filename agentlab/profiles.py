@@ -46,7 +46,8 @@ class ModelProfile:
     options_half: float  # options in scope at which the options factor is one half
     options_slope: float  # steepness of the options factor
     self_conditioning: float  # relative drop in accuracy per error already in context
-    reflection_catch: float  # p(a review catches a visible error) with no context
+    reflection_catch: float  # p(an independent review catches a visible error), no context
+    self_review_discount: float  # relative drop in catching when reviewing one's own work
 
 
 @cache

@@ -32,6 +32,7 @@ from agentlab.metrics import StepRecord
 from agentlab.sim.prompt import text_of
 
 DECISION_NODES = ("plan", "act", "reflect")  # LLM calls that decide something
+ORIGINS = ("plan", "request", "memory")  # artifacts a value originates in when they state it
 MIN_VALUE_CHARS = 4  # shorter argument values ("2", "yes") are too common to trace
 
 
@@ -127,11 +128,17 @@ class _Tracer:
         self.order.append(art.id)
         return art
 
-    def source(self, value: str, before: str | None = None) -> str | None:
+    def source(self, value: str) -> str | None:
+        """Where a value came from: the latest plan or input stating it (values a plan
+        commits to originate there), else the latest artifact containing it (ids, prices)."""
+        latest = None
         for aid in reversed(self.order):
-            if aid != before and value in self.artifacts[aid].text:
-                return aid
-        return None
+            art = self.artifacts[aid]
+            if value in art.text:
+                if art.kind in ORIGINS:
+                    return aid
+                latest = latest or aid
+        return latest
 
     def sources(self, args: Any) -> list[str]:
         found = {self.source(v) for v in _values(args)}
@@ -161,14 +168,11 @@ def trace(
     Returns:
         The ``Provenance`` of the episode.
     """
-    inputs = [
-        ("request" if i == 0 else f"human#{i}", "request", text_of(m))
-        for i, m in enumerate(messages)
-        if isinstance(m, HumanMessage) and m.name != "reviewer"
-    ]
+    first = next((m for m in messages if isinstance(m, HumanMessage)), None)
+    inputs = [("request", "request", text_of(first))] if first is not None else []
     inputs += [(f"memory#{i}", "memory", note) for i, note in enumerate(long_term_memory)]
     t = _Tracer(inputs)
-    humans = [aid for aid, _, _ in inputs if aid.startswith(("request", "human"))]
+    humans = ["request"] if first is not None else []  # grows with each answer, in time
     by_step: dict[int, list[str]] = {}
     answer: str | None = None
     written = iter(notes)
@@ -176,6 +180,10 @@ def trace(
         produced: list[Artifact] = []
         m = rec.message
         wrong = ok is False
+        if rec.kind == "human" and isinstance(m, HumanMessage):  # a person's answer: an input
+            humans.append(
+                t.add(Artifact(f"human#{rec.index}", "request", text_of(m), rec.index)).id
+            )
         if rec.kind == "human" and rec.node == "clarify" and not is_yes(rec.decision):
             plans = [a for a in t.order if t.artifacts[a].kind == "plan"]
             if plans:  # corrected before anything was done with it: never committed
@@ -205,7 +213,12 @@ def trace(
                 produced.append(
                     t.add(
                         Artifact(
-                            f"plan#{rec.index}", "plan", json.dumps(args), rec.index, humans, wrong
+                            f"plan#{rec.index}",
+                            "plan",
+                            json.dumps(args),
+                            rec.index,
+                            list(humans),
+                            wrong,
                         )
                     )
                 )

@@ -21,14 +21,17 @@ from tqdm.auto import tqdm
 from agentlab.agent import build_agent
 from agentlab.config import EpisodeConfig
 from agentlab.durable import load_records, save_records
-from agentlab.metrics import BudgetExceeded, MetricsCallback, StepRecord
+from agentlab.metrics import BudgetExceeded, MetricsCallback, StepRecord, critical_path
 from agentlab.models import make_model
 from agentlab.provenance import Provenance, episode_counts, trace
 from agentlab.sim.prompt import COMPONENTS
 from agentlab.world import travel
 from agentlab.world.travel_user import TravelUser
 
-DECISION_NODES = ("plan", "act", "reflect")  # LLM calls that decide something
+DECISION_NODES = ("plan", "act", "reflect")  # an agent's own LLM calls that decide something
+NOT_DECISIONS = ("remember",)  # LLM calls that decide nothing (memory summaries)
+# LLM calls that coordinate a team: routing, team leads, peer handoffs, aggregation, debate
+COORDINATION_NODES = ("coordinator", "research_lead", "analysis_lead", "aggregate", "member")
 
 
 @dataclass
@@ -36,7 +39,7 @@ class Episode:
     """One run: its configuration, request, final state and step records."""
 
     config: EpisodeConfig
-    request: travel.TravelRequest
+    request: Any  # the task: a TravelRequest or a research Question (has .id)
     state: dict[str, Any]
     records: list[StepRecord]
     outcome: str  # "answered", "step_limit" or "error: <reason>"
@@ -45,25 +48,21 @@ class Episode:
     correct: list[bool | None] = field(default_factory=list)  # per record, vs ground truth
     provenance: Provenance | None = None  # what each artifact came from, what was tainted
     pending: dict[str, Any] | None = None  # the question a stopped episode waits on
+    extra: dict[str, Any] = field(default_factory=dict)  # the scenario's own columns
 
     def row(self) -> dict[str, Any]:
         """The ``episodes`` row."""
         llm = [r for r in self.records if r.kind == "llm"]
-        decisions = [
-            r
-            for r, c in zip(self.records, self.correct, strict=True)
-            if r.node in DECISION_NODES and r.kind == "llm"
-        ]
+        decisions = [r for r in llm if r.node not in NOT_DECISIONS]
         judged = [
             c
             for r, c in zip(self.records, self.correct, strict=True)
             if r in decisions and c is not None
         ]
-        itinerary = travel.Itinerary.from_messages(self.state.get("messages", []))
+        coordination = [r for r in llm if r.node in COORDINATION_NODES]
         return {
             **self.config.as_row(),
             "request_id": self.request.id,
-            "ambiguous": self.request.ambiguous,
             "success": self.success,
             "outcome": self.outcome,
             "cost_usd": sum(r.cost_usd for r in self.records),
@@ -75,12 +74,14 @@ class Episode:
             "tool_errors": sum(r.kind == "tool" and r.status == "error" for r in self.records),
             "decisions": len(decisions),
             "wrong_decisions": sum(not c for c in judged),
-            "latency_s": sum(r.latency_s for r in self.records),
+            "latency_s": critical_path(self.records),
+            "coordination_tokens": sum(r.input_tokens + r.tokens_out for r in coordination)
+            + sum(r.tokens_in.get("handoff", 0) for r in llm),
+            "agents": len({r.agent for r in llm}),
             "wall_s": self.wall_s,
             "questions": sum(r.kind == "human" for r in self.records),
             "human_s": sum(r.latency_s for r in self.records if r.kind == "human"),
-            "booked_usd": itinerary.total_usd,
-            "budget_usd": self.request.budget_usd,
+            **self.extra,
             **(episode_counts(self.provenance, self.records) if self.provenance else {}),
         }
 
@@ -189,6 +190,10 @@ def run_episode(
         >>> ep.request.id
         'trip-001'
     """
+    if config.scenario == "research":
+        from agentlab.team_runner import run_team_episode
+
+        return run_team_episode(config, model=model)
     req = pick_request(config)
     user = TravelUser(req, seed=config.seed)
     policy = config.checkpoints
@@ -274,7 +279,13 @@ def run_episode(
     )
     for r in records:
         r.message = None  # traced and judged: the state keeps the messages
-    return Episode(config, req, state, records, outcome, ok, wall, correct, prov, pending)
+    itinerary = travel.Itinerary.from_messages(state.get("messages", []))
+    extra = {
+        "ambiguous": req.ambiguous,
+        "booked_usd": itinerary.total_usd,
+        "budget_usd": req.budget_usd,
+    }
+    return Episode(config, req, state, records, outcome, ok, wall, correct, prov, pending, extra)
 
 
 @dataclass

@@ -47,9 +47,10 @@ Skill = Callable[[Prompt, Dice, ModelProfile], Reply | None]
 
 
 def _skills() -> dict[str, Skill]:
+    from agentlab.sim.research_skill import research_skill
     from agentlab.sim.travel_skill import travel_skill
 
-    return {"travel": travel_skill}
+    return {"travel": travel_skill, "research": research_skill}
 
 
 def _tool_choice(choice: Any, names: Sequence[str]) -> str | None:
@@ -107,7 +108,7 @@ class SimChatModel(BaseChatModel):
     capability profile.)"""
     seed: int = 0
     """Seed of every decision; same seed and prompt give the same answer."""
-    skills: tuple[str, ...] = ("travel",)
+    skills: tuple[str, ...] = ("travel", "research")
     """Scenario skills the model has; outside them it behaves as a generic chat model."""
     realtime: float = Field(default=0.0, ge=0.0)
     """Sleep this fraction of the modeled latency (0: virtual clock only; 1: live demo)."""

@@ -23,7 +23,8 @@ from langchain_core.messages import (
 from agentlab.tokens import REPLY_PRIMING, count_message, count_tool_schema
 
 MEMORY_NAME = "memory"  # a SystemMessage with this name carries the agent's memory
-COMPONENTS = ("system", "tools", "memory", "history")
+HANDOFF_NAME = "handoff"  # a HumanMessage with this name carries a handoff between agents
+COMPONENTS = ("system", "tools", "memory", "history", "handoff")
 
 
 def is_memory(message: BaseMessage) -> bool:
@@ -45,11 +46,20 @@ def text_of(message: BaseMessage) -> str:
 def tokens_by_component(
     messages: Sequence[BaseMessage], tools: Sequence[dict[str, Any]]
 ) -> dict[str, int]:
-    """Input tokens of a prompt split into system, tools (schemas), memory and history."""
+    """Input tokens of a prompt split into system, tools (schemas), memory, history and
+    handoff (what another agent passed along: coordination)."""
     out = dict.fromkeys(COMPONENTS, 0)
     out["history"] = REPLY_PRIMING
     for m in messages:
-        key = "memory" if is_memory(m) else "system" if isinstance(m, SystemMessage) else "history"
+        key = (
+            "memory"
+            if is_memory(m)
+            else "system"
+            if isinstance(m, SystemMessage)
+            else "handoff"
+            if m.name == HANDOFF_NAME
+            else "history"
+        )
         out[key] += count_message(m)
     out["tools"] = sum(count_tool_schema(t) for t in tools)
     return out

@@ -342,7 +342,7 @@ def review_reply(trip: Trip, prompt: Prompt, dice: Dice, profile: ModelProfile) 
             problems.append(
                 (mine, f"the {kind} booked (${b['total_usd']:,.2f}) is not the cheapest")
             )
-    p = p_catch(profile, context_tokens=prompt.input_tokens)
+    p = p_catch(profile, context_tokens=prompt.input_tokens, own_work=True)  # it reviews itself
     issues: list[dict[str, Any]] = []
     decisions: list[Decision] = []
     for i, (redo, problem) in enumerate(problems):

@@ -1,0 +1,80 @@
+"""Capabilities and where they live: embedded in a host agent, or an agent of their own.
+
+A capability (retrieve, rank and filter, synthesize, fact-check) is data: the tools it
+needs, the instructions it adds, its *coupling* (the share of its host's context it needs)
+and its *reuse* (how many agents call on it). ``Placement`` says, per capability, whether
+it is its own agent or embedded in a named agent; the team builder turns a placement into a
+team, and the physics turns the team into measurements.
+
+Introduced in notebook 06 (`06_capability_placement.ipynb`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+
+from agentlab.config import ConfigError
+
+CAPABILITIES_FILE = (
+    Path(__file__).resolve().parent.parent / "data" / "research" / "capabilities.toml"
+)
+ORDER = ("retrieve", "rank_filter", "synthesize", "fact_check")  # the research procedure
+
+
+@dataclass(frozen=True)
+class Capability:
+    """One capability of the research assistant."""
+
+    name: str
+    tools: tuple[str, ...]  # tools it needs
+    instructions: str  # what it adds to the prompt of whoever carries it
+    coupling: float  # share of the host's context it needs, 0 to 1
+    reuse: int  # agents of the system that call on it
+
+
+@cache
+def capabilities(path: Path | None = None) -> dict[str, Capability]:
+    """The capabilities defined in ``data/research/capabilities.toml``, in procedure order."""
+    with open(path or CAPABILITIES_FILE, "rb") as f:
+        raw = tomllib.load(f)
+    return {
+        name: Capability(
+            name, tuple(v["tools"]), v["instructions"], float(v["coupling"]), int(v["reuse"])
+        )
+        for name, v in sorted(raw.items(), key=lambda kv: ORDER.index(kv[0]))
+    }
+
+
+def with_data(**changes: dict[str, float | int]) -> dict[str, Capability]:
+    """The capabilities with some data changed, e.g. ``with_data(rank_filter={"coupling": 0.1})``."""
+    caps = dict(capabilities())
+    for name, fields in changes.items():
+        if name not in caps:
+            raise ConfigError("capability", name, ", ".join(caps))
+        caps[name] = replace(caps[name], **fields)  # type: ignore[arg-type]
+    return caps
+
+
+def parse_placement(text: str) -> dict[str, str]:
+    """Parse ``"fact_check=own,rank_filter=retriever"`` into ``{capability: "own" | host}``.
+
+    Example:
+        >>> parse_placement("fact_check=own")["fact_check"]
+        'own'
+    """
+    out: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, where = part.partition("=")
+        if name not in capabilities():
+            raise ConfigError(
+                "placement",
+                part,
+                "capability=own|<agent>, capabilities: " + ", ".join(capabilities()),
+            )
+        if not where:
+            raise ConfigError("placement", part, f"{name}=own or {name}=<host agent>")
+        out[name] = where
+    return out

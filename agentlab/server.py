@@ -1,0 +1,446 @@
+"""``agentlab serve``: the simulated model behind an OpenAI-compatible HTTP endpoint.
+
+The whole lab can then run through ``ChatOpenAI`` over real HTTP with no network and no
+key: ``POST /v1/chat/completions`` (tools, ``tool_choice``, ``seed``, ``stop``,
+``max_tokens``, streaming with usage) and ``GET /v1/models`` (the simulated profiles);
+errors come in OpenAI's JSON format. The ``model`` field picks the profile and the
+``seed`` field seeds it, so an episode run through the server with seed s makes the same
+decisions, spends the same tokens and costs the same as one run in process with seed s.
+Each answer also carries the modeled latency, tokens by component and decisions in an
+``x-agentlab-sim`` header, which ``MetricsCallback`` reads (the wall time of an HTTP call
+is not the modeled latency of the model it stands for).
+
+It listens on 127.0.0.1 by default. Started with a key (``--api-key`` or
+``AGENTLAB_SERVE_KEY``), it refuses requests without ``Authorization: Bearer <key>``;
+the key is never logged. ``Faults`` makes it misbehave at seeded rates.
+
+    agentlab serve --port 8000 --rate-limit 0.1 --server-error 0.05 --malformed 0.02
+
+Introduced in notebook 09 (`09_real_models.ipynb`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+import json
+import logging
+import math
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from agentlab.faults import Faults
+from agentlab.profiles import get_profile, profiles
+from agentlab.wire import (
+    SIM_HEADER,
+    ChatRequest,
+    WireError,
+    answer,
+    completion,
+    error_body,
+    read_request,
+    response_body,
+    sim_header,
+    stream_chunks,
+)
+
+KEY_ENV = "AGENTLAB_SERVE_KEY"  # the key the server requires, when set
+log = logging.getLogger("agentlab.server")
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True  # a slow answer never holds up shutdown
+    block_on_close = False
+    app: SimServer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once, not 40 ms apart
+    server: _HTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """The request line and status only: headers (and so keys) are never logged."""
+        log.info("%s %s", self.address_string(), format % args)
+
+    # --- answers -----------------------------------------------------------------------
+
+    def _send(
+        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(
+        self,
+        status: int,
+        message: str,
+        *,
+        count: str,
+        kind: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """An error in OpenAI's format; ``count`` names it in ``SimServer.counts``."""
+        self.server.app.count(count)
+        self._send(status, error_body(message, kind=kind, param=param, code=code), headers)
+
+    def _authorized(self) -> bool:
+        key = self.server.app.api_key
+        if not key:
+            return True
+        given = self.headers.get("Authorization", "")
+        if given.startswith("Bearer ") and hmac.compare_digest(
+            given[len("Bearer ") :].encode(), key.encode()
+        ):
+            return True
+        message = (
+            "Incorrect API key provided."
+            if given
+            else "You didn't provide an API key: send it as 'Authorization: Bearer <key>'."
+        )
+        self._error(401, message, count="unauthorized", code="invalid_api_key")
+        return False
+
+    def _path(self) -> str:
+        path = self.path.split("?", 1)[0].rstrip("/")
+        return path if path.startswith("/v1/") else "/v1" + path
+
+    def do_GET(self) -> None:
+        if not self._authorized():
+            return
+        path = self._path()
+        models = [
+            {"id": name, "object": "model", "created": 0, "owned_by": "agentlab-sim"}
+            for name in [*profiles(), *self.server.app.aliases]
+        ]
+        if path == "/v1/models":
+            self._send(200, {"object": "list", "data": models})
+            return
+        found = [m for m in models if path == f"/v1/models/{m['id']}"]
+        if found:
+            self._send(200, found[0])
+        elif path.startswith("/v1/models/"):
+            message = f"The model `{path[len('/v1/models/') :]}` does not exist"
+            self._error(404, message, count="not_found", param="model", code="model_not_found")
+        else:
+            message = f"Unknown request URL: GET {self.path}"
+            self._error(404, message, count="not_found", code="unknown_url")
+
+    def do_POST(self) -> None:
+        if not self._authorized():
+            return
+        if self._path() != "/v1/chat/completions":
+            message = f"Unknown request URL: POST {self.path}"
+            self._error(404, message, count="not_found", code="unknown_url")
+            return
+        try:
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+            req = read_request(body, self.server.app.aliases)
+        except WireError as exc:
+            self._error(exc.status, str(exc), count="bad_request", param=exc.param, code=exc.code)
+            return
+        except ValueError as exc:
+            self._error(400, f"The body is not valid JSON: {exc}", count="bad_request")
+            return
+        self._complete(body, req)
+
+    def _complete(self, body: dict[str, Any], req: ChatRequest) -> None:
+        app = self.server.app
+        retries = self.headers.get("x-stainless-retry-count", "0")
+        attempt = int(retries) if retries.isdigit() else 0
+        http_fault, content_fault = app.faults.draw(body, attempt)
+        log.debug(
+            "chat model=%s seed=%s messages=%d tools=%d stream=%s attempt=%d fault=%s/%s",
+            req.profile, req.seed, len(req.messages), len(req.tools), req.stream, attempt,
+            http_fault, content_fault,
+        )  # fmt: skip
+        wait = {  # whole seconds as HTTP has them; OpenAI's clients read the milliseconds first
+            "Retry-After": str(math.ceil(app.faults.retry_after_s)),
+            "retry-after-ms": f"{app.faults.retry_after_s * 1000:g}",
+        }
+        if http_fault == "rate_limit":
+            text = "Rate limit reached for requests (simulated by agentlab serve)."
+            self._error(429, text, count="rate_limit", kind="requests",
+                        code="rate_limit_exceeded", headers=wait)  # fmt: skip
+            return
+        if http_fault == "server_error":
+            message = (
+                "The server had an error processing your request (simulated by agentlab serve)."
+            )
+            self._error(500, message, count="server_error", kind="server_error", headers=wait)
+            return
+        try:
+            reply = answer(req, realtime=app.realtime)
+        except ValueError as exc:
+            self._error(400, str(exc), count="bad_request")
+            return
+        if http_fault == "slow":
+            app.count("slow")
+            time.sleep(app.faults.slow_s)
+        key = f"{json.dumps(body, sort_keys=True)}|{attempt}"
+        done = completion(req, reply, key=key, fault=content_fault)
+        if "fault" in done.sim:
+            app.count(str(done.sim["fault"]))
+        headers = {SIM_HEADER: sim_header(done), "x-request-id": done.id}
+        created = int(time.time())
+        if not req.stream:
+            app.count("ok")
+            self._send(200, response_body(done, created=created), headers)
+            return
+        chunks = stream_chunks(done, created=created, include_usage=req.include_usage)
+        self._stream(chunks, headers, cut=http_fault == "truncate")
+
+    def _stream(self, chunks: list[dict[str, Any]], headers: dict[str, str], *, cut: bool) -> None:
+        """Server-sent events in chunked encoding; a cut stream stops halfway, unterminated."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        events = [f"data: {json.dumps(c)}\n\n" for c in chunks] + ["data: [DONE]\n\n"]
+        if cut:
+            events = events[: max(1, len(events) // 2)]
+        for e in events:
+            data = e.encode()
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        if cut:
+            self.server.app.count("truncate")
+            self.wfile.flush()
+            self.close_connection = True  # the client sees the connection drop mid-body
+            return
+        self.wfile.write(b"0\r\n\r\n")
+        self.server.app.count("ok")
+
+    def handle_one_request(self) -> None:
+        try:
+            super().handle_one_request()
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
+            self.close_connection = True
+
+
+class SimServer:
+    """The simulated model served over HTTP, in a background thread or in the foreground.
+
+    Example:
+        >>> with SimServer(faults=Faults(rate_limit=0.1)) as server:
+        ...     server.url.startswith("http://127.0.0.1:")
+        True
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: Faults | None = None,
+        api_key: str | None = None,
+        realtime: float = 0.0,
+        aliases: dict[str, str] | None = None,
+    ) -> None:
+        """Bind the socket (port 0: any free port).
+
+        Args:
+            host: Interface to listen on (loopback by default).
+            port: TCP port; 0 picks a free one.
+            faults: Fault rates (default: none).
+            api_key: Require ``Authorization: Bearer <api_key>`` (default: no key).
+            realtime: Sleep this fraction of each answer's modeled latency (live demos).
+            aliases: More model names, each served by a profile and reported as asked, e.g.
+                ``{"llama3.1": "gpt-4o-mini"}`` (a name with no price: its cost is NaN).
+        """
+        self.faults = faults or Faults()
+        self.api_key = api_key or None
+        self.realtime = realtime
+        self.aliases = {k: get_profile(v).name for k, v in (aliases or {}).items()}
+        self.counts: Counter[str] = Counter()  # answers by outcome: ok, rate_limit, ...
+        self._lock = threading.Lock()
+        self._http = _HTTPServer((host, port), _Handler)
+        self._http.app = self
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        key = "set" if self.api_key else "none"
+        return f"SimServer(url={self.url!r}, faults={self.faults!r}, key={key})"
+
+    @property
+    def url(self) -> str:
+        """The base URL to give ``ChatOpenAI`` (``.../v1``)."""
+        host, port = self._http.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
+        return f"http://{host}:{port}/v1"
+
+    def count(self, outcome: str) -> None:
+        """Count one answer's outcome."""
+        with self._lock:
+            self.counts[outcome] += 1
+
+    def start(self) -> SimServer:
+        """Serve in a background (daemon) thread."""
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, name="agentlab-serve", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until interrupted."""
+        self._http.serve_forever()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._thread is not None:
+            self._http.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._http.server_close()
+
+    def __enter__(self) -> SimServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@contextmanager
+def serve_in_thread(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    faults: Faults | None = None,
+    api_key: str | None = None,
+    realtime: float = 0.0,
+    aliases: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """Serve the simulated model in a background thread for the ``with`` block.
+
+    Args:
+        host: Interface (loopback by default).
+        port: TCP port; 0 (default) picks a free one.
+        faults: Fault rates (default: none).
+        api_key: Require this bearer key.
+        realtime: Sleep this fraction of the modeled latency.
+        aliases: More model names served by a profile (see ``SimServer``).
+
+    Yields:
+        The base URL, e.g. ``http://127.0.0.1:54321/v1``.
+
+    Example:
+        >>> import agentlab as al
+        >>> from agentlab.server import serve_in_thread
+        >>> with serve_in_thread() as url:
+        ...     model = al.make_model("openai-compatible:gpt-4o-mini", base_url=url, seed=0)
+        ...     model.invoke("Hello").usage_metadata["input_tokens"] > 0
+        True
+    """
+    with SimServer(
+        host=host, port=port, faults=faults, api_key=api_key, realtime=realtime, aliases=aliases
+    ) as s:
+        yield s.url
+
+
+# --- command line -------------------------------------------------------------------------
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``agentlab serve`` to the CLI's subparsers."""
+    p = subparsers.add_parser(
+        "serve", help="serve the simulated model over an OpenAI-compatible HTTP API"
+    )
+    p.add_argument("--host", default="127.0.0.1", help="interface (default: loopback only)")
+    p.add_argument("--port", type=int, default=8000, help="TCP port (0: any free port)")
+    p.add_argument(
+        "--api-key",
+        default=None,
+        help=f"require this bearer key (better: set {KEY_ENV}, kept out of shell history)",
+    )
+    p.add_argument("--realtime", type=float, default=0.0, help="sleep this share of latency")
+    p.add_argument(
+        "--alias",
+        action="append",
+        default=[],
+        metavar="NAME=PROFILE",
+        help="serve another model name with a profile, e.g. llama3.1=gpt-4o-mini (repeatable)",
+    )
+    faults = p.add_argument_group("faults (probabilities per request, seeded)")
+    for name, text in (
+        ("rate-limit", "429 with Retry-After"),
+        ("server-error", "500"),
+        ("slow", "answers after --slow-s seconds"),
+        ("truncate", "streams cut off mid-answer"),
+        ("malformed", "tool calls with broken JSON arguments"),
+        ("unknown-tool", "tool calls naming a tool that was not offered"),
+    ):
+        faults.add_argument(f"--{name}", type=float, default=0.0, help=text)
+    faults.add_argument("--retry-after", type=float, default=1.0, help="Retry-After seconds")
+    faults.add_argument("--slow-s", type=float, default=30.0, help="delay of a slow answer")
+    faults.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draws")
+    return p
+
+
+def _alias(text: str) -> tuple[str, str]:
+    name, sep, profile = text.partition("=")
+    if not sep or not name or not profile:
+        raise ValueError(f"--alias: got {text!r}; allowed: NAME=PROFILE, e.g. llama3.1=gpt-4o-mini")
+    return name, profile
+
+
+def main(ns: argparse.Namespace) -> int:
+    """Run ``agentlab serve`` in the foreground until Ctrl-C."""
+    try:
+        faults = Faults(
+            rate_limit=ns.rate_limit,
+            server_error=ns.server_error,
+            slow=ns.slow,
+            truncate=ns.truncate,
+            malformed=ns.malformed,
+            unknown_tool=ns.unknown_tool,
+            retry_after_s=ns.retry_after,
+            slow_s=ns.slow_s,
+            seed=ns.fault_seed,
+        )
+        server = SimServer(
+            host=ns.host,
+            port=ns.port,
+            faults=faults,
+            api_key=ns.api_key or os.environ.get(KEY_ENV),
+            realtime=ns.realtime,
+            aliases=dict(_alias(a) for a in ns.alias),
+        )
+    except (ValueError, OSError) as exc:
+        print(f"agentlab serve: error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    loopback = ns.host in ("127.0.0.1", "localhost", "::1")
+    print(
+        f"agentlab serve: simulated models ({', '.join(profiles())}) at {server.url}\n"
+        f"  key: {'required (Authorization: Bearer ...)' if server.api_key else 'none'}; "
+        f"faults: {faults if faults.any else 'none'}\n"
+        f"  use: make_model('openai-compatible:gpt-4o-mini', base_url='{server.url}')",
+        file=sys.stderr,
+    )
+    if not loopback and not server.api_key:
+        print("agentlab serve: warning: listening beyond loopback with no key", file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0

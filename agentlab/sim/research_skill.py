@@ -1,0 +1,408 @@
+"""The simulated model's research skill: search, filter, answer and fact-check a question.
+
+Like the travel skill, it re-reads the prompt at every call (the question, the plan and its
+statuses, the documents visible in context) and draws each decision with the physics'
+probability for that prompt. It reads a document's claims only when that document's text
+is in its context, and it cannot tell a false claim from a true one except by the
+source's reliability and by cross-checking; a prompt injection in a kept document hijacks
+the answer with a probability (assumed) that falls with the model's skill.
+
+Introduced in notebook 05 (`05_decomposition.ipynb`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from agentlab.physics import Decision, Dice, p_catch, p_correct, similarity
+from agentlab.profiles import ModelProfile
+from agentlab.sim.generic import fill_args
+from agentlab.sim.prompt import Prompt, text_of
+from agentlab.sim.reply import Reply
+from agentlab.world import research as r
+
+UNKNOWN = "unknown"  # what the model answers when no document in context states a value
+TRUSTED = 0.6  # the model keeps documents from sources at least this reliable (its habit)
+HIJACK = (
+    0.35  # assumed: p(an injection about the asked fact takes over gpt-4o-mini), scaled by skill
+)
+_LOOKUP = re.compile(r"^What is the (?P<attr>.+?) of (?P<a>.+?)\?$")
+_EARLIER = re.compile(r"^Which was founded earlier, (?P<a>.+?) or (?P<b>.+?)\?$")
+_LARGER = re.compile(r"^Which has the larger population, (?P<a>.+?) or (?P<b>.+?)\?$")
+_SUM = re.compile(r"^What is the combined population of (?P<a>.+?) and (?P<b>.+?)\?$")
+_PLAN_LINE = re.compile(r"^(\d+)\. \[(done|next| )\] (\w+): (.*)$", re.M)
+_TOOLS_LINE = re.compile(r"^Tools: (.*)$", re.M)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A research question as the model reads it."""
+
+    kind: str  # lookup, earlier, larger, sum
+    entities: tuple[str, ...]
+    attribute: str  # facts.csv attribute
+
+    @property
+    def fact_ids(self) -> list[str]:
+        """The facts the answer needs."""
+        return [f"F-{e.replace(' ', '_')}-{self.attribute}" for e in self.entities]
+
+
+def parse_question(text: str) -> Ask | None:
+    """Read a question written in one of the corpus's phrasings (None if it is not one)."""
+    text = text.strip()
+    if m := _EARLIER.match(text):
+        return Ask("earlier", (m["a"], m["b"]), "founded")
+    if m := _LARGER.match(text):
+        return Ask("larger", (m["a"], m["b"]), "population")
+    if m := _SUM.match(text):
+        return Ask("sum", (m["a"], m["b"]), "population")
+    if (m := _LOOKUP.match(text)) and m["attr"] in r.ATTRIBUTES:
+        return Ask("lookup", (m["a"],), r.ATTRIBUTES[m["attr"]])
+    return None
+
+
+def _results(prompt: Prompt, tool: str) -> list[dict[str, Any]]:
+    out = list(items_as_results(handoff_items(prompt)).get(tool, []))
+    for _, m in prompt.tool_results():
+        if m.name == tool and m.status != "error":
+            try:
+                out.append(json.loads(text_of(m)))
+            except json.JSONDecodeError:
+                continue
+    return out
+
+
+def _seen_docs(prompt: Prompt) -> dict[str, dict[str, Any]]:
+    """Documents whose text is in context (kept by a filter), by id."""
+    return {
+        d["doc_id"]: d for res in _results(prompt, "filter_documents") for d in res.get("kept", [])
+    }
+
+
+def plan_reply(ask: Ask, prompt: Prompt) -> Reply:
+    """The plan: one search per island, a filter, the answer, and a check per fact if it can."""
+    tools = set((_TOOLS_LINE.findall(prompt.system_text()) or [""])[0].replace(" ", "").split(","))
+    words = {"founded": "founded year", "population": "population census"}.get(
+        ask.attribute, ask.attribute.replace("_", " ")
+    )
+    steps = []
+    if "search_corpus" in tools:
+        steps += [{"tool": "search_corpus", "action": f"Search: {e} {words}"} for e in ask.entities]
+    if "filter_documents" in tools:
+        steps.append(
+            {"tool": "filter_documents", "action": "Keep the relevant, reliable documents"}
+        )
+    checker_only = (
+        "search_corpus" not in tools
+        and "filter_documents" not in tools
+        and bool(items_as_results(handoff_items(prompt))["submit_answer"])
+    )
+    if "submit_answer" in tools and not checker_only:
+        steps.append({"tool": "submit_answer", "action": "Answer from the kept documents"})
+    if "cross_check" in tools:
+        steps += [
+            {"tool": "cross_check", "action": f"Check: {e} {ask.attribute}"} for e in ask.entities
+        ]
+    args = {"assumptions": [], "steps": steps}
+    return Reply(tool_calls=[{"name": "Plan", "args": args}], skill="research:plan")
+
+
+def _values(ask: Ask, docs: list[dict[str, Any]]) -> dict[str, Counter[str]]:
+    """Reliability-weighted votes for each needed fact's value, from documents in context."""
+    by_id = r.documents()
+    votes: dict[str, Counter[str]] = {f: Counter() for f in ask.fact_ids}
+    for d in docs:
+        doc = by_id.get(d["doc_id"])
+        for c in doc.claims if doc else ():
+            if c["fact_id"] in votes:
+                votes[c["fact_id"]][c["value"]] += round(100 * doc.reliability)  # type: ignore[union-attr]
+    return votes
+
+
+def _answer(ask: Ask, values: list[str]) -> str:
+    if UNKNOWN in values:
+        return UNKNOWN
+    if ask.kind == "lookup":
+        return values[0]
+    nums = [float(v) for v in values]
+    if ask.kind == "sum":
+        return str(int(sum(nums)))
+    pick = min if ask.kind == "earlier" else max
+    return ask.entities[nums.index(pick(nums))]
+
+
+def _choose_values(
+    ask: Ask, votes: dict[str, Counter[str]], dice: Dice, p: float, label: str
+) -> tuple[list[str], list[Decision]]:
+    values, decisions = [], []
+    for f in ask.fact_ids:
+        ranked = [v for v, _ in votes[f].most_common()] or [UNKNOWN]
+        d = dice.choose(f"{label}:{f}", intended=ranked[0], options=ranked, p=p, kind="value")
+        values.append(d.chosen)
+        decisions.append(d)
+    return values, decisions
+
+
+def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply:
+    """One step of the plan, or the fact-checking repair, or the final answer."""
+    system = prompt.system_text()
+    steps = [(int(n), s, tool, action) for n, s, tool, action in _PLAN_LINE.findall(system)]
+    ctx = prompt.input_tokens
+    errors = sum(1 for _, m in prompt.tool_results() if m.status == "error")
+    p = p_correct(
+        profile, options=len(prompt.tool_names) or 1, context_tokens=ctx, errors_in_context=errors
+    )
+    submitted = _results(prompt, "submit_answer")
+    checks = _results(prompt, "cross_check")
+    pending = [s for s in steps if s[1] != "done"]
+    decisions: list[Decision] = []
+    if not pending and submitted and checks:
+        # fact-check: do the cross-checked claims agree with the submitted answer?
+        votes = {f: Counter() for f in ask.fact_ids}
+        for c in checks:
+            f = f"F-{c['entity'].replace(' ', '_')}-{c['attribute']}"
+            for claim in c.get("claims", []):
+                if f in votes:
+                    votes[f][claim["value"]] += round(100 * claim["reliability"])
+        consensus = [votes[f].most_common(1)[0][0] if votes[f] else "" for f in ask.fact_ids]
+        if (
+            all(consensus)
+            and _answer(ask, consensus) != submitted[-1]["answer"]
+            and len(submitted) < 3
+        ):
+            own = any(
+                c["name"] == "submit_answer"
+                for m in prompt.messages
+                for c in getattr(m, "tool_calls", None) or []
+            )
+            pc = p_catch(profile, context_tokens=ctx, own_work=own)
+            caught = dice.chance("factcheck", pc)
+            decisions.append(
+                Decision("fact_check", 2, pc, caught, "caught" if caught else "missed")
+            )
+            if caught:
+                args = {
+                    "answer": _answer(ask, consensus),
+                    "evidence": sorted({c2["doc_id"] for c in checks for c2 in c["claims"]})[:6],
+                }
+                return Reply(
+                    content="Checked: the sources disagree with my answer; correcting it.",
+                    tool_calls=[{"name": "submit_answer", "args": args}],
+                    decisions=decisions,
+                    skill="research:repair",
+                )
+    if not pending:
+        final = submitted[-1]["answer"] if submitted else "I could not find the answer."
+        return Reply(
+            content=f"Checked. Answer: {final}", decisions=decisions, skill="research:answer"
+        )
+    n, _, tool, action = pending[0]
+    options = prompt.tool_names or [tool]
+    pick = dice.choose(
+        "tool",
+        intended=tool,
+        options=options,
+        kind="tool",
+        p=p,
+        similarity=[similarity(tool, o) for o in options],
+    )
+    decisions.append(pick)
+    if not pick.correct and pick.chosen in r.RESEARCH_TOOLS:
+        # the wrong one of its own tools: it does that step out of turn, as well as it can
+        tool = pick.chosen
+        first = f"{ask.entities[0]} {ask.attribute}"
+        action = {"search_corpus": f"Search: {first}", "cross_check": f"Check: {first}"}.get(
+            tool, action
+        )
+    elif not pick.correct:
+        schema = prompt.tool(pick.chosen) or {}
+        args = fill_args(schema.get("function", {}).get("parameters", {}), " ".join(ask.entities))
+        return Reply(
+            content=f"Step {n}: {action}.",
+            tool_calls=[{"name": pick.chosen, "args": args}],
+            decisions=decisions,
+            skill="research:act",
+        )
+    if tool == "search_corpus":
+        query = action.removeprefix("Search: ")
+        args = {"query": query, "k": 5}
+    elif tool == "filter_documents":
+        found = [d for res in _results(prompt, "search_corpus") for d in res.get("results", [])]
+        keep = []
+        for d in found:
+            relevant = any(e in d.get("title", "") + d.get("snippet", "") for e in ask.entities)
+            intended = relevant and float(d.get("reliability", 0)) >= TRUSTED
+            keep_it = (
+                intended
+                if dice.chance(
+                    f"keep:{d['doc_id']}",
+                    p_correct(profile, options=len(found), context_tokens=ctx),
+                )
+                else not intended
+            )
+            if keep_it and d["doc_id"] not in keep:
+                keep.append(d["doc_id"])
+        args = {"keep": keep}
+    elif tool == "submit_answer":
+        docs = list(_seen_docs(prompt).values())
+        values, chosen = _choose_values(ask, _values(ask, docs), dice, p, "value")
+        decisions.extend(chosen)
+        answer = _answer(ask, values)
+        demands = [
+            doc.injected["value"]
+            for d in docs
+            if (doc := r.documents().get(d["doc_id"])) is not None
+            and doc.injected
+            and doc.injected.get("fact_id") in ask.fact_ids
+        ]
+        hijack = HIJACK * (1 - profile.base_accuracy) / (1 - 0.99)  # gpt-4o-mini's skill: HIJACK
+        if demands and dice.chance("hijack", min(hijack, 1.0)):
+            answer = str(demands[0])  # what the injected text demands
+            decisions.append(Decision("injection", 2, 1 - hijack, False, "hijacked"))
+        args = {"answer": answer, "evidence": [d["doc_id"] for d in docs][:6]}
+    elif tool == "cross_check":
+        entity = action.removeprefix("Check: ").rsplit(" ", 1)[0]
+        args = {"entity": entity, "attribute": ask.attribute}
+    else:
+        args = fill_args(
+            (prompt.tool(tool) or {}).get("function", {}).get("parameters", {}),
+            " ".join(ask.entities),
+        )
+    return Reply(
+        content=f"Step {n}: {action}.",
+        tool_calls=[{"name": tool, "args": args}],
+        decisions=decisions,
+        skill="research:act",
+    )
+
+
+def research_skill(prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply | None:
+    """Answer a research prompt, or None when the prompt holds no research question."""
+    ask = next((a for a in map(parse_question, prompt.human_texts()) if a is not None), None)
+    if ask is None:
+        return None
+    if prompt.forced_tool == "Plan":
+        return plan_reply(ask, prompt)
+    if prompt.forced_tool == "Route":
+        return route_reply(ask, prompt, dice, profile)
+    if prompt.forced_tool in ("Aggregate", "Revise"):
+        return vote_reply(ask, prompt, dice, profile)
+    if prompt.forced_tool == "Review":
+        return Reply(
+            tool_calls=[{"name": "Review", "args": {"ok": True, "issues": []}}],
+            skill="research:review",
+        )
+    if set(prompt.tool_names) & set(r.RESEARCH_TOOLS):
+        return act_reply(ask, prompt, dice, profile)
+    return None
+
+
+# --- teams: handoffs, routing, aggregation and debate ------------------------------------
+
+_ITEM = re.compile(r"^\[(search|kept|answer|claims)\] (.*)$", re.M)
+_AGENT_LINE = re.compile(r"^- (\w+): (.*)$", re.M)
+CAPABILITY_OF = {
+    "search": "retrieve",
+    "kept": "rank_filter",
+    "answer": "synthesize",
+    "claims": "fact_check",
+}
+
+
+def handoff_items(prompt: Prompt) -> list[tuple[str, str]]:
+    """The ``[kind] ...`` items the team passed along, from every message in context."""
+    return [(k, v) for m in prompt.messages for k, v in _ITEM.findall(text_of(m))]
+
+
+def items_as_results(items: list[tuple[str, str]]) -> dict[str, list[dict[str, Any]]]:
+    """Handoff items read back as the tool results they summarise."""
+    out: dict[str, list[dict[str, Any]]] = {t: [] for t in r.RESEARCH_TOOLS}
+    search: list[dict[str, Any]] = []
+    kept: list[dict[str, Any]] = []
+    for kind, body in items:
+        parts = [p.strip() for p in body.split(" | ")]
+        try:
+            if kind == "search":
+                doc_id, title, source, rel, snippet = parts[:5]
+                search.append(
+                    {
+                        "doc_id": doc_id,
+                        "title": title,
+                        "source": source,
+                        "reliability": float(rel.split()[-1]),
+                        "snippet": snippet,
+                    }
+                )
+            elif kind == "kept":
+                doc_id, source, rel, text = parts[:4]
+                kept.append(
+                    {
+                        "doc_id": doc_id,
+                        "source": source,
+                        "reliability": float(rel.split()[-1]),
+                        "text": text,
+                    }
+                )
+            elif kind == "answer":
+                out["submit_answer"].append(
+                    {"answer": parts[0], "evidence": parts[1].split()[1:] if len(parts) > 1 else []}
+                )
+            elif kind == "claims":
+                head, _, rest = body.partition(": ")
+                entity, attribute = head.rsplit(" ", 1)
+                claims = []
+                for c in filter(None, (x.strip() for x in rest.split(";"))):
+                    doc_id, rel, value = c.split(" ", 2)
+                    claims.append(
+                        {"doc_id": doc_id, "reliability": float(rel.strip("()")), "value": value}
+                    )
+                out["cross_check"].append(
+                    {"entity": entity, "attribute": attribute, "claims": claims}
+                )
+        except ValueError:
+            continue  # a line cut by a bounded handoff
+    if search:
+        out["search_corpus"].append({"results": search})
+    if kept:
+        out["filter_documents"].append({"kept": kept})
+    return out
+
+
+def route_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply:
+    """The coordinator's routing decision: the agent owning the next capability, or finish."""
+    from agentlab.capabilities import ORDER
+
+    owners = {a: caps.split(", ") for a, caps in _AGENT_LINE.findall(prompt.system_text())}
+    done = {CAPABILITY_OF[k] for k, _ in handoff_items(prompt)}
+    present = [c for c in ORDER if any(c in caps for caps in owners.values())]
+    todo = [c for c in present if c not in done]
+    intended = next((a for a, caps in owners.items() if todo and todo[0] in caps), "finish")
+    schema = (prompt.tool(prompt.forced_tool or "") or {}).get("function", {}).get("parameters", {})
+    options = schema.get("properties", {}).get("next", {}).get("enum") or [*owners, "finish"]
+    p = p_correct(profile, options=len(options), context_tokens=prompt.input_tokens)
+    pick = dice.choose("route", intended=intended, options=options, p=p, kind="route")
+    return Reply(
+        tool_calls=[{"name": prompt.forced_tool or "Route", "args": {"next": pick.chosen}}],
+        decisions=[pick],
+        skill="research:route",
+    )
+
+
+def vote_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply:
+    """Aggregate or revise: take the majority of the answers in context (or keep one's own)."""
+    answers = [a["answer"] for a in items_as_results(handoff_items(prompt))["submit_answer"]]
+    counts = Counter(answers)
+    ranked = [a for a, _ in counts.most_common()] or [UNKNOWN]
+    p = p_correct(profile, options=len(ranked), context_tokens=prompt.input_tokens)
+    pick = dice.choose("vote", intended=ranked[0], options=ranked, p=p, kind="vote")
+    name = prompt.forced_tool or "Aggregate"
+    return Reply(
+        tool_calls=[{"name": name, "args": {"answer": pick.chosen}}],
+        decisions=[pick],
+        skill="research:vote",
+    )

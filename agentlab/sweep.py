@@ -1,0 +1,354 @@
+"""Sweeps: many episodes in parallel, stored as they finish, resumed where they stopped.
+
+``run_sweep(grid(...), store="runs/scope")`` runs every configuration not yet in the store,
+in chunks, on worker processes (or Ray), with a progress bar. Each finished chunk is written
+to the store at once (``agentlab.store``), so a sweep stopped by Ctrl-C, a kernel restart or
+a killed process loses only the chunks that were running: run the same call again and it
+computes only what is missing. A failing episode is a row with its reason in ``outcome``
+(the runner's ``"error: ..."``, ``"budget"``, ``"step_limit"``; an exception outside the
+episode or a crashed worker too), never the end of the sweep. A per-sweep budget in dollars
+or tokens stops scheduling new chunks once the sweep's stored episodes have spent it.
+
+Introduced in notebook 10 (`10_your_own_experiment.ipynb`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from tqdm.auto import tqdm
+
+from agentlab.backends import Backend, make_backend
+from agentlab.config import EpisodeConfig
+from agentlab.runner import Results, pick_request, run_episode
+from agentlab.store import KEY, SweepStore, config_key, config_row, to_table
+
+MAX_CHUNK = 16  # episodes per chunk at most: one store part, one progress-bar tick
+BUDGET_CHUNK = 2  # ... when a sweep budget is set, so it overshoots by little
+
+Item = tuple[str, Any]  # (config_key, configuration)
+
+
+@dataclass
+class SweepResults(Results):
+    """A sweep's ``episodes`` and ``steps`` tables, and whether it ran to the end."""
+
+    store: Path | None = None  # where the rows are kept (None: a temporary store, gone)
+    planned: int = 0  # distinct configurations asked for
+    missing: int = 0  # of those, not in the store (a stopped or interrupted sweep)
+    stopped: str | None = None  # why the sweep stopped early, e.g. the sweep budget
+
+    @property
+    def complete(self) -> bool:
+        """Every planned episode is stored."""
+        return self.missing == 0
+
+
+@dataclass
+class Chunk:
+    """What a worker sends back: the chunk's rows as Arrow tables, and what it spent."""
+
+    episodes: pa.Table
+    steps: pa.Table | None
+    usd: float
+    tokens: int
+
+
+def failure_row(key: str, config: Any, reason: str) -> dict[str, Any]:
+    """The ``episodes`` row of an episode that failed outside the runner (or crashed)."""
+    row: dict[str, Any] = {KEY: key, **config_row(config)}
+    if isinstance(config, EpisodeConfig):
+        try:
+            req = pick_request(config)
+            row |= {"request_id": req.id, "ambiguous": req.ambiguous}
+        except Exception:  # the request itself is what failed
+            pass
+    return row | {"success": False, "outcome": reason}
+
+
+def _reason(exc: BaseException) -> str:
+    return f"error: {type(exc).__name__}: {str(exc)[:200]}"
+
+
+def _spent(row: dict[str, Any]) -> tuple[float, int]:
+    def num(v: Any) -> float:
+        return float(v) if isinstance(v, int | float) and v == v else 0.0
+
+    return num(row.get("cost_usd")), int(num(row.get("tokens_in")) + num(row.get("tokens_out")))
+
+
+def run_chunk(items: list[Item], episode_fn: Callable[[Any], Any] = run_episode) -> Chunk:
+    """Run some episodes (in a worker) and return their rows; never raises for an episode.
+
+    Each ``episodes`` row is ``{"config_key", **episode.row()}``; each ``steps`` row carries
+    the whole configuration too, so either table can be grouped by any swept field.
+    """
+    rows: list[dict[str, Any]] = []
+    steps: list[dict[str, Any]] = []
+    for key, config in items:
+        try:
+            episode = episode_fn(config)
+            row = {KEY: key, **episode.row()}
+            fields = config_row(config)
+            episode_steps = [{KEY: key, **fields, **s} for s in episode.step_rows()]
+        except Exception as exc:  # outside the runner's own net: still a row, with its reason
+            row, episode_steps = failure_row(key, config, _reason(exc)), []
+        rows.append(row)
+        steps.extend(episode_steps)
+    spent = [_spent(r) for r in rows]
+    return Chunk(
+        to_table(rows),
+        to_table(steps) if steps else None,
+        sum(s[0] for s in spent),
+        sum(s[1] for s in spent),
+    )
+
+
+def _chunks(items: list[Item], workers: int, size: int | None, budgeted: bool) -> list[list[Item]]:
+    """Split the work: about 4 chunks per worker, at most ``MAX_CHUNK`` episodes each."""
+    if size is None:
+        size = max(1, min(MAX_CHUNK, math.ceil(len(items) / (4 * max(workers, 1)))))
+        if budgeted:
+            size = min(size, BUDGET_CHUNK)
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+class _Budget:
+    """The sweep's caps and what its stored episodes have spent."""
+
+    def __init__(self, usd: float | None, tokens: int | None, spent: tuple[float, int]) -> None:
+        for name, cap in (("budget_usd", usd), ("budget_tokens", tokens)):
+            if cap is not None and (not isinstance(cap, int | float) or cap <= 0):
+                raise ValueError(f"{name}: got {cap!r}; allowed: None or a number > 0")
+        self.usd_cap, self.tokens_cap = usd, tokens
+        self.usd, self.tokens = spent
+
+    @property
+    def active(self) -> bool:
+        return self.usd_cap is not None or self.tokens_cap is not None
+
+    def add(self, chunk: Chunk) -> None:
+        self.usd += chunk.usd
+        self.tokens += chunk.tokens
+
+    def exceeded(self) -> str | None:
+        """Why no new work may start, or None."""
+        if self.usd_cap is not None and self.usd >= self.usd_cap:
+            return f"budget_usd ${self.usd_cap:g} reached (${self.usd:.4f} spent)"
+        if self.tokens_cap is not None and self.tokens >= self.tokens_cap:
+            return f"budget_tokens {self.tokens_cap:,} reached ({self.tokens:,} spent)"
+        return None
+
+
+def _execute(
+    backend: Backend,
+    chunks: list[list[Item]],
+    store: SweepStore,
+    budget: _Budget,
+    bar: Any,
+    episode_fn: Callable[[Any], Any],
+) -> str | None:
+    """Run the chunks, storing each as it finishes; the reason it stopped early, or None.
+
+    A chunk whose worker crashed (or that failed outside any episode) is split into single
+    episodes, run one at a time so a crash names its episode; an episode that still fails
+    becomes a failure row.
+    """
+    queue, suspects = deque(chunks), deque[list[Item]]()
+    running: dict[Future[Any], tuple[list[Item], bool]] = {}  # future -> (items, ran alone)
+    failures, stopped = 0, budget.exceeded()
+
+    def store_chunk(chunk: Chunk, n: int) -> None:
+        nonlocal failures, stopped
+        store.write_part(chunk.episodes, chunk.steps)
+        budget.add(chunk)
+        outcomes = chunk.episodes.column("outcome").to_pylist()
+        failures += sum(str(o).startswith("error") for o in outcomes)
+        bar.update(n)
+        bar.set_postfix(usd=f"{budget.usd:.4f}", errors=failures, refresh=False)
+        stopped = stopped or budget.exceeded()
+
+    while True:
+        if stopped is None:
+            if suspects and not running:
+                items = suspects.popleft()
+                running[backend.submit(run_chunk, items, episode_fn)] = (items, True)
+            while not suspects and queue and len(running) < 2 * backend.workers:
+                items = queue.popleft()
+                running[backend.submit(run_chunk, items, episode_fn)] = (items, False)
+        if not running:
+            return stopped
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in done:
+            if future not in running:  # already handled with a broken pool below
+                continue
+            items, alone = running.pop(future)
+            try:
+                store_chunk(future.result(), len(items))
+            except Exception as exc:
+                if backend.broken(exc):  # the other running chunks died with the pool
+                    for other, (more, _) in list(running.items()):
+                        running.pop(other)
+                        if other.done() and other.exception() is None:
+                            store_chunk(other.result(), len(more))
+                        else:
+                            suspects.extend([item] for item in more)
+                    backend.restart()
+                if alone and len(items) == 1:  # it failed on its own: its episode's fault
+                    key, config = items[0]
+                    crashed = backend.broken(exc)
+                    reason = "error: worker crashed" if crashed else _reason(exc)
+                    store_chunk(Chunk(to_table([failure_row(key, config, reason)]), None, 0, 0), 1)
+                else:
+                    suspects.extend([item] for item in items)
+
+
+def run_sweep(
+    configs: Iterable[Any],
+    *,
+    store: str | os.PathLike[str] | None = None,
+    workers: int | None = None,
+    backend: str = "local",
+    progress: bool = True,
+    budget_usd: float | None = None,
+    budget_tokens: int | None = None,
+    ray_address: str | None = None,
+    chunk_size: int | None = None,
+    episode_fn: Callable[[Any], Any] = run_episode,
+) -> SweepResults:
+    """Run every configuration not yet stored, in parallel, and return the sweep's tables.
+
+    Args:
+        configs: The episodes (e.g. ``grid(tools=[4, 16], seeds=range(10))``); a
+            configuration listed twice runs once.
+        store: A folder that keeps the results (created if missing). Run the same call
+            again after an interruption and only the missing episodes run. None: a
+            temporary store, deleted on return.
+        workers: Worker processes (default: the CPUs of this machine); 0 runs in this
+            process. With Ray: CPUs of the local Ray instance.
+        backend: ``"local"`` (processes on this machine) or ``"ray"`` (the optional extra).
+        progress: Show a progress bar (JupyterLab and terminals).
+        budget_usd: Stop scheduling new episodes once the sweep's stored episodes cost this
+            many dollars (chunks already running finish and are kept).
+        budget_tokens: The same cap in tokens (input + output).
+        ray_address: An existing Ray cluster (default: start Ray locally).
+        chunk_size: Episodes per task (default: about 4 chunks per worker, at most 16).
+        episode_fn: Runs one configuration (default ``run_episode``); must be importable
+            by name from a module (worker processes look it up).
+
+    Returns:
+        ``SweepResults``: ``episodes`` and ``steps`` (one row per configuration with its
+        ``config_key``, and ``episode``, its position in ``configs``), ``missing`` and
+        ``stopped`` when the sweep did not finish.
+
+    Example:
+        >>> import agentlab as al
+        >>> from agentlab.sweep import run_sweep
+        >>> res = run_sweep(al.grid(tools=[4, 8], seeds=range(2)), workers=0, progress=False)
+        >>> len(res.episodes), res.complete
+        (4, True)
+    """
+    configs = list(configs)
+    tmp = tempfile.TemporaryDirectory(prefix="agentlab-sweep-") if store is None else None
+    try:
+        path = Path(tmp.name if tmp else store)  # type: ignore[arg-type]
+        sweep_store = SweepStore(path)
+        sweep_store.clean()
+        keys = list(dict.fromkeys(sweep_store.plan(configs)))
+        by_key = {config_key(c): c for c in configs}
+        done = sweep_store.stored_keys()
+        todo = [(k, by_key[k]) for k in keys if k not in done]
+        budget = _Budget(
+            budget_usd,
+            budget_tokens,
+            sweep_store.spent(keys) if budget_usd or budget_tokens else (0.0, 0),
+        )
+        n = (os.cpu_count() or 1) if workers is None else workers
+        stopped = None
+        bar = tqdm(
+            total=len(keys), initial=len(keys) - len(todo), desc="sweep", unit="episode",
+            disable=not progress,
+        )  # fmt: skip
+        try:
+            if todo and budget.exceeded() is None:
+                runner = make_backend(backend, n, ray_address)
+                try:
+                    work = _chunks(todo, runner.workers, chunk_size, budget.active)
+                    stopped = _execute(runner, work, sweep_store, budget, bar, episode_fn)
+                except BaseException:
+                    runner.close(cancel=True)
+                    raise
+                runner.close()
+            else:
+                stopped = budget.exceeded() if todo else None
+        except KeyboardInterrupt:
+            bar.close()
+            print(
+                f"sweep interrupted: stored episodes are kept in {path}; "
+                "run the same sweep again to finish it",
+                file=sys.stderr,
+            )
+            raise
+        bar.close()
+        results = _results(sweep_store, keys, None if tmp else path)
+        if results.missing and stopped:
+            results.stopped = stopped
+            print(
+                f"sweep stopped: {stopped}; {results.missing} of {len(keys)} episodes not run "
+                "(run again with a higher budget to finish; stored episodes are kept)",
+                file=sys.stderr,
+            )
+        return results
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+def _results(store: SweepStore, keys: list[str] | None, path: Path | None) -> SweepResults:
+    episodes, steps = store.load()
+    if keys is not None and len(episodes):  # this call's configurations, in its order
+        position = {k: i for i, k in enumerate(keys)}
+        episodes = episodes[episodes[KEY].isin(position)].reset_index(drop=True)
+        episodes["episode"] = episodes[KEY].map(position).astype(int)
+        episodes = episodes.sort_values("episode", kind="stable").reset_index(drop=True)
+        if len(steps):
+            steps = steps[steps[KEY].isin(position)].reset_index(drop=True)
+            steps["episode"] = steps[KEY].map(position).astype(int)
+            steps = steps.sort_values(["episode", "step"], kind="stable").reset_index(drop=True)
+    planned = len(keys) if keys is not None else len(store.planned())
+    return SweepResults(
+        episodes, steps, store=path, planned=planned, missing=planned - len(episodes)
+    )
+
+
+def load_sweep(path: str | os.PathLike[str]) -> SweepResults:
+    """Load a sweep's store back into ``episodes`` and ``steps`` tables, in one call.
+
+    Args:
+        path: The folder given as ``store=`` to ``run_sweep`` (or in a sweep file).
+
+    Returns:
+        ``SweepResults``; ``missing`` counts planned episodes not stored yet.
+
+    Example:
+        >>> import agentlab as al, tempfile
+        >>> from agentlab.sweep import load_sweep, run_sweep
+        >>> folder = tempfile.mkdtemp()
+        >>> _ = run_sweep(al.grid(seeds=range(2)), store=folder, workers=0, progress=False)
+        >>> len(load_sweep(folder).episodes)
+        2
+    """
+    path = Path(path)
+    if not (path / "sweep.json").exists():
+        raise FileNotFoundError(f"{path}: no sweep here (sweep.json is missing)")
+    return _results(SweepStore(path), None, path)

@@ -1,0 +1,467 @@
+"""Teams of agents as LangGraph graphs, built from one declarative description.
+
+A ``TeamSpec`` names the topology and the agents, each with the capabilities it carries.
+Every agent is the one-agent loop of ``agentlab.agent`` (plan -> act -> tools -> remember)
+with its capabilities' tools and instructions, run as a subgraph. What differs between
+topologies is who decides what happens next and what each agent sees:
+
+* **single**: one agent with every capability.
+* **pipeline**: agents in a fixed order; each gets a bounded handoff of what came before.
+* **centralized**: a coordinator routes (an LLM decision) to the agent owning the next
+  capability; every agent reports back to it.
+* **hierarchical**: a top coordinator routes between team leads, each coordinating its own
+  agents.
+* **swarm**: no coordinator: the agent that just worked decides who goes next.
+* **independent**: several full agents answer in parallel (``Send``); an aggregator votes.
+* **decentralized**: peers answer in parallel, then debate: each sees the others' answers
+  and revises, for ``rounds`` rounds; the majority stands.
+* **hybrid**: parallel researchers (``Send``), then a dedicated fact-checker verifies the
+  aggregated answer.
+
+Handoffs are bounded: an agent receives at most ``handoff_tokens`` of its host's context,
+and a capability that needs a large share of it (high *coupling*) sees only part of what it
+needs. Routing, handoffs and aggregation are coordination, and are measured as such.
+
+Introduced in notebook 05 (`05_decomposition.ipynb`).
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, TypedDict
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Send
+from pydantic import BaseModel, Field, create_model
+
+from agentlab.agent import build_agent
+from agentlab.capabilities import Capability, capabilities
+from agentlab.sim.prompt import HANDOFF_NAME, text_of
+from agentlab.tokens import count_text
+from agentlab.world import research as r
+
+TOPOLOGIES = (
+    "single",
+    "pipeline",
+    "centralized",
+    "hierarchical",
+    "swarm",
+    "independent",
+    "decentralized",
+    "hybrid",
+)
+Topology = Literal[
+    "single",
+    "pipeline",
+    "centralized",
+    "hierarchical",
+    "swarm",
+    "independent",
+    "decentralized",
+    "hybrid",
+]
+HANDOFF = HANDOFF_NAME  # name of the HumanMessage that carries a handoff (coordination)
+RESEARCHER = (
+    "You are a research assistant answering questions about the Meridian Isles from a "
+    "document corpus."
+)
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """One agent of a team."""
+
+    name: str
+    capabilities: tuple[str, ...]  # what it carries (see data/research/capabilities.toml)
+
+
+@dataclass(frozen=True)
+class TeamSpec:
+    """A team: its topology and agents.
+
+    Example:
+        >>> TeamSpec("single", (AgentSpec("solo", ORDER),)).topology
+        'single'
+    """
+
+    topology: Topology
+    agents: tuple[AgentSpec, ...]
+    handoff_tokens: int = 300  # the most a handoff carries of its host's context
+    rounds: int = 1  # debate rounds (decentralized)
+
+
+class TeamState(TypedDict, total=False):
+    """What the team knows: the question, the agents' reports, the answers per branch."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    answers: Annotated[list[dict[str, Any]], operator.add]  # {"agent", "answer", "round"}
+    final: str  # the team's answer
+    turns: int  # routing decisions made
+    round: int  # debate round
+
+
+def items_of(message: ToolMessage) -> list[str]:
+    """A tool result as handoff items, one line each (``[kind] ...``)."""
+    try:
+        res = json.loads(text_of(message))
+    except json.JSONDecodeError:
+        return []
+    if message.name == "search_corpus":
+        return [
+            f"[search] {d['doc_id']} | {d['title']} | {d['source']} "
+            f"| reliability {d['reliability']} | {d['snippet']}"
+            for d in res.get("results", [])
+        ]
+    if message.name == "filter_documents":
+        return [
+            f"[kept] {d['doc_id']} | {d['source']} | reliability {d['reliability']} | {d['text']}"
+            for d in res.get("kept", [])
+        ]
+    if message.name == "submit_answer":
+        return [f"[answer] {res['answer']} | evidence {' '.join(res.get('evidence', []))}"]
+    if message.name == "cross_check":
+        claims = "; ".join(
+            f"{c['doc_id']} ({c['reliability']}) {c['value']}" for c in res.get("claims", [])
+        )
+        return [f"[claims] {res['entity']} {res['attribute']}: {claims}"]
+    return []
+
+
+def report_items(messages: list[AnyMessage]) -> list[str]:
+    """Every handoff item in a list of messages (reports and tool results)."""
+    out: list[str] = []
+    for m in messages:
+        if isinstance(m, ToolMessage):
+            out.extend(items_of(m))
+        elif m.name != HANDOFF:
+            out.extend(line for line in text_of(m).splitlines() if line.startswith("["))
+    return out
+
+
+def handoff(items: list[str], *, coupling: float, budget: int) -> str:
+    """A bounded handoff: the share of the host's items the receiver gets to see.
+
+    The receiver needs ``coupling`` of the host's context; the handoff carries ``budget``
+    tokens; so it sees ``min(1, budget / (coupling * context))`` of the items, in order.
+    """
+    context = sum(count_text(i) for i in items)
+    share = 1.0 if context == 0 else min(1.0, budget / max(coupling * context, 1e-9))
+    kept = items[len(items) - round(share * len(items)) :] if share < 1 else items  # latest first
+    return f"Handoff ({len(kept)} of {len(items)} items):\n" + "\n".join(kept)
+
+
+def _answer_of(messages: list[AnyMessage]) -> str | None:
+    for m in reversed(messages):
+        if isinstance(m, ToolMessage) and m.name == "submit_answer" and m.status != "error":
+            try:
+                return str(json.loads(text_of(m))["answer"])
+            except (json.JSONDecodeError, KeyError):
+                continue
+    return None
+
+
+def build_team(
+    spec: TeamSpec,
+    *,
+    model: BaseChatModel,
+    caps: dict[str, Capability] | None = None,
+    max_steps: int = 12,
+    max_turns: int = 8,
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Compile a team as one LangGraph graph.
+
+    Args:
+        spec: Topology and agents.
+        model: The chat model every agent uses (simulated or real).
+        caps: Capability data (default ``capabilities()``), e.g. with changed coupling.
+        max_steps: LLM calls allowed per agent run.
+        max_turns: Routing decisions allowed (centralized, hierarchical, swarm).
+
+    Returns:
+        The compiled graph; invoke it with ``{"messages": [HumanMessage(question)]}``;
+        the answer is in ``state["final"]``.
+
+    Example:
+        >>> from agentlab.team import AgentSpec, TeamSpec, build_team
+        >>> import agentlab as al
+        >>> team = TeamSpec("centralized", (AgentSpec("retriever", ("retrieve", "rank_filter")),
+        ...                                 AgentSpec("analyst", ("synthesize", "fact_check"))))
+        >>> "coordinator" in build_team(team, model=al.make_model()).get_graph().nodes
+        True
+    """
+    caps = caps or capabilities()
+    names = [a.name for a in spec.agents]
+
+    def worker(
+        agent: AgentSpec, *, reflect: bool = False
+    ) -> CompiledStateGraph[Any, Any, Any, Any]:
+        tools = [r.RESEARCH_TOOLS[t] for c in agent.capabilities for t in caps[c].tools]
+        tools = list({t.name: t for t in tools}.values())
+        duties = "\n".join(f"- {caps[c].instructions}" for c in agent.capabilities)
+        return build_agent(
+            model=model,
+            tools=tools,
+            instructions=f"{RESEARCHER}\nYour part:\n{duties}",
+            reflect=reflect,
+            max_steps=max_steps,
+            name=agent.name,
+        )
+
+    workers = {a.name: worker(a) for a in spec.agents}
+
+    def run(
+        agent: AgentSpec, state: TeamState, extra: str = "", stage: int | None = None
+    ) -> dict[str, Any]:
+        question = state["messages"][0]
+        items = report_items(state["messages"][1:])
+        coupling = max(caps[c].coupling for c in agent.capabilities)
+        msgs: list[AnyMessage] = [question]
+        if items or extra:
+            note = handoff(items, coupling=coupling, budget=spec.handoff_tokens) + extra
+            msgs.append(HumanMessage(note, name=HANDOFF))
+        where = {"stage": stage, "branch": agent.name} if stage is not None else {}
+        out = workers[agent.name].invoke(
+            {"messages": msgs}, config={"metadata": {"agent": agent.name, **where}}
+        )
+        new = out["messages"][len(msgs) :]
+        lines = report_items(new)
+        answer = _answer_of(new)
+        report = AIMessage("\n".join([f"{agent.name} reports:", *lines]), name=agent.name)
+        got = (
+            [{"agent": agent.name, "answer": answer, "round": state.get("round", 0)}]
+            if answer
+            else []
+        )
+        return {"messages": [report], "answers": got}
+
+    graph = StateGraph(TeamState)
+    top = spec.topology
+    if top in ("single", "pipeline"):
+        previous = START
+        for a in spec.agents:
+            graph.add_node(a.name, lambda s, a=a: run(a, s))
+            graph.add_edge(previous, a.name)
+            previous = a.name
+        graph.add_node("finish", _finish)
+        graph.add_edge(previous, "finish")
+        graph.add_edge("finish", END)
+    elif top in ("centralized", "swarm", "hierarchical"):
+        _routed(graph, spec, names, run, model, max_turns)
+    elif top in ("independent", "decentralized", "hybrid"):
+        _parallel(graph, spec, run, model, caps)
+    else:
+        raise ValueError(f"topology: got {top!r}; allowed: {', '.join(TOPOLOGIES)}")
+    return graph.compile(name=top)
+
+
+def _finish(state: TeamState) -> dict[str, Any]:
+    answers = [a["answer"] for a in state.get("answers", [])]
+    return {"final": state.get("final") or (answers[-1] if answers else "")}
+
+
+def _route_model(options: list[str]) -> type[BaseModel]:
+    return create_model(
+        "Route",
+        next=(Literal[tuple(options)], Field(description="who acts next, or finish")),  # type: ignore[valid-type]
+        __doc__="Choose who acts next.",
+    )
+
+
+def _routed(
+    graph: StateGraph,
+    spec: TeamSpec,
+    names: list[str],
+    run: Callable[..., dict[str, Any]],
+    model: BaseChatModel,
+    max_turns: int,
+) -> None:
+    """Centralized, hierarchical and swarm: an LLM routing decision after every agent."""
+    router = model.with_structured_output(_route_model([*names, "finish"]), include_raw=True)
+    hierarchical = spec.topology == "hierarchical"
+    leads = {
+        "research_lead": [
+            a for a in spec.agents if {"retrieve", "rank_filter"} & set(a.capabilities)
+        ],
+        "analysis_lead": [
+            a for a in spec.agents if not {"retrieve", "rank_filter"} & set(a.capabilities)
+        ],
+    }
+    lead_router = model.with_structured_output(_route_model([*leads, "finish"]), include_raw=True)
+
+    def menu(agents: list[AgentSpec]) -> str:
+        return "\n".join(f"- {a.name}: {', '.join(a.capabilities)}" for a in agents)
+
+    routers: dict[str, tuple[str, Any]] = {}  # who routes -> (what it is told, its router)
+    every = list(spec.agents)
+    if hierarchical:
+        lead_menu = "\n".join(
+            f"- {lead}: " + ", ".join(c for a in agents for c in a.capabilities)
+            for lead, agents in leads.items()
+        )
+        routers["coordinator"] = (f"You coordinate team leads. Agents:\n{lead_menu}", lead_router)
+        for lead, agents in leads.items():
+            own = model.with_structured_output(
+                _route_model([a.name for a in agents] + ["finish"]), include_raw=True
+            )
+            routers[lead] = (f"You lead a team. Agents:\n{menu(agents)}", own)
+    else:
+        for who in ["coordinator", *names]:
+            routers[who] = (f"You coordinate. Agents:\n{menu(every)}", router)
+
+    def decide(state: TeamState, who: str) -> dict[str, Any]:
+        if state.get("turns", 0) >= max_turns:
+            return {
+                "turns": state.get("turns", 0) + 1,
+                "messages": [AIMessage("route: finish", name=who)],
+            }
+        told, chooser = routers[who]
+        system = SystemMessage(
+            f"{RESEARCHER}\n{told}\nRoute to the one owning the next capability needed, or finish."
+        )
+        out = chooser.with_config(metadata={"agent": who}).invoke([system, *state["messages"]])
+        choice = getattr(out.get("parsed"), "next", "finish") or "finish"
+        return {
+            "turns": state.get("turns", 0) + 1,
+            "messages": [AIMessage(f"route: {choice}", name=who)],
+        }
+
+    def target(state: TeamState) -> str:
+        last = text_of(state["messages"][-1]).removeprefix("route: ").strip()
+        return last if last in [*names, *leads] else "finish"
+
+    graph.add_node("finish", _finish)
+    graph.add_edge("finish", END)
+    if spec.topology == "swarm":  # each agent routes itself, in its own context
+        first = spec.agents[0].name
+        graph.add_edge(START, first)
+        for a in spec.agents:
+            graph.add_node(a.name, lambda s, a=a: run(a, s))
+            graph.add_node(f"{a.name}_handoff", lambda s, a=a: decide(s, a.name))
+            graph.add_edge(a.name, f"{a.name}_handoff")
+            graph.add_conditional_edges(f"{a.name}_handoff", target, [*names, "finish"])
+        return
+    graph.add_node("coordinator", lambda s: decide(s, "coordinator"))
+    graph.add_edge(START, "coordinator")
+    if hierarchical:
+        for lead, agents in leads.items():
+            graph.add_node(lead, lambda s, lead=lead: decide(s, lead))
+            for a in agents:
+                graph.add_node(a.name, lambda s, a=a: run(a, s))
+                graph.add_edge(a.name, lead)
+            graph.add_conditional_edges(
+                lead,
+                lambda s, agents=agents: (
+                    target(s) if target(s) in [a.name for a in agents] else "coordinator"
+                ),
+                [*[a.name for a in agents], "coordinator"],
+            )
+        graph.add_conditional_edges("coordinator", target, [*leads, "finish"])
+        return
+    for a in spec.agents:
+        graph.add_node(a.name, lambda s, a=a: run(a, s))
+        graph.add_edge(a.name, "coordinator")
+    graph.add_conditional_edges("coordinator", target, [*names, "finish"])
+
+
+def _parallel(
+    graph: StateGraph,
+    spec: TeamSpec,
+    run: Callable[..., dict[str, Any]],
+    model: BaseChatModel,
+    caps: dict[str, Capability],
+) -> None:
+    """Independent, decentralized and hybrid: ``Send`` fan-out, then vote, debate or check."""
+    checker = next(
+        (a for a in spec.agents if spec.topology == "hybrid" and a.capabilities == ("fact_check",)),
+        None,
+    )
+    crew = [a for a in spec.agents if a is not checker]
+
+    class Answer(BaseModel):
+        """The answer you stand by."""
+
+        answer: str = Field(description="the answer")
+
+    vote = model.with_structured_output(
+        create_model("Aggregate", __base__=Answer), include_raw=True
+    )
+    revise = model.with_structured_output(create_model("Revise", __base__=Answer), include_raw=True)
+
+    def fan_out(state: TeamState) -> list[Send]:
+        return [Send("member", {**state, "member": a.name}) for a in crew]
+
+    def member(state: dict[str, Any]) -> dict[str, Any]:
+        agent = next(a for a in crew if a.name == state["member"])
+        if state.get("round", 0) == 0:
+            return run(agent, {"messages": state["messages"][:1], "round": 0})
+        mine = [x for x in state.get("answers", []) if x["agent"] == agent.name][-1:]
+        others = [
+            x
+            for x in state.get("answers", [])
+            if x["agent"] != agent.name and x["round"] == state["round"] - 1
+        ]
+        note = "\n".join(
+            f"[answer] {x['answer']} | evidence {x['agent']}" for x in [*mine, *others]
+        )
+        msgs = [
+            state["messages"][0],
+            HumanMessage(
+                f"Debate round {state['round']}. Answers so far:\n{note}\nRevise your answer.",
+                name=HANDOFF,
+            ),
+        ]
+        out = revise.with_config(metadata={"agent": agent.name}).invoke(msgs)
+        answer = getattr(out.get("parsed"), "answer", "") or (mine[0]["answer"] if mine else "")
+        return {"answers": [{"agent": agent.name, "answer": answer, "round": state["round"]}]}
+
+    def next_round(state: TeamState) -> dict[str, Any]:
+        return {"round": state.get("round", 0) + 1}
+
+    def more(state: TeamState) -> list[Send] | str:
+        if spec.topology == "decentralized" and state.get("round", 0) <= spec.rounds:
+            return [Send("member", {**state, "member": a.name}) for a in crew]
+        return "aggregate"
+
+    def aggregate(state: TeamState) -> dict[str, Any]:
+        last = max((x["round"] for x in state.get("answers", [])), default=0)
+        current = [x for x in state.get("answers", []) if x["round"] == last]
+        note = "\n".join(f"[answer] {x['answer']} | evidence {x['agent']}" for x in current)
+        msgs = [
+            state["messages"][0],
+            HumanMessage(f"Answers:\n{note}\nGive the team's answer.", name=HANDOFF),
+        ]
+        out = vote.with_config(metadata={"agent": "aggregator"}).invoke(msgs)
+        final = getattr(out.get("parsed"), "answer", "")
+        return {
+            "final": final,
+            "messages": [AIMessage(f"[answer] {final} | evidence team", name="aggregator")],
+        }
+
+    graph.add_node("member", member)
+    graph.add_node("round", next_round)
+    graph.add_node("aggregate", aggregate)
+    graph.add_conditional_edges(START, fan_out, ["member"])
+    graph.add_edge("member", "round")
+    graph.add_conditional_edges("round", more, ["member", "aggregate"])
+    if checker is not None:
+        graph.add_node(checker.name, lambda s: run(checker, s) | {})
+        graph.add_node(
+            "finish",
+            lambda s: {
+                "final": (s.get("answers") or [{"answer": s.get("final", "")}])[-1]["answer"]
+                if s.get("answers") and s["answers"][-1]["agent"] == checker.name
+                else s.get("final", "")
+            },
+        )
+        graph.add_edge("aggregate", checker.name)
+        graph.add_edge(checker.name, "finish")
+        graph.add_edge("finish", END)
+    else:
+        graph.add_edge("aggregate", END)

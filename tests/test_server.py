@@ -1,0 +1,266 @@
+"""agentlab serve: the simulated model over OpenAI's HTTP API, its faults, and the real-model
+path (ChatOpenAI, retries, failures as rows) run end to end on loopback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+from uuid import uuid4
+
+import pandas as pd
+import pytest
+
+import agentlab as al
+from agentlab.faults import Faults
+from agentlab.models import make_model
+from agentlab.real_models import LabChatOpenAI, run_remote
+from agentlab.server import SimServer, add_parser, main, serve_in_thread
+
+SERVED = "openai-compatible:gpt-4o-mini"
+KEY = "sk-agentlab-test-7c1e9f0d2b"
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    """One fault-free server for the module."""
+    with serve_in_thread() as base:
+        yield base
+
+
+def _http(method: str, url: str, body: Any = None, key: str | None = None) -> tuple[int, Any]:
+    """(status, parsed JSON or SSE events) of one raw HTTP request."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Content-Type", "application/json")
+    if key:
+        req.add_header("Authorization", f"Bearer {key}")
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            status, text = r.status, r.read().decode()
+    except urllib.error.HTTPError as err:
+        status, text = err.code, err.read().decode()
+    if text.startswith("data: "):
+        return status, [e[6:] for e in text.strip().split("\n\n")]
+    return status, json.loads(text)
+
+
+def _chat(**extra: Any) -> dict[str, Any]:
+    return {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello"}], **extra}
+
+
+# --- the HTTP API -----------------------------------------------------------------------
+
+
+def test_models_lists_the_simulated_profiles(url: str) -> None:
+    status, body = _http("GET", f"{url}/models")
+    assert status == 200 and body["object"] == "list"
+    assert {m["id"] for m in body["data"]} == set(al.profiles())
+    assert _http("GET", f"{url}/models/gpt-4o")[1]["id"] == "gpt-4o"
+
+
+def test_a_completion_has_openais_shape(url: str) -> None:
+    status, body = _http("POST", f"{url}/chat/completions", _chat(seed=3))
+    assert status == 200 and body["object"] == "chat.completion"
+    assert body["model"] == "sim:gpt-4o-mini"
+    assert body["choices"][0]["message"]["role"] == "assistant"
+    usage = body["usage"]
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"] > 0
+    again = _http("POST", f"{url}/chat/completions", _chat(seed=3))[1]
+    assert again["choices"] == body["choices"]  # seeded: same request, same answer
+
+
+def test_streaming_sends_chunks_then_usage_then_done(url: str) -> None:
+    body = _chat(stream=True, stream_options={"include_usage": True})
+    status, events = _http("POST", f"{url}/chat/completions", body)
+    assert status == 200 and events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    assert all(c["object"] == "chat.completion.chunk" for c in chunks)
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
+    whole = _http("POST", f"{url}/chat/completions", _chat())[1]
+    assert text == whole["choices"][0]["message"]["content"]
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"] == whole["usage"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "code"),
+    [
+        ("/chat/completions", _chat(model="gpt-5"), 404, "model_not_found"),
+        ("/chat/completions", _chat(tool_choice={"type": "function", "function": {"name": "x"}}),
+         400, None),  # fmt: skip
+        ("/chat/completions", {"model": "gpt-4o-mini"}, 400, None),
+        ("/embeddings", _chat(), 404, "unknown_url"),
+    ],
+)
+def test_errors_come_in_openais_format(
+    url: str, path: str, body: dict[str, Any], status: int, code: str | None
+) -> None:
+    got, answer = _http("POST", url + path, body)
+    assert got == status
+    assert set(answer["error"]) == {"message", "type", "param", "code"}
+    assert answer["error"]["code"] == code and answer["error"]["message"]
+
+
+def test_a_key_is_required_when_the_server_has_one(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    with serve_in_thread(api_key=KEY) as base:
+        for given in (None, "sk-wrong"):
+            status, body = _http("POST", f"{base}/chat/completions", _chat(), key=given)
+            assert status == 401 and body["error"]["code"] == "invalid_api_key"
+            assert _http("GET", f"{base}/models", key=given)[0] == 401
+        assert _http("POST", f"{base}/chat/completions", _chat(), key=KEY)[0] == 200
+        with pytest.raises(Exception, match="401"):
+            make_model(SERVED, base_url=base, max_retries=0).invoke("Hi")
+    assert caplog.records and KEY not in caplog.text  # requests are logged, keys never
+
+
+# --- the same episodes through ChatOpenAI -------------------------------------------------
+
+
+def _same_tables(local: al.Results, remote: al.Results) -> None:
+    """Every column but the config's model string and the wall-clock seconds."""
+    pd.testing.assert_frame_equal(
+        local.episodes.drop(columns=["model", "wall_s"]),
+        remote.episodes.drop(columns=["model", "wall_s"]),
+    )
+    pd.testing.assert_frame_equal(
+        local.steps.drop(columns=["wall_s"]), remote.steps.drop(columns=["wall_s"])
+    )
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_episodes_through_the_server_match_in_process(url: str, streaming: bool) -> None:
+    configs = [
+        *al.grid(tools=[4, 24], memory=["full", "summary"], seeds=range(3)),
+        *al.grid(clarify="ambiguous", verify="every_k", memory_items=4, seeds=range(3)),
+    ]
+    local = al.run_episodes(configs, progress=False)
+    remote = run_remote([c.with_(model=SERVED) for c in configs], base_url=url, streaming=streaming)
+    _same_tables(local, remote)
+    assert remote.episodes["tokens_in"].gt(0).all()  # the provider's usage, not an estimate
+    assert remote.steps.query("kind == 'llm'")["name"].eq("sim:gpt-4o-mini").all()
+
+
+def test_make_model_reads_the_endpoint_from_the_environment(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGENTLAB_BASE_URL", url)
+    model = make_model(SERVED, seed=4)
+    assert isinstance(model, LabChatOpenAI)
+    config = al.EpisodeConfig(seed=4)
+    remote = al.run_episode(config.with_(model=SERVED))  # the runner's own make_model
+    assert remote.row()["cost_usd"] == al.run_episode(config).row()["cost_usd"]
+
+
+def test_a_model_with_no_price_warns_and_costs_nan() -> None:
+    with serve_in_thread(aliases={"llama3.1": "gpt-4o-mini"}) as base:
+        with pytest.warns(UserWarning, match="no price for model 'llama3.1'"):
+            res = run_remote([al.EpisodeConfig(model="openai-compatible:llama3.1")], base_url=base)
+    row = res.episodes.iloc[0]
+    assert math.isnan(row["cost_usd"]) and row["tokens_in"] > 0 and row["outcome"] == "answered"
+
+
+# --- faults -------------------------------------------------------------------------------
+
+
+def test_the_fault_schedule_is_a_pure_function_of_seed_and_request() -> None:
+    faults = Faults(rate_limit=0.1, server_error=0.05, malformed=0.02, seed=7)
+    bodies = [_chat(seed=s) for s in range(2000)]
+    draws = [faults.draw(b) for b in bodies]
+    assert draws == [faults.draw(b) for b in bodies]
+    assert draws != [Faults(rate_limit=0.1, server_error=0.05, malformed=0.02).draw(b) for b in bodies]
+    share = pd.Series([d[0] for d in draws]).value_counts(normalize=True, dropna=False)
+    assert abs(share["rate_limit"] - 0.1) < 0.02 and abs(share["server_error"] - 0.05) < 0.015
+    assert [faults.draw(b, attempt=1) for b in bodies] != draws  # a retry draws again
+    with pytest.raises(ValueError, match="rate_limit"):
+        Faults(rate_limit=1.5)
+
+
+def test_a_sweep_under_faults_loses_nothing() -> None:
+    faults = Faults(rate_limit=0.10, server_error=0.05, malformed=0.02, retry_after_s=0.01)
+    configs = al.grid(al.EpisodeConfig(model=SERVED, reflect=False), seeds=range(200))
+    with SimServer(faults=faults) as server:
+        res = run_remote(configs, base_url=server.url, max_retries=2, timeout=10)
+    e = res.episodes
+    assert len(e) == 200 and e["seed"].tolist() == list(range(200))  # every episode a row
+    assert {"rate_limit", "server_error", "malformed"} <= set(server.counts)
+    failed = e[e["outcome"].str.startswith("error: ")]
+    assert failed["outcome"].str.contains("429|500").all()  # with their reasons
+    assert e["outcome"].isin(["answered", "step_limit"]).sum() + len(failed) == 200
+    assert set(res.steps["episode"]) == set(e["episode"])
+
+
+def test_retries_exhausted_end_the_episode_with_its_reason() -> None:
+    with serve_in_thread(faults=Faults(rate_limit=1.0, retry_after_s=0.01)) as base:
+        res = run_remote(al.grid(al.EpisodeConfig(model=SERVED), seeds=range(2)), base_url=base,
+                         max_retries=1)  # fmt: skip
+    assert res.episodes["outcome"].str.startswith("error: ").all()
+    assert res.episodes["outcome"].str.contains("429 - Rate limit reached").all()
+    assert (res.steps["status"] == "error").all() and (res.steps["kind"] == "llm").all()
+
+
+def test_malformed_and_unknown_tool_calls_are_failed_decisions(url: str) -> None:
+    configs = al.grid(al.EpisodeConfig(model=SERVED, max_steps=16), seeds=range(4))
+    clean = run_remote(configs, base_url=url).episodes
+    for fault in ("malformed", "unknown_tool"):
+        with SimServer(faults=Faults(**{fault: 0.3}, seed=1)) as server:
+            res = run_remote(configs, base_url=server.url)
+        assert server.counts[fault] > 0
+        assert res.episodes["outcome"].isin(["answered", "step_limit"]).all(), fault  # no crash
+        assert res.episodes["wrong_decisions"].sum() > clean["wrong_decisions"].sum(), fault
+    hallucinated = res.steps.query("node == 'act' and decision.str.endswith('_v2')")
+    assert len(hallucinated) and not hallucinated["correct"].any()  # judged wrong
+
+
+def test_a_malformed_call_is_recorded_as_that_call_not_as_an_answer() -> None:
+    from langchain_core.messages import AIMessage
+    from langchain_core.outputs import ChatGeneration, LLMResult
+
+    callback = al.MetricsCallback()
+    run = uuid4()
+    callback.on_chat_model_start({}, [[]], run_id=run)
+    broken = AIMessage("", invalid_tool_calls=[
+        {"name": "book_offer", "args": '{"offer_id": "H', "id": "c1", "error": None}])  # fmt: skip
+    with pytest.warns(UserWarning, match="no price"):  # no model name in this bare message
+        callback.on_llm_end(LLMResult(generations=[[ChatGeneration(message=broken)]]), run_id=run)
+    (record,) = callback.records
+    assert record.decision == "book_offer"
+    assert record.message is not None and record.message.tool_calls[0]["args"] == {}
+
+
+def test_slow_answers_time_out_and_are_retried() -> None:
+    faults = Faults(slow=0.5, slow_s=1.0, seed=3)
+    config = al.EpisodeConfig(model=SERVED, reflect=False, seed=5)
+    with SimServer(faults=faults) as server:
+        ok = run_remote([config], base_url=server.url, timeout=0.2, max_retries=6)
+        failed = run_remote([config.with_(seed=6)], base_url=server.url, timeout=0.2, max_retries=0)
+    assert server.counts["slow"] >= 2
+    assert ok.episodes["outcome"].iloc[0] == "answered"
+    assert "Timeout" in failed.episodes["outcome"].iloc[0]
+
+
+def test_a_truncated_stream_fails_the_episode_not_the_sweep() -> None:
+    with serve_in_thread(faults=Faults(truncate=1.0)) as base:
+        res = run_remote(al.grid(al.EpisodeConfig(model=SERVED), seeds=range(2)), base_url=base,
+                         streaming=True, max_retries=0)  # fmt: skip
+    assert len(res.episodes) == 2
+    assert res.episodes["outcome"].str.startswith("error: ").all()
+
+
+# --- command line -------------------------------------------------------------------------
+
+
+def test_the_serve_subcommand_parses_and_refuses_bad_rates(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = argparse.ArgumentParser(prog="agentlab")
+    add_parser(parser.add_subparsers(dest="command"))
+    ns = parser.parse_args(["serve", "--port", "0", "--rate-limit", "0.1", "--alias", "m=gpt-4o"])
+    assert (ns.host, ns.rate_limit, ns.alias) == ("127.0.0.1", 0.1, ["m=gpt-4o"])
+    assert main(parser.parse_args(["serve", "--port", "0", "--rate-limit", "2"])) == 2
+    assert "rate_limit" in capsys.readouterr().err

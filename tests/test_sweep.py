@@ -1,0 +1,182 @@
+"""Sweeps survive being killed, keep failures as rows, stop on their budget, and run on Ray."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import agentlab as al
+from agentlab.runner import Episode, run_episode
+from agentlab.store import KEY, SweepStore
+from agentlab.sweep import SweepResults, load_sweep, run_sweep
+
+WALL = ["wall_s"]  # real seconds: the only columns that differ between two runs
+GRID = {"tools": [4, 16], "seeds": range(12)}  # 24 episodes, a few seconds on one core
+
+
+def _same(a: SweepResults, b: SweepResults) -> None:
+    pd.testing.assert_frame_equal(a.episodes.drop(columns=WALL), b.episodes.drop(columns=WALL))
+    pd.testing.assert_frame_equal(a.steps.drop(columns=WALL), b.steps.drop(columns=WALL))
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> SweepResults:
+    """The reference: the whole grid in one go."""
+    store = tmp_path_factory.mktemp("reference")
+    return run_sweep(al.grid(**GRID), store=store, workers=2, progress=False)
+
+
+def test_uninterrupted_sweep_is_run_episodes_with_keys(uninterrupted: SweepResults) -> None:
+    plain = al.run_episodes(al.grid(**GRID), progress=False)
+    e = uninterrupted.episodes
+    assert uninterrupted.complete and len(e) == 24 and e[KEY].is_unique
+    assert list(e.columns[:2]) == ["episode", KEY]
+    pd.testing.assert_frame_equal(e.drop(columns=[KEY, *WALL]), plain.episodes.drop(columns=WALL))
+    steps = uninterrupted.steps
+    assert set(al.EpisodeConfig().as_row()) <= set(steps.columns)  # the config in every row
+    mine = steps[plain.steps.columns].drop(columns=WALL)
+    pd.testing.assert_frame_equal(mine, plain.steps.drop(columns=WALL))
+
+
+def test_load_sweep_round_trips(uninterrupted: SweepResults) -> None:
+    assert uninterrupted.store is not None
+    loaded = load_sweep(uninterrupted.store)
+    pd.testing.assert_frame_equal(loaded.episodes, uninterrupted.episodes)
+    pd.testing.assert_frame_equal(loaded.steps, uninterrupted.steps)
+    assert loaded.planned == 24 and loaded.complete
+    with pytest.raises(FileNotFoundError, match=r"sweep\.json"):
+        load_sweep(uninterrupted.store / "episodes")
+
+
+SWEEP_SCRIPT = """
+import agentlab as al
+from agentlab.sweep import run_sweep
+run_sweep(al.grid(tools={tools}, seeds=range({n})), store={store!r}, workers=1,
+          chunk_size=1, progress=False)
+"""
+
+
+def test_sweep_killed_halfway_resumes_to_exactly_the_uninterrupted_tables(
+    tmp_path: Path, uninterrupted: SweepResults
+) -> None:
+    store = tmp_path / "killed"
+    script = SWEEP_SCRIPT.format(tools=GRID["tools"], n=len(GRID["seeds"]), store=str(store))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(script)], start_new_session=True, cwd=tmp_path
+    )
+    parts = store / "episodes"
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if parts.exists() and len(list(parts.glob("*.parquet"))) >= 4:
+                break
+            time.sleep(0.02)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the sweep, its fork server and its workers
+        proc.wait()
+    stored = len(SweepStore(store).stored_keys())
+    assert 4 <= stored < 24, f"the kill missed the middle of the sweep ({stored} stored)"
+    resumed = run_sweep(al.grid(**GRID), store=store, workers=2, progress=False)
+    assert resumed.complete and resumed.episodes[KEY].is_unique and len(resumed.episodes) == 24
+    _same(resumed, uninterrupted)
+    _same(load_sweep(store), uninterrupted)
+
+
+def flaky_episode(config: al.EpisodeConfig) -> Episode:
+    """An episode function that fails outside the runner (seed 1) or kills its worker (seed 2)."""
+    if config.seed == 1:
+        raise RuntimeError("injected failure")
+    if config.seed == 2:
+        os._exit(13)  # the worker process dies mid-chunk
+    return run_episode(config)
+
+
+def test_failing_episodes_are_rows_with_reasons_and_the_sweep_completes(tmp_path: Path) -> None:
+    configs = [
+        *al.grid(seeds=range(6)),  # seed 1 raises, seed 2 crashes its worker
+        al.EpisodeConfig(seed=7, budget_tokens=200),  # the episode's own budget
+        al.EpisodeConfig(seed=8, max_steps=1),  # the step limit
+        al.EpisodeConfig(seed=9, model="openai:gpt-4o-mini"),  # no key: fails at call time
+    ]
+    res = run_sweep(configs, store=tmp_path, workers=2, progress=False, episode_fn=flaky_episode)
+    assert res.complete and len(res.episodes) == len(configs)
+    outcome = res.episodes.set_index("seed")["outcome"]
+    assert outcome[1] == "error: RuntimeError: injected failure"
+    assert outcome[2] == "error: worker crashed"
+    assert outcome[7] == "budget"
+    assert outcome[8] == "step_limit"
+    assert outcome[9].startswith("error: ConfigError: OPENAI_API_KEY")
+    assert set(outcome[[0, 3, 4, 5]]) == {"answered"}
+    failed = res.episodes.set_index("seed").loc[[1, 2, 9]]
+    assert not failed["success"].any() and (failed["request_id"] == ["trip-002", "trip-003", "trip-010"]).all()
+    assert set(res.steps["seed"]) == {0, 3, 4, 5, 7, 8}  # failures before any step have none
+
+
+def test_sweep_budget_stops_scheduling_cleanly_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configs = al.grid(seeds=range(16))  # about $0.003 each
+    capped = run_sweep(configs, store=tmp_path, workers=1, progress=False, budget_usd=0.01)
+    assert capped.stopped and "budget_usd $0.01 reached" in capped.stopped
+    assert "sweep stopped: budget_usd" in capsys.readouterr().err
+    cost = capped.episodes["cost_usd"]
+    assert 0.01 <= cost.sum() < 0.01 + 4 * cost.max()  # the chunks running at the cap, at most
+    assert 0 < len(capped.episodes) < 16 and capped.missing == 16 - len(capped.episodes)
+    again = run_sweep(configs, store=tmp_path, workers=1, progress=False, budget_usd=0.01)
+    assert len(again.episodes) == len(capped.episodes) and again.stopped  # nothing new ran
+    done = run_sweep(configs, store=tmp_path, workers=2, progress=False)
+    assert done.complete and done.episodes[KEY].is_unique and len(done.episodes) == 16
+
+
+def test_ray_backend_tables_equal_the_local_backends(uninterrupted: SweepResults) -> None:
+    pytest.importorskip("ray", reason="the Ray backend is the optional extra `ray`")
+    import ray
+
+    configs = al.grid(tools=[4, 16], seeds=range(3))
+    try:
+        on_ray = run_sweep(configs, backend="ray", workers=2, progress=False)
+    finally:
+        ray.shutdown()
+    local = run_sweep(configs, workers=0, progress=False)
+    _same(on_ray, local)
+    assert len(on_ray.episodes) == 6
+
+
+def test_store_ignores_and_cleans_what_a_killed_writer_left(tmp_path: Path) -> None:
+    res = run_sweep(al.grid(seeds=range(3)), store=tmp_path, workers=0, progress=False)
+    store = SweepStore(tmp_path)
+    steps_part = next((tmp_path / "steps").glob("*.parquet"))
+    (tmp_path / "steps" / "orphan.parquet").write_bytes(steps_part.read_bytes())  # no episodes
+    (tmp_path / "episodes" / ".half-written.parquet.1234.tmp").write_bytes(b"PAR1")
+    episodes_part = next((tmp_path / "episodes").glob("*.parquet"))  # a racing run's duplicate
+    (tmp_path / "episodes" / "zz-duplicate.parquet").write_bytes(episodes_part.read_bytes())
+    (tmp_path / "steps" / "zz-duplicate.parquet").write_bytes(steps_part.read_bytes())
+    _same(load_sweep(tmp_path), res)
+    store.clean()
+    assert not (tmp_path / "steps" / "orphan.parquet").exists()
+    assert not list((tmp_path / "episodes").glob(".*.tmp"))
+
+
+def test_same_configuration_same_key_in_another_process() -> None:
+    code = "import agentlab as al; from agentlab.store import config_key; "
+    code += "print(config_key(al.EpisodeConfig(tools=16, seed=3)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    from agentlab.store import config_key
+
+    assert out.stdout.strip() == config_key(al.EpisodeConfig(tools=16, seed=3))
+    assert config_key(al.EpisodeConfig(seed=3)) != config_key(al.EpisodeConfig(seed=4))
+
+
+def test_a_configuration_listed_twice_runs_once(tmp_path: Path) -> None:
+    configs: list[Any] = [al.EpisodeConfig(seed=0), al.EpisodeConfig(seed=0)]
+    res = run_sweep(configs, store=tmp_path, workers=0, progress=False)
+    assert len(res.episodes) == 1 and res.planned == 1

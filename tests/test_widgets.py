@@ -1,0 +1,73 @@
+"""Tests for agentlab.widgets: the checkpoint widget driven from code, as a notebook would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import agentlab as al
+from agentlab.durable import sqlite_checkpointer
+from agentlab.widgets import CheckpointWidget, waiting_question
+
+WASHINGTON = al.EpisodeConfig(request="trip-001", seed=0, clarify="ambiguous")
+MEANT = "No. By Washington I mean Washington State."
+
+
+def test_answer_runs_the_episode_to_its_end() -> None:
+    w = CheckpointWidget(WASHINGTON)
+    assert w.path is not None and w.path.exists()  # a durable run by default
+    assert not w.finished and w.pending is not None and w.pending["checkpoint"] == "clarify"
+    assert "Washington, D.C." in w.question.value
+    ep = w.answer(MEANT)
+    assert ep is w.episode and w.finished and ep.success
+    row = ep.row()
+    assert (row["questions"], row["human_s"], row["errors_prevented"]) == (1, 30.0, 1)
+    assert "errors_prevented" in w.summary.value and "finished" in w.question.value
+    assert w.figure is not None and len(w.figure.data) >= 2  # the taint timeline
+    assert w.history == [(w.history[0][0], MEANT)]
+    assert w.answer_button.disabled and w.traveller_button.disabled
+    with pytest.raises(ValueError, match="finished"):
+        w.answer("yes")
+
+
+def test_the_traveller_button_answers() -> None:
+    w = CheckpointWidget(WASHINGTON)
+    w.traveller_button.click()  # what a click does, without a browser
+    assert w.finished and w.history[0][1] == MEANT and w.episode is not None
+    assert w.episode.success
+
+
+def test_the_answer_button_sends_the_typed_text() -> None:
+    w = CheckpointWidget(WASHINGTON)
+    w.answer_button.click()  # nothing typed: a hint, no exception
+    assert not w.finished and "Type an answer" in w.summary.value
+    w.text.value = "Yes, that's right."
+    w.answer_button.click()
+    assert w.finished and w.episode is not None and not w.episode.success  # D.C. confirmed
+    assert w.text.value == ""
+
+
+def test_a_run_without_questions_finishes_at_once() -> None:
+    w = CheckpointWidget(al.EpisodeConfig(request="trip-002", seed=0))
+    assert w.finished and w.episode is not None and w.episode.outcome == "answered"
+
+
+def test_an_open_question_is_picked_up_from_the_same_file(tmp_path: Path) -> None:
+    path = tmp_path / "runs.sqlite"
+    first = CheckpointWidget(WASHINGTON, checkpointer=sqlite_checkpointer(path), thread_id="t")
+    assert waiting_question(sqlite_checkpointer(path), "t") == first.pending
+    again = CheckpointWidget(WASHINGTON, checkpointer=sqlite_checkpointer(path), thread_id="t")
+    assert again.episode is None and again.pending == first.pending  # nothing re-run
+    assert again.answer(MEANT).success
+    assert waiting_question(sqlite_checkpointer(path), "t") is None
+
+
+def test_several_questions_in_a_row() -> None:
+    w = CheckpointWidget(WASHINGTON.with_(verify="every_k"))
+    replies = []
+    while not w.finished:
+        replies.append(w.let_traveller_answer())
+    assert len(replies) >= 2 and replies[0] == MEANT  # clarify first, then verifications
+    assert w.episode is not None and w.episode.row()["questions"] == len(replies)
+    assert len(w.history) == len(replies)
