@@ -11,6 +11,7 @@ Introduced in notebook 10 (`10_your_own_experiment.ipynb`).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import multiprocessing
@@ -190,10 +191,8 @@ class RayBackend:
         """Cancel unfinished tasks when asked; Ray itself stays up for the next sweep."""
         if cancel:
             for ref in list(self._running.values()):
-                try:
+                with contextlib.suppress(Exception):  # finished, or gone with its worker
                     self._ray.cancel(ref, force=True)
-                except Exception:  # already finished, or gone with its worker
-                    pass
         self._running.clear()
 
 

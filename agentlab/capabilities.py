@@ -33,6 +33,7 @@ class Capability:
     instructions: str  # what it adds to the prompt of whoever carries it
     coupling: float  # share of the host's context it needs, 0 to 1
     reuse: int  # agents of the system that call on it
+    own_tools: tuple[str, ...] = ()  # extra tools when it is an agent of its own
 
 
 @cache
@@ -42,14 +43,19 @@ def capabilities(path: Path | None = None) -> dict[str, Capability]:
         raw = tomllib.load(f)
     return {
         name: Capability(
-            name, tuple(v["tools"]), v["instructions"], float(v["coupling"]), int(v["reuse"])
+            name,
+            tuple(v["tools"]),
+            v["instructions"],
+            float(v["coupling"]),
+            int(v["reuse"]),
+            tuple(v.get("own_tools", ())),
         )
         for name, v in sorted(raw.items(), key=lambda kv: ORDER.index(kv[0]))
     }
 
 
 def with_data(**changes: dict[str, float | int]) -> dict[str, Capability]:
-    """The capabilities with some data changed, e.g. ``with_data(rank_filter={"coupling": 0.1})``."""
+    """The capabilities with some data changed: ``with_data(rank_filter={"coupling": 0.1})``."""
     caps = dict(capabilities())
     for name, fields in changes.items():
         if name not in caps:

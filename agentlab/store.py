@@ -188,14 +188,15 @@ class SweepStore:
         Each row starts with ``episode`` (its position in the manifest) and ``config_key``.
         """
         order = {row[KEY]: i for i, row in enumerate(self.planned())}
-        episodes, winners = [], {}  # winners: key -> the part that holds it
+        episodes: list[pa.Table] = []
+        winners: dict[str, str] = {}  # key -> the part that holds it
         for part in self._parts():
             table = pq.read_table(part)
             keep = [k not in winners for k in table.column(KEY).to_pylist()]
             for k in table.column(KEY).to_pylist():
                 winners.setdefault(k, part.name)
             episodes.append(table.filter(pa.array(keep)))
-        steps = []
+        steps: list[pa.Table] = []
         for name in dict.fromkeys(winners.values()):
             path = self.path / "steps" / name
             if path.exists():

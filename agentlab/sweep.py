@@ -14,6 +14,7 @@ Introduced in notebook 10 (`10_your_own_experiment.ipynb`).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
@@ -64,15 +65,24 @@ class Chunk:
     tokens: int
 
 
+def _request_id(config: EpisodeConfig) -> str:
+    """The id of the request (or question) an episode works on, as the runners pick it."""
+    if config.request is not None:
+        return config.request
+    if config.scenario == "research":  # as agentlab.team_runner picks its question
+        from agentlab.world.research import question_ids
+
+        ids = question_ids()
+        return ids[config.seed % len(ids)]
+    return pick_request(config).id
+
+
 def failure_row(key: str, config: Any, reason: str) -> dict[str, Any]:
     """The ``episodes`` row of an episode that failed outside the runner (or crashed)."""
     row: dict[str, Any] = {KEY: key, **config_row(config)}
     if isinstance(config, EpisodeConfig):
-        try:
-            req = pick_request(config)
-            row |= {"request_id": req.id, "ambiguous": req.ambiguous}
-        except Exception:  # the request itself is what failed
-            pass
+        with contextlib.suppress(Exception):  # unless picking the request is what failed
+            row["request_id"] = _request_id(config)
     return row | {"success": False, "outcome": reason}
 
 

@@ -21,6 +21,7 @@ Introduced in the README.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import tomllib
@@ -82,7 +83,7 @@ def read_sweep_file(path: str | Path) -> SweepFile:
         data = json.loads(text)
     else:
         try:
-            import yaml
+            yaml = importlib.import_module("yaml")
         except ImportError as exc:  # pyyaml is a dev dependency only
             raise ConfigError(
                 "sweep file", str(path), "TOML or JSON (or pip install pyyaml)"

@@ -202,13 +202,19 @@ def build_team(
     def worker(
         agent: AgentSpec, *, reflect: bool = False
     ) -> CompiledStateGraph[Any, Any, Any, Any]:
-        tools = [r.RESEARCH_TOOLS[t] for c in agent.capabilities for t in caps[c].tools]
+        alone = len(agent.capabilities) == 1
+        wanted = [
+            t
+            for c in agent.capabilities
+            for t in (*caps[c].tools, *(caps[c].own_tools if alone else ()))
+        ]
+        tools = [r.RESEARCH_TOOLS[t] for t in wanted]
         tools = list({t.name: t for t in tools}.values())
         duties = "\n".join(f"- {caps[c].instructions}" for c in agent.capabilities)
         return build_agent(
             model=model,
             tools=tools,
-            instructions=f"{RESEARCHER}\nYour part:\n{duties}",
+            instructions=f"{RESEARCHER} You are {agent.name}.\nYour part:\n{duties}",
             reflect=reflect,
             max_steps=max_steps,
             name=agent.name,
@@ -400,7 +406,7 @@ def _parallel(
     def member(state: dict[str, Any]) -> dict[str, Any]:
         agent = next(a for a in crew if a.name == state["member"])
         if state.get("round", 0) == 0:
-            return run(agent, {"messages": state["messages"][:1], "round": 0})
+            return run(agent, {"messages": state["messages"][:1], "round": 0}, stage=0)
         mine = [x for x in state.get("answers", []) if x["agent"] == agent.name][-1:]
         others = [
             x
@@ -417,7 +423,8 @@ def _parallel(
                 name=HANDOFF,
             ),
         ]
-        out = revise.with_config(metadata={"agent": agent.name}).invoke(msgs)
+        where = {"agent": agent.name, "stage": state["round"], "branch": agent.name}
+        out = revise.with_config(metadata=where).invoke(msgs)
         answer = getattr(out.get("parsed"), "answer", "") or (mine[0]["answer"] if mine else "")
         return {"answers": [{"agent": agent.name, "answer": answer, "round": state["round"]}]}
 

@@ -113,21 +113,30 @@ def _judge(q: r.Question, records: list[StepRecord], success: bool) -> list[bool
     return out
 
 
-def run_team_episode(config: EpisodeConfig, *, model: BaseChatModel | None = None) -> Episode:
+def run_team_episode(
+    config: EpisodeConfig,
+    *,
+    model: BaseChatModel | None = None,
+    caps: dict[str, Capability] | None = None,
+) -> Episode:
     """Run one research question through the config's team; never raises.
 
     Args:
         config: ``scenario="research"``, with ``architecture``, ``team_size``, ``placement``.
         model: A ready model instead of ``make_model(config.model, seed=config.seed)``.
+        caps: Capability data to use instead of ``capabilities()`` (e.g. ``with_data(...)``).
 
     Returns:
         An ``Episode`` whose row carries the team's columns.
     """
     ids = r.question_ids()
     q = r.questions()[config.request or ids[config.seed % len(ids)]]
-    spec = team_for(config)
+    spec = team_for(config, caps)
     graph = build_team(
-        spec, model=model or make_model(config.model, seed=config.seed), max_steps=config.max_steps
+        spec,
+        model=model or make_model(config.model, seed=config.seed),
+        caps=caps,
+        max_steps=config.max_steps,
     )
     callback = MetricsCallback(budget_tokens=config.budget_tokens, budget_usd=config.budget_usd)
     state: dict[str, Any] = {}

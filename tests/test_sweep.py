@@ -117,7 +117,10 @@ def test_failing_episodes_are_rows_with_reasons_and_the_sweep_completes(tmp_path
     assert outcome[9].startswith("error: ConfigError: OPENAI_API_KEY")
     assert set(outcome[[0, 3, 4, 5]]) == {"answered"}
     failed = res.episodes.set_index("seed").loc[[1, 2, 9]]
-    assert not failed["success"].any() and (failed["request_id"] == ["trip-002", "trip-003", "trip-010"]).all()
+    assert (
+        not failed["success"].any()
+        and (failed["request_id"] == ["trip-002", "trip-003", "trip-010"]).all()
+    )
     assert set(res.steps["seed"]) == {0, 3, 4, 5, 7, 8}  # failures before any step have none
 
 

@@ -1,0 +1,230 @@
+"""agentlab's benchmarks: one command, one table of measured values against their targets.
+
+    .venv/bin/python benchmarks/run.py            # everything (about 3 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py --quick    # fewer episodes, no notebooks
+
+Not timed unit tests: numbers depend on the machine and on what else runs on it (the load
+average is printed with the table). See benchmarks/README.md for the last measured table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+Row = tuple[str, str, str, bool | None]  # measure, measured, target, met (None: no target)
+
+
+def _episode_times(
+    configs: list[Any], bare_tools: int
+) -> tuple[list[float], list[float], list[tuple[int, int]]]:
+    """Lab and bare-floor seconds per episode, interleaved in one run, and the steps taken."""
+    from floor import bare_episode, make_tools
+
+    from agentlab.runner import run_episode
+
+    tools = make_tools(bare_tools)
+    lab, bare, steps = [], [], []
+    for config in configs:
+        t = time.perf_counter()
+        row = run_episode(config).row()
+        lab.append(time.perf_counter() - t)
+        n = (int(row["llm_calls"]), int(row["tool_calls"]))
+        t = time.perf_counter()
+        bare_episode(*n, tools)
+        bare.append(time.perf_counter() - t)
+        steps.append(n)
+    return lab, bare, steps
+
+
+def bench_episodes(n: int) -> list[Row]:
+    """Per-episode time of the lab against the bare floor, narrow and wide scope."""
+    import agentlab as al
+
+    scopes = {
+        "narrow (4 tools, no long-term memory)": al.EpisodeConfig(tools=4),
+        "wide (120 tools, memory_items=200)": al.EpisodeConfig(tools=120, memory_items=200),
+    }
+    rows: list[Row] = []
+    per_call = {}
+    for name, base in scopes.items():
+        configs = [base.with_(seed=s) for s in range(n)]
+        _episode_times(configs[:3], base.tools)  # warm caches and imports
+        lab, bare, steps = _episode_times(configs, base.tools)
+        calls = statistics.mean(s[0] for s in steps)
+        tool_calls = statistics.mean(s[1] for s in steps)
+        lab_ms, bare_ms = 1000 * statistics.mean(lab), 1000 * statistics.mean(bare)
+        per_call[name] = lab_ms / calls
+        ratio = lab_ms / bare_ms
+        rows.append(
+            (
+                f"episode, {name}: lab vs bare LangGraph "
+                f"({calls:.1f} LLM + {tool_calls:.1f} tool calls)",
+                f"{lab_ms:.1f} ms vs {bare_ms:.1f} ms = {ratio:.2f}x",
+                "<= 1.5x" if name.startswith("narrow") else "",
+                ratio <= 1.5 if name.startswith("narrow") else None,
+            )
+        )
+    narrow, wide = per_call.values()
+    rows.append(
+        (
+            "wide scope vs narrow, lab time per LLM call",
+            f"{wide:.2f} ms vs {narrow:.2f} ms = {wide / narrow:.2f}x",
+            "<= 3x",
+            wide / narrow <= 3,
+        )
+    )
+    return rows
+
+
+def _sweep_seconds(n: int, workers: int, peak: list[int] | None = None) -> float:
+    import agentlab as al
+    from agentlab.sweep import run_sweep
+
+    with tempfile.TemporaryDirectory() as store:
+        sampler = _PeakMemory() if peak is not None else None
+        t = time.perf_counter()
+        res = run_sweep(al.grid(seeds=range(n)), store=store, workers=workers, progress=False)
+        seconds = time.perf_counter() - t
+        if sampler is not None and peak is not None:
+            peak.append(sampler.stop())
+        assert res.complete and len(res.episodes) == n
+    return seconds
+
+
+class _PeakMemory:
+    """Samples the resident memory of this process and its children every 50 ms."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self._me, self._peak, self._done = psutil.Process(), 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._done.is_set():
+            total = 0
+            for p in [self._me, *self._me.children(recursive=True)]:
+                try:
+                    total += p.memory_info().rss
+                except psutil.Error:
+                    pass
+            self._peak = max(self._peak, total)
+            self._done.wait(0.05)
+
+    def stop(self) -> int:
+        self._done.set()
+        self._thread.join()
+        return self._peak
+
+
+def bench_sweeps(n: int, big: int) -> list[Row]:
+    """Throughput with 1 and 2 workers; the 1,000-episode travel sweep and its memory."""
+    _sweep_seconds(4, 2)  # start the fork server (imports agentlab once) before timing
+    one = n / _sweep_seconds(n, 1)
+    two = n / _sweep_seconds(n, 2)
+    peak: list[int] = []
+    seconds = _sweep_seconds(big, 2, peak)
+    return [
+        (f"sweep throughput, {n} travel episodes, 1 worker", f"{one:.1f} episodes/s", "", None),
+        (f"sweep throughput, {n} travel episodes, 2 workers", f"{two:.1f} episodes/s", "", None),
+        ("speed-up, 2 workers vs 1", f"{two / one:.2f}x", ">= 1.7x", two / one >= 1.7),
+        (f"{big:,}-episode travel sweep, 2 workers", f"{seconds:.1f} s", "< 20 s", seconds < 20),
+        (
+            f"peak memory of the {big:,}-episode sweep (all processes)",
+            f"{peak[0] / 2**20:.0f} MiB",
+            "",
+            None,
+        ),
+    ]
+
+
+def bench_import(repeat: int = 5) -> list[Row]:
+    """``import agentlab`` in a fresh interpreter, less the interpreter's own start."""
+
+    def best(code: str) -> float:
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+            times.append(time.perf_counter() - t)
+        return min(times)
+
+    seconds = best("import agentlab") - best("pass")
+    return [("import agentlab", f"{seconds:.2f} s", "", None)]
+
+
+def bench_notebooks() -> list[Row]:
+    """Each notebook executed top to bottom in a fresh kernel (nbclient), kernel start included."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    rows: list[Row] = []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(
+            nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        )
+        t = time.perf_counter()
+        try:
+            client.execute()
+            seconds = time.perf_counter() - t
+            rows.append((f"notebook {path.name}", f"{seconds:.1f} s", "< 30 s", seconds < 30))
+        except Exception as exc:
+            rows.append((f"notebook {path.name}", f"failed: {type(exc).__name__}", "< 30 s", False))
+    return rows
+
+
+def table(rows: list[Row]) -> str:
+    """The rows as a Markdown table."""
+    mark = {True: "met", False: "**missed**", None: ""}
+    lines = ["| measure | measured | target | |", "| --- | --- | --- | --- |"]
+    lines += [f"| {m} | {v} | {t} | {mark[ok]} |" for m, v, t, ok in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer episodes, no notebooks")
+    parser.add_argument("--no-notebooks", action="store_true", help="skip the notebooks")
+    parser.add_argument("--episodes", type=int, default=None, help="episodes per scope")
+    ns = parser.parse_args(argv)
+    os.environ.setdefault("LANGSMITH_TRACING", "false")
+    n = ns.episodes or (10 if ns.quick else 40)
+    steps: list[tuple[str, Callable[[], list[Row]]]] = [
+        ("import time", bench_import),
+        ("episodes: lab vs bare LangGraph", lambda: bench_episodes(n)),
+        ("sweeps", lambda: bench_sweeps(60 if ns.quick else 200, 200 if ns.quick else 1000)),
+    ]
+    if not (ns.quick or ns.no_notebooks):
+        steps.append(("notebooks", bench_notebooks))
+    rows: list[Row] = []
+    for name, step in steps:
+        print(f"... {name}", file=sys.stderr, flush=True)
+        rows.extend(step())
+    load = os.getloadavg()
+    print(table(rows))
+    print(
+        f"\n{os.cpu_count()} CPUs, load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}, "
+        f"Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
