@@ -17,6 +17,8 @@ import importlib.util
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -73,9 +75,26 @@ class InProcessBackend:
         """Nothing to release."""
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the sweep, which stops them."""
+def _init_worker(sweep_pid: int) -> None:
+    """Leave Ctrl-C to the sweep, which stops the workers; exit when the sweep is gone.
+
+    A worker blocks waiting for work and never notices that the process running the sweep
+    was killed (a kernel restart, SIGKILL): a watchdog thread ends it then, so no idle
+    worker outlives its sweep.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(sweep_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # it exists (we may not signal it): alive
+                pass
+
+    threading.Thread(target=watch, name="agentlab-sweep-watchdog", daemon=True).start()
 
 
 class LocalBackend:
@@ -95,7 +114,9 @@ class LocalBackend:
     def _start(self) -> None:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["agentlab.sweep"])
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_ignore_sigint)
+        self._pool = ProcessPoolExecutor(
+            self.workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+        )
         try:  # a worker that cannot even start is the setup's fault, not an episode's
             self._pool.submit(os.getpid).result(timeout=120)
         except Exception as exc:

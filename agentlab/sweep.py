@@ -125,12 +125,19 @@ def run_chunk(items: list[Item], episode_fn: Callable[[Any], Any] = run_episode)
 
 
 def _chunks(items: list[Item], workers: int, size: int | None, budgeted: bool) -> list[list[Item]]:
-    """Split the work: about 4 chunks per worker, at most ``MAX_CHUNK`` episodes each."""
-    if size is None:
-        size = max(1, min(MAX_CHUNK, math.ceil(len(items) / (4 * max(workers, 1)))))
-        if budgeted:
-            size = min(size, BUDGET_CHUNK)
-    return [items[i : i + size] for i in range(0, len(items), size)]
+    """Split the work into chunks that shrink as the work left does ("guided" scheduling).
+
+    Each chunk is about a quarter of a worker's share of what is left, at most ``MAX_CHUNK``
+    episodes (``BUDGET_CHUNK`` under a sweep budget): big chunks keep the per-chunk overhead
+    low, small last chunks keep every worker busy to the end.
+    """
+    cap = size or (BUDGET_CHUNK if budgeted else MAX_CHUNK)
+    out, i = [], 0
+    while i < len(items):
+        k = size or max(1, min(cap, math.ceil((len(items) - i) / (4 * max(workers, 1)))))
+        out.append(items[i : i + k])
+        i += k
+    return out
 
 
 class _Budget:

@@ -33,11 +33,21 @@ class ScriptedModel(BaseChatModel):
     def bind_tools(self, tools: Any, **kwargs: Any) -> Any:  # the schemas are ignored
         return self
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, **kw: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         i = sum(isinstance(m, AIMessage) for m in messages)
         n = self.script[i] if i < len(self.script) else 0
         calls = [
-            {"name": self.tool_names[j % len(self.tool_names)], "args": {"q": "x"}, "id": f"c{i}-{j}"}
+            {
+                "name": self.tool_names[j % len(self.tool_names)],
+                "args": {"q": "x"},
+                "id": f"c{i}-{j}",
+            }
             for j in range(n)
         ]
         message = AIMessage(content="ok", tool_calls=calls)
@@ -71,7 +81,9 @@ def script_for(llm_calls: int, tool_calls: int) -> list[int]:
 
 def bare_episode(llm_calls: int, tool_calls: int, tools: list[BaseTool]) -> None:
     """Compile and run the bare loop for exactly these many LLM and tool calls."""
-    model = ScriptedModel(script=script_for(llm_calls, tool_calls), tool_names=[t.name for t in tools])
+    model = ScriptedModel(
+        script=script_for(llm_calls, tool_calls), tool_names=[t.name for t in tools]
+    )
     bound = model.bind_tools(tools)
 
     def agent(state: State) -> dict[str, Any]:

@@ -10,6 +10,7 @@ average is printed with the table). See benchmarks/README.md for the last measur
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -120,10 +121,8 @@ class _PeakMemory:
         while not self._done.is_set():
             total = 0
             for p in [self._me, *self._me.children(recursive=True)]:
-                try:
+                with contextlib.suppress(psutil.Error):
                     total += p.memory_info().rss
-                except psutil.Error:
-                    pass
             self._peak = max(self._peak, total)
             self._done.wait(0.05)
 
@@ -133,13 +132,20 @@ class _PeakMemory:
         return self._peak
 
 
-def bench_sweeps(n: int, big: int) -> list[Row]:
-    """Throughput with 1 and 2 workers; the 1,000-episode travel sweep and its memory."""
+def bench_sweeps(n: int, big: int, repeat: int = 3) -> list[Row]:
+    """Throughput with 1 and 2 workers; the 1,000-episode travel sweep and its memory.
+
+    Each timing is the best of ``repeat`` runs (1 and 2 workers alternating), as the
+    machine may be shared: the best run is the one least slowed by other processes.
+    """
     _sweep_seconds(4, 2)  # start the fork server (imports agentlab once) before timing
-    one = n / _sweep_seconds(n, 1)
-    two = n / _sweep_seconds(n, 2)
+    ones, twos = [], []
+    for _ in range(repeat):
+        ones.append(_sweep_seconds(n, 1))
+        twos.append(_sweep_seconds(n, 2))
+    one, two = n / min(ones), n / min(twos)
     peak: list[int] = []
-    seconds = _sweep_seconds(big, 2, peak)
+    seconds = min(_sweep_seconds(big, 2, peak) for _ in range(max(1, repeat - 1)))
     return [
         (f"sweep throughput, {n} travel episodes, 1 worker", f"{one:.1f} episodes/s", "", None),
         (f"sweep throughput, {n} travel episodes, 2 workers", f"{two:.1f} episodes/s", "", None),
@@ -147,7 +153,7 @@ def bench_sweeps(n: int, big: int) -> list[Row]:
         (f"{big:,}-episode travel sweep, 2 workers", f"{seconds:.1f} s", "< 20 s", seconds < 20),
         (
             f"peak memory of the {big:,}-episode sweep (all processes)",
-            f"{peak[0] / 2**20:.0f} MiB",
+            f"{max(peak) / 2**20:.0f} MiB",
             "",
             None,
         ),
@@ -178,7 +184,10 @@ def bench_notebooks() -> list[Row]:
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         client = NotebookClient(
-            nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+            nb,
+            timeout=300,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
         )
         t = time.perf_counter()
         try:
@@ -209,7 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     steps: list[tuple[str, Callable[[], list[Row]]]] = [
         ("import time", bench_import),
         ("episodes: lab vs bare LangGraph", lambda: bench_episodes(n)),
-        ("sweeps", lambda: bench_sweeps(60 if ns.quick else 200, 200 if ns.quick else 1000)),
+        (
+            "sweeps",
+            lambda: bench_sweeps(
+                60 if ns.quick else 200, 200 if ns.quick else 1000, 2 if ns.quick else 3
+            ),
+        ),
     ]
     if not (ns.quick or ns.no_notebooks):
         steps.append(("notebooks", bench_notebooks))

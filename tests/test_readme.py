@@ -13,8 +13,18 @@ BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, re.S)
 
 
 @pytest.mark.parametrize("code", [c for lang, c in BLOCKS if lang == "python"])
-def test_python_blocks_run(code: str) -> None:
+def test_python_blocks_run_and_print_what_they_say(
+    code: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    promised = [
+        line.split("  # ", 1)[1]
+        for line in code.splitlines()
+        if line.startswith("print(") and "  # " in line
+    ]
+    for said, shown in zip(promised, printed, strict=False):
+        assert shown == said, f"the README says {said!r}, the code prints {shown!r}"
 
 
 def test_cli_lines_parse() -> None:

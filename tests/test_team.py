@@ -1,0 +1,167 @@
+"""Teams as LangGraph graphs: every topology compiles, draws offline and answers; parallel
+members fan out with ``Send`` and cost their critical path; handoffs are bounded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langchain_core.messages import HumanMessage
+
+import agentlab as al
+from agentlab import team
+from agentlab.config import EpisodeConfig
+from agentlab.metrics import MetricsCallback, StepRecord, critical_path
+from agentlab.team_runner import team_for
+from agentlab.tokens import count_text
+from agentlab.world import research as r
+
+QUESTION = r.questions()["Q-001"].text
+PARALLEL = ("independent", "decentralized", "hybrid")
+
+
+def _team(topology: str, **fields: Any) -> team.TeamSpec:
+    return team_for(EpisodeConfig(scenario="research", architecture=topology, **fields))
+
+
+def _graph(topology: str, seed: int = 0, **fields: Any) -> Any:
+    return team.build_team(_team(topology, **fields), model=al.make_model(seed=seed))
+
+
+def _run(topology: str, seed: int = 0, **fields: Any) -> tuple[dict[str, Any], list[StepRecord]]:
+    callback = MetricsCallback()
+    state = _graph(topology, seed, **fields).invoke(
+        {"messages": [HumanMessage(QUESTION)]},
+        config={"callbacks": [callback], "recursion_limit": 200},
+    )
+    return state, callback.records
+
+
+@pytest.mark.parametrize("topology", team.TOPOLOGIES)
+def test_every_topology_compiles_and_draws_offline(topology: str) -> None:
+    spec = _team(topology)
+    text = al.mermaid(_graph(topology))
+    assert text.lstrip().startswith("---") and "graph TD;" in text
+    nodes = {
+        "single": ["researcher", "finish"],
+        "pipeline": ["retriever", "analyst", "checker", "finish"],
+        "centralized": ["coordinator", "retriever", "analyst", "checker"],
+        "hierarchical": ["coordinator", "research_lead", "analysis_lead", "retriever"],
+        "swarm": ["retriever_handoff", "analyst_handoff", "checker_handoff"],
+        "independent": ["member", "aggregate"],
+        "decentralized": ["member", "round", "aggregate"],
+        "hybrid": ["member", "aggregate", "checker", "finish"],
+    }[topology]
+    assert all(f"\t{n}({n})" in text for n in nodes), text
+    assert "```mermaid" in al.show_graph(_graph(topology)).data
+    assert spec.topology == topology
+
+
+def test_centralized_graph_is_pinned(snapshot) -> None:  # type: ignore[no-untyped-def]
+    assert al.mermaid(_graph("centralized")) == snapshot
+
+
+def test_hybrid_graph_is_pinned(snapshot) -> None:  # type: ignore[no-untyped-def]
+    assert al.mermaid(_graph("hybrid")) == snapshot
+
+
+@pytest.mark.parametrize("topology", team.TOPOLOGIES)
+def test_every_topology_answers_a_question(topology: str) -> None:
+    state, records = _run(topology)
+    assert state["final"] and state["final"] != "unknown"
+    llm = [x for x in records if x.kind == "llm"]
+    agents = {x.agent for x in llm}
+    assert {a.name for a in _team(topology).agents} & agents
+    assert all(x.input_tokens > 0 for x in llm)
+
+
+def test_a_router_sees_every_agent_and_finish() -> None:
+    graph = _graph("centralized").get_graph()
+    targets = {e.target for e in graph.edges if e.source == "coordinator"}
+    assert targets == {"retriever", "analyst", "checker", "finish"}
+
+
+@pytest.mark.parametrize("topology", PARALLEL)
+def test_parallel_members_fan_out_with_send(topology: str) -> None:
+    graph = _graph(topology).get_graph()
+    assert any(e.source == "__start__" and e.target == "member" and e.conditional for e in graph.edges)
+    _, records = _run(topology)
+    members = {a.name for a in _team(topology).agents if a.name.startswith("researcher_")}
+    staged = [x for x in records if x.stage is not None]
+    assert {x.branch for x in staged} == members
+    assert all(x.branch == x.agent for x in staged)
+    unstaged = {x.agent for x in records if x.stage is None}
+    assert "aggregator" in unstaged and not unstaged & members
+    firsts = {b: min(x.start_s for x in staged if x.branch == b and x.stage == 0) for b in members}
+    assert len(set(firsts.values())) == 1, "every member starts when the stage starts"
+
+
+@pytest.mark.parametrize("topology", PARALLEL)
+def test_parallel_members_cost_their_critical_path(topology: str) -> None:
+    _, records = _run(topology)
+    sequential = sum(x.latency_s for x in records if x.stage is None)
+    longest = 0.0
+    for stage in {x.stage for x in records if x.stage is not None}:
+        branches: dict[str, float] = {}
+        for x in records:
+            if x.stage == stage:
+                branches[x.branch] = branches.get(x.branch, 0.0) + x.latency_s
+        longest += max(branches.values())
+    assert critical_path(records) == pytest.approx(sequential + longest)
+    assert critical_path(records) < sum(x.latency_s for x in records)
+    end = max(x.start_s + x.latency_s for x in records)
+    assert end == pytest.approx(critical_path(records))
+
+
+@pytest.mark.parametrize("rounds", [0, 1, 2])
+def test_debate_rounds_are_stages(rounds: int) -> None:
+    _, records = _run("decentralized", debate_rounds=rounds)
+    assert {x.stage for x in records if x.stage is not None} == set(range(rounds + 1))
+    revisions = [x for x in records if x.stage and x.kind == "llm"]
+    assert len(revisions) == rounds * 3  # one revision per member and round
+    assert all(x.node == "member" for x in revisions)
+
+
+def test_sequential_teams_have_no_parallel_stages() -> None:
+    _, records = _run("centralized")
+    assert all(x.stage is None for x in records)
+    assert critical_path(records) == pytest.approx(sum(x.latency_s for x in records))
+
+
+ITEMS = [f"[search] D-{i:03d} | title {i} | " + "word " * 40 for i in range(20)]
+
+
+def test_handoff_keeps_everything_when_the_budget_allows() -> None:
+    text = team.handoff(ITEMS, coupling=0.5, budget=10_000)
+    assert text.startswith("Handoff (20 of 20 items):")
+    assert text.splitlines()[1:] == ITEMS
+
+
+def test_handoff_keeps_the_latest_items_and_fewer_as_coupling_grows() -> None:
+    context = sum(count_text(i) for i in ITEMS)
+    kept = []
+    for coupling in (0.2, 0.5, 0.9):
+        lines = team.handoff(ITEMS, coupling=coupling, budget=context // 5).splitlines()[1:]
+        assert lines == ITEMS[len(ITEMS) - len(lines) :], "the latest items, in order"
+        kept.append(len(lines))
+    assert kept[0] > kept[1] > kept[2] > 0
+    assert kept[0] == len(ITEMS)  # needs a fifth of the context: a fifth fits
+
+
+def test_handoff_of_nothing_is_empty() -> None:
+    assert team.handoff([], coupling=0.9, budget=10) == "Handoff (0 of 0 items):\n"
+
+
+def test_handoff_budget_bounds_what_an_agent_receives() -> None:
+    def received(budget: int) -> int:
+        _, records = _run("pipeline", handoff_tokens=budget)
+        return max(x.tokens_in.get("handoff", 0) for x in records if x.agent == "analyst")
+
+    assert 0 < received(50) < received(300) < received(5000)
+
+
+def test_report_items_read_tool_results_back() -> None:
+    state, _ = _run("pipeline")
+    items = team.report_items(state["messages"][1:])
+    kinds = {i.split("]")[0] + "]" for i in items}
+    assert {"[search]", "[kept]", "[answer]", "[claims]"} <= kinds
