@@ -70,7 +70,7 @@ def _where(metadata: dict[str, Any]) -> dict[str, Any]:
 def critical_path(records: list[StepRecord]) -> float:
     """Modeled seconds of an episode: sequential steps add up; the branches of a parallel
     stage cost their longest branch, not their sum."""
-    total, stages = 0.0, {}
+    total, stages = 0.0, dict[int, dict[str, float]]()
     for r in records:
         if r.stage is None:
             total += r.latency_s

@@ -267,6 +267,11 @@ def build_team(
     return graph.compile(name=top)
 
 
+def _parsed(out: Any) -> Any:
+    """The parsed structured output of an ``include_raw`` call (None if it did not parse)."""
+    return out.get("parsed") if isinstance(out, dict) else None
+
+
 def _finish(state: TeamState) -> dict[str, Any]:
     answers = [a["answer"] for a in state.get("answers", [])]
     return {"final": state.get("final") or (answers[-1] if answers else "")}
@@ -275,7 +280,7 @@ def _finish(state: TeamState) -> dict[str, Any]:
 def _route_model(options: list[str]) -> type[BaseModel]:
     return create_model(
         "Route",
-        next=(Literal[tuple(options)], Field(description="who acts next, or finish")),  # type: ignore[valid-type]
+        next=(Literal[tuple(options)], Field(description="who acts next, or finish")),  # type: ignore[arg-type]
         __doc__="Choose who acts next.",
     )
 
@@ -332,7 +337,7 @@ def _routed(
             f"{RESEARCHER}\n{told}\nRoute to the one owning the next capability needed, or finish."
         )
         out = chooser.with_config(metadata={"agent": who}).invoke([system, *state["messages"]])
-        choice = getattr(out.get("parsed"), "next", "finish") or "finish"
+        choice = getattr(_parsed(out), "next", "finish") or "finish"
         return {
             "turns": state.get("turns", 0) + 1,
             "messages": [AIMessage(f"route: {choice}", name=who)],
@@ -425,7 +430,7 @@ def _parallel(
         ]
         where = {"agent": agent.name, "stage": state["round"], "branch": agent.name}
         out = revise.with_config(metadata=where).invoke(msgs)
-        answer = getattr(out.get("parsed"), "answer", "") or (mine[0]["answer"] if mine else "")
+        answer = getattr(_parsed(out), "answer", "") or (mine[0]["answer"] if mine else "")
         return {"answers": [{"agent": agent.name, "answer": answer, "round": state["round"]}]}
 
     def next_round(state: TeamState) -> dict[str, Any]:
@@ -445,7 +450,7 @@ def _parallel(
             HumanMessage(f"Answers:\n{note}\nGive the team's answer.", name=HANDOFF),
         ]
         out = vote.with_config(metadata={"agent": "aggregator"}).invoke(msgs)
-        final = getattr(out.get("parsed"), "answer", "")
+        final = getattr(_parsed(out), "answer", "")
         return {
             "final": final,
             "messages": [AIMessage(f"[answer] {final} | evidence team", name="aggregator")],

@@ -84,7 +84,9 @@ def test_a_router_sees_every_agent_and_finish() -> None:
 @pytest.mark.parametrize("topology", PARALLEL)
 def test_parallel_members_fan_out_with_send(topology: str) -> None:
     graph = _graph(topology).get_graph()
-    assert any(e.source == "__start__" and e.target == "member" and e.conditional for e in graph.edges)
+    assert any(
+        e.source == "__start__" and e.target == "member" and e.conditional for e in graph.edges
+    )
     _, records = _run(topology)
     members = {a.name for a in _team(topology).agents if a.name.startswith("researcher_")}
     staged = [x for x in records if x.stage is not None]

@@ -163,7 +163,7 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
     decisions: list[Decision] = []
     if not pending and submitted and checks:
         # fact-check: do the cross-checked claims agree with the submitted answer?
-        votes = {f: Counter() for f in ask.fact_ids}
+        votes: dict[str, Counter[str]] = {f: Counter() for f in ask.fact_ids}
         for c in checks:
             f = f"F-{c['entity'].replace(' ', '_')}-{c['attribute']}"
             for claim in c.get("claims", []):
@@ -186,7 +186,7 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
                 Decision("fact_check", 2, pc, caught, "caught" if caught else "missed")
             )
             if caught:
-                args = {
+                args: dict[str, Any] = {
                     "answer": _answer(ask, consensus),
                     "evidence": sorted({c2["doc_id"] for c in checks for c2 in c["claims"]})[:6],
                 }
