@@ -283,7 +283,7 @@ class RunStepper:
         self.previous_button = widgets.Button(description="◀ Previous")
         self.next_button = widgets.Button(description="Next ▶", button_style="primary")
         self.slider = widgets.IntSlider(0, 0, len(s) - 1, description="step")
-        self.detail = widgets.HTML()
+        self.detail = widgets.HTML(layout={"margin": "0 24px 0 0"})
         self.neighbours = widgets.HTML()
         self.previous_button.on_click(lambda _: self.previous())
         self.next_button.on_click(lambda _: self.next())

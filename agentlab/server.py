@@ -10,24 +10,19 @@ Each answer also carries the modeled latency, tokens by component and decisions 
 ``x-agentlab-sim`` header, which ``MetricsCallback`` reads (the wall time of an HTTP call
 is not the modeled latency of the model it stands for).
 
-It listens on 127.0.0.1 by default. Started with a key (``--api-key`` or
-``AGENTLAB_SERVE_KEY``), it refuses requests without ``Authorization: Bearer <key>``;
-the key is never logged. ``Faults`` makes it misbehave at seeded rates.
-
-    agentlab serve --port 8000 --rate-limit 0.1 --server-error 0.05 --malformed 0.02
+It listens on 127.0.0.1 by default. Started with a key, it refuses requests without
+``Authorization: Bearer <key>``; the key is never logged. ``Faults`` makes it misbehave
+at seeded rates. From a terminal: ``agentlab serve`` (``agentlab/serve_cli.py``).
 
 Introduced in notebook 09 (`09_real_models.ipynb`).
 """
 
 from __future__ import annotations
 
-import argparse
 import hmac
 import json
 import logging
 import math
-import os
-import sys
 import threading
 import time
 from collections import Counter
@@ -51,7 +46,6 @@ from agentlab.wire import (
     stream_chunks,
 )
 
-KEY_ENV = "AGENTLAB_SERVE_KEY"  # the key the server requires, when set
 log = logging.getLogger("agentlab.server")
 
 
@@ -155,7 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(exc.status, str(exc), count="bad_request", param=exc.param, code=exc.code)
             return
         except ValueError as exc:
-            self._error(400, f"The body is not valid JSON: {exc}", count="bad_request")
+            self._error(400, f"Could not read the request: {exc}", count="bad_request")
             return
         self._complete(body, req)
 
@@ -189,7 +183,12 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError as exc:
             self._error(400, str(exc), count="bad_request")
             return
-        if http_fault == "slow":
+        except Exception as exc:  # a bug in the simulated model: say so, keep serving
+            log.exception("agentlab serve: the simulated model failed")
+            self._error(500, f"agentlab serve: internal error: {type(exc).__name__}: {exc}",
+                        count="internal_error", kind="server_error")  # fmt: skip
+            return
+        if http_fault == "slow":  # counted now: the client has probably gone when it is sent
             app.count("slow")
             time.sleep(app.faults.slow_s)
         key = f"{json.dumps(body, sort_keys=True)}|{attempt}"
@@ -199,11 +198,12 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {SIM_HEADER: sim_header(done), "x-request-id": done.id}
         created = int(time.time())
         if not req.stream:
-            app.count("ok")
             self._send(200, response_body(done, created=created), headers)
-            return
-        chunks = stream_chunks(done, created=created, include_usage=req.include_usage)
-        self._stream(chunks, headers, cut=http_fault == "truncate")
+        else:
+            chunks = stream_chunks(done, created=created, include_usage=req.include_usage)
+            self._stream(chunks, headers, cut=http_fault == "truncate")
+        if http_fault not in ("slow", "truncate"):
+            app.count("ok")
 
     def _stream(self, chunks: list[dict[str, Any]], headers: dict[str, str], *, cut: bool) -> None:
         """Server-sent events in chunked encoding; a cut stream stops halfway, unterminated."""
@@ -226,7 +226,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the client sees the connection drop mid-body
             return
         self.wfile.write(b"0\r\n\r\n")
-        self.server.app.count("ok")
 
     def handle_one_request(self) -> None:
         try:
@@ -353,94 +352,3 @@ def serve_in_thread(
         host=host, port=port, faults=faults, api_key=api_key, realtime=realtime, aliases=aliases
     ) as s:
         yield s.url
-
-
-# --- command line -------------------------------------------------------------------------
-
-
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add ``agentlab serve`` to the CLI's subparsers."""
-    p = subparsers.add_parser(
-        "serve", help="serve the simulated model over an OpenAI-compatible HTTP API"
-    )
-    p.add_argument("--host", default="127.0.0.1", help="interface (default: loopback only)")
-    p.add_argument("--port", type=int, default=8000, help="TCP port (0: any free port)")
-    p.add_argument(
-        "--api-key",
-        default=None,
-        help=f"require this bearer key (better: set {KEY_ENV}, kept out of shell history)",
-    )
-    p.add_argument("--realtime", type=float, default=0.0, help="sleep this share of latency")
-    p.add_argument(
-        "--alias",
-        action="append",
-        default=[],
-        metavar="NAME=PROFILE",
-        help="serve another model name with a profile, e.g. llama3.1=gpt-4o-mini (repeatable)",
-    )
-    faults = p.add_argument_group("faults (probabilities per request, seeded)")
-    for name, text in (
-        ("rate-limit", "429 with Retry-After"),
-        ("server-error", "500"),
-        ("slow", "answers after --slow-s seconds"),
-        ("truncate", "streams cut off mid-answer"),
-        ("malformed", "tool calls with broken JSON arguments"),
-        ("unknown-tool", "tool calls naming a tool that was not offered"),
-    ):
-        faults.add_argument(f"--{name}", type=float, default=0.0, help=text)
-    faults.add_argument("--retry-after", type=float, default=1.0, help="Retry-After seconds")
-    faults.add_argument("--slow-s", type=float, default=30.0, help="delay of a slow answer")
-    faults.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draws")
-    return p
-
-
-def _alias(text: str) -> tuple[str, str]:
-    name, sep, profile = text.partition("=")
-    if not sep or not name or not profile:
-        raise ValueError(f"--alias: got {text!r}; allowed: NAME=PROFILE, e.g. llama3.1=gpt-4o-mini")
-    return name, profile
-
-
-def main(ns: argparse.Namespace) -> int:
-    """Run ``agentlab serve`` in the foreground until Ctrl-C."""
-    try:
-        faults = Faults(
-            rate_limit=ns.rate_limit,
-            server_error=ns.server_error,
-            slow=ns.slow,
-            truncate=ns.truncate,
-            malformed=ns.malformed,
-            unknown_tool=ns.unknown_tool,
-            retry_after_s=ns.retry_after,
-            slow_s=ns.slow_s,
-            seed=ns.fault_seed,
-        )
-        server = SimServer(
-            host=ns.host,
-            port=ns.port,
-            faults=faults,
-            api_key=ns.api_key or os.environ.get(KEY_ENV),
-            realtime=ns.realtime,
-            aliases=dict(_alias(a) for a in ns.alias),
-        )
-    except (ValueError, OSError) as exc:
-        print(f"agentlab serve: error: {exc}", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    loopback = ns.host in ("127.0.0.1", "localhost", "::1")
-    print(
-        f"agentlab serve: simulated models ({', '.join(profiles())}) at {server.url}\n"
-        f"  key: {'required (Authorization: Bearer ...)' if server.api_key else 'none'}; "
-        f"faults: {faults if faults.any else 'none'}\n"
-        f"  use: make_model('openai-compatible:gpt-4o-mini', base_url='{server.url}')",
-        file=sys.stderr,
-    )
-    if not loopback and not server.api_key:
-        print("agentlab serve: warning: listening beyond loopback with no key", file=sys.stderr)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0

@@ -162,7 +162,7 @@ def _tools(raw: Any) -> list[dict[str, Any]]:
         raise WireError("tools: must be a list", param="tools")
     for i, t in enumerate(raw):
         fn = t.get("function") if isinstance(t, dict) else None
-        if t.get("type") != "function" or not isinstance(fn, dict) or "name" not in fn:
+        if not isinstance(fn, dict) or t.get("type") != "function" or "name" not in fn:
             raise WireError(f"tools[{i}]: only function tools are supported", param="tools")
     return list(raw)
 

@@ -7,9 +7,15 @@ import argparse
 import json
 import logging
 import math
+import os
+import re
+import signal
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -20,7 +26,8 @@ import agentlab as al
 from agentlab.faults import Faults
 from agentlab.models import make_model
 from agentlab.real_models import LabChatOpenAI, run_remote
-from agentlab.server import SimServer, add_parser, main, serve_in_thread
+from agentlab.serve_cli import add_parser, main
+from agentlab.server import SimServer, serve_in_thread
 
 SERVED = "openai-compatible:gpt-4o-mini"
 KEY = "sk-agentlab-test-7c1e9f0d2b"
@@ -95,12 +102,33 @@ def test_streaming_sends_chunks_then_usage_then_done(url: str) -> None:
     assert chunks[-1]["choices"] == [] and chunks[-1]["usage"] == whole["usage"]
 
 
+def test_plain_chatopenai_gets_json_schema_output_and_its_limits(url: str) -> None:
+    from langchain_openai import ChatOpenAI
+
+    from agentlab.agent import Plan
+
+    model = ChatOpenAI(base_url=url, api_key="not-needed", model="gpt-4o-mini")  # type: ignore[arg-type]
+    request = [
+        ("system", "Tools: search_flights, book_offer"),
+        ("user", al.requests()["trip-001"].text),
+    ]
+    out = model.with_structured_output(Plan, include_raw=True).invoke(request)  # json_schema
+    assert isinstance(out["parsed"], Plan) and out["parsed"].steps
+    cut = model.bind(max_tokens=3).invoke("Tell me a long story about Paris in spring")
+    assert cut.response_metadata["finish_reason"] == "length"
+    assert cut.usage_metadata is not None and cut.usage_metadata["output_tokens"] <= 3
+
+
 @pytest.mark.parametrize(
     ("path", "body", "status", "code"),
     [
         ("/chat/completions", _chat(model="gpt-5"), 404, "model_not_found"),
-        ("/chat/completions", _chat(tool_choice={"type": "function", "function": {"name": "x"}}),
-         400, None),  # fmt: skip
+        (
+            "/chat/completions",
+            _chat(tool_choice={"type": "function", "function": {"name": "x"}}),
+            400,
+            None,
+        ),
         ("/chat/completions", {"model": "gpt-4o-mini"}, 400, None),
         ("/embeddings", _chat(), 404, "unknown_url"),
     ],
@@ -145,7 +173,7 @@ def _same_tables(local: al.Results, remote: al.Results) -> None:
 def test_episodes_through_the_server_match_in_process(url: str, streaming: bool) -> None:
     configs = [
         *al.grid(tools=[4, 24], memory=["full", "summary"], seeds=range(2 if streaming else 3)),
-        *al.grid(clarify="ambiguous", verify="every_k", memory_items=4, seeds=range(3)),
+        *al.grid(clarify="ambiguous", verify="every_k", memory_items=[4], seeds=range(3)),
     ]
     local = al.run_episodes(configs, progress=False)
     remote = run_remote([c.with_(model=SERVED) for c in configs], base_url=url, streaming=streaming)
@@ -166,9 +194,12 @@ def test_make_model_reads_the_endpoint_from_the_environment(
 
 
 def test_a_model_with_no_price_warns_and_costs_nan() -> None:
-    with serve_in_thread(aliases={"llama3.1": "gpt-4o-mini"}) as base:
-        with pytest.warns(UserWarning, match="no price for model 'llama3.1'"):
-            res = run_remote([al.EpisodeConfig(model="openai-compatible:llama3.1")], base_url=base)
+    config = al.EpisodeConfig(model="openai-compatible:llama3.1")
+    with (
+        serve_in_thread(aliases={"llama3.1": "gpt-4o-mini"}) as base,
+        pytest.warns(UserWarning, match="no price for model 'llama3.1'"),
+    ):
+        res = run_remote([config], base_url=base)
     row = res.episodes.iloc[0]
     assert math.isnan(row["cost_usd"]) and row["tokens_in"] > 0 and row["outcome"] == "answered"
 
@@ -181,7 +212,9 @@ def test_the_fault_schedule_is_a_pure_function_of_seed_and_request() -> None:
     bodies = [_chat(seed=s) for s in range(2000)]
     draws = [faults.draw(b) for b in bodies]
     assert draws == [faults.draw(b) for b in bodies]
-    assert draws != [Faults(rate_limit=0.1, server_error=0.05, malformed=0.02).draw(b) for b in bodies]
+    assert draws != [
+        Faults(rate_limit=0.1, server_error=0.05, malformed=0.02).draw(b) for b in bodies
+    ]
     share = pd.Series([d[0] for d in draws]).value_counts(normalize=True, dropna=False)
     assert abs(share["rate_limit"] - 0.1) < 0.02 and abs(share["server_error"] - 0.05) < 0.015
     assert [faults.draw(b, attempt=1) for b in bodies] != draws  # a retry draws again
@@ -204,9 +237,9 @@ def test_a_sweep_under_faults_loses_nothing() -> None:
 
 
 def test_retries_exhausted_end_the_episode_with_its_reason() -> None:
+    configs = al.grid(al.EpisodeConfig(model=SERVED), seeds=range(2))
     with serve_in_thread(faults=Faults(rate_limit=1.0, retry_after_s=0.01)) as base:
-        res = run_remote(al.grid(al.EpisodeConfig(model=SERVED), seeds=range(2)), base_url=base,
-                         max_retries=1)  # fmt: skip
+        res = run_remote(configs, base_url=base, max_retries=1)
     assert res.episodes["outcome"].str.startswith("error: ").all()
     assert res.episodes["outcome"].str.contains("429 - Rate limit reached").all()
     assert (res.steps["status"] == "error").all() and (res.steps["kind"] == "llm").all()
@@ -232,13 +265,13 @@ def test_a_malformed_call_is_recorded_as_that_call_not_as_an_answer() -> None:
     callback = al.MetricsCallback()
     run = uuid4()
     callback.on_chat_model_start({}, [[]], run_id=run)
-    broken = AIMessage("", invalid_tool_calls=[
-        {"name": "book_offer", "args": '{"offer_id": "H', "id": "c1", "error": None}])  # fmt: skip
+    cut_short = {"name": "book_offer", "args": '{"offer_id": "H', "id": "c1", "error": None}
+    broken = AIMessage("", invalid_tool_calls=[cut_short])
     with pytest.warns(UserWarning, match="no price"):  # no model name in this bare message
         callback.on_llm_end(LLMResult(generations=[[ChatGeneration(message=broken)]]), run_id=run)
     (record,) = callback.records
     assert record.decision == "book_offer"
-    assert record.message is not None and record.message.tool_calls[0]["args"] == {}
+    assert isinstance(record.message, AIMessage) and record.message.tool_calls[0]["args"] == {}
 
 
 def test_a_slow_answer_times_out_and_its_retry_draws_again() -> None:
@@ -256,16 +289,16 @@ def _slow_then_not(faults: Faults, body: dict[str, Any]) -> bool:
 
 def test_an_episode_whose_calls_keep_timing_out_is_a_row_with_its_reason() -> None:
     with SimServer(faults=Faults(slow=1.0, slow_s=1.0)) as server:
-        res = run_remote([al.EpisodeConfig(model=SERVED)], base_url=server.url, timeout=0.2,
-                         max_retries=1)  # fmt: skip
+        config = al.EpisodeConfig(model=SERVED)
+        res = run_remote([config], base_url=server.url, timeout=0.2, max_retries=1)
     assert server.counts["slow"] == 2  # the first call, then its one retry
     assert res.episodes["outcome"].iloc[0].startswith("error: OpenAITimeoutError")
 
 
 def test_a_truncated_stream_fails_the_episode_not_the_sweep() -> None:
+    configs = al.grid(al.EpisodeConfig(model=SERVED), seeds=range(2))
     with serve_in_thread(faults=Faults(truncate=1.0)) as base:
-        res = run_remote(al.grid(al.EpisodeConfig(model=SERVED), seeds=range(2)), base_url=base,
-                         streaming=True, max_retries=0)  # fmt: skip
+        res = run_remote(configs, base_url=base, streaming=True, max_retries=0)
     assert len(res.episodes) == 2
     assert res.episodes["outcome"].str.startswith("error: ").all()
 
@@ -282,3 +315,33 @@ def test_the_serve_subcommand_parses_and_refuses_bad_rates(
     assert (ns.host, ns.rate_limit, ns.alias) == ("127.0.0.1", 0.1, ["m=gpt-4o"])
     assert main(parser.parse_args(["serve", "--port", "0", "--rate-limit", "2"])) == 2
     assert "rate_limit" in capsys.readouterr().err
+
+
+def test_the_serve_command_serves_until_interrupted_and_never_logs_the_key(
+    repo_root: Path,
+) -> None:
+    run = (
+        "import argparse, sys\n"
+        "from agentlab.serve_cli import add_parser, main\n"
+        "parser = argparse.ArgumentParser()\n"
+        "add_parser(parser.add_subparsers(dest='command'))\n"
+        "sys.exit(main(parser.parse_args(sys.argv[1:])))\n"
+    )
+    env = {**os.environ, "AGENTLAB_SERVE_KEY": KEY, "PYTHONPATH": str(repo_root)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", run, "serve", "--port", "0"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        banner = proc.stderr.readline() if proc.stderr else ""
+        base = re.search(r"http://\S+/v1", banner)
+        assert base, banner
+        assert _http("GET", f"{base[0]}/models")[0] == 401
+        assert _http("GET", f"{base[0]}/models", key=KEY)[0] == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, rest = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert "GET /v1/models" in rest and KEY not in banner + rest
