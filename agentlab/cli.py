@@ -2,6 +2,7 @@
 
     agentlab run --scenario travel --tools 32 --seeds 20 [--out episodes.csv]
     agentlab lab            # JupyterLab on notebooks/ (same as `make lab`)
+    agentlab serve          # the simulated model over OpenAI's HTTP API (127.0.0.1:8000)
 
 Introduced in the README.
 """
@@ -75,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     lab = sub.add_parser("lab", help="open JupyterLab on notebooks/ (works as root too)")
     lab.add_argument("args", nargs=argparse.REMAINDER, help="extra options for jupyter lab")
+    from agentlab.serve_cli import add_parser as add_serve
+
+    add_serve(sub)
     return parser
 
 
@@ -160,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     """
     ns = _parser().parse_args(argv)
     try:
+        if ns.command == "serve":
+            from agentlab.serve_cli import main as serve
+
+            return serve(ns)
         return _run(ns) if ns.command == "run" else _lab(ns)
     except ConfigError as exc:
         print(f"agentlab: error: {exc}", file=sys.stderr)

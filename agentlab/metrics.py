@@ -10,7 +10,6 @@ Introduced in notebook 00 (`00_quickstart.ipynb`).
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import warnings
@@ -94,16 +93,6 @@ def price_for(model_name: str) -> Price | None:
         stacklevel=2,
     )
     return None
-
-
-def _served(meta: dict[str, Any]) -> dict[str, Any]:
-    """The modeled metadata ``agentlab serve`` sends in its ``x-agentlab-sim`` header."""
-    raw = (meta.get("headers") or {}).get("x-agentlab-sim")
-    try:
-        found = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
 
 
 def _repaired(message: AIMessage) -> AIMessage:
@@ -198,7 +187,7 @@ class MetricsCallback(BaseCallbackHandler):
             return
         message = _repaired(message)
         meta = message.response_metadata or {}
-        sim = meta.get("agentlab") or _served(meta)
+        sim = meta.get("agentlab", {})
         usage: dict[str, Any] = dict(message.usage_metadata or {})
         wall = time.perf_counter() - start["t"]
         if "input_tokens_by_component" in sim:

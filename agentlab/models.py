@@ -86,9 +86,9 @@ def make_model(
             raise ConfigError(
                 "base_url", base_url, f"the URL of an OpenAI-compatible server (or {BASE_URL_ENV})"
             )
+        kwargs.setdefault("include_response_headers", True)  # agentlab serve's modeled latency
     # an OpenAI key goes to OpenAI only; another endpoint gets its own key, if it needs one
     env = "OPENAI_API_KEY" if kind == "openai" else KEY_ENV
-    kwargs.setdefault("include_response_headers", True)  # agentlab serve's modeled latency
     return LabChatOpenAI(
         model=name,
         base_url=base_url,

@@ -5,8 +5,8 @@
 through a forced tool call, as the simulated model does in process. The plan is then a
 tool call that the metrics count and the judge reads the same way for every model
 (``ChatOpenAI``'s own default, a JSON ``response_format``, would leave the plan in the
-message text). It keeps the response headers, where ``agentlab serve`` puts its modeled
-latency.
+message text). For an OpenAI-compatible endpoint it keeps the response headers, where
+``agentlab serve`` puts its modeled latency.
 
 Keys come from the environment only: ``OPENAI_API_KEY`` for OpenAI, ``AGENTLAB_API_KEY``
 for an OpenAI-compatible endpoint (never your OpenAI key: it must not reach another
@@ -18,19 +18,22 @@ Introduced in notebook 09 (`09_real_models.ipynb`).
 from __future__ import annotations
 
 import getpass
+import json
 import os
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
 from langchain_core.language_models import LanguageModelInput
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
 from tqdm.auto import tqdm
 
 from agentlab.config import EpisodeConfig
 from agentlab.runner import Episode, Results, run_episode
+from agentlab.wire import SIM_HEADER
 
 BASE_URL_ENV = "AGENTLAB_BASE_URL"  # default endpoint of "openai-compatible" models
 KEY_ENV = "AGENTLAB_API_KEY"  # key of an OpenAI-compatible endpoint (if it needs one)
@@ -44,6 +47,47 @@ class LabChatOpenAI(ChatOpenAI):
     ) -> Runnable[LanguageModelInput, Any]:
         """Like ``ChatOpenAI.with_structured_output``, defaulting to a forced tool call."""
         return super().with_structured_output(schema, method=method, **kwargs)
+
+    def _generate(self, *args: Any, **kwargs: Any) -> ChatResult:
+        result = super()._generate(*args, **kwargs)
+        for gen in result.generations:
+            _lift(gen)
+        return result
+
+    async def _agenerate(self, *args: Any, **kwargs: Any) -> ChatResult:
+        result = await super()._agenerate(*args, **kwargs)
+        for gen in result.generations:
+            _lift(gen)
+        return result
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        lifted = False  # on one chunk only: chunks' metadata add up when merged
+        for chunk in super()._stream(*args, **kwargs):
+            lifted = _lift(chunk, keep=not lifted) or lifted
+            yield chunk
+
+    async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+        lifted = False
+        async for chunk in super()._astream(*args, **kwargs):
+            lifted = _lift(chunk, keep=not lifted) or lifted
+            yield chunk
+
+
+def _lift(gen: ChatGeneration, *, keep: bool = True) -> bool:
+    """Move ``agentlab serve``'s modeled metadata (latency, tokens by component, decisions)
+    from its response header into ``response_metadata["agentlab"]``, where the in-process
+    simulated model puts it, and drop the headers: a provider's cookies or ids have no
+    place in the messages.
+
+    Returns:
+        Whether the metadata was set.
+    """
+    headers = (gen.generation_info or {}).pop("headers", None) or {}
+    sim = json.loads(headers.get(SIM_HEADER) or "null")
+    if keep and isinstance(sim, dict):
+        gen.message.response_metadata["agentlab"] = sim
+        return True
+    return False
 
 
 def ask_key(env: str = "OPENAI_API_KEY") -> None:

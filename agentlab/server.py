@@ -7,8 +7,9 @@ errors come in OpenAI's JSON format. The ``model`` field picks the profile and t
 ``seed`` field seeds it, so an episode run through the server with seed s makes the same
 decisions, spends the same tokens and costs the same as one run in process with seed s.
 Each answer also carries the modeled latency, tokens by component and decisions in an
-``x-agentlab-sim`` header, which ``MetricsCallback`` reads (the wall time of an HTTP call
-is not the modeled latency of the model it stands for).
+``x-agentlab-sim`` header; the lab's ``ChatOpenAI`` (``make_model``) puts them where the
+in-process model does, so the tables match, latency included (the wall time of an HTTP
+call is not the modeled latency of the model it stands for).
 
 It listens on 127.0.0.1 by default. Started with a key, it refuses requests without
 ``Authorization: Bearer <key>``; the key is never logged. ``Faults`` makes it misbehave

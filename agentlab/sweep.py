@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 from agentlab.backends import Backend, make_backend
 from agentlab.config import EpisodeConfig
 from agentlab.runner import Results, pick_request, run_episode
-from agentlab.store import KEY, SweepStore, config_key, config_row, to_table
+from agentlab.store import KEY, SweepStore, config_row, to_table
 
 MAX_CHUNK = 16  # episodes per chunk at most: one store part, one progress-bar tick
 BUDGET_CHUNK = 2  # ... when a sweep budget is set, so it overshoots by little
@@ -211,23 +211,24 @@ def _execute(
                 continue
             items, alone = running.pop(future)
             try:
-                store_chunk(future.result(), len(items))
+                chunk = future.result()
             except Exception as exc:
                 if backend.broken(exc):  # the other running chunks died with the pool
                     for other, (more, _) in list(running.items()):
                         running.pop(other)
-                        if other.done() and other.exception() is None:
+                        if other.done() and not other.cancelled() and other.exception() is None:
                             store_chunk(other.result(), len(more))
                         else:
                             suspects.extend([item] for item in more)
                     backend.restart()
                 if alone and len(items) == 1:  # it failed on its own: its episode's fault
                     key, config = items[0]
-                    crashed = backend.broken(exc)
-                    reason = "error: worker crashed" if crashed else _reason(exc)
-                    store_chunk(Chunk(to_table([failure_row(key, config, reason)]), None, 0, 0), 1)
+                    reason = "error: worker crashed" if backend.broken(exc) else _reason(exc)
+                    chunk = Chunk(to_table([failure_row(key, config, reason)]), None, 0.0, 0)
                 else:
                     suspects.extend([item] for item in items)
+                    continue
+            store_chunk(chunk, len(items))
 
 
 def run_sweep(
@@ -281,8 +282,9 @@ def run_sweep(
         path = Path(tmp.name if tmp else store)  # type: ignore[arg-type]
         sweep_store = SweepStore(path)
         sweep_store.clean()
-        keys = list(dict.fromkeys(sweep_store.plan(configs)))
-        by_key = {config_key(c): c for c in configs}
+        planned = sweep_store.plan(configs)
+        by_key = dict(zip(planned, configs, strict=True))
+        keys = list(by_key)  # in order, each configuration once
         done = sweep_store.stored_keys()
         todo = [(k, by_key[k]) for k in keys if k not in done]
         budget = _Budget(

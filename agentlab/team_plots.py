@@ -110,7 +110,7 @@ def architecture_bars(table: pd.DataFrame) -> go.Figure:
     Introduced in notebook 05.
     """
     names = table.index.astype(str).tolist()
-    fig = make_subplots(rows=2, cols=2, vertical_spacing=0.16, subplot_titles=[
+    fig = make_subplots(rows=2, cols=2, vertical_spacing=0.2, subplot_titles=[
         "tokens per episode (x single agent)", "coordination tokens per episode",
         "cost per successful answer (US cents)", "root errors per episode"])  # fmt: skip
     fig.add_bar(x=names, y=table["tokens_x"], marker_color=LAB, row=1, col=1, showlegend=False)
@@ -122,7 +122,7 @@ def architecture_bars(table: pd.DataFrame) -> go.Figure:
     for col, color, name in (("errors_contained", LAB, "contained"),
                              ("errors_escaped", PALETTE[5], "escaped")):  # fmt: skip
         fig.add_bar(x=names, y=table[col], name=name, marker_color=color, row=2, col=2)
-    return fig.update_layout(template=TEMPLATE, height=640, barmode="stack",
+    return fig.update_layout(template=TEMPLATE, height=680, barmode="stack",
                              title="What splitting the work costs, and what it buys",
                              legend={"orientation": "h", "y": -0.12})  # fmt: skip
 
@@ -151,7 +151,7 @@ def team_size_lines(runs: Results) -> go.Figure:
     fig.update_xaxes(title_text="members", tickvals=sorted(means["team_size"].unique()))
     fig.update_yaxes(rangemode="tozero")
     note = "right: solid, the critical path; dotted, the sum of every step"
-    return fig.update_layout(template=TEMPLATE, height=420, margin={"t": 100},
+    return fig.update_layout(template=TEMPLATE, height=440, margin={"t": 120},
                              title={"text": "More members: more coordination, not more waiting",
                                     "subtitle": {"text": note}})  # fmt: skip
 
@@ -194,13 +194,15 @@ def against_paper_bars(side: pd.DataFrame) -> go.Figure:
         for who, color in (("lab", LAB), ("paper", PAPER)):
             label = "lab (simulated)" if who == "lab" else "Kim et al. 2025"
             fig.add_bar(x=names, y=side[f"{key}_{who}"], name=label, marker_color=color,
-                        legendgroup=who, showlegend=col == 1, row=1, col=col)  # fmt: skip
+                        legendgroup=who, showlegend=col == 1, row=1, col=col,
+                        texttemplate="%{y:.1f}", textposition="outside", cliponaxis=False,
+                        textfont_size=10)  # fmt: skip
         fig.add_hline(y=1, line={"dash": "dot", "color": REFERENCE}, row=1, col=col)
     note = "3 agents per team in both; the paper at an equal token budget, the lab without one"
-    return fig.update_layout(template=TEMPLATE, height=430, barmode="group", margin={"t": 100},
+    return fig.update_layout(template=TEMPLATE, height=460, barmode="group", margin={"t": 100},
                              title={"text": "The lab's architectures beside the published table",
                                     "subtitle": {"text": note}},
-                             legend={"orientation": "h", "y": -0.15})  # fmt: skip
+                             legend={"orientation": "h", "y": -0.3})  # fmt: skip
 
 
 def _rate(hits: float, n: float) -> tuple[float, float, float]:
@@ -242,11 +244,47 @@ def placement_bars(
         fig.add_bar(x=names, y=cps, showlegend=color is not None, row=1, col=2, **kw)
     fig.update_yaxes(rangemode="tozero")
     fig.update_yaxes(range=[0, 105], row=1, col=1)
-    legend = {"orientation": "h", "y": -0.2, "title": color or ""}
+    legend = {"orientation": "h", "yanchor": "bottom", "y": 1.1, "xanchor": "right", "x": 1,
+              "title": color or ""}  # fmt: skip
     return fig.update_layout(
         template=TEMPLATE,
-        height=430,
+        height=450,
+        margin={"t": 110},
         barmode="group",
         legend=legend,
         title="Where a capability lives changes what an answer costs",
     )
+
+
+def placement_table(episodes: pd.DataFrame, by: str | list[str] = "design") -> pd.DataFrame:
+    """Per design: success, cost per successful answer, escaped errors (a wrong final answer
+    counts one), coordination tokens and latency. The numbers behind ``placement_bars``.
+    Introduced in notebook 06 (`06_capability_placement.ipynb`)."""
+    g = episodes.groupby(by, sort=False)
+    return pd.DataFrame({
+        "episodes": g.size(), "success": g["success"].mean(),
+        "cost_per_success_usd": g["cost_usd"].sum() / g["success"].sum().where(lambda s: s > 0),
+        "errors_escaped": g["errors_escaped"].mean(),
+        "coordination_tokens": g["coordination_tokens"].mean(), "latency_s": g["latency_s"].mean(),
+    })  # fmt: skip
+
+
+def capability_work(runs: Results, by: str = "design") -> pd.DataFrame:
+    """How the fact-check and the rank-and-filter did their work, per design.
+
+    ``wrong_drafts`` counts episodes whose first submitted answer was wrong, ``corrected``
+    those of them whose final answer was right (a fact-check caught the draft);
+    ``filter_right_pct`` is the share of filter decisions judged right (every needed fact
+    kept from a true source, nothing misleading kept) and ``filter_tokens`` the input tokens
+    such a decision read. Introduced in notebook 06 (`06_capability_placement.ipynb`).
+    """
+    s = runs.steps.merge(runs.episodes[["episode", by, "success"]], on="episode")
+    llm = s[s["kind"] == "llm"].assign(right=lambda t: t["correct"].eq(True))
+    drafts = llm[llm["decision"] == "submit_answer"].groupby("episode").first()
+    wrong = drafts[~drafts["right"]].groupby(by, sort=False)
+    filters = llm[llm["decision"] == "filter_documents"].groupby(by, sort=False)
+    return pd.DataFrame({
+        "wrong_drafts": wrong.size(), "corrected": wrong["success"].sum(),
+        "filter_right_pct": 100 * filters["right"].mean(),
+        "filter_tokens": filters["tokens_in"].mean(),
+    }).fillna({"wrong_drafts": 0, "corrected": 0})  # fmt: skip

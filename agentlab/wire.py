@@ -217,7 +217,7 @@ def read_request(body: Any, aliases: dict[str, str] | None = None) -> ChatReques
     choice = _tool_choice(body.get("tool_choice"), [t["function"]["name"] for t in tools])
     schema_name = None
     fmt = body.get("response_format") or {}
-    if fmt.get("type") == "json_schema":
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
         if tools:
             raise WireError("response_format json_schema with tools is not supported")
         spec = fmt.get("json_schema") or {}
@@ -226,6 +226,8 @@ def read_request(body: Any, aliases: dict[str, str] | None = None) -> ChatReques
         tools = [{"type": "function", "function": {**fn, "parameters": spec.get("schema", {})}}]
         choice = "any"
     stop = body.get("stop")
+    if not (stop is None or isinstance(stop, str) or all(isinstance(s, str) for s in stop)):
+        raise WireError("stop: a string or a list of strings", param="stop")
     limit = body.get("max_completion_tokens") or body.get("max_tokens")
     seed = body.get("seed")
     profile, served_as = _profile(body.get("model"), aliases or {})

@@ -20,6 +20,9 @@ _NETWORK_ENV = (
     "OPENAI_API_BASE",
     "LANGSMITH_API_KEY",
     "LANGCHAIN_API_KEY",
+    "AGENTLAB_BASE_URL",
+    "AGENTLAB_API_KEY",
+    "AGENTLAB_SERVE_KEY",
 )
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
