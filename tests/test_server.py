@@ -345,3 +345,13 @@ def test_the_serve_command_serves_until_interrupted_and_never_logs_the_key(
         _, rest = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert "GET /v1/models" in rest and KEY not in banner + rest
+
+
+def test_the_research_scenario_runs_through_the_server_with_the_same_tables() -> None:
+    base = al.EpisodeConfig(scenario="research", architecture="centralized")
+    remote = base.with_(model="openai-compatible:gpt-4o-mini")
+    with serve_in_thread() as url:
+        served = run_remote(al.grid(remote, seeds=range(2)), base_url=url)
+    local = al.run_episodes(al.grid(base, seeds=range(2)), progress=False)
+    cols = ["success", "answer", "cost_usd", "tokens_in", "llm_calls", "latency_s", "root_errors"]
+    pd.testing.assert_frame_equal(served.episodes[cols], local.episodes[cols])
