@@ -184,6 +184,9 @@ def _execute(
     queue, suspects = deque(chunks), deque[list[Item]]()
     running: dict[Future[Any], tuple[list[Item], bool]] = {}  # future -> (items, ran alone)
     failures, stopped = 0, budget.exceeded()
+    # chunks in flight: two per worker keep every worker busy; one under a sweep budget,
+    # since whatever is running when the budget is reached still runs to the end
+    limit = backend.workers * (1 if budget.active else 2)
 
     def store_chunk(chunk: Chunk, n: int) -> None:
         nonlocal failures, stopped
@@ -200,7 +203,7 @@ def _execute(
             if suspects and not running:
                 items = suspects.popleft()
                 running[backend.submit(run_chunk, items, episode_fn)] = (items, True)
-            while not suspects and queue and len(running) < 2 * backend.workers:
+            while not suspects and queue and len(running) < limit:
                 items = queue.popleft()
                 running[backend.submit(run_chunk, items, episode_fn)] = (items, False)
         if not running:

@@ -16,7 +16,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from agentlab.plots import PALETTE, PART_COLORS, REFERENCE, TEMPLATE, wilson_interval
+from agentlab import plots
+from agentlab.plots import PALETTE, PART_COLORS, REFERENCE, TEMPLATE
 from agentlab.reference import reference as load_reference
 from agentlab.runner import DECISION_NODES, Results
 from agentlab.sim.prompt import COMPONENTS
@@ -127,6 +128,35 @@ def architecture_bars(table: pd.DataFrame) -> go.Figure:
                              legend={"orientation": "h", "y": -0.12})  # fmt: skip
 
 
+def agent_timeline(steps: pd.DataFrame) -> go.Figure:
+    """One episode on the virtual clock, one lane per agent, so parallel members run side by
+    side; bars coloured by node, wrong decisions marked. Introduced in notebook 05.
+
+    Args:
+        steps: The ``steps`` table of one episode.
+    """
+    fig = go.Figure()
+    for node, part in steps.groupby("node", sort=False):
+        fig.add_bar(
+            y=part["agent"], x=part["latency_s"], base=part["start_s"], orientation="h",
+            name=str(node), marker_color=plots.NODE_COLORS.get(str(node), PALETTE[-1]),
+            customdata=part[["decision", "tokens_in"]],
+            hovertemplate="%{customdata[0]}: %{x:.2f} s, %{customdata[1]} tokens in<extra></extra>",
+        )  # fmt: skip
+    wrong = steps[steps["correct"].eq(False)]
+    x = wrong["start_s"] + wrong["latency_s"]
+    fig.add_scatter(y=wrong["agent"], x=x, mode="markers", name="wrong decision",
+                    marker={"symbol": "x", "size": 10, "color": plots.WRONG})  # fmt: skip
+    end, lanes = float((steps["start_s"] + steps["latency_s"]).max()), steps["agent"].nunique()
+    order = steps.sort_values(["start_s", "agent"])["agent"].unique()  # who starts first, on top
+    return fig.update_layout(
+        template=TEMPLATE, barmode="overlay", height=180 + 45 * lanes,
+        title=f"{len(steps)} steps by {lanes} agents: {end:.0f} s on the virtual clock",
+        xaxis_title="virtual clock (s)", yaxis={"autorange": "reversed", "type": "category",
+        "categoryorder": "array", "categoryarray": list(order)},
+    )  # fmt: skip
+
+
 def team_size_lines(runs: Results) -> go.Figure:
     """Coordination tokens and modeled latency against team size, one line per architecture.
 
@@ -206,7 +236,7 @@ def against_paper_bars(side: pd.DataFrame) -> go.Figure:
 
 
 def _rate(hits: float, n: float) -> tuple[float, float, float]:
-    lo, hi = wilson_interval(hits, n)
+    lo, hi = plots.wilson_interval(hits, n)
     p = hits / n if n else math.nan
     return 100 * p, 100 * (hi - p), 100 * (p - lo)
 
@@ -246,14 +276,9 @@ def placement_bars(
     fig.update_yaxes(range=[0, 105], row=1, col=1)
     legend = {"orientation": "h", "yanchor": "bottom", "y": 1.1, "xanchor": "right", "x": 1,
               "title": color or ""}  # fmt: skip
-    return fig.update_layout(
-        template=TEMPLATE,
-        height=450,
-        margin={"t": 110},
-        barmode="group",
-        legend=legend,
-        title="Where a capability lives changes what an answer costs",
-    )
+    title = "Where a capability lives changes what an answer costs"
+    return fig.update_layout(template=TEMPLATE, height=450, margin={"t": 110}, barmode="group",
+                             legend=legend, title=title)  # fmt: skip
 
 
 def placement_table(episodes: pd.DataFrame, by: str | list[str] = "design") -> pd.DataFrame:

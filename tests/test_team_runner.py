@@ -17,10 +17,9 @@ from agentlab.team_runner import run_team_episode, team_for
 
 BASE = al.EpisodeConfig(scenario="research", architecture="centralized")
 SEEDS = range(48)
-DEDICATED_CHECKER = "fact_check=own,rank_filter=retriever"  # the default placement
+DEFAULT = "fact_check=own,rank_filter=retriever"  # a dedicated checker, an embedded ranker
 EMBEDDED_CHECKER = "fact_check=analyst,rank_filter=retriever"
 DEDICATED_RANKER = "fact_check=own,rank_filter=own"
-EMBEDDED_RANKER = DEDICATED_CHECKER
 LOOSE = {"rank_filter": {"coupling": 0.1, "reuse": 3}}  # rank-and-filter, reusable and independent
 
 
@@ -41,30 +40,30 @@ def _verdict(rows: pd.DataFrame) -> tuple[float, float]:
 def placements() -> dict[str, tuple[float, float]]:
     loose = capabilities.with_data(**LOOSE)
     return {
-        "dedicated checker": _verdict(_rows(DEDICATED_CHECKER)),
+        "default": _verdict(_rows(DEFAULT)),
         "embedded checker": _verdict(_rows(EMBEDDED_CHECKER)),
         "dedicated ranker": _verdict(_rows(DEDICATED_RANKER)),
-        "loose, embedded ranker": _verdict(_rows(EMBEDDED_RANKER, loose)),
+        "loose, embedded ranker": _verdict(_rows(DEFAULT, loose)),
         "loose, dedicated ranker": _verdict(_rows(DEDICATED_RANKER, loose)),
     }
 
 
 def test_a_dedicated_fact_checker_beats_an_embedded_one(placements: dict) -> None:
-    own, embedded = placements["dedicated checker"], placements["embedded checker"]
-    assert own[0] < embedded[0], "cost per successful answer"
-    assert own[1] < embedded[1], "escaped errors"
+    own, embedded = placements["default"], placements["embedded checker"]
+    assert own[0] < embedded[0], f"cost per successful answer: {own[0]:.5f} vs {embedded[0]:.5f}"
+    assert own[1] < embedded[1], f"escaped errors: {own[1]:.3f} vs {embedded[1]:.3f}"
 
 
 def test_rank_and_filter_embedded_in_retrieval_beats_its_own_agent(placements: dict) -> None:
-    embedded, own = placements["dedicated checker"], placements["dedicated ranker"]
-    assert embedded[0] < own[0], "cost per successful answer"
-    assert embedded[1] < own[1], "escaped errors"
+    embedded, own = placements["default"], placements["dedicated ranker"]
+    assert embedded[0] < own[0], f"cost per successful answer: {embedded[0]:.5f} vs {own[0]:.5f}"
+    assert embedded[1] < own[1], f"escaped errors: {embedded[1]:.3f} vs {own[1]:.3f}"
 
 
 def test_the_verdict_flips_with_low_coupling_and_high_reuse(placements: dict) -> None:
     embedded, own = placements["loose, embedded ranker"], placements["loose, dedicated ranker"]
-    assert own[0] < embedded[0], "cost per successful answer"
-    assert own[1] < embedded[1], "escaped errors"
+    assert own[0] < embedded[0], f"cost per successful answer: {own[0]:.5f} vs {embedded[0]:.5f}"
+    assert own[1] < embedded[1], f"escaped errors: {own[1]:.3f} vs {embedded[1]:.3f}"
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +208,48 @@ def test_independent_agents_amplify_errors_more_than_a_verifying_coordinator(
 ) -> None:
     escaped = architectures.episodes.groupby("architecture").errors_escaped.mean()
     assert escaped["independent"] > escaped["centralized"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="COORDINATION_NODES (agentlab/runner.py) lacks the swarm's '<agent>_handoff' "
+    "routing nodes, so a swarm's routing calls are not counted as coordination",
+)
+def test_swarm_routing_counts_as_coordination() -> None:
+    ep = run_team_episode(BASE.with_(architecture="swarm", seed=0))
+    routing = [r for r in ep.records if r.kind == "llm" and r.node.endswith("_handoff")]
+    handoffs = sum(r.tokens_in.get("handoff", 0) for r in ep.records if r.kind == "llm")
+    assert routing, "the swarm routed"
+    expected = handoffs + sum(r.input_tokens + r.tokens_out for r in routing)
+    assert ep.row()["coordination_tokens"] == expected
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="provenance.trace derives an answer from travel bookings only; a research answer "
+    "derives from nothing, so a wrong answer is its own root error and errors_escaped is "
+    "always 1 - success",
+)
+def test_a_research_answer_derives_from_what_it_rests_on() -> None:
+    ep = run_team_episode(BASE.with_(architecture="single", seed=4))  # Q-005, answered wrong
+    assert not ep.success
+    prov = ep.provenance
+    assert prov is not None
+    answer = prov.artifacts[prov.outcome[-1]]
+    assert answer.kind == "answer" and answer.derived_from
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="provenance reads parallel branches as one sequence: a member's tool call is "
+    "derived from another member's artifacts that mention the same document ids",
+)
+def test_parallel_members_derive_only_from_their_own_branch() -> None:
+    ep = run_team_episode(BASE.with_(architecture="independent", seed=0))
+    prov = ep.provenance
+    assert prov is not None
+    agent_of = {a: r.agent for r in ep.records for a in prov.by_step.get(r.index, [])}
+    for r in ep.records:
+        for aid in prov.by_step.get(r.index, []):
+            parents = {agent_of[p] for p in prov.artifacts[aid].derived_from if p in agent_of}
+            assert parents <= {r.agent}, f"{aid} of {r.agent} derives from {parents}"
