@@ -2,6 +2,7 @@
 
     agentlab run --scenario travel --tools 32 --seeds 20 [--out episodes.csv]
     agentlab lab            # JupyterLab on notebooks/ (same as `make lab`)
+    agentlab sweep scope.toml   # run or resume a sweep from a file
     agentlab serve          # the simulated model over OpenAI's HTTP API (127.0.0.1:8000)
 
 Introduced in the README.
@@ -76,8 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     lab = sub.add_parser("lab", help="open JupyterLab on notebooks/ (works as root too)")
     lab.add_argument("args", nargs=argparse.REMAINDER, help="extra options for jupyter lab")
+    from agentlab import sweep_cli
     from agentlab.serve_cli import add_parser as add_serve
 
+    sweep_cli.add_parser(sub)
     add_serve(sub)
     return parser
 
@@ -164,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     """
     ns = _parser().parse_args(argv)
     try:
+        if ns.command == "sweep":
+            from agentlab import sweep_cli
+
+            return sweep_cli.main(ns)
         if ns.command == "serve":
             from agentlab.serve_cli import main as serve
 

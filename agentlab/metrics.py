@@ -66,6 +66,24 @@ def _where(metadata: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def in_order(records: list[StepRecord]) -> list[StepRecord]:
+    """Records in a reproducible order: within a parallel stage, branch by branch (threads
+    finish in any order), each branch's steps in their own order; indexes renumbered."""
+    out: list[StepRecord] = []
+    run: list[StepRecord] = []
+    for r in [*records, None]:
+        if r is not None and r.stage is not None and (not run or run[0].stage == r.stage):
+            run.append(r)
+            continue
+        out.extend(sorted(run, key=lambda x: x.branch))  # stable: keeps each branch's order
+        run = [r] if r is not None and r.stage is not None else []
+        if r is not None and r.stage is None:
+            out.append(r)
+    for i, r in enumerate(out):
+        r.index = i
+    return out
+
+
 def critical_path(records: list[StepRecord]) -> float:
     """Modeled seconds of an episode: sequential steps add up; the branches of a parallel
     stage cost their longest branch, not their sum."""

@@ -11,7 +11,10 @@ the same on a real model; only the judging uses the scenario's ground truth.
 
 A decision the ground truth disagrees with, whose inputs are clean, is a **root error**;
 everything derived from a root error, directly or not, is **tainted**. A root error whose
-taint reaches the outcome has **escaped**; otherwise it was **contained**. A wrong plan that
+taint reaches a wrong part of the outcome (a wrong booking, a wrong answer) has
+**escaped**; one that reaches the outcome only through parts that came out right anyway was
+**absorbed**; otherwise it was **contained** (caught, repaired, or outvoted before the
+outcome). A wrong plan that
 a person corrects at a clarification checkpoint, before anything is done with it, was never
 committed: it is counted as **prevented**, not as a root error.
 
@@ -49,6 +52,7 @@ class Artifact:
     root: bool = False  # a root error: wrong with clean inputs
     tainted: bool = False  # a root error or derived from one
     withdrawn: bool = False  # a proposal a person corrected before it was committed
+    branch: str = ""  # the parallel branch (team member) that produced it, "" if none
 
 
 @dataclass
@@ -98,9 +102,22 @@ class Provenance:
                 stack.extend(self.artifacts[a].derived_from)
         return {a for a in seen if self.artifacts[a].root}
 
+    def wrong_in_outcome(self) -> list[str]:
+        """The outcome's artifacts that are wrong: a wrong answer, or a result of a wrong call."""
+        return [
+            a
+            for a in self.outcome
+            if self.artifacts[a].wrong
+            or any(self.artifacts[p].wrong for p in self.artifacts[a].derived_from)
+        ]
+
     def escaped_roots(self) -> set[str]:
-        """Root errors whose taint reaches the outcome."""
-        return self.roots_of(self.outcome)
+        """Root errors behind a wrong part of the outcome: they escaped into it."""
+        return self.roots_of(self.wrong_in_outcome())
+
+    def absorbed_roots(self) -> set[str]:
+        """Root errors that reached the outcome only through parts that came out right."""
+        return self.roots_of(self.outcome) - self.escaped_roots()
 
 
 def _values(args: Any) -> list[str]:
@@ -116,10 +133,13 @@ class _Tracer:
         self.artifacts: dict[str, Artifact] = {}
         self.order: list[str] = []
         self.bookings: dict[str, str] = {}  # kind -> result artifact standing for it
+        self.by_branch: dict[str, dict[str, str]] = {}  # the same, per parallel branch
+        self.branch = ""  # the branch of the step being traced
         for aid, kind, text in inputs:
             self.add(Artifact(aid, kind, text, None))
 
     def add(self, art: Artifact) -> Artifact:
+        art.branch = art.branch or self.branch
         parents = [self.artifacts[p] for p in art.derived_from]
         art.tainted = any(p.tainted for p in parents)
         art.root = art.wrong and not art.tainted
@@ -134,11 +154,23 @@ class _Tracer:
         latest = None
         for aid in reversed(self.order):
             art = self.artifacts[aid]
+            if art.branch and art.branch != self.branch:
+                continue  # a parallel branch cannot see another branch's work
             if value in art.text:
                 if art.kind in ORIGINS:
                     return aid
                 latest = latest or aid
         return latest
+
+    def standing(self) -> list[str]:
+        """The results standing (latest booking of each kind, latest answer), as seen here."""
+        seen = self.by_branch.get(self.branch, {}) if self.branch else self.bookings
+        return sorted(seen.values())
+
+    def stand(self, kind: str, result: str) -> None:
+        """A result now stands for its kind (a booking replaces the last of its kind)."""
+        self.bookings[kind] = result
+        self.by_branch.setdefault(self.branch, {})[kind] = result
 
     def sources(self, args: Any) -> list[str]:
         found = {self.source(v) for v in _values(args)}
@@ -176,9 +208,11 @@ def trace(
     by_step: dict[int, list[str]] = {}
     answer: str | None = None
     written = iter(notes)
+    team_answer: str | None = None
     for rec, ok in zip(records, correct, strict=True):
         produced: list[Artifact] = []
         m = rec.message
+        t.branch = rec.branch if rec.stage is not None else ""
         wrong = ok is False
         if rec.kind == "human" and isinstance(m, HumanMessage):  # a person's answer: an input
             humans.append(
@@ -206,7 +240,7 @@ def trace(
             produced += [result, note]
             kind = _booking_kind(m)
             if kind:
-                t.bookings[kind] = result.id
+                t.stand(kind, result.id)
         elif rec.kind == "llm" and isinstance(m, AIMessage):
             if rec.node == "plan":
                 args = m.tool_calls[0]["args"] if m.tool_calls else {}
@@ -231,7 +265,7 @@ def trace(
                             "review",
                             json.dumps(args),
                             rec.index,
-                            sorted(t.bookings.values()),
+                            t.standing(),
                             wrong,
                         )
                     )
@@ -259,10 +293,41 @@ def trace(
                             "answer",
                             text_of(m),
                             rec.index,
-                            sorted(t.bookings.values()),
+                            t.standing(),
                             wrong,
                         )
                     )
+                )
+            elif m.tool_calls and m.tool_calls[0]["name"] in ("Aggregate", "Revise"):
+                # a team's answer: derived from the branches' answers it agrees with (the
+                # answers it outvoted did not reach it: the vote contained their errors)
+                chosen = str(m.tool_calls[0]["args"].get("answer", ""))
+                answers = sorted(
+                    {
+                        b["answer"]
+                        for b in t.by_branch.values()
+                        if "answer" in b and chosen and chosen in t.artifacts[b["answer"]].text
+                    }
+                )
+                team_answer = f"team#{rec.index}"
+                produced.append(
+                    t.add(
+                        Artifact(
+                            team_answer,
+                            "answer",
+                            json.dumps(m.tool_calls[0]["args"]),
+                            rec.index,
+                            answers,
+                            wrong,
+                        )
+                    )
+                )
+                if m.tool_calls[0]["name"] == "Revise":  # a peer's revised answer stands for it
+                    t.by_branch.setdefault(t.branch, {})["answer"] = team_answer
+            elif m.tool_calls and m.tool_calls[0]["name"] == "Route":
+                routed = [a for a in t.order if t.artifacts[a].kind == "tool_result"]
+                produced.append(
+                    t.add(Artifact(f"route#{rec.index}", "route", text_of(m), rec.index, routed))
                 )
             else:  # a summary: derived from the results it condenses
                 condensed = [a for a in t.order if t.artifacts[a].kind == "tool_result"]
@@ -274,7 +339,13 @@ def trace(
                     )
                 )
         by_step[rec.index] = [a.id for a in produced]
-    outcome = sorted(t.bookings.values()) + ([answer] if answer else [])
+    submitted = t.bookings.get("answer")
+    if team_answer is not None and (
+        submitted is None or t.order.index(team_answer) > t.order.index(submitted)
+    ):
+        outcome = [team_answer]  # the team's vote is its answer
+    else:
+        outcome = sorted(t.bookings.values()) + ([answer] if answer else [])
     served = {
         f"call:{r['call_id']}": int(r["step"])
         for r in results
@@ -284,6 +355,9 @@ def trace(
 
 
 def _booking_kind(m: ToolMessage) -> str | None:
+    """The kind of outcome a tool result stands for: a booking's kind, or "answer"."""
+    if m.name == "submit_answer" and m.status != "error":
+        return "answer"
     if m.name != "book_offer" or m.status == "error":
         return None
     try:
@@ -325,8 +399,8 @@ def episode_counts(prov: Provenance, records: Sequence[StepRecord]) -> dict[str,
     ]
     repair = prov.repairs(records)
     return {
-        "repair_cost_usd": sum(r.cost_usd for r, x in zip(records, repair, strict=True) if x),
-        "repair_latency_s": sum(r.latency_s for r, x in zip(records, repair, strict=True) if x),
+        "repair_cost_usd": sum((r.cost_usd for r, x in zip(records, repair, strict=True) if x), 0.0),
+        "repair_latency_s": sum((r.latency_s for r, x in zip(records, repair, strict=True) if x), 0.0),
         "root_errors": len(roots),
         "decisions_after_root": len(later),
         "tainted_artifacts": sum(a.tainted and not a.root for a in prov.artifacts.values()),
@@ -334,7 +408,8 @@ def episode_counts(prov: Provenance, records: Sequence[StepRecord]) -> dict[str,
         "tainted_tokens": sum(r.input_tokens + r.tokens_out for r in tainted_steps),
         "tainted_cost_usd": sum(r.cost_usd for r in tainted_steps),
         "tainted_latency_s": sum(r.latency_s for r in tainted_steps),
-        "errors_contained": len(roots) - len(escaped),
+        "errors_contained": len(roots) - len(escaped) - len(prov.absorbed_roots()),
+        "errors_absorbed": len(prov.absorbed_roots()),
         "errors_escaped": len(escaped),
         "errors_prevented": sum(a.withdrawn and a.wrong for a in prov.artifacts.values()),
         "execution_errors_reviewed": reviewed,

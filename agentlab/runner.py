@@ -59,7 +59,9 @@ class Episode:
             for r, c in zip(self.records, self.correct, strict=True)
             if r in decisions and c is not None
         ]
-        coordination = [r for r in llm if r.node in COORDINATION_NODES]
+        coordination = [
+            r for r in llm if r.node in COORDINATION_NODES or r.node.endswith("_handoff")
+        ]
         return {
             **self.config.as_row(),
             "request_id": self.request.id,
@@ -80,7 +82,7 @@ class Episode:
             "agents": len({r.agent for r in llm}),
             "wall_s": self.wall_s,
             "questions": sum(r.kind == "human" for r in self.records),
-            "human_s": sum(r.latency_s for r in self.records if r.kind == "human"),
+            "human_s": sum((r.latency_s for r in self.records if r.kind == "human"), 0.0),
             **self.extra,
             **(episode_counts(self.provenance, self.records) if self.provenance else {}),
         }
@@ -283,7 +285,7 @@ def run_episode(
     extra = {
         "ambiguous": req.ambiguous,
         "booked_usd": itinerary.total_usd,
-        "budget_usd": req.budget_usd,
+        "trip_budget_usd": req.budget_usd,
     }
     return Episode(config, req, state, records, outcome, ok, wall, correct, prov, pending, extra)
 

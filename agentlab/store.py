@@ -101,6 +101,13 @@ class SweepStore:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        if self.path.is_dir() and not (self.path / MANIFEST).exists():
+            other = [p.name for p in self.path.iterdir() if p.name not in ("episodes", "steps")]
+            if other:  # never scatter a store's files among someone else's
+                raise ValueError(
+                    f"{self.path}: not a sweep store and not empty ({other[0]!r} is there); "
+                    "give a new or empty folder"
+                )
         for sub in ("episodes", "steps"):
             (self.path / sub).mkdir(parents=True, exist_ok=True)
         manifest = self.path / MANIFEST
@@ -166,8 +173,8 @@ class SweepStore:
             ).to_pylist():
                 if row[KEY] in wanted:
                     wanted.discard(row[KEY])
-                    usd += _number(row.get("cost_usd"))
-                    tokens += int(_number(row.get("tokens_in")) + _number(row.get("tokens_out")))
+                    row_usd, row_tokens = spent_by(row)
+                    usd, tokens = usd + row_usd, tokens + row_tokens
         return usd, tokens
 
     def clean(self) -> None:
@@ -206,8 +213,14 @@ class SweepStore:
         return _frame(episodes, order), _frame(steps, order, by_step=True)
 
 
-def _number(value: Any) -> float:
-    return float(value) if isinstance(value, int | float) and value == value else 0.0
+def spent_by(row: dict[str, Any]) -> tuple[float, int]:
+    """Dollars and tokens (in + out) an ``episodes`` row spent (missing or NaN counts 0)."""
+
+    def number(value: Any) -> float:
+        return float(value) if isinstance(value, int | float) and value == value else 0.0
+
+    tokens = number(row.get("tokens_in")) + number(row.get("tokens_out"))
+    return number(row.get("cost_usd")), int(tokens)
 
 
 def _frame(tables: list[pa.Table], order: dict[str, int], *, by_step: bool = False) -> pd.DataFrame:

@@ -29,10 +29,10 @@ from typing import Any
 import pyarrow as pa
 from tqdm.auto import tqdm
 
-from agentlab.backends import Backend, make_backend
+from agentlab.backends import BACKENDS, Backend, make_backend
 from agentlab.config import EpisodeConfig
 from agentlab.runner import Results, pick_request, run_episode
-from agentlab.store import KEY, SweepStore, config_row, to_table
+from agentlab.store import KEY, SweepStore, config_row, spent_by, to_table
 
 MAX_CHUNK = 16  # episodes per chunk at most: one store part, one progress-bar tick
 BUDGET_CHUNK = 2  # ... when a sweep budget is set, so it overshoots by little
@@ -90,13 +90,6 @@ def _reason(exc: BaseException) -> str:
     return f"error: {type(exc).__name__}: {str(exc)[:200]}"
 
 
-def _spent(row: dict[str, Any]) -> tuple[float, int]:
-    def num(v: Any) -> float:
-        return float(v) if isinstance(v, int | float) and v == v else 0.0
-
-    return num(row.get("cost_usd")), int(num(row.get("tokens_in")) + num(row.get("tokens_out")))
-
-
 def run_chunk(items: list[Item], episode_fn: Callable[[Any], Any] = run_episode) -> Chunk:
     """Run some episodes (in a worker) and return their rows; never raises for an episode.
 
@@ -115,7 +108,7 @@ def run_chunk(items: list[Item], episode_fn: Callable[[Any], Any] = run_episode)
             row, episode_steps = failure_row(key, config, _reason(exc)), []
         rows.append(row)
         steps.extend(episode_steps)
-    spent = [_spent(r) for r in rows]
+    spent = [spent_by(r) for r in rows]
     return Chunk(
         to_table(rows),
         to_table(steps) if steps else None,
@@ -280,6 +273,8 @@ def run_sweep(
         (4, True)
     """
     configs = list(configs)
+    if backend not in BACKENDS:
+        raise ValueError(f"backend: got {backend!r}; allowed: {', '.join(BACKENDS)}")
     tmp = tempfile.TemporaryDirectory(prefix="agentlab-sweep-") if store is None else None
     try:
         path = Path(tmp.name if tmp else store)  # type: ignore[arg-type]

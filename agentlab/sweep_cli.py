@@ -160,7 +160,7 @@ def main(ns: argparse.Namespace) -> int:
         0 when every episode is stored, 3 when the sweep budget stopped it first, 2 on a bad
         sweep file (with a message naming the key), 130 on Ctrl-C (stored episodes kept).
     """
-    from agentlab.store import SweepStore
+    from agentlab.store import SweepStore, config_key
     from agentlab.sweep import run_sweep
 
     try:
@@ -173,14 +173,12 @@ def main(ns: argparse.Namespace) -> int:
         return 2
     store = ns.store or sweep.store
     configs = sweep.configs()
-    if ns.dry_run:
-        stored = SweepStore(store).stored_keys() if store.exists() else set()
-        from agentlab.store import config_key
-
-        todo = sum(config_key(c) not in stored for c in configs)
-        print(f"{len(configs)} episodes in the sweep, {todo} to run, store {store}")
-        return 0
     try:
+        if ns.dry_run:
+            stored = SweepStore(store).stored_keys() if store.exists() else set()
+            todo = sum(config_key(c) not in stored for c in configs)
+            print(f"{len(configs)} episodes in the sweep, {todo} to run, store {store}")
+            return 0
         results = run_sweep(
             configs,
             store=store,
@@ -193,7 +191,7 @@ def main(ns: argparse.Namespace) -> int:
         )
     except KeyboardInterrupt:
         return 130
-    except ValueError as exc:
+    except ValueError as exc:  # e.g. a store folder that holds other files
         print(f"agentlab: error: {exc}", file=sys.stderr)
         return 2
     episodes = results.episodes

@@ -252,15 +252,18 @@ def placement_bars(
         color: A column whose values get bars side by side (e.g. where a capability lives).
 
     Returns:
-        Three panels. Success and escaped errors (a wrong final answer counts one) carry
-        Wilson 95% whiskers. Introduced in notebook 06 (`06_capability_placement.ipynb`).
+        Three panels. Success and the share of episodes where an error escaped into a
+        wrong outcome carry Wilson 95% whiskers. Introduced in notebook 06
+        (`06_capability_placement.ipynb`).
     """
     fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.08, subplot_titles=[
-        "success (%)", "cost per successful answer (US cents)", "escaped errors (%)"])  # fmt: skip
+        "success (%)", "cost per successful answer (US cents)",
+        "episodes with an escaped error (%)"])  # fmt: skip
     groups = [(None, episodes)] if color is None else list(episodes.groupby(color, sort=False))
     for i, (value, part) in enumerate(groups):
         g = part.groupby(x, sort=False)
-        n, wins, esc = g.size(), g["success"].sum(), g["errors_escaped"].sum()
+        n, wins = g.size(), g["success"].sum()
+        esc = g["errors_escaped"].apply(lambda s: (s > 0).sum())  # episodes with an escape
         names = [str(v) for v in n.index]
         c = PALETTE[i % len(PALETTE)]
         kw = {"marker_color": c, "legendgroup": str(value), "name": str(value)}

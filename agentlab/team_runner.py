@@ -18,7 +18,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from agentlab.capabilities import ORDER, Capability, capabilities, parse_placement
 from agentlab.config import EpisodeConfig
-from agentlab.metrics import BudgetExceeded, MetricsCallback, StepRecord
+from agentlab.metrics import BudgetExceeded, MetricsCallback, StepRecord, in_order
 from agentlab.models import make_model
 from agentlab.provenance import trace
 from agentlab.runner import Episode
@@ -157,7 +157,7 @@ def run_team_episode(
     answer = str(state.get("final") or "")
     outcome = outcome or ("answered" if answer else "no_answer")
     ok = outcome == "answered" and r.is_correct(q, answer)
-    records = callback.records
+    records = in_order(callback.records)
     correct = _judge(q, records, ok)
     prov = trace(records, correct, state.get("messages", [])[:1])
     for rec in records:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
@@ -93,6 +94,22 @@ def _count_schema_json(schema_json: str) -> int:
     return TOOL_OVERHEAD + count_text(schema_json)
 
 
+_BY_OBJECT: OrderedDict[int, tuple[dict[str, Any], int]] = OrderedDict()
+_BY_OBJECT_SIZE = 4096
+
+
 def count_tool_schema(schema: dict[str, Any]) -> int:
-    """Count the tokens one bound tool adds to every prompt (its JSON schema), cached."""
-    return _count_schema_json(json.dumps(schema, separators=(",", ":"), sort_keys=True))
+    """Count the tokens one bound tool adds to every prompt (its JSON schema), cached.
+
+    A bound schema is the same object in every call of a run, so it is looked up by
+    identity first (the cache holds the object, so its id cannot be reused meanwhile);
+    a new object is serialised once and counted through the text cache.
+    """
+    hit = _BY_OBJECT.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    n = _count_schema_json(json.dumps(schema, separators=(",", ":"), sort_keys=True))
+    _BY_OBJECT[id(schema)] = (schema, n)
+    if len(_BY_OBJECT) > _BY_OBJECT_SIZE:
+        _BY_OBJECT.popitem(last=False)
+    return n

@@ -183,3 +183,9 @@ def test_a_configuration_listed_twice_runs_once(tmp_path: Path) -> None:
     configs: list[Any] = [al.EpisodeConfig(seed=0), al.EpisodeConfig(seed=0)]
     res = run_sweep(configs, store=tmp_path, workers=0, progress=False)
     assert len(res.episodes) == 1 and res.planned == 1
+
+
+def test_a_folder_with_other_files_is_not_taken_for_a_store(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="not a sweep store and not empty"):
+        run_sweep([al.EpisodeConfig()], store=tmp_path, workers=0, progress=False)
