@@ -399,8 +399,12 @@ def episode_counts(prov: Provenance, records: Sequence[StepRecord]) -> dict[str,
     ]
     repair = prov.repairs(records)
     return {
-        "repair_cost_usd": sum((r.cost_usd for r, x in zip(records, repair, strict=True) if x), 0.0),
-        "repair_latency_s": sum((r.latency_s for r, x in zip(records, repair, strict=True) if x), 0.0),
+        "repair_cost_usd": sum(
+            (r.cost_usd for r, x in zip(records, repair, strict=True) if x), 0.0
+        ),
+        "repair_latency_s": sum(
+            (r.latency_s for r, x in zip(records, repair, strict=True) if x), 0.0
+        ),
         "root_errors": len(roots),
         "decisions_after_root": len(later),
         "tainted_artifacts": sum(a.tainted and not a.root for a in prov.artifacts.values()),
