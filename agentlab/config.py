@@ -68,7 +68,7 @@ class EpisodeConfig:
     architecture: str = "single"  # research: the team's topology, one of ARCHITECTURES
     team_size: int = 3  # research: agents of independent, decentralized and hybrid teams
     placement: str = ""  # research: e.g. "fact_check=own,rank_filter=retriever" (else defaults)
-    handoff_tokens: int = 300  # research: the most a handoff carries of its host's context
+    handoff_tokens: int = 300  # research: handoff budget; a receiver sees budget/(coupling*context)
     debate_rounds: int = 1  # research: rounds of the decentralized debate
     model: str = (
         "sim:gpt-4o-mini"  # "sim[:profile]", "openai:<model>" or "openai-compatible:<model>"

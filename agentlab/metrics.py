@@ -10,6 +10,7 @@ Introduced in notebook 00 (`00_quickstart.ipynb`).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import warnings
@@ -128,6 +129,16 @@ def _repaired(message: AIMessage) -> AIMessage:
 
 class BudgetExceeded(RuntimeError):
     """An episode spent more tokens or dollars than its budget allows."""
+
+
+class _QuietBudget(logging.Filter):
+    """LangChain logs every exception a callback raises; a budget stop is an outcome."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "BudgetExceeded" not in record.getMessage()
+
+
+logging.getLogger("langchain_core.callbacks.manager").addFilter(_QuietBudget())
 
 
 class MetricsCallback(BaseCallbackHandler):

@@ -78,7 +78,7 @@ class Episode:
             "wrong_decisions": sum(not c for c in judged),
             "latency_s": critical_path(self.records),
             "coordination_tokens": sum(r.input_tokens + r.tokens_out for r in coordination)
-            + sum(r.tokens_in.get("handoff", 0) for r in llm),
+            + sum(r.tokens_in.get("handoff", 0) for r in llm if r not in coordination),
             "agents": len({r.agent for r in llm}),
             "wall_s": self.wall_s,
             "questions": sum(r.kind == "human" for r in self.records),

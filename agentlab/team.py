@@ -18,9 +18,10 @@ topologies is who decides what happens next and what each agent sees:
 * **hybrid**: parallel researchers (``Send``), then a dedicated fact-checker verifies the
   aggregated answer.
 
-Handoffs are bounded: an agent receives at most ``handoff_tokens`` of its host's context,
-and a capability that needs a large share of it (high *coupling*) sees only part of what it
-needs. Routing, handoffs and aggregation are coordination, and are measured as such.
+Handoffs are bounded: a receiver needing ``coupling`` of its host's context sees the share
+``min(1, handoff_tokens / (coupling * context))`` of it, so a capability that needs much of
+its host's context (high *coupling*) sees only part of what it needs, while one that needs
+little gets all of it. Routing, handoffs and aggregation are coordination, and are measured as such.
 
 Introduced in notebook 05 (`05_decomposition.ipynb`).
 """
@@ -93,7 +94,7 @@ class TeamSpec:
 
     topology: Topology
     agents: tuple[AgentSpec, ...]
-    handoff_tokens: int = 300  # the most a handoff carries of its host's context
+    handoff_tokens: int = 300  # handoff budget, measured against what the receiver needs
     rounds: int = 1  # debate rounds (decentralized)
 
 
