@@ -6,7 +6,7 @@ Introduced in notebook 00 (`00_quickstart.ipynb`).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from agentlab.checkpoints import (
     CLARIFY_POLICIES,
@@ -17,7 +17,7 @@ from agentlab.checkpoints import (
 )
 
 SCENARIOS = ("travel", "research")
-ARCHITECTURES = (
+Architecture = Literal[
     "single",
     "pipeline",
     "centralized",
@@ -26,7 +26,8 @@ ARCHITECTURES = (
     "independent",
     "decentralized",
     "hybrid",
-)
+]
+ARCHITECTURES: tuple[str, ...] = get_args(Architecture)
 MEMORY_POLICIES = ("full", "window", "summary")
 MemoryPolicy = Literal["full", "window", "summary"]
 

@@ -44,30 +44,13 @@ from pydantic import BaseModel, Field, create_model
 
 from agentlab.agent import build_agent
 from agentlab.capabilities import Capability, capabilities
+from agentlab.config import ARCHITECTURES, Architecture
 from agentlab.sim.prompt import HANDOFF_NAME, text_of
 from agentlab.tokens import count_text
 from agentlab.world import research as r
 
-TOPOLOGIES = (
-    "single",
-    "pipeline",
-    "centralized",
-    "hierarchical",
-    "swarm",
-    "independent",
-    "decentralized",
-    "hybrid",
-)
-Topology = Literal[
-    "single",
-    "pipeline",
-    "centralized",
-    "hierarchical",
-    "swarm",
-    "independent",
-    "decentralized",
-    "hybrid",
-]
+TOPOLOGIES = ARCHITECTURES  # one list, kept in agentlab.config
+Topology = Architecture
 HANDOFF = HANDOFF_NAME  # name of the HumanMessage that carries a handoff (coordination)
 RESEARCHER = (
     "You are a research assistant answering questions about the Meridian Isles from a "
