@@ -28,14 +28,13 @@ Introduced in notebook 05 (`05_decomposition.ipynb`).
 
 from __future__ import annotations
 
-import json
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypedDict
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
@@ -45,13 +44,12 @@ from pydantic import BaseModel, Field, create_model
 from agentlab.agent import build_agent
 from agentlab.capabilities import Capability, capabilities
 from agentlab.config import ARCHITECTURES, Architecture
-from agentlab.sim.prompt import HANDOFF_NAME, text_of
-from agentlab.tokens import count_text
+from agentlab.handoffs import HANDOFF, answer_of, handoff, report_items
+from agentlab.sim.prompt import text_of
 from agentlab.world import research as r
 
 TOPOLOGIES = ARCHITECTURES  # one list, kept in agentlab.config
 Topology = Architecture
-HANDOFF = HANDOFF_NAME  # name of the HumanMessage that carries a handoff (coordination)
 RESEARCHER = (
     "You are a research assistant answering questions about the Meridian Isles from a "
     "document corpus."
@@ -89,66 +87,6 @@ class TeamState(TypedDict, total=False):
     final: str  # the team's answer
     turns: int  # routing decisions made
     round: int  # debate round
-
-
-def items_of(message: ToolMessage) -> list[str]:
-    """A tool result as handoff items, one line each (``[kind] ...``)."""
-    try:
-        res = json.loads(text_of(message))
-    except json.JSONDecodeError:
-        return []
-    if message.name == "search_corpus":
-        return [
-            f"[search] {d['doc_id']} | {d['title']} | {d['source']} "
-            f"| reliability {d['reliability']} | {d['snippet']}"
-            for d in res.get("results", [])
-        ]
-    if message.name == "filter_documents":
-        return [
-            f"[kept] {d['doc_id']} | {d['source']} | reliability {d['reliability']} | {d['text']}"
-            for d in res.get("kept", [])
-        ]
-    if message.name == "submit_answer":
-        return [f"[answer] {res['answer']} | evidence {' '.join(res.get('evidence', []))}"]
-    if message.name == "cross_check":
-        claims = "; ".join(
-            f"{c['doc_id']} ({c['reliability']}) {c['value']}" for c in res.get("claims", [])
-        )
-        return [f"[claims] {res['entity']} {res['attribute']}: {claims}"]
-    return []
-
-
-def report_items(messages: list[AnyMessage]) -> list[str]:
-    """Every handoff item in a list of messages (reports and tool results)."""
-    out: list[str] = []
-    for m in messages:
-        if isinstance(m, ToolMessage):
-            out.extend(items_of(m))
-        elif m.name != HANDOFF:
-            out.extend(line for line in text_of(m).splitlines() if line.startswith("["))
-    return out
-
-
-def handoff(items: list[str], *, coupling: float, budget: int) -> str:
-    """A bounded handoff: the share of the host's items the receiver gets to see.
-
-    The receiver needs ``coupling`` of the host's context; the handoff carries ``budget``
-    tokens; so it sees ``min(1, budget / (coupling * context))`` of the items, in order.
-    """
-    context = sum(count_text(i) for i in items)
-    share = 1.0 if context == 0 else min(1.0, budget / max(coupling * context, 1e-9))
-    kept = items[len(items) - round(share * len(items)) :] if share < 1 else items  # latest first
-    return f"Handoff ({len(kept)} of {len(items)} items):\n" + "\n".join(kept)
-
-
-def _answer_of(messages: list[AnyMessage]) -> str | None:
-    for m in reversed(messages):
-        if isinstance(m, ToolMessage) and m.name == "submit_answer" and m.status != "error":
-            try:
-                return str(json.loads(text_of(m))["answer"])
-            except (json.JSONDecodeError, KeyError):
-                continue
-    return None
 
 
 def build_team(
@@ -222,7 +160,7 @@ def build_team(
         )
         new = out["messages"][len(msgs) :]
         lines = report_items(new)
-        answer = _answer_of(new)
+        answer = answer_of(new)
         report = AIMessage("\n".join([f"{agent.name} reports:", *lines]), name=agent.name)
         got = (
             [{"agent": agent.name, "answer": answer, "round": state.get("round", 0)}]
