@@ -338,22 +338,22 @@ def build_agent(
     graph.add_node("tools", ToolNode(list(tools), name="tools"))
     graph.add_node("remember", remember)
     graph.add_node("reflect", review)
+
+    def checkpoint(after: str, name: str, node: Any, active: bool) -> None:
+        """After ``after``: a checkpoint that may send the agent back to plan, or straight on."""
+        if not active:
+            graph.add_edge(after, "act")
+            return
+        graph.add_node(name, node)
+        graph.add_edge(after, name)
+        graph.add_conditional_edges(name, after_checkpoint, ["plan", "act"])
+
     graph.add_edge(START, "plan")
-    if policy.clarify != "never":
-        graph.add_node("clarify", clarify_node(policy))
-        graph.add_edge("plan", "clarify")
-        graph.add_conditional_edges("clarify", after_checkpoint, ["plan", "act"])
-    else:
-        graph.add_edge("plan", "act")
+    checkpoint("plan", "clarify", clarify_node(policy), policy.clarify != "never")
     graph.add_conditional_edges(
         "act", after_act, {"tools": "tools", "reflect": "reflect", END: END}
     )
     graph.add_edge("tools", "remember")
-    if policy.verify != "never":
-        graph.add_node("verify", verify_node(policy))
-        graph.add_edge("remember", "verify")
-        graph.add_conditional_edges("verify", after_checkpoint, ["plan", "act"])
-    else:
-        graph.add_edge("remember", "act")
+    checkpoint("remember", "verify", verify_node(policy), policy.verify != "never")
     graph.add_conditional_edges("reflect", after_review, {"act": "act", END: END})
     return graph.compile(checkpointer=checkpointer, name=name)

@@ -167,6 +167,8 @@ class MetricsCallback(BaseCallbackHandler):
         self._open: dict[UUID, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._clock = critical_path(self.records)
+        self._tokens = sum(r.input_tokens + r.tokens_out for r in self.records)  # running totals
+        self._cost = sum(r.cost_usd for r in self.records if r.cost_usd == r.cost_usd)  # NaN-safe
         self._stage_start: dict[int, float] = {}
         self._branch_clock: dict[tuple[int, str], float] = {}
 
@@ -330,8 +332,10 @@ class MetricsCallback(BaseCallbackHandler):
                 self._branch_clock[key] = self._branch_clock.get(key, 0.0) + record.latency_s
                 self._clock = max(self._clock, begun + self._branch_clock[key])
             self.records.append(record)
-        tokens = sum(r.input_tokens + r.tokens_out for r in self.records)
-        cost = sum(r.cost_usd for r in self.records if r.cost_usd == r.cost_usd)  # NaN-safe
+            self._tokens += record.input_tokens + record.tokens_out
+            if record.cost_usd == record.cost_usd:  # NaN-safe: an unpriced model adds nothing
+                self._cost += record.cost_usd
+            tokens, cost = self._tokens, self._cost
         if self.budget_tokens is not None and tokens > self.budget_tokens:
             raise BudgetExceeded(f"{tokens} tokens spent; budget_tokens is {self.budget_tokens}")
         if self.budget_usd is not None and cost > self.budget_usd:
