@@ -63,6 +63,7 @@ class Provenance:
     outcome: list[str]  # the artifacts that make up the outcome (standing bookings, answer)
     by_step: dict[int, list[str]]  # step index -> artifact ids it produced
     plan_step: dict[str, int] = field(default_factory=dict)  # call artifact -> plan step served
+    parts: set[str] = field(default_factory=set)  # members' answers a team combined
 
     def step_columns(self, step: int) -> dict[str, Any]:
         """The provenance columns of one step: artifacts, derived_from, tainted, root_error."""
@@ -91,29 +92,38 @@ class Provenance:
                     repairing = True
         return out
 
-    def roots_of(self, ids: Sequence[str]) -> set[str]:
-        """The root errors among these artifacts and everything they derive from."""
+    def roots_of(self, ids: Sequence[str], *, stop_at_right_parts: bool = False) -> set[str]:
+        """The root errors among these artifacts and everything they derive from.
+
+        With ``stop_at_right_parts``, the walk does not go behind a part of a combined answer
+        that came out right: errors behind it were absorbed there (a team combining its
+        members' answers passes on the wrong parts, not what the right ones recovered from).
+        """
         seen: set[str] = set()
         stack = list(ids)
         while stack:
             a = stack.pop()
             if a not in seen:
                 seen.add(a)
-                stack.extend(self.artifacts[a].derived_from)
+                stack.extend(
+                    p
+                    for p in self.artifacts[a].derived_from
+                    if not stop_at_right_parts or p not in self.parts or self._wrong(p)
+                )
         return {a for a in seen if self.artifacts[a].root}
+
+    def _wrong(self, a: str) -> bool:
+        """A wrong artifact, or a result of a wrong call."""
+        art = self.artifacts[a]
+        return art.wrong or any(self.artifacts[p].wrong for p in art.derived_from)
 
     def wrong_in_outcome(self) -> list[str]:
         """The outcome's artifacts that are wrong: a wrong answer, or a result of a wrong call."""
-        return [
-            a
-            for a in self.outcome
-            if self.artifacts[a].wrong
-            or any(self.artifacts[p].wrong for p in self.artifacts[a].derived_from)
-        ]
+        return [a for a in self.outcome if self._wrong(a)]
 
     def escaped_roots(self) -> set[str]:
         """Root errors behind a wrong part of the outcome: they escaped into it."""
-        return self.roots_of(self.wrong_in_outcome())
+        return self.roots_of(self.wrong_in_outcome(), stop_at_right_parts=True)
 
     def absorbed_roots(self) -> set[str]:
         """Root errors that reached the outcome only through parts that came out right."""
@@ -209,6 +219,7 @@ def trace(
     answer: str | None = None
     written = iter(notes)
     team_answer: str | None = None
+    parts: set[str] = set()  # members' answers a team combined (each a part of its answer)
     for rec, ok in zip(records, correct, strict=True):
         produced: list[Artifact] = []
         m = rec.message
@@ -298,17 +309,22 @@ def trace(
                         )
                     )
                 )
-            elif m.tool_calls and m.tool_calls[0]["name"] in ("Aggregate", "Revise"):
-                # a team's answer: derived from the branches' answers it agrees with (the
-                # answers it outvoted did not reach it: the vote contained their errors)
+            elif m.tool_calls and m.tool_calls[0]["name"] in ("Aggregate", "Revise", "Combine"):
+                # a team's answer: a vote derives from the branches' answers it agrees with
+                # (the answers it outvoted did not reach it: the vote contained their errors);
+                # a combination of parts derives from every part's answer
                 chosen = str(m.tool_calls[0]["args"].get("answer", ""))
+                every = m.tool_calls[0]["name"] == "Combine"
                 answers = sorted(
                     {
                         b["answer"]
                         for b in t.by_branch.values()
-                        if "answer" in b and chosen and chosen in t.artifacts[b["answer"]].text
+                        if "answer" in b
+                        and (every or (chosen and chosen in t.artifacts[b["answer"]].text))
                     }
                 )
+                if every:
+                    parts |= set(answers)
                 team_answer = f"team#{rec.index}"
                 produced.append(
                     t.add(
@@ -351,7 +367,7 @@ def trace(
         for r in results
         if r.get("step") and r.get("call_id")
     }
-    return Provenance(t.artifacts, outcome, by_step, served)
+    return Provenance(t.artifacts, outcome, by_step, served, parts)
 
 
 def _booking_kind(m: ToolMessage) -> str | None:

@@ -12,7 +12,9 @@ topologies is who decides what happens next and what each agent sees:
 * **hierarchical**: a top coordinator routes between team leads, each coordinating its own
   agents.
 * **swarm**: no coordinator: the agent that just worked decides who goes next.
-* **independent**: several full agents answer in parallel (``Send``); an aggregator votes.
+* **independent**: the question is split into parts (one per fact it needs); members
+  answer a part each in parallel (``Send``), nobody verifies, and an aggregator combines
+  the parts' answers as reported.
 * **decentralized**: peers answer in parallel, then debate: each sees the others' answers
   and revises, for ``rounds`` rounds; the majority stands.
 * **hybrid**: parallel researchers (``Send``), then a dedicated fact-checker verifies the
@@ -38,22 +40,19 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemM
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Send
 from pydantic import BaseModel, Field, create_model
 
 from agentlab.agent import build_agent
 from agentlab.capabilities import Capability, capabilities
 from agentlab.config import ARCHITECTURES, Architecture
-from agentlab.handoffs import HANDOFF, answer_of, handoff, report_items
+from agentlab.handoffs import HANDOFF, answer_of, handoff, report_items, structured
 from agentlab.sim.prompt import text_of
+from agentlab.team_parallel import debate_or_check, split_work
 from agentlab.world import research as r
 
 TOPOLOGIES = ARCHITECTURES  # one list, kept in agentlab.config
 Topology = Architecture
-RESEARCHER = (
-    "You are a research assistant answering questions about the Meridian Isles from a "
-    "document corpus."
-)
+RESEARCHER = r.INSTRUCTIONS
 
 
 @dataclass(frozen=True)
@@ -87,6 +86,8 @@ class TeamState(TypedDict, total=False):
     final: str  # the team's answer
     turns: int  # routing decisions made
     round: int  # debate round
+    parts: list[str]  # the parts an independent team split the question into
+    assigned: Annotated[dict[str, str], operator.or_]  # member -> the part it answers
 
 
 def build_team(
@@ -182,16 +183,13 @@ def build_team(
         graph.add_edge("finish", END)
     elif top in ("centralized", "swarm", "hierarchical"):
         _routed(graph, spec, names, run, model, max_turns)
-    elif top in ("independent", "decentralized", "hybrid"):
-        _parallel(graph, spec, run, model, caps)
+    elif top == "independent":
+        split_work(graph, spec.agents, run, model)
+    elif top in ("decentralized", "hybrid"):
+        debate_or_check(graph, spec, run, model)
     else:
         raise ValueError(f"topology: got {top!r}; allowed: {', '.join(TOPOLOGIES)}")
     return graph.compile(name=top)
-
-
-def _parsed(out: Any) -> Any:
-    """The parsed structured output of an ``include_raw`` call (None if it did not parse)."""
-    return out.get("parsed") if isinstance(out, dict) else None
 
 
 def _finish(state: TeamState) -> dict[str, Any]:
@@ -259,7 +257,7 @@ def _routed(
             f"{RESEARCHER}\n{told}\nRoute to the one owning the next capability needed, or finish."
         )
         out = chooser.with_config(metadata={"agent": who}).invoke([system, *state["messages"]])
-        choice = getattr(_parsed(out), "next", "finish") or "finish"
+        choice = getattr(structured(out), "next", "finish") or "finish"
         return {
             "turns": state.get("turns", 0) + 1,
             "messages": [AIMessage(f"route: {choice}", name=who)],
@@ -301,101 +299,3 @@ def _routed(
         graph.add_node(a.name, lambda s, a=a: run(a, s))
         graph.add_edge(a.name, "coordinator")
     graph.add_conditional_edges("coordinator", target, [*names, "finish"])
-
-
-def _parallel(
-    graph: StateGraph,
-    spec: TeamSpec,
-    run: Callable[..., dict[str, Any]],
-    model: BaseChatModel,
-    caps: dict[str, Capability],
-) -> None:
-    """Independent, decentralized and hybrid: ``Send`` fan-out, then vote, debate or check."""
-    checker = next(
-        (a for a in spec.agents if spec.topology == "hybrid" and a.capabilities == ("fact_check",)),
-        None,
-    )
-    crew = [a for a in spec.agents if a is not checker]
-
-    class Answer(BaseModel):
-        """The answer you stand by."""
-
-        answer: str = Field(description="the answer")
-
-    vote = model.with_structured_output(
-        create_model("Aggregate", __base__=Answer), include_raw=True
-    )
-    revise = model.with_structured_output(create_model("Revise", __base__=Answer), include_raw=True)
-
-    def fan_out(state: TeamState) -> list[Send]:
-        return [Send("member", {**state, "member": a.name}) for a in crew]
-
-    def member(state: dict[str, Any]) -> dict[str, Any]:
-        agent = next(a for a in crew if a.name == state["member"])
-        if state.get("round", 0) == 0:
-            return run(agent, {"messages": state["messages"][:1], "round": 0}, stage=0)
-        mine = [x for x in state.get("answers", []) if x["agent"] == agent.name][-1:]
-        others = [
-            x
-            for x in state.get("answers", [])
-            if x["agent"] != agent.name and x["round"] == state["round"] - 1
-        ]
-        note = "\n".join(
-            f"[answer] {x['answer']} | evidence {x['agent']}" for x in [*mine, *others]
-        )
-        msgs = [
-            state["messages"][0],
-            HumanMessage(
-                f"Debate round {state['round']}. Answers so far:\n{note}\nRevise your answer.",
-                name=HANDOFF,
-            ),
-        ]
-        where = {"agent": agent.name, "stage": state["round"], "branch": agent.name}
-        out = revise.with_config(metadata=where).invoke(msgs)
-        answer = getattr(_parsed(out), "answer", "") or (mine[0]["answer"] if mine else "")
-        return {"answers": [{"agent": agent.name, "answer": answer, "round": state["round"]}]}
-
-    def next_round(state: TeamState) -> dict[str, Any]:
-        return {"round": state.get("round", 0) + 1}
-
-    def more(state: TeamState) -> list[Send] | str:
-        if spec.topology == "decentralized" and state.get("round", 0) <= spec.rounds:
-            return [Send("member", {**state, "member": a.name}) for a in crew]
-        return "aggregate"
-
-    def aggregate(state: TeamState) -> dict[str, Any]:
-        last = max((x["round"] for x in state.get("answers", [])), default=0)
-        current = [x for x in state.get("answers", []) if x["round"] == last]
-        note = "\n".join(f"[answer] {x['answer']} | evidence {x['agent']}" for x in current)
-        msgs = [
-            state["messages"][0],
-            HumanMessage(f"Answers:\n{note}\nGive the team's answer.", name=HANDOFF),
-        ]
-        out = vote.with_config(metadata={"agent": "aggregator"}).invoke(msgs)
-        final = getattr(_parsed(out), "answer", "")
-        return {
-            "final": final,
-            "messages": [AIMessage(f"[answer] {final} | evidence team", name="aggregator")],
-        }
-
-    graph.add_node("member", member)
-    graph.add_node("round", next_round)
-    graph.add_node("aggregate", aggregate)
-    graph.add_conditional_edges(START, fan_out, ["member"])
-    graph.add_edge("member", "round")
-    graph.add_conditional_edges("round", more, ["member", "aggregate"])
-    if checker is not None:
-        graph.add_node(checker.name, lambda s: run(checker, s) | {})
-        graph.add_node(
-            "finish",
-            lambda s: {
-                "final": (s.get("answers") or [{"answer": s.get("final", "")}])[-1]["answer"]
-                if s.get("answers") and s["answers"][-1]["agent"] == checker.name
-                else s.get("final", "")
-            },
-        )
-        graph.add_edge("aggregate", checker.name)
-        graph.add_edge(checker.name, "finish")
-        graph.add_edge("finish", END)
-    else:
-        graph.add_edge("aggregate", END)

@@ -22,7 +22,7 @@ from agentlab.metrics import BudgetExceeded, MetricsCallback, StepRecord, in_ord
 from agentlab.models import make_model
 from agentlab.provenance import trace
 from agentlab.runner import Episode
-from agentlab.sim.research_skill import parse_question
+from agentlab.sim.questions import parse_question
 from agentlab.team import AgentSpec, TeamSpec, build_team
 from agentlab.world import research as r
 
@@ -32,6 +32,7 @@ DEDICATED = {
     "synthesize": "analyst",
     "fact_check": "checker",
 }
+WORK = ("retrieve", "rank_filter", "synthesize")  # every capability but verification
 DEFAULT_PLACEMENT = {
     "retrieve": "retriever",
     "rank_filter": "retriever",
@@ -70,12 +71,13 @@ def team_for(config: EpisodeConfig, caps: dict[str, Capability] | None = None) -
     n, arch = config.team_size, config.architecture
     if arch == "single":
         agents: tuple[AgentSpec, ...] = (AgentSpec("researcher", ORDER),)
-    elif arch in ("independent", "decentralized"):
+    elif arch == "decentralized":
         agents = tuple(AgentSpec(f"researcher_{i + 1}", ORDER) for i in range(n))
+    elif arch == "independent":  # nobody verifies: every member does the work, none checks
+        agents = tuple(AgentSpec(f"researcher_{i + 1}", WORK) for i in range(n))
     elif arch == "hybrid":
-        work = ("retrieve", "rank_filter", "synthesize")
         agents = (
-            *(AgentSpec(f"researcher_{i + 1}", work) for i in range(n)),
+            *(AgentSpec(f"researcher_{i + 1}", WORK) for i in range(n)),
             AgentSpec("checker", ("fact_check",)),
         )
     else:
@@ -83,8 +85,27 @@ def team_for(config: EpisodeConfig, caps: dict[str, Capability] | None = None) -
     return TeamSpec(arch, agents, handoff_tokens=config.handoff_tokens, rounds=config.debate_rounds)  # type: ignore[arg-type]
 
 
-def _judge(q: r.Question, records: list[StepRecord], success: bool) -> list[bool | None]:
-    ask = parse_question(q.text)
+def part_question(q: r.Question, part: str) -> r.Question:
+    """The ground truth of one part of a split question (the whole question's if the part
+    is not a lookup of one of its facts)."""
+    ask = parse_question(part)
+    fact = ask.fact_ids[0] if ask is not None and ask.kind == "lookup" else None
+    if fact is None or fact not in q.fact_ids:
+        return q
+    return r.Question(f"{q.qid}:{fact}", part, "lookup", (fact,), r.true_value(fact))
+
+
+def _judge(
+    q: r.Question, records: list[StepRecord], success: bool, state: dict[str, Any]
+) -> list[bool | None]:
+    """Per record, whether its decision was right (None: not judged), against the truth of
+    the question its agent was answering (a member of a split team: its part)."""
+    asked = {agent: part_question(q, part) for agent, part in state.get("assigned", {}).items()}
+    answered = {
+        x["agent"]: r.is_correct(asked[x["agent"]], x["answer"])
+        for x in state.get("answers", [])
+        if x["agent"] in asked
+    }
     out: list[bool | None] = []
     for rec in records:
         m = rec.message
@@ -93,20 +114,24 @@ def _judge(q: r.Question, records: list[StepRecord], success: bool) -> list[bool
             continue
         calls = m.tool_calls
         if not calls:
-            out.append(success if rec.node == "act" else None)
+            branch = rec.branch or ""
+            done = answered.get(branch, False) if branch in asked else success
+            out.append(done if rec.node == "act" else None)
             continue
+        truth = asked.get(rec.branch or "", q)
+        ask = parse_question(truth.text)
         c = calls[0]
         name, args = c["name"], c.get("args", {})
         if name == "search_corpus":
             out.append(bool(ask) and any(e in str(args.get("query", "")) for e in ask.entities))  # type: ignore[union-attr]
         elif name == "filter_documents":
-            out.append(r.judge_filter(q, list(args.get("keep", []))))
-        elif name in ("submit_answer", "Aggregate", "Revise"):
-            out.append(r.is_correct(q, str(args.get("answer", ""))))
+            out.append(r.judge_filter(truth, list(args.get("keep", []))))
+        elif name in ("submit_answer", "Aggregate", "Revise", "Combine"):
+            out.append(r.is_correct(truth, str(args.get("answer", ""))))
         elif name == "cross_check":
             out.append(
                 f"F-{str(args.get('entity', '')).replace(' ', '_')}-{args.get('attribute')}"
-                in q.fact_ids
+                in truth.fact_ids
             )
         else:
             out.append(None)  # plans, reviews and routing are not judged against the truth here
@@ -158,7 +183,7 @@ def run_team_episode(
     outcome = outcome or ("answered" if answer else "no_answer")
     ok = outcome == "answered" and r.is_correct(q, answer)
     records = in_order(callback.records)
-    correct = _judge(q, records, ok)
+    correct = _judge(q, records, ok, state)
     prov = trace(records, correct, state.get("messages", [])[:1])
     for rec in records:
         rec.message = None

@@ -9,7 +9,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 import agentlab as al
-from agentlab import team
+from agentlab import team, team_parallel
 from agentlab.config import EpisodeConfig
 from agentlab.metrics import MetricsCallback, StepRecord, critical_path
 from agentlab.team_runner import team_for
@@ -48,7 +48,7 @@ def test_every_topology_compiles_and_draws_offline(topology: str) -> None:
         "centralized": ["coordinator", "retriever", "analyst", "checker"],
         "hierarchical": ["coordinator", "research_lead", "analysis_lead", "retriever"],
         "swarm": ["retriever_handoff", "analyst_handoff", "checker_handoff"],
-        "independent": ["member", "aggregate"],
+        "independent": ["split", "member", "aggregate"],
         "decentralized": ["member", "round", "aggregate"],
         "hybrid": ["member", "aggregate", "checker", "finish"],
     }[topology]
@@ -81,12 +81,47 @@ def test_a_router_sees_every_agent_and_finish() -> None:
     assert targets == {"retriever", "analyst", "checker", "finish"}
 
 
+def test_an_independent_team_splits_the_question_and_nobody_checks() -> None:
+    state, records = _run("independent")  # Q-001 compares two islands: two parts
+    assert state["parts"] == [
+        "What is the population of Ulvenna?",
+        "What is the population of Varrow?",
+    ]
+    took = {x["agent"]: x["part"] for x in state["answers"]}
+    assert took == {
+        "researcher_1": state["parts"][0],
+        "researcher_2": state["parts"][1],
+        "researcher_3": state["parts"][0],  # more members than parts: round robin
+    }
+    tools = {c["name"] for x in records if x.kind == "llm" for c in x.message.tool_calls}
+    assert "cross_check" not in tools, "no member verifies"
+    split = [x for x in records if x.agent == "splitter"]
+    assert len(split) == 1 and split[0].stage is None
+
+
+def test_a_team_smaller_than_the_parts_answers_the_whole_question() -> None:
+    state, _ = _run("independent", team_size=1)
+    assert state["parts"] == [QUESTION]
+
+
+def test_the_aggregator_combines_the_parts_as_reported() -> None:
+    truth = r.questions()["Q-001"]  # Ulvenna is larger
+    combine = al.make_model(seed=0).with_structured_output(team_parallel._Combine)
+    reported = (
+        "Answers to the parts:\n"
+        "[part] What is the population of Ulvenna? = 1200 | evidence researcher_1\n"
+        "[part] What is the population of Varrow? = 98000 | evidence researcher_2\n"
+        "Combine them."
+    )
+    out = combine.invoke([HumanMessage(QUESTION), HumanMessage(reported, name="handoff")])
+    assert out.answer == "Varrow" != truth.answer  # one wrong part, a wrong answer: unchecked
+
+
 @pytest.mark.parametrize("topology", PARALLEL)
 def test_parallel_members_fan_out_with_send(topology: str) -> None:
     graph = _graph(topology).get_graph()
-    assert any(
-        e.source == "__start__" and e.target == "member" and e.conditional for e in graph.edges
-    )
+    source = "split" if topology == "independent" else "__start__"
+    assert any(e.source == source and e.target == "member" and e.conditional for e in graph.edges)
     _, records = _run(topology)
     members = {a.name for a in _team(topology).agents if a.name.startswith("researcher_")}
     staged = [x for x in records if x.stage is not None]

@@ -13,7 +13,8 @@ import pytest
 import agentlab as al
 from agentlab import capabilities
 from agentlab.runner import DECISION_NODES
-from agentlab.team_runner import run_team_episode, team_for
+from agentlab.team_runner import part_question, run_team_episode, team_for
+from agentlab.world import research
 
 BASE = al.EpisodeConfig(scenario="research", architecture="centralized")
 SEEDS = range(48)
@@ -69,7 +70,7 @@ def test_the_verdict_flips_with_low_coupling_and_high_reuse(placements: dict) ->
 @pytest.fixture(scope="module")
 def architectures() -> al.Results:
     kinds = ["single", "centralized", "independent", "decentralized", "hybrid"]
-    return al.run_episodes(al.grid(BASE, architecture=kinds, seeds=range(8)), progress=False)
+    return al.run_episodes(al.grid(BASE, architecture=kinds, seeds=SEEDS[:40]), progress=False)
 
 
 def test_multi_agent_architectures_spend_more_tokens_than_the_single_agent(
@@ -78,9 +79,12 @@ def test_multi_agent_architectures_spend_more_tokens_than_the_single_agent(
     e = architectures.episodes
     tokens = (e.tokens_in + e.tokens_out).groupby(e.architecture).mean()
     ratio = tokens / tokens["single"]
-    assert ratio["centralized"] > 1.1
-    for parallel in ("independent", "decentralized", "hybrid"):
-        assert ratio[parallel] > 2, f"{parallel}: {ratio[parallel]:.2f}x the single agent"
+    assert (ratio.drop("single") > 1.1).all(), ratio.round(2).to_dict()
+    for redundant in ("decentralized", "hybrid"):  # every member works the whole question
+        assert ratio[redundant] > 2, f"{redundant}: {ratio[redundant]:.2f}x the single agent"
+    # members of an independent team split the question, so it is the cheapest team (as in
+    # Kim et al., where its overhead is 58% against 263-515% for the others)
+    assert ratio.drop("single").idxmin() == "independent"
 
 
 def test_only_teams_coordinate(architectures: al.Results) -> None:
@@ -193,18 +197,14 @@ def test_same_seed_same_tables_for_parallel_teams(architecture: str) -> None:
     pd.testing.assert_frame_equal(first[1], again[1])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a known disagreement with Kim et al. (independent agents amplify errors 17.2x): the "
-    "lab's independent team answers the whole question in every member and votes, so errors in "
-    "outvoted members are contained and fewer reach a wrong answer; Kim's independent agents "
-    "split the work and aggregate it unverified",
-)
 def test_independent_agents_amplify_errors_more_than_a_verifying_coordinator(
     architectures: al.Results,
 ) -> None:
-    escaped = architectures.episodes.groupby("architecture").errors_escaped.mean()
-    assert escaped["independent"] > escaped["centralized"]
+    e = architectures.episodes
+    escaped = e.groupby("architecture").errors_escaped.mean()
+    assert escaped["independent"] > escaped["centralized"], escaped.round(3).to_dict()
+    failed = 1 - e.groupby("architecture").success.mean()
+    assert failed["independent"] > failed["single"] > 0  # amplified: more than one agent alone
 
 
 def test_swarm_routing_counts_as_coordination() -> None:
@@ -236,3 +236,25 @@ def test_parallel_members_derive_only_from_their_own_branch() -> None:
         for aid in prov.by_step.get(r.index, []):
             parents = {agent_of[p] for p in prov.artifacts[aid].derived_from if p in agent_of}
             assert parents <= {r.agent}, f"{aid} of {r.agent} derives from {parents}"
+
+
+def test_a_combined_answer_lets_through_only_the_errors_of_its_wrong_parts() -> None:
+    checked = 0
+    for seed in range(40):
+        ep = run_team_episode(BASE.with_(architecture="independent", seed=seed))
+        prov = ep.provenance
+        assert prov is not None
+        if ep.success or not prov.parts:
+            continue
+        agent_of = {a: r.agent for r in ep.records for a in prov.by_step.get(r.index, [])}
+        asked = {a: part_question(ep.request, p) for a, p in ep.state["assigned"].items()}
+        right = {
+            x["agent"]
+            for x in ep.state["answers"]
+            if research.is_correct(asked[x["agent"]], x["answer"])
+        }
+        escaped = prov.escaped_roots()
+        assert escaped, f"seed {seed}: a wrong combined answer has a root error behind it"
+        assert not {agent_of[a] for a in escaped} & right, f"seed {seed}"
+        checked += 1
+    assert checked >= 3

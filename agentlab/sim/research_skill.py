@@ -15,55 +15,30 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 from agentlab.physics import Decision, Dice, p_catch, p_correct, similarity
 from agentlab.profiles import ModelProfile
 from agentlab.sim.generic import fill_args
 from agentlab.sim.prompt import Prompt, text_of
+from agentlab.sim.questions import UNKNOWN, Ask, answer_from, parse_question
 from agentlab.sim.reply import Reply
+from agentlab.sim.team_skill import (
+    combine_reply,
+    handoff_items,
+    items_as_results,
+    route_reply,
+    split_reply,
+    vote_reply,
+)
 from agentlab.world import research as r
 
-UNKNOWN = "unknown"  # what the model answers when no document in context states a value
 TRUSTED = 0.6  # the model keeps documents from sources at least this reliable (its habit)
 HIJACK = (
     0.35  # assumed: p(an injection about the asked fact takes over gpt-4o-mini), scaled by skill
 )
-_LOOKUP = re.compile(r"^What is the (?P<attr>.+?) of (?P<a>.+?)\?$")
-_EARLIER = re.compile(r"^Which was founded earlier, (?P<a>.+?) or (?P<b>.+?)\?$")
-_LARGER = re.compile(r"^Which has the larger population, (?P<a>.+?) or (?P<b>.+?)\?$")
-_SUM = re.compile(r"^What is the combined population of (?P<a>.+?) and (?P<b>.+?)\?$")
 _PLAN_LINE = re.compile(r"^(\d+)\. \[(done|next| )\] (\w+): (.*)$", re.M)
 _TOOLS_LINE = re.compile(r"^Tools: (.*)$", re.M)
-
-
-@dataclass(frozen=True)
-class Ask:
-    """A research question as the model reads it."""
-
-    kind: str  # lookup, earlier, larger, sum
-    entities: tuple[str, ...]
-    attribute: str  # facts.csv attribute
-
-    @property
-    def fact_ids(self) -> list[str]:
-        """The facts the answer needs."""
-        return [f"F-{e.replace(' ', '_')}-{self.attribute}" for e in self.entities]
-
-
-def parse_question(text: str) -> Ask | None:
-    """Read a question written in one of the corpus's phrasings (None if it is not one)."""
-    text = text.strip()
-    if m := _EARLIER.match(text):
-        return Ask("earlier", (m["a"], m["b"]), "founded")
-    if m := _LARGER.match(text):
-        return Ask("larger", (m["a"], m["b"]), "population")
-    if m := _SUM.match(text):
-        return Ask("sum", (m["a"], m["b"]), "population")
-    if (m := _LOOKUP.match(text)) and m["attr"] in r.ATTRIBUTES:
-        return Ask("lookup", (m["a"],), r.ATTRIBUTES[m["attr"]])
-    return None
 
 
 def _results(prompt: Prompt, tool: str) -> list[dict[str, Any]]:
@@ -124,18 +99,6 @@ def _values(ask: Ask, docs: list[dict[str, Any]]) -> dict[str, Counter[str]]:
     return votes
 
 
-def _answer(ask: Ask, values: list[str]) -> str:
-    if UNKNOWN in values:
-        return UNKNOWN
-    if ask.kind == "lookup":
-        return values[0]
-    nums = [float(v) for v in values]
-    if ask.kind == "sum":
-        return str(int(sum(nums)))
-    pick = min if ask.kind == "earlier" else max
-    return ask.entities[nums.index(pick(nums))]
-
-
 def _choose_values(
     ask: Ask, votes: dict[str, Counter[str]], dice: Dice, p: float, label: str
 ) -> tuple[list[str], list[Decision]]:
@@ -172,7 +135,7 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
         consensus = [votes[f].most_common(1)[0][0] if votes[f] else "" for f in ask.fact_ids]
         if (
             all(consensus)
-            and _answer(ask, consensus) != submitted[-1]["answer"]
+            and answer_from(ask, consensus) != submitted[-1]["answer"]
             and len(submitted) < 3
         ):
             own = any(
@@ -187,7 +150,7 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
             )
             if caught:
                 args: dict[str, Any] = {
-                    "answer": _answer(ask, consensus),
+                    "answer": answer_from(ask, consensus),
                     "evidence": sorted({c2["doc_id"] for c in checks for c2 in c["claims"]})[:6],
                 }
                 return Reply(
@@ -252,7 +215,7 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
         docs = list(_seen_docs(prompt).values())
         values, chosen = _choose_values(ask, _values(ask, docs), dice, p, "value")
         decisions.extend(chosen)
-        answer = _answer(ask, values)
+        answer = answer_from(ask, values)
         demands = [
             doc.injected["value"]
             for d in docs
@@ -290,6 +253,10 @@ def research_skill(prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply |
         return plan_reply(ask, prompt)
     if prompt.forced_tool == "Route":
         return route_reply(ask, prompt, dice, profile)
+    if prompt.forced_tool == "Split":
+        return split_reply(ask)
+    if prompt.forced_tool == "Combine":
+        return combine_reply(ask, prompt, dice, profile)
     if prompt.forced_tool in ("Aggregate", "Revise"):
         return vote_reply(ask, prompt, dice, profile)
     if prompt.forced_tool == "Review":
@@ -300,109 +267,3 @@ def research_skill(prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply |
     if set(prompt.tool_names) & set(r.RESEARCH_TOOLS):
         return act_reply(ask, prompt, dice, profile)
     return None
-
-
-# --- teams: handoffs, routing, aggregation and debate ------------------------------------
-
-_ITEM = re.compile(r"^\[(search|kept|answer|claims)\] (.*)$", re.M)
-_AGENT_LINE = re.compile(r"^- (\w+): (.*)$", re.M)
-CAPABILITY_OF = {
-    "search": "retrieve",
-    "kept": "rank_filter",
-    "answer": "synthesize",
-    "claims": "fact_check",
-}
-
-
-def handoff_items(prompt: Prompt) -> list[tuple[str, str]]:
-    """The ``[kind] ...`` items the team passed along, from every message in context."""
-    return [(k, v) for m in prompt.messages for k, v in _ITEM.findall(text_of(m))]
-
-
-def items_as_results(items: list[tuple[str, str]]) -> dict[str, list[dict[str, Any]]]:
-    """Handoff items read back as the tool results they summarise."""
-    out: dict[str, list[dict[str, Any]]] = {t: [] for t in r.RESEARCH_TOOLS}
-    search: list[dict[str, Any]] = []
-    kept: list[dict[str, Any]] = []
-    for kind, body in items:
-        parts = [p.strip() for p in body.split(" | ")]
-        try:
-            if kind == "search":
-                doc_id, title, source, rel, snippet = parts[:5]
-                search.append(
-                    {
-                        "doc_id": doc_id,
-                        "title": title,
-                        "source": source,
-                        "reliability": float(rel.split()[-1]),
-                        "snippet": snippet,
-                    }
-                )
-            elif kind == "kept":
-                doc_id, source, rel, text = parts[:4]
-                kept.append(
-                    {
-                        "doc_id": doc_id,
-                        "source": source,
-                        "reliability": float(rel.split()[-1]),
-                        "text": text,
-                    }
-                )
-            elif kind == "answer":
-                out["submit_answer"].append(
-                    {"answer": parts[0], "evidence": parts[1].split()[1:] if len(parts) > 1 else []}
-                )
-            elif kind == "claims":
-                head, _, rest = body.partition(": ")
-                entity, attribute = head.rsplit(" ", 1)
-                claims = []
-                for c in filter(None, (x.strip() for x in rest.split(";"))):
-                    doc_id, rel, value = c.split(" ", 2)
-                    claims.append(
-                        {"doc_id": doc_id, "reliability": float(rel.strip("()")), "value": value}
-                    )
-                out["cross_check"].append(
-                    {"entity": entity, "attribute": attribute, "claims": claims}
-                )
-        except ValueError:
-            continue  # a line cut by a bounded handoff
-    if search:
-        out["search_corpus"].append({"results": search})
-    if kept:
-        out["filter_documents"].append({"kept": kept})
-    return out
-
-
-def route_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply:
-    """The coordinator's routing decision: the agent owning the next capability, or finish."""
-    from agentlab.capabilities import ORDER
-
-    owners = {a: caps.split(", ") for a, caps in _AGENT_LINE.findall(prompt.system_text())}
-    done = {CAPABILITY_OF[k] for k, _ in handoff_items(prompt)}
-    present = [c for c in ORDER if any(c in caps for caps in owners.values())]
-    todo = [c for c in present if c not in done]
-    intended = next((a for a, caps in owners.items() if todo and todo[0] in caps), "finish")
-    schema = (prompt.tool(prompt.forced_tool or "") or {}).get("function", {}).get("parameters", {})
-    options = schema.get("properties", {}).get("next", {}).get("enum") or [*owners, "finish"]
-    p = p_correct(profile, options=len(options), context_tokens=prompt.input_tokens)
-    pick = dice.choose("route", intended=intended, options=options, p=p, kind="route")
-    return Reply(
-        tool_calls=[{"name": prompt.forced_tool or "Route", "args": {"next": pick.chosen}}],
-        decisions=[pick],
-        skill="research:route",
-    )
-
-
-def vote_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply:
-    """Aggregate or revise: take the majority of the answers in context (or keep one's own)."""
-    answers = [a["answer"] for a in items_as_results(handoff_items(prompt))["submit_answer"]]
-    counts = Counter(answers)
-    ranked = [a for a, _ in counts.most_common()] or [UNKNOWN]
-    p = p_correct(profile, options=len(ranked), context_tokens=prompt.input_tokens)
-    pick = dice.choose("vote", intended=ranked[0], options=ranked, p=p, kind="vote")
-    name = prompt.forced_tool or "Aggregate"
-    return Reply(
-        tool_calls=[{"name": name, "args": {"answer": pick.chosen}}],
-        decisions=[pick],
-        skill="research:vote",
-    )

@@ -31,6 +31,10 @@ from langchain_core.tools import BaseTool, tool
 RESEARCH_DIR = Path(__file__).resolve().parents[2] / "data" / "research"
 SEARCH_LATENCY_S = 0.6  # assumed: a search-index round trip
 FETCH_LATENCY_S = 0.3  # assumed: fetching documents by id
+INSTRUCTIONS = (
+    "You are a research assistant answering questions about the Meridian Isles from a "
+    "document corpus."
+)
 ATTRIBUTES = {
     "population": "population",
     "area in square kilometres": "area_km2",

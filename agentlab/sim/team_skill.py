@@ -1,0 +1,176 @@
+"""The simulated model's part in a team: reading handoffs, routing, splitting a question,
+and aggregating or debating answers.
+
+Handoffs reach the model as ``[kind] ...`` lines; it reads them back as the tool results
+they summarise. Each routing, vote and combination is a decision drawn with the physics'
+probability for its prompt, like any other.
+
+Introduced in notebook 05 (`05_decomposition.ipynb`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from agentlab.physics import Dice, p_correct
+from agentlab.profiles import ModelProfile
+from agentlab.sim.prompt import Prompt, text_of
+from agentlab.sim.questions import UNKNOWN, Ask, answer_from, parse_question
+from agentlab.sim.reply import Reply
+from agentlab.world import research as r
+
+_ITEM = re.compile(r"^\[(search|kept|answer|claims|part)\] (.*)$", re.M)
+_AGENT_LINE = re.compile(r"^- (\w+): (.*)$", re.M)
+CAPABILITY_OF = {
+    "search": "retrieve",
+    "kept": "rank_filter",
+    "answer": "synthesize",
+    "claims": "fact_check",
+    "part": "synthesize",  # a member's answer to its part of a split question
+}
+
+
+def handoff_items(prompt: Prompt) -> list[tuple[str, str]]:
+    """The ``[kind] ...`` items the team passed along, from every message in context."""
+    return [(k, v) for m in prompt.messages for k, v in _ITEM.findall(text_of(m))]
+
+
+def items_as_results(items: list[tuple[str, str]]) -> dict[str, list[dict[str, Any]]]:
+    """Handoff items read back as the tool results they summarise."""
+    out: dict[str, list[dict[str, Any]]] = {t: [] for t in r.RESEARCH_TOOLS}
+    search: list[dict[str, Any]] = []
+    kept: list[dict[str, Any]] = []
+    for kind, body in items:
+        parts = [p.strip() for p in body.split(" | ")]
+        try:
+            if kind == "search":
+                doc_id, title, source, rel, snippet = parts[:5]
+                search.append(
+                    {
+                        "doc_id": doc_id,
+                        "title": title,
+                        "source": source,
+                        "reliability": float(rel.split()[-1]),
+                        "snippet": snippet,
+                    }
+                )
+            elif kind == "kept":
+                doc_id, source, rel, text = parts[:4]
+                kept.append(
+                    {
+                        "doc_id": doc_id,
+                        "source": source,
+                        "reliability": float(rel.split()[-1]),
+                        "text": text,
+                    }
+                )
+            elif kind == "answer":
+                out["submit_answer"].append(
+                    {"answer": parts[0], "evidence": parts[1].split()[1:] if len(parts) > 1 else []}
+                )
+            elif kind == "claims":
+                head, _, rest = body.partition(": ")
+                entity, attribute = head.rsplit(" ", 1)
+                claims = []
+                for c in filter(None, (x.strip() for x in rest.split(";"))):
+                    doc_id, rel, value = c.split(" ", 2)
+                    claims.append(
+                        {"doc_id": doc_id, "reliability": float(rel.strip("()")), "value": value}
+                    )
+                out["cross_check"].append(
+                    {"entity": entity, "attribute": attribute, "claims": claims}
+                )
+        except ValueError:
+            continue  # a line cut by a bounded handoff
+    if search:
+        out["search_corpus"].append({"results": search})
+    if kept:
+        out["filter_documents"].append({"kept": kept})
+    return out
+
+
+def route_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply:
+    """The coordinator's routing decision: the agent owning the next capability, or finish."""
+    from agentlab.capabilities import ORDER
+
+    owners = {a: caps.split(", ") for a, caps in _AGENT_LINE.findall(prompt.system_text())}
+    done = {CAPABILITY_OF[k] for k, _ in handoff_items(prompt)}
+    present = [c for c in ORDER if any(c in caps for caps in owners.values())]
+    todo = [c for c in present if c not in done]
+    intended = next((a for a, caps in owners.items() if todo and todo[0] in caps), "finish")
+    schema = (prompt.tool(prompt.forced_tool or "") or {}).get("function", {}).get("parameters", {})
+    options = schema.get("properties", {}).get("next", {}).get("enum") or [*owners, "finish"]
+    p = p_correct(profile, options=len(options), context_tokens=prompt.input_tokens)
+    pick = dice.choose("route", intended=intended, options=options, p=p, kind="route")
+    return Reply(
+        tool_calls=[{"name": prompt.forced_tool or "Route", "args": {"next": pick.chosen}}],
+        decisions=[pick],
+        skill="research:route",
+    )
+
+
+def split_reply(ask: Ask) -> Reply:
+    """Split a question into one lookup per fact it needs (a lookup stays whole)."""
+    return Reply(
+        tool_calls=[{"name": "Split", "args": {"parts": ask.parts()}}], skill="research:split"
+    )
+
+
+def part_answers(prompt: Prompt) -> list[tuple[str, str]]:
+    """The ``(part, answer)`` pairs members of a split team reported."""
+    out = []
+    for kind, body in handoff_items(prompt):
+        part, sep, answer = body.split(" | ")[0].rpartition(" = ")
+        if kind == "part" and sep:
+            out.append((part.strip(), answer.strip()))
+    return out
+
+
+def combine_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply:
+    """Combine the answers to a split question's parts, as reported and unchecked.
+
+    Each fact takes the value its part's members reported (the most reported one when
+    several members had the same part); nothing is checked against a source.
+    """
+    p = p_correct(profile, options=2, context_tokens=prompt.input_tokens)
+    values, decisions = [], []
+    reported = part_answers(prompt)
+    for entity, fact in zip(ask.entities, ask.fact_ids, strict=True):
+        said = Counter(
+            answer
+            for part, answer in reported
+            if (a := parse_question(part)) is not None
+            and a.entities == (entity,)
+            and a.attribute == ask.attribute
+        )
+        ranked = [v for v, _ in said.most_common()] or [UNKNOWN]
+        pick = dice.choose(f"combine:{fact}", intended=ranked[0], options=ranked, p=p, kind="value")
+        values.append(pick.chosen)
+        decisions.append(pick)
+    return Reply(
+        tool_calls=[
+            {
+                "name": prompt.forced_tool or "Combine",
+                "args": {"answer": answer_from(ask, values)},
+            }
+        ],
+        decisions=decisions,
+        skill="research:combine",
+    )
+
+
+def vote_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply:
+    """Aggregate or revise: take the majority of the answers in context (or keep one's own)."""
+    answers = [a["answer"] for a in items_as_results(handoff_items(prompt))["submit_answer"]]
+    counts = Counter(answers)
+    ranked = [a for a, _ in counts.most_common()] or [UNKNOWN]
+    p = p_correct(profile, options=len(ranked), context_tokens=prompt.input_tokens)
+    pick = dice.choose("vote", intended=ranked[0], options=ranked, p=p, kind="vote")
+    name = prompt.forced_tool or "Aggregate"
+    return Reply(
+        tool_calls=[{"name": name, "args": {"answer": pick.chosen}}],
+        decisions=[pick],
+        skill="research:vote",
+    )
