@@ -37,18 +37,20 @@ from typing import Annotated, Any, Literal, TypedDict
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
+from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel, Field, create_model
 
 from agentlab.agent import build_agent
-from agentlab.capabilities import Capability, capabilities
+from agentlab.capabilities import ORDER, Capability, capabilities
 from agentlab.config import ARCHITECTURES, Architecture
 from agentlab.handoffs import HANDOFF, answer_of, handoff, report_items, structured
 from agentlab.sim.prompt import text_of
 from agentlab.team_parallel import debate_or_check, split_work
 from agentlab.world import research as r
+from agentlab.world.catalogue import catalogue_tools
 
 TOPOLOGIES = ARCHITECTURES  # one list, kept in agentlab.config
 Topology = Architecture
@@ -76,6 +78,7 @@ class TeamSpec:
     agents: tuple[AgentSpec, ...]
     handoff_tokens: int = 300  # handoff budget, measured against what the receiver needs
     rounds: int = 1  # debate rounds (decentralized)
+    distractors: int = 0  # catalogue tools in the system's scope, shared out by capability
 
 
 class TeamState(TypedDict, total=False):
@@ -88,6 +91,32 @@ class TeamState(TypedDict, total=False):
     round: int  # debate round
     parts: list[str]  # the parts an independent team split the question into
     assigned: Annotated[dict[str, str], operator.or_]  # member -> the part it answers
+
+
+def agent_tools(
+    agent: AgentSpec, spec: TeamSpec, caps: dict[str, Capability] | None = None
+) -> list[BaseTool]:
+    """The tools an agent carries: its capabilities' research tools (and a capability's own
+    tools when it is the agent's only one), then its capabilities' shares of the catalogue
+    tools in the system's wider scope (``spec.distractors``, dealt out by capability).
+
+    Example:
+        >>> spec = TeamSpec("single", (AgentSpec("solo", ORDER),), distractors=8)
+        >>> len(agent_tools(spec.agents[0], spec))
+        12
+    """
+    caps = caps or capabilities()
+    alone = len(agent.capabilities) == 1
+    wanted = [
+        t
+        for c in agent.capabilities
+        for t in (*caps[c].tools, *(caps[c].own_tools if alone else ()))
+    ]
+    extra = catalogue_tools(spec.distractors)
+    tools = [r.RESEARCH_TOOLS[t] for t in wanted] + [
+        t for c in agent.capabilities for t in extra[ORDER.index(c) :: len(ORDER)]
+    ]
+    return list({t.name: t for t in tools}.values())
 
 
 def build_team(
@@ -125,14 +154,7 @@ def build_team(
     def worker(
         agent: AgentSpec, *, reflect: bool = False
     ) -> CompiledStateGraph[Any, Any, Any, Any]:
-        alone = len(agent.capabilities) == 1
-        wanted = [
-            t
-            for c in agent.capabilities
-            for t in (*caps[c].tools, *(caps[c].own_tools if alone else ()))
-        ]
-        tools = [r.RESEARCH_TOOLS[t] for t in wanted]
-        tools = list({t.name: t for t in tools}.values())
+        tools = agent_tools(agent, spec, caps)
         duties = "\n".join(f"- {caps[c].instructions}" for c in agent.capabilities)
         return build_agent(
             model=model,

@@ -82,7 +82,13 @@ def team_for(config: EpisodeConfig, caps: dict[str, Capability] | None = None) -
         )
     else:
         agents = placed_agents(parse_placement(config.placement), caps)
-    return TeamSpec(arch, agents, handoff_tokens=config.handoff_tokens, rounds=config.debate_rounds)  # type: ignore[arg-type]
+    return TeamSpec(
+        arch,  # type: ignore[arg-type]
+        agents,
+        handoff_tokens=config.handoff_tokens,
+        rounds=config.debate_rounds,
+        distractors=config.tools - len(r.RESEARCH_TOOLS),
+    )
 
 
 def part_question(q: r.Question, part: str) -> r.Question:

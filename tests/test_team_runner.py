@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import agentlab as al
-from agentlab import capabilities
+from agentlab import capabilities, team
 from agentlab.runner import DECISION_NODES
 from agentlab.team_runner import part_question, run_team_episode, team_for
 from agentlab.world import research
@@ -258,3 +258,25 @@ def test_a_combined_answer_lets_through_only_the_errors_of_its_wrong_parts() -> 
         assert not {agent_of[a] for a in escaped} & right, f"seed {seed}"
         checked += 1
     assert checked >= 3
+
+
+def test_wider_scope_shares_its_tools_out_by_capability() -> None:
+    spec = team_for(BASE.with_(tools=44))  # the 4 research tools and 40 catalogue tools
+    assert spec.distractors == 40
+    own = set(research.RESEARCH_TOOLS)
+    extra = {
+        a.name: [t for t in team.agent_tools(a, spec) if t.name not in own] for a in spec.agents
+    }
+    assert sum(len(v) for v in extra.values()) == 40  # every catalogue tool, once
+    assert len(extra["retriever"]) == 20  # it carries two capabilities: two shares
+    single = team_for(BASE.with_(architecture="single", tools=44))
+    assert len(team.agent_tools(single.agents[0], single)) == 44
+
+
+def test_a_team_pays_off_only_once_the_single_agent_weakens() -> None:
+    grid = al.grid(BASE, architecture=["single", "centralized"], tools=[4, 80], seeds=range(16))
+    e = al.run_episodes(grid, progress=False).episodes
+    rate = e.pivot_table(index="tools", columns="architecture", values="success")
+    assert rate.loc[80, "single"] < rate.loc[4, "single"], "scope weakens the single agent"
+    gain = rate.centralized - rate.single
+    assert gain[4] <= 0 < gain[80], gain.to_dict()  # the crossover, as Kim et al. describe it
