@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 
 import agentlab as al
+from agentlab.config import ARCHITECTURES
 from agentlab.faults import Faults
 from agentlab.models import make_model
 from agentlab.real_models import LabChatOpenAI, run_remote
@@ -347,11 +348,13 @@ def test_the_serve_command_serves_until_interrupted_and_never_logs_the_key(
     assert "GET /v1/models" in rest and KEY not in banner + rest
 
 
-def test_the_research_scenario_runs_through_the_server_with_the_same_tables() -> None:
-    base = al.EpisodeConfig(scenario="research", architecture="centralized")
+def test_every_architecture_runs_through_the_server_with_the_same_tables() -> None:
+    base = al.EpisodeConfig(scenario="research")
     remote = base.with_(model="openai-compatible:gpt-4o-mini")
+    kinds = list(ARCHITECTURES)
     with serve_in_thread() as url:
-        served = run_remote(al.grid(remote, seeds=range(2)), base_url=url)
-    local = al.run_episodes(al.grid(base, seeds=range(2)), progress=False)
+        served = run_remote(al.grid(remote, architecture=kinds, seeds=range(2)), base_url=url)
+    local = al.run_episodes(al.grid(base, architecture=kinds, seeds=range(2)), progress=False)
+    assert served.episodes.outcome.eq("answered").all(), served.episodes.outcome.tolist()
     cols = ["success", "answer", "cost_usd", "tokens_in", "llm_calls", "latency_s", "root_errors"]
     pd.testing.assert_frame_equal(served.episodes[cols], local.episodes[cols])
