@@ -2,15 +2,19 @@
 
 ``build_agent`` compiles a ``StateGraph`` whose state holds everything the agent knows:
 the messages, the plan (with each step's status), the memory notes and the summary. The
-same graph runs on the simulated model and on a real chat model.
+same graph runs on the simulated model and on a real chat model. Each structure is
+compiled once per process; the model reaches the nodes through the run's config.
 
 Introduced in notebook 01 (`01_agent_loop.ipynb`).
 """
 
 from __future__ import annotations
 
+import itertools
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Literal, TypedDict, TypeVar
+from typing import Annotated, Any, Literal, TypedDict
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
@@ -22,6 +26,8 @@ from langchain_core.messages import (
     ToolMessage,
 )
 from langchain_core.messages.tool import ToolCall
+from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables.config import merge_configs
 from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
@@ -33,8 +39,7 @@ from pydantic import BaseModel, Field
 from agentlab.checkpoints import CheckpointPolicy, clarify_node, verify_node
 from agentlab.config import MemoryPolicy
 from agentlab.sim.prompt import MEMORY_NAME, text_of
-
-M = TypeVar("M", bound=BaseModel)
+from agentlab.structured import Structured
 
 PLANNER = (
     "Make a plan for the user's request before acting. State the assumptions you commit to "
@@ -125,12 +130,6 @@ def render_plan(plan: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _parsed(out: Any, schema: type[M]) -> M | None:
-    """The parsed structured output, or None when the model's answer did not parse."""
-    parsed = out.get("parsed") if isinstance(out, dict) else None
-    return parsed if isinstance(parsed, schema) else None
-
-
 def _history(state: AgentState) -> list[AnyMessage]:
     return list(state["messages"][1:])
 
@@ -177,6 +176,9 @@ def build_agent(
 
     Returns:
         The compiled graph; invoke it with ``{"messages": [HumanMessage(request)]}``.
+        Each structure (everything but the model and the checkpointer) is compiled once
+        per process; the graph returned is a copy of it with this model and checkpointer
+        attached, so building one agent per episode costs little.
 
     Example:
         >>> import agentlab as al
@@ -185,14 +187,101 @@ def build_agent(
         >>> "reflect" in graph.get_graph().nodes
         True
     """
-    tagged = model.with_config(metadata={"agent": name})
-    actor = model.bind_tools(list(tools)).with_config(metadata={"agent": name})
-    planner = model.with_structured_output(Plan, include_raw=True).with_config(
-        metadata={"agent": name}
+    tools = list(tools)
+    compiled, key = _compiled(
+        tools=tuple(tools),
+        instructions=instructions,
+        digest=digest,
+        memory=memory,
+        window=window,
+        reflect=reflect,
+        max_reflections=max_reflections,
+        max_steps=max_steps,
+        name=name,
+        policy=checkpoints or CheckpointPolicy(),
     )
-    reviewer = model.with_structured_output(Review, include_raw=True).with_config(
-        metadata={"agent": name}
+    models = _Models(model, tools, name)
+    bound = compiled.copy(
+        {
+            "config": merge_configs(compiled.config, {"configurable": {key: models}}),
+            "checkpointer": checkpointer,
+        }
     )
+    bound._serde_allowlist = compiled._serde_allowlist  # copy() would drop it
+    return bound
+
+
+class _Models:
+    """The model's runnables one agent calls, bound once per ``build_agent`` call.
+
+    A run finds them in ``config["configurable"]``, under a key starting with ``__``:
+    LangGraph copies no such key, and no object, into checkpoint or tracing metadata.
+    """
+
+    def __init__(self, model: BaseChatModel, tools: list[BaseTool], name: str) -> None:
+        self.name = name
+        self.tagged = model.with_config(metadata={"agent": name})
+        self.actor = model.bind_tools(tools).with_config(metadata={"agent": name})
+        self.planner = Structured(model, Plan, metadata={"agent": name})
+        self.reviewer = Structured(model, Review, metadata={"agent": name})
+
+    def __repr__(self) -> str:  # a logged config shows no model settings
+        return f"<models of agent {self.name!r}>"
+
+
+Graph = CompiledStateGraph[Any, Any, Any, Any]
+# structure -> (compiled graph, configurable key of its models, the tools and digest it holds)
+_COMPILED: OrderedDict[tuple[Any, ...], tuple[Graph, str, Any]] = OrderedDict()
+_COMPILED_SIZE = 64
+_COMPILED_LOCK = threading.Lock()
+_KEYS = itertools.count()
+
+
+def _compiled(**structure: Any) -> tuple[Graph, str]:
+    """The compiled graph of a structure, and the configurable key its nodes read the
+    models from: compiled once per process, tools (and their names) and digest compared by
+    identity."""
+    pinned = (structure["tools"], structure["digest"])  # their ids stay theirs while cached
+    lookup = tuple(
+        tuple((id(t), t.name) for t in v) if k == "tools" else id(v) if k == "digest" else v
+        for k, v in sorted(structure.items())
+    )
+    with _COMPILED_LOCK:
+        hit = _COMPILED.get(lookup)
+        if hit is not None:
+            _COMPILED.move_to_end(lookup)
+            return hit[0], hit[1]
+    key = f"__agentlab_agent_{next(_KEYS)}"
+    graph = _compile(key, **structure)
+    with _COMPILED_LOCK:
+        _COMPILED[lookup] = (graph, key, pinned)
+        if len(_COMPILED) > _COMPILED_SIZE:
+            _COMPILED.popitem(last=False)
+    return graph, key
+
+
+def _compile(
+    key: str,
+    *,
+    tools: tuple[BaseTool, ...],
+    instructions: str,
+    digest: Callable[[str, str, str], str] | None,
+    memory: MemoryPolicy,
+    window: int,
+    reflect: bool,
+    max_reflections: int,
+    max_steps: int,
+    name: str,
+    policy: CheckpointPolicy,
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Compile one structure; its nodes take the model's runnables from the run's config."""
+
+    def models(config: RunnableConfig) -> _Models:
+        found = config.get("configurable", {}).get(key)
+        if not isinstance(found, _Models):
+            raise RuntimeError("this agent graph has no model: build it with build_agent()")
+        return found
+
     tool_list = ", ".join(t.name for t in tools)
     to_note = digest or (lambda tool, content, status: f"{tool} ({status}): {content[:200]}")
 
@@ -211,11 +300,11 @@ def build_agent(
             history = _window(history, window)
         return [*head, state["messages"][0], *history]
 
-    def plan(state: AgentState) -> AgentState:
+    def plan(state: AgentState, config: RunnableConfig) -> AgentState:
         system = SystemMessage(f"{instructions}\n\nTools: {tool_list}\n\n{PLANNER}")
         said = [m for m in state["messages"] if isinstance(m, HumanMessage) and m.name == "user"]
-        out = planner.invoke([system, state["messages"][0], *said])
-        parsed = _parsed(out, Plan) or Plan()
+        parsed = models(config).planner.invoke([system, state["messages"][0], *said])[1]
+        parsed = parsed or Plan()
         steps = [{**s.model_dump(), "status": "pending"} for s in parsed.steps]
         return {
             "plan": {**parsed.model_dump(), "steps": steps},
@@ -223,10 +312,10 @@ def build_agent(
             "replan": False,
         }
 
-    def act(state: AgentState) -> AgentState:
+    def act(state: AgentState, config: RunnableConfig) -> AgentState:
         if state.get("llm_calls", 0) >= max_steps:
             return {"outcome": "step_limit"}
-        reply = actor.invoke(context(state, ACTOR))
+        reply = models(config).actor.invoke(context(state, ACTOR))
         calls = state.get("llm_calls", 0) + 1
         bad = getattr(reply, "invalid_tool_calls", None) or []
         if bad and isinstance(reply, AIMessage):
@@ -257,7 +346,7 @@ def build_agent(
             return "reflect"
         return "__end__"
 
-    def remember(state: AgentState) -> AgentState:
+    def remember(state: AgentState, config: RunnableConfig) -> AgentState:
         steps = [dict(s) for s in state.get("plan", {}).get("steps", [])]
         notes = list(state.get("memory", []))
         log = list(state.get("results", []))
@@ -292,7 +381,7 @@ def build_agent(
             upto = len(history) - window
             transcript = "\n".join(f"{m.type}: {text_of(m)}" for m in history[done:upto])
             previous = state.get("summary", "")
-            out = tagged.invoke(
+            out = models(config).tagged.invoke(
                 [SystemMessage(SUMMARIZER), HumanMessage(f"{previous}\n{transcript}".strip())]
             )
             update |= {
@@ -302,9 +391,9 @@ def build_agent(
             }
         return update
 
-    def review(state: AgentState) -> AgentState:
+    def review(state: AgentState, config: RunnableConfig) -> AgentState:
         messages = [*context(state, REVIEWER), HumanMessage("Review the work now.")]
-        verdict = _parsed(reviewer.invoke(messages), Review) or Review(ok=True)
+        verdict = models(config).reviewer.invoke(messages)[1] or Review(ok=True)
         update: AgentState = {
             "reflections": state.get("reflections", 0) + 1,
             "llm_calls": state.get("llm_calls", 0) + 1,
@@ -331,7 +420,6 @@ def build_agent(
     def after_checkpoint(state: AgentState) -> Literal["plan", "act"]:
         return "plan" if state.get("replan") else "act"
 
-    policy = checkpoints or CheckpointPolicy()
     graph = StateGraph(AgentState)
     graph.add_node("plan", plan)
     graph.add_node("act", act)
@@ -356,4 +444,4 @@ def build_agent(
     graph.add_edge("tools", "remember")
     checkpoint("remember", "verify", verify_node(policy), policy.verify != "never")
     graph.add_conditional_edges("reflect", after_review, {"act": "act", END: END})
-    return graph.compile(checkpointer=checkpointer, name=name)
+    return graph.compile(name=name)

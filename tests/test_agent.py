@@ -6,8 +6,8 @@ from agentlab.world.travel import INSTRUCTIONS, digest, requests
 
 
 def _graph(**kw):  # type: ignore[no-untyped-def]
+    kw.setdefault("model", al.make_model("sim", seed=0))
     return al.build_agent(
-        model=al.make_model("sim", seed=0),
         tools=al.travel_tools(4),
         instructions=INSTRUCTIONS,
         digest=digest,
@@ -104,3 +104,51 @@ def test_a_malformed_tool_call_fails_as_a_decision_and_the_model_repairs() -> No
     errors = [m for m in state["messages"] if getattr(m, "status", None) == "error"]
     assert errors and errors[0].name == "search_flights"
     assert state["plan"]["steps"][0]["status"] == "done"  # repaired on the next call
+
+
+def test_each_structure_is_compiled_once_and_runs_on_its_own_model() -> None:
+    text = requests()["trip-002"].text
+    alone = _graph(model=al.make_model("sim", seed=3)).invoke({"messages": [HumanMessage(text)]})
+    one = _graph(model=al.make_model("sim", seed=3))
+    other = _graph(model=al.make_model("sim", seed=4))
+    assert one.nodes["plan"] is other.nodes["plan"]  # the same compiled structure
+    assert _graph(max_steps=3).nodes["plan"] is not one.nodes["plan"]
+    assert other.invoke({"messages": [HumanMessage(text)]})["llm_calls"] > 0
+    again = one.invoke({"messages": [HumanMessage(text)]})
+
+    def said(state):  # type: ignore[no-untyped-def]
+        return [(m.content, getattr(m, "tool_calls", None)) for m in state["messages"]]
+
+    assert said(again) == said(alone)  # the seed-3 model, not the latest one
+
+
+def test_the_model_stays_out_of_checkpoints() -> None:
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    saver = InMemorySaver()
+    graph = _graph(checkpointer=saver)
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"messages": [HumanMessage(requests()["trip-002"].text)]}, config)
+    for saved in saver.list(config):
+        assert set(saved.config["configurable"]) <= {"thread_id", "checkpoint_ns", "checkpoint_id"}
+        assert not any("agentlab" in k for k in saved.metadata or {})
+        assert "SimChatModel" not in repr(saved)
+
+
+def test_a_plan_that_does_not_parse_is_an_empty_plan() -> None:
+    from langchain_core.messages import AIMessage
+
+    class Garbled(al.SimChatModel):
+        """The sim, but its plans come back with arguments that do not fit the schema."""
+
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]
+            result = super()._generate(messages, stop, run_manager, **kwargs)
+            msg = result.generations[0].message
+            if isinstance(msg, AIMessage) and [c["name"] for c in msg.tool_calls] == ["Plan"]:
+                bad = {**msg.tool_calls[0], "args": {"steps": "not a list"}}
+                result.generations[0].message = msg.model_copy(update={"tool_calls": [bad]})
+            return result
+
+    graph = _graph(model=Garbled(seed=0), max_steps=3)
+    state = graph.invoke({"messages": [HumanMessage(requests()["trip-002"].text)]})
+    assert state["plan"]["steps"] == [] and state["llm_calls"] == 3

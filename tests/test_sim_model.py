@@ -429,3 +429,30 @@ def test_make_model_real_models_need_their_settings(monkeypatch: pytest.MonkeyPa
     real = make_model("openai-compatible:llama3", base_url="http://127.0.0.1:11434/v1")
     assert isinstance(real, ChatOpenAI)  # constructed only: no call is made
     assert real.model_name == "llama3"
+
+
+def test_bound_tool_schemas_are_converted_once_per_tool() -> None:
+    @tool
+    def lookup(city: str) -> str:
+        """Look a city up."""
+        return city
+
+    first = SimChatModel(seed=0).bind_tools([lookup]).kwargs["tools"][0]  # type: ignore[attr-defined]
+    assert SimChatModel(seed=1).bind_tools([lookup]).kwargs["tools"][0] is first  # type: ignore[attr-defined]
+    lookup.description = "Find a city."  # changed in place: converted again
+    again = SimChatModel(seed=0).bind_tools([lookup]).kwargs["tools"][0]  # type: ignore[attr-defined]
+    assert again["function"]["description"] == "Find a city."
+
+
+def test_the_schema_cache_lets_go_of_tools_that_are_gone() -> None:
+    import gc
+
+    from pydantic import create_model
+
+    from agentlab.sim import model as sim_model
+
+    before = len(sim_model._SCHEMAS)
+    for _ in range(20):  # a team builds a routing schema per episode
+        SimChatModel(seed=0).with_structured_output(create_model("Route", next=(str, ...)))
+    gc.collect()
+    assert len(sim_model._SCHEMAS) <= before

@@ -17,10 +17,12 @@ Introduced in notebook 00 (`00_quickstart.ipynb`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
@@ -69,14 +71,42 @@ def _tool_choice(choice: Any, names: Sequence[str]) -> str | None:
     return str(choice)
 
 
+_SCHEMAS: dict[int, tuple[weakref.ref[Any], tuple[Any, Any], dict[str, Any]]] = {}
+
+
+def _forget(key: int) -> Callable[[Any], None]:
+    def forget(_: Any) -> None:
+        _SCHEMAS.pop(key, None)
+
+    return forget
+
+
+def _openai_tool(tool: Any) -> dict[str, Any]:
+    """One tool in OpenAI form, converted once per tool object while it lives.
+
+    Tools, pydantic classes and functions are looked up by identity (an entry goes when its
+    object does, so an id is never taken for another object's) and by name and description,
+    so a tool renamed or redescribed in place is converted again. The same schema object is
+    then bound for every seed, which also lets ``tokens.count_tool_schema`` find it by
+    identity.
+    """
+    if isinstance(tool, dict):
+        if tool.get("type") == "function" and "function" in tool:
+            return tool
+        return convert_to_openai_tool(tool)
+    label = (getattr(tool, "name", None), getattr(tool, "description", None))
+    hit = _SCHEMAS.get(id(tool))
+    if hit is not None and hit[0]() is tool and hit[1] == label:
+        return hit[2]
+    schema = convert_to_openai_tool(tool)
+    with contextlib.suppress(TypeError):  # not weakly referenceable: converted every time
+        _SCHEMAS[id(tool)] = (weakref.ref(tool, _forget(id(tool))), label, schema)
+    return schema
+
+
 def _openai_tools(tools: Sequence[Any]) -> list[dict[str, Any]]:
     """Tools in OpenAI form (``bind_tools`` converts; a plain ``bind(tools=...)`` may not)."""
-    return [
-        t
-        if isinstance(t, dict) and t.get("type") == "function" and "function" in t
-        else convert_to_openai_tool(t)
-        for t in tools
-    ]
+    return [_openai_tool(t) for t in tools]
 
 
 def _obeys(reply: Reply, prompt: Prompt) -> bool:
@@ -204,6 +234,14 @@ class SimChatModel(BaseChatModel):
         """
         schemas = _openai_tools(tools)
         choice = _tool_choice(tool_choice, [t["function"]["name"] for t in schemas])
+        traced = kwargs.get("ls_structured_output_format")
+        if isinstance(traced, dict) and traced.get("schema") is not None:
+            # LangChain converts this schema for the trace on every call; the converted
+            # tool gives the same JSON schema, without pydantic's work each time
+            kwargs["ls_structured_output_format"] = {
+                **traced,
+                "schema": _openai_tool(traced["schema"]),
+            }
         return self.bind(tools=schemas, tool_choice=choice, **kwargs)
 
     def _profile_name(self, override: Any = None) -> str:
