@@ -10,7 +10,6 @@ Introduced in notebook 05 (`05_decomposition.ipynb`).
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from langchain_core.messages import AnyMessage, ToolMessage
 
@@ -79,8 +78,3 @@ def answer_of(messages: list[AnyMessage]) -> str | None:
             except (json.JSONDecodeError, KeyError):
                 continue
     return None
-
-
-def structured(out: Any) -> Any:
-    """The parsed answer of an ``include_raw`` structured-output call (None if unparsed)."""
-    return out.get("parsed") if isinstance(out, dict) else None

@@ -5,11 +5,12 @@ Introduced in notebook 01 (`01_agent_loop.ipynb`), with the agent that uses it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
-from langchain_core.runnables import Runnable, RunnableBinding, RunnableSequence
+from langchain_core.runnables import Runnable, RunnableBinding, RunnableConfig, RunnableSequence
 from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
@@ -24,7 +25,9 @@ class Structured(Generic[M]):
     inside a ``RunnableParallel``, which starts a thread pool on every call.
     """
 
-    def __init__(self, model: BaseChatModel, schema: type[M], *, metadata: dict[str, Any]):
+    def __init__(
+        self, model: BaseChatModel, schema: type[M], *, metadata: dict[str, Any] | None = None
+    ):
         self.schema = schema
         chain = model.with_structured_output(schema)
         steps = chain.steps if isinstance(chain, RunnableSequence) else []
@@ -33,22 +36,28 @@ class Structured(Generic[M]):
         self.llm: Runnable[Any, Any] | None = None
         self.parse: Runnable[Any, Any] = chain
         if len(steps) >= 2 and isinstance(bound, BaseChatModel):
-            self.llm = steps[0].with_config(metadata=metadata)
+            self.llm = steps[0].with_config(metadata=metadata or {})
             self.parse = steps[1] if len(steps) == 2 else RunnableSequence(*steps[1:])
         else:  # not a model-then-parser chain: LangChain's own way, which any model supports
             self.parse = model.with_structured_output(schema, include_raw=True).with_config(
-                metadata=metadata
+                metadata=metadata or {}
             )
 
-    def invoke(self, messages: list[BaseMessage]) -> tuple[Any, M | None]:
-        """The model's message and the parsed output (None when it did not parse)."""
+    def invoke(
+        self, messages: Sequence[BaseMessage], *, metadata: dict[str, Any] | None = None
+    ) -> tuple[Any, M | None]:
+        """The model's message and the parsed output (None when it did not parse).
+
+        ``metadata`` is added to the call's own (e.g. the stage and branch of a member).
+        """
+        config: RunnableConfig = {"metadata": metadata} if metadata else {}
         if self.llm is None:
-            out = self.parse.invoke(messages)
+            out = self.parse.invoke(messages, config)
             raw, parsed = (
                 (out.get("raw"), out.get("parsed")) if isinstance(out, dict) else (out, None)
             )
         else:
-            raw = self.llm.invoke(messages)
+            raw = self.llm.invoke(messages, config)
             try:
                 parsed = self.parse.invoke(raw)
             except Exception:  # an answer that does not parse is a failed decision

@@ -46,8 +46,9 @@ from pydantic import BaseModel, Field, create_model
 from agentlab.agent import build_agent
 from agentlab.capabilities import ORDER, Capability, capabilities
 from agentlab.config import ARCHITECTURES, Architecture
-from agentlab.handoffs import HANDOFF, answer_of, handoff, report_items, structured
+from agentlab.handoffs import HANDOFF, answer_of, handoff, report_items
 from agentlab.sim.prompt import text_of
+from agentlab.structured import Structured
 from agentlab.team_parallel import debate_or_check, split_work
 from agentlab.world import research as r
 from agentlab.world.catalogue import catalogue_tools
@@ -236,7 +237,7 @@ def _routed(
     max_turns: int,
 ) -> None:
     """Centralized, hierarchical and swarm: an LLM routing decision after every agent."""
-    router = model.with_structured_output(_route_model([*names, "finish"]), include_raw=True)
+    router = Structured(model, _route_model([*names, "finish"]))
     hierarchical = spec.topology == "hierarchical"
     leads = {
         "research_lead": [
@@ -246,12 +247,14 @@ def _routed(
             a for a in spec.agents if not {"retrieve", "rank_filter"} & set(a.capabilities)
         ],
     }
-    lead_router = model.with_structured_output(_route_model([*leads, "finish"]), include_raw=True)
+    lead_router = Structured(model, _route_model([*leads, "finish"]))
 
     def menu(agents: list[AgentSpec]) -> str:
         return "\n".join(f"- {a.name}: {', '.join(a.capabilities)}" for a in agents)
 
-    routers: dict[str, tuple[str, Any]] = {}  # who routes -> (what it is told, its router)
+    routers: dict[
+        str, tuple[str, Structured[Any]]
+    ] = {}  # who routes -> (what it is told, its router)
     every = list(spec.agents)
     if hierarchical:
         lead_menu = "\n".join(
@@ -260,9 +263,7 @@ def _routed(
         )
         routers["coordinator"] = (f"You coordinate team leads. Agents:\n{lead_menu}", lead_router)
         for lead, agents in leads.items():
-            own = model.with_structured_output(
-                _route_model([a.name for a in agents] + ["finish"]), include_raw=True
-            )
+            own = Structured(model, _route_model([a.name for a in agents] + ["finish"]))
             routers[lead] = (f"You lead a team. Agents:\n{menu(agents)}", own)
     else:
         for who in ["coordinator", *names]:
@@ -278,8 +279,8 @@ def _routed(
         system = SystemMessage(
             f"{RESEARCHER}\n{told}\nRoute to the one owning the next capability needed, or finish."
         )
-        out = chooser.with_config(metadata={"agent": who}).invoke([system, *state["messages"]])
-        choice = getattr(structured(out), "next", "finish") or "finish"
+        _, route = chooser.invoke([system, *state["messages"]], metadata={"agent": who})
+        choice = getattr(route, "next", "finish") or "finish"
         return {
             "turns": state.get("turns", 0) + 1,
             "messages": [AIMessage(f"route: {choice}", name=who)],

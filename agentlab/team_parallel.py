@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
-from langchain_core.runnables import Runnable
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 from pydantic import BaseModel, Field, create_model
 
-from agentlab.handoffs import HANDOFF, structured
+from agentlab.handoffs import HANDOFF
 from agentlab.sim.prompt import text_of
+from agentlab.structured import Structured
 from agentlab.world import research as r
 
 if TYPE_CHECKING:
@@ -52,11 +52,11 @@ _Split = create_model(
 )
 
 
-def _team_answer(question: AnyMessage, note: str, chooser: Runnable[Any, Any]) -> dict[str, Any]:
+def _team_answer(question: AnyMessage, note: str, chooser: Structured[Any]) -> dict[str, Any]:
     """The aggregator's call: the question and what the members reported; the team's answer."""
     msgs = [question, HumanMessage(note, name=HANDOFF)]
-    out = chooser.with_config(metadata={"agent": "aggregator"}).invoke(msgs)
-    final = getattr(structured(out), "answer", "")
+    _, parsed = chooser.invoke(msgs, metadata={"agent": "aggregator"})
+    final = getattr(parsed, "answer", "")
     return {
         "final": final,
         "messages": [AIMessage(f"[answer] {final} | evidence team", name="aggregator")],
@@ -73,8 +73,8 @@ def split_work(
     work and the aggregator combines what the parts report without looking at a source:
     one wrong part makes a wrong answer.
     """
-    splitter = model.with_structured_output(_Split, include_raw=True)
-    combine = model.with_structured_output(_Combine, include_raw=True)
+    splitter = Structured(model, _Split, metadata={"agent": "splitter"})
+    combine = Structured(model, _Combine)
     crew = list(agents)
 
     def split(state: TeamState) -> dict[str, Any]:
@@ -83,8 +83,8 @@ def split_work(
             f"{r.INSTRUCTIONS}\nSplit the question into parts that team members can answer on "
             "their own, one per fact the answer needs."
         )
-        out = splitter.with_config(metadata={"agent": "splitter"}).invoke([system, question])
-        parts = [p for p in getattr(structured(out), "parts", None) or [] if p.strip()]
+        _, split = splitter.invoke([system, question])
+        parts = [p for p in getattr(split, "parts", None) or [] if p.strip()]
         if len(crew) < len(parts) or not parts:
             parts = [text_of(question)]
         listed = "\n".join(f"- {p}" for p in parts)
@@ -129,12 +129,8 @@ def debate_or_check(graph: StateGraph, spec: TeamSpec, run: Run, model: BaseChat
         None,
     )
     crew = [a for a in spec.agents if a is not checker]
-    vote = model.with_structured_output(
-        create_model("Aggregate", __base__=_Answer), include_raw=True
-    )
-    revise = model.with_structured_output(
-        create_model("Revise", __base__=_Answer), include_raw=True
-    )
+    vote = Structured(model, create_model("Aggregate", __base__=_Answer))
+    revise = Structured(model, create_model("Revise", __base__=_Answer))
 
     def fan_out(state: TeamState) -> list[Send]:
         return [Send("member", {**state, "member": a.name}) for a in crew]
@@ -160,8 +156,8 @@ def debate_or_check(graph: StateGraph, spec: TeamSpec, run: Run, model: BaseChat
             ),
         ]
         where = {"agent": agent.name, "stage": state["round"], "branch": agent.name}
-        out = revise.with_config(metadata=where).invoke(msgs)
-        answer = getattr(structured(out), "answer", "") or (mine[0]["answer"] if mine else "")
+        _, revised = revise.invoke(msgs, metadata=where)
+        answer = getattr(revised, "answer", "") or (mine[0]["answer"] if mine else "")
         return {"answers": [{"agent": agent.name, "answer": answer, "round": state["round"]}]}
 
     def next_round(state: TeamState) -> dict[str, Any]:
