@@ -5,7 +5,7 @@ Introduced in notebook 00 (`00_quickstart.ipynb`).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Literal, get_args
 
 from agentlab.checkpoints import (
@@ -152,8 +152,9 @@ class EpisodeConfig:
         )
 
     def as_row(self) -> dict[str, Any]:
-        """The configuration as columns of a results row."""
-        return asdict(self)
+        """The configuration as columns of a results row (every field is a scalar, so this
+        is ``dataclasses.asdict`` without its deep copies)."""
+        return {name: getattr(self, name) for name in _FIELDS}
 
     def with_(self, **changes: Any) -> EpisodeConfig:
         """A copy with some fields changed (validated)."""
@@ -162,3 +163,6 @@ class EpisodeConfig:
             allowed = ", ".join(f.name for f in fields(self))
             raise ConfigError("field", sorted(unknown)[0], allowed)
         return replace(self, **changes)
+
+
+_FIELDS = tuple(f.name for f in fields(EpisodeConfig))

@@ -110,6 +110,9 @@ class SweepStore:
                 )
         for sub in ("episodes", "steps"):
             (self.path / sub).mkdir(parents=True, exist_ok=True)
+        # parts this object wrote, as written: reading them back is the sweep's last serial
+        # step, and the tables are the ones just stored (Parquet round-trips these types)
+        self._written: dict[Path, pa.Table] = {}
         manifest = self.path / MANIFEST
         if manifest.exists():
             data = json.loads(manifest.read_text())
@@ -152,8 +155,15 @@ class SweepStore:
         name = f"{uuid.uuid1().hex}.parquet"  # time-ordered: earlier parts sort first
         if steps is not None and steps.num_rows:
             _write_atomic(steps, self.path / "steps" / name)
+            self._written[self.path / "steps" / name] = steps
         _write_atomic(episodes, self.path / "episodes" / name)
+        self._written[self.path / "episodes" / name] = episodes
         return name
+
+    def _read(self, path: Path) -> pa.Table:
+        """A stored part's table (from memory when this object wrote it)."""
+        table = self._written.get(path)
+        return table if table is not None else pq.read_table(path)
 
     def stored_keys(self) -> set[str]:
         """The ``config_key`` of every stored episode."""
@@ -198,7 +208,7 @@ class SweepStore:
         episodes: list[pa.Table] = []
         winners: dict[str, str] = {}  # key -> the part that holds it
         for part in self._parts():
-            table = pq.read_table(part)
+            table = self._read(part)
             keep = [k not in winners for k in table.column(KEY).to_pylist()]
             for k in table.column(KEY).to_pylist():
                 winners.setdefault(k, part.name)
@@ -207,7 +217,7 @@ class SweepStore:
         for name in dict.fromkeys(winners.values()):
             path = self.path / "steps" / name
             if path.exists():
-                table = pq.read_table(path)
+                table = self._read(path)
                 keep = [winners.get(k) == name for k in table.column(KEY).to_pylist()]
                 steps.append(table.filter(pa.array(keep)))
         return _frame(episodes, order), _frame(steps, order, by_step=True)
