@@ -20,6 +20,8 @@ topologies is who decides what happens next and what each agent sees:
 * **hybrid**: parallel researchers (``Send``), then a dedicated fact-checker verifies the
   aggregated answer.
 
+Routing (coordinators, team leads, a swarm agent's handoff) is a node returning
+LangGraph's ``Command(goto=..., update=...)``, drawn with its possible destinations.
 Handoffs are bounded: a receiver needing ``coupling`` of its host's context sees the share
 ``min(1, handoff_tokens / (coupling * context))`` of it, so a capability that needs much of
 its host's context (high *coupling*) sees only part of what it needs, while one that needs
@@ -41,13 +43,13 @@ from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
 from pydantic import BaseModel, Field, create_model
 
 from agentlab.agent import build_agent
 from agentlab.capabilities import ORDER, Capability, capabilities
 from agentlab.config import ARCHITECTURES, Architecture
 from agentlab.handoffs import HANDOFF, answer_of, handoff, report_items
-from agentlab.sim.prompt import text_of
 from agentlab.structured import Structured
 from agentlab.team_parallel import debate_or_check, split_work
 from agentlab.world import research as r
@@ -269,56 +271,50 @@ def _routed(
         for who in ["coordinator", *names]:
             routers[who] = (f"You coordinate. Agents:\n{menu(every)}", router)
 
-    def decide(state: TeamState, who: str) -> dict[str, Any]:
-        if state.get("turns", 0) >= max_turns:
-            return {
-                "turns": state.get("turns", 0) + 1,
-                "messages": [AIMessage("route: finish", name=who)],
-            }
-        told, chooser = routers[who]
-        system = SystemMessage(
-            f"{RESEARCHER}\n{told}\nRoute to the one owning the next capability needed, or finish."
-        )
-        _, route = chooser.invoke([system, *state["messages"]], metadata={"agent": who})
-        choice = getattr(route, "next", "finish") or "finish"
-        return {
-            "turns": state.get("turns", 0) + 1,
-            "messages": [AIMessage(f"route: {choice}", name=who)],
-        }
+    def decide(state: TeamState, who: str, allowed: list[str], fallback: str) -> Command[str]:
+        """A routing decision, as a ``Command``: who goes next (``fallback`` when the choice
+        is not one of ``allowed``, or when the turns are used up)."""
+        turns = state.get("turns", 0) + 1
+        choice = "finish"
+        if state.get("turns", 0) < max_turns:
+            told, chooser = routers[who]
+            system = SystemMessage(
+                f"{RESEARCHER}\n{told}\nRoute to the one owning the next capability needed, "
+                "or finish."
+            )
+            _, route = chooser.invoke([system, *state["messages"]], metadata={"agent": who})
+            choice = getattr(route, "next", "finish") or "finish"
+        update = {"turns": turns, "messages": [AIMessage(f"route: {choice}", name=who)]}
+        return Command(goto=choice if choice in allowed else fallback, update=update)
 
-    def target(state: TeamState) -> str:
-        last = text_of(state["messages"][-1]).removeprefix("route: ").strip()
-        return last if last in [*names, *leads] else "finish"
+    def router_node(name: str, who: str, allowed: list[str], fallback: str) -> None:
+        """A node that routes by ``Command`` (drawn with its possible destinations)."""
+        destinations = tuple(dict.fromkeys([*allowed, fallback]))
+        graph.add_node(
+            name,
+            lambda s: decide(s, who, allowed, fallback),
+            destinations=destinations,
+        )
 
     graph.add_node("finish", _finish)
     graph.add_edge("finish", END)
-    if spec.topology == "swarm":  # each agent routes itself, in its own context
-        first = spec.agents[0].name
-        graph.add_edge(START, first)
+    if spec.topology == "swarm":  # each agent hands off itself, in its own context
+        graph.add_edge(START, spec.agents[0].name)
         for a in spec.agents:
             graph.add_node(a.name, lambda s, a=a: run(a, s))
-            graph.add_node(f"{a.name}_handoff", lambda s, a=a: decide(s, a.name))
+            router_node(f"{a.name}_handoff", a.name, [*names, "finish"], "finish")
             graph.add_edge(a.name, f"{a.name}_handoff")
-            graph.add_conditional_edges(f"{a.name}_handoff", target, [*names, "finish"])
         return
-    graph.add_node("coordinator", lambda s: decide(s, "coordinator"))
     graph.add_edge(START, "coordinator")
     if hierarchical:
+        router_node("coordinator", "coordinator", [*leads, "finish"], "finish")
         for lead, agents in leads.items():
-            graph.add_node(lead, lambda s, lead=lead: decide(s, lead))
+            router_node(lead, lead, [a.name for a in agents], "coordinator")
             for a in agents:
                 graph.add_node(a.name, lambda s, a=a: run(a, s))
                 graph.add_edge(a.name, lead)
-            graph.add_conditional_edges(
-                lead,
-                lambda s, agents=agents: (
-                    target(s) if target(s) in [a.name for a in agents] else "coordinator"
-                ),
-                [*[a.name for a in agents], "coordinator"],
-            )
-        graph.add_conditional_edges("coordinator", target, [*leads, "finish"])
         return
+    router_node("coordinator", "coordinator", [*names, "finish"], "finish")
     for a in spec.agents:
         graph.add_node(a.name, lambda s, a=a: run(a, s))
         graph.add_edge(a.name, "coordinator")
-    graph.add_conditional_edges("coordinator", target, [*names, "finish"])

@@ -81,6 +81,20 @@ def test_a_router_sees_every_agent_and_finish() -> None:
     assert targets == {"retriever", "analyst", "checker", "finish"}
 
 
+@pytest.mark.parametrize("topology", ["centralized", "hierarchical", "swarm"])
+def test_routing_hands_off_with_command(topology: str) -> None:
+    graph = _graph(topology)
+    assert not graph.builder.branches, "no conditional edges: routers return Command(goto=...)"
+    routers = {n: spec.ends for n, spec in graph.builder.nodes.items() if spec.ends}
+    assert routers
+    if topology == "swarm":
+        assert routers["retriever_handoff"] == ("retriever", "analyst", "checker", "finish")
+    _, records = _run(topology)
+    assert any(
+        r.kind == "llm" and r.agent in {*routers, "retriever", "coordinator"} for r in records
+    )
+
+
 def test_an_independent_team_splits_the_question_and_nobody_checks() -> None:
     state, records = _run("independent")  # Q-001 compares two islands: two parts
     assert state["parts"] == [
