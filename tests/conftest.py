@@ -3,9 +3,19 @@ pyproject.toml) blocks every connection except loopback and unix sockets."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from nbformat import NotebookNode
@@ -105,3 +115,126 @@ def _cell_error(cell: NotebookNode) -> str:
             traceback = "\n".join(output.get("traceback", []))
             return _ANSI.sub("", f"{output['ename']}: {output['evalue']}\n{traceback}")
     return ""
+
+
+# --- a JupyterLab server on loopback (the browser test and the `make lab` test) ----------
+
+LAB_STARTUP_TIMEOUT = 60  # seconds
+_LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def make_env(**extra: str) -> dict[str, str]:
+    """This environment, without the flags of a ``make test`` around us, plus ``extra``."""
+    drop = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+    return {**{k: v for k, v in os.environ.items() if k not in drop}, **extra}
+
+
+class LabServer:
+    """A JupyterLab server a test starts on 127.0.0.1 with a random port and token.
+
+    ``args`` are the command-line options that put it there; ``start`` runs a command
+    holding them (``jupyter lab ...`` or ``make lab LAB_ARGS=...``) in a process group of
+    its own and waits until the server answers. The fixture stops it at the end: kernels
+    through the server's API, then the whole group, then any process left holding the
+    server's runtime folder.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.port, self.token = _free_port(), secrets.token_hex(16)
+        self.runtime = folder / "runtime"  # kernels' connection files: how leftovers are found
+        self.runtime.mkdir(parents=True)
+        self.log = folder / "lab.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.args = [
+            "--no-browser", f"--port={self.port}", "--ServerApp.port_retries=0",
+            "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={self.token}",
+        ]  # fmt: skip
+
+    def url(self, path: str) -> str:
+        """The address of ``path`` on this server, token included."""
+        sep = "&" if "?" in path else "?"
+        return f"http://127.0.0.1:{self.port}{path}{sep}token={self.token}"
+
+    def get(self, path: str) -> tuple[int, str, str]:
+        """GET ``path``: status, content type and body."""
+        with _LOOPBACK.open(self.url(path), timeout=10) as response:
+            body = response.read().decode("utf-8", "replace")
+            return response.status, response.headers.get("Content-Type", ""), body
+
+    def api(self, path: str, method: str = "GET") -> Any:
+        """Call the server's REST API; the decoded JSON (None when empty)."""
+        req = urllib.request.Request(self.url(path), method=method)
+        with _LOOPBACK.open(req, timeout=10) as response:
+            body = response.read()
+            return json.loads(body) if body else None
+
+    def start(self, cmd: list[str], *, cwd: Path, env: dict[str, str]) -> None:
+        """Run ``cmd`` and wait until the server answers (fail with its log if it does not)."""
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(
+                cmd, cwd=cwd, env={**env, "JUPYTER_RUNTIME_DIR": str(self.runtime)},
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,  # own process group: make, jupyter and its children
+            )  # fmt: skip
+        deadline = time.monotonic() + LAB_STARTUP_TIMEOUT
+        while True:
+            if self.proc.poll() is not None:
+                pytest.fail(f"lab exited with {self.proc.returncode}:\n{self.log.read_text()}")
+            try:
+                self.api("/api/status")
+                return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline:
+                    log_text = self.log.read_text()
+                    pytest.fail(f"lab did not answer in {LAB_STARTUP_TIMEOUT} s:\n{log_text}")
+                time.sleep(0.25)
+
+    def stop(self) -> None:
+        """Stop the kernels, the server's process group and anything it left behind."""
+        if self.proc is None:
+            return
+        try:  # kernels run in sessions of their own: shut them down through the server
+            for k in self.api("/api/kernels"):
+                self.api(f"/api/kernels/{k['id']}", method="DELETE")
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        for pid in _holding(str(self.runtime)):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _holding(marker: str) -> list[int]:
+    """Pids of live processes whose command line mentions ``marker``."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if marker in cmd:
+                pids.append(int(entry.name))
+    return pids
+
+
+@pytest.fixture
+def lab_server(tmp_path: Path) -> Iterator[LabServer]:
+    """A JupyterLab server to ``start``; stopped (with all it started) at the end."""
+    server = LabServer(tmp_path / "lab")
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -13,29 +13,20 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
-import signal
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import nbformat
 import pytest
+from conftest import LabServer, make_env
 
 pytestmark = pytest.mark.slow
 
-STARTUP_TIMEOUT = 60  # seconds, for the server
 UI_TIMEOUT_MS = 60_000  # for each wait in the page
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--disable-dev-shm-usage"]  # fmt: skip
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
 
 
 def _chromium() -> str | None:
@@ -51,24 +42,6 @@ CHROMIUM = _chromium()
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)"
 )
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _api(port: int, token: str, path: str, method: str = "GET") -> Any:
-    req = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}", method=method,
-        headers={"Authorization": f"token {token}"},
-    )  # fmt: skip
-    with _OPENER.open(req, timeout=10) as response:
-        body = response.read()
-        return json.loads(body) if body else None
 
 
 def _write_notebook(folder: Path) -> Path:
@@ -95,78 +68,23 @@ def _quiet_settings(folder: Path) -> Path:
     return folder
 
 
-def _own_processes(marker: str) -> list[int]:
-    """Pids of live processes whose command line mentions ``marker`` (our runtime dir)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if marker in cmd:
-                pids.append(int(entry.name))
-    return pids
-
-
 @pytest.fixture
-def lab(repo_root: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """JupyterLab on a tmp folder holding the notebook; yields (notebook URL, tmp dir)."""
-    work, runtime = tmp_path / "work", tmp_path / "runtime"
+def lab(repo_root: Path, tmp_path: Path, lab_server: LabServer) -> tuple[str, Path]:
+    """JupyterLab on a tmp folder holding the notebook; (notebook URL, tmp dir)."""
+    work = tmp_path / "work"
     work.mkdir()
-    runtime.mkdir()
     _write_notebook(work)
-    port, token = _free_port(), secrets.token_hex(16)
     cmd = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-        "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
-        f"--IdentityProvider.token={token}", "--ServerApp.allow_root=True",
-        f"--ServerApp.root_dir={work}", "--LabApp.expose_app_in_browser=True",
+        sys.executable, "-m", "jupyter", "lab", *lab_server.args,
+        "--ServerApp.allow_root=True", f"--ServerApp.root_dir={work}",
+        "--LabApp.expose_app_in_browser=True",
         f"--LabApp.user_settings_dir={_quiet_settings(tmp_path / 'settings')}",
         f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]  # fmt: skip
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}},
-        "JUPYTER_RUNTIME_DIR": str(runtime),  # kernels' connection files: how we find them
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(repo_root), os.environ.get("PYTHONPATH")])),
-    }
-    log_path = tmp_path / "lab.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            cmd, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"lab exited with {proc.returncode}:\n{log_path.read_text()}")
-            try:
-                _api(port, token, "/api/status")
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.monotonic() > deadline:
-                    log = log_path.read_text()
-                    pytest.fail(f"lab did not answer in {STARTUP_TIMEOUT} s:\n{log}")
-                time.sleep(0.25)
-        yield f"http://127.0.0.1:{port}/lab/tree/explorer.ipynb?token={token}", tmp_path
-    finally:
-        try:  # kernels run in sessions of their own: shut them down through the server
-            for k in _api(port, token, "/api/kernels"):
-                _api(port, token, f"/api/kernels/{k['id']}", method="DELETE")
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            pass
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        for pid in _own_processes(str(runtime)):  # anything that outlived its server
-            os.kill(pid, signal.SIGKILL)
+    path = os.pathsep.join(filter(None, [str(repo_root), os.environ.get("PYTHONPATH")]))
+    lab_server.start(cmd, cwd=work, env=make_env(PYTHONPATH=path))
+    return lab_server.url("/lab/tree/explorer.ipynb"), tmp_path
 
 
 BAR_TEXTS = """() => Array.from(document.querySelectorAll(
