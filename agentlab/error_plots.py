@@ -84,19 +84,13 @@ def taint_timeline(
     fig = go.Figure()
     style = {"clean": ("clean", CLEAN), "tainted": ("tainted (derived from a root error)", WRONG),
              "person": ("a person answers", PERSON)}  # fmt: skip
-    for group, part in s.groupby("group", sort=False):
-        name, color = style[str(group)]
-        fig.add_bar(
-            y=part["node"], x=part["latency_s"], base=part["start_s"], orientation="h",
-            name=name, marker_color=color, customdata=part[["step", "decision", "whence"]],
-            hovertemplate="step %{customdata[0]}: %{customdata[1]}<br>derived from: "
-            "%{customdata[2]}<br>%{x:.1f} s<extra></extra>",
-        )  # fmt: skip
-    roots = s[s["root_error"].fillna(False).astype(bool)]
-    fig.add_scatter(
-        y=roots["node"], x=roots["start_s"] + roots["latency_s"] / 2, mode="markers+text",
-        name="root error", marker={"symbol": "x", "size": 14, "color": ROOT},
-        text=[f"root error: {d}" for d in roots["decision"]], textposition="top center",
+    add_step_bars(
+        fig, s, lane="node",
+        groups=[(*style[str(g)], part) for g, part in s.groupby("group", sort=False)],
+        custom=["step", "decision", "whence"],
+        hover="step %{customdata[0]}: %{customdata[1]}<br>derived from: %{customdata[2]}"
+        "<br>%{x:.1f} s<extra></extra>",
+        label_roots=True,
     )  # fmt: skip
     bad, end = s[tainted], float((s["start_s"] + s["latency_s"]).max())
     title = (f"{s['request_id'].iloc[0]}: {len(bad)} of {len(s)} steps tainted, "
@@ -106,6 +100,34 @@ def taint_timeline(
         fig, title, barmode="overlay", height=200 + 45 * len(lanes),
         xaxis_title="virtual clock (s)", legend={"orientation": "h", "y": -0.25},
         yaxis={"type": "category", "categoryorder": "array", "categoryarray": lanes[::-1]},
+    )  # fmt: skip
+
+
+def add_step_bars(
+    fig: go.Figure,
+    steps: pd.DataFrame,
+    *,
+    lane: str,
+    groups: Sequence[tuple[str, str, pd.DataFrame]],
+    custom: list[str],
+    hover: str,
+    label_roots: bool = False,
+) -> None:
+    """Steps as bars on the virtual clock, one trace per ``(name, color, rows)`` group, in
+    lanes by the ``lane`` column, then an X on every root error (a trace of its own, after
+    the groups'). The taint timeline and the run stepper draw their steps with it."""
+    for name, color, part in groups:
+        fig.add_bar(
+            y=part[lane], x=part["latency_s"], base=part["start_s"], orientation="h",
+            name=name, marker_color=color, customdata=part[custom], hovertemplate=hover,
+        )  # fmt: skip
+    roots = steps[steps["root_error"].fillna(False).astype(bool)]
+    fig.add_scatter(
+        y=roots[lane], x=roots["start_s"] + roots["latency_s"] / 2,
+        mode="markers+text" if label_roots else "markers", name="root error",
+        marker={"symbol": "x", "size": 14, "color": ROOT},
+        text=[f"root error: {d}" for d in roots["decision"]] if label_roots else None,
+        textposition="top center",
     )  # fmt: skip
 
 

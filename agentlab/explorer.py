@@ -32,7 +32,7 @@ from plotly.subplots import make_subplots
 from agentlab.capabilities import ORDER, Capability
 from agentlab.config import ARCHITECTURES, EpisodeConfig
 from agentlab.draw import mermaid
-from agentlab.error_plots import CLEAN, ROOT
+from agentlab.error_plots import CLEAN, ROOT, add_step_bars
 from agentlab.models import make_model
 from agentlab.plots import PALETTE, TEMPLATE, WRONG
 from agentlab.runner import Episode, Results, grid, run_episodes
@@ -352,17 +352,11 @@ class RunStepper:
         s = self.rows
         tainted = s["tainted"].fillna(False).astype(bool)
         fig = go.Figure()
-        for name, part, color in (("clean", s[~tainted], CLEAN), ("tainted", s[tainted], WRONG)):
-            fig.add_bar(
-                y=part["lane"], x=part["latency_s"], base=part["start_s"], orientation="h",
-                name=name, marker_color=color, customdata=part[["step", "node", "decision"]],
-                hovertemplate="step %{customdata[0]} (%{customdata[1]}): %{customdata[2]}"
-                "<extra></extra>",
-            )  # fmt: skip
-        roots = s[s["root_error"].fillna(False).astype(bool)]
-        fig.add_scatter(
-            y=roots["lane"], x=roots["start_s"] + roots["latency_s"] / 2, mode="markers",
-            name="root error", marker={"symbol": "x", "size": 13, "color": ROOT},
+        add_step_bars(
+            fig, s, lane="lane",
+            groups=[("clean", CLEAN, s[~tainted]), ("tainted", WRONG, s[tainted])],
+            custom=["step", "node", "decision"],
+            hover="step %{customdata[0]} (%{customdata[1]}): %{customdata[2]}<extra></extra>",
         )  # fmt: skip
         fig.add_bar(
             y=[None], x=[None], base=[None], orientation="h", name="current step",
