@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -116,3 +118,17 @@ def test_readme_quick_start_gives_the_two_commands(repo_root: Path) -> None:
     quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     commands = [line.strip() for line in quick_start.splitlines() if line.startswith("make ")]
     assert commands == ["make lab", "make test"]
+
+
+def test_every_exported_name_resolves_and_the_heavy_ones_load_on_first_use() -> None:
+    code = (
+        "import sys, agentlab as al\n"
+        "lazy = [m for m in ('agentlab.sweep', 'agentlab.explorer', 'agentlab.server') "
+        "if m in sys.modules]\n"
+        "assert not lazy, lazy\n"
+        "missing = [n for n in al.__all__ if getattr(al, n, None) is None]\n"
+        "assert not missing, missing\n"
+        "assert sorted(al.__all__) == al.__all__ and set(al.__all__) <= set(dir(al))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
