@@ -153,6 +153,9 @@ class MetricsCallback(BaseCallbackHandler):
     """
 
     raise_error = True  # a BudgetExceeded raised here must stop the run
+    # it records model and tool calls only: LangChain then skips it for the start and end
+    # of every other runnable (graph nodes, channel writes, parsers), dozens per episode
+    ignore_chain = True
 
     def __init__(
         self,
@@ -199,7 +202,10 @@ class MetricsCallback(BaseCallbackHandler):
     ) -> None:
         """Remember what was sent, to split the tokens by component later."""
         params = invocation_params or kwargs.get("invocation_params") or {}
-        tools = [convert_to_openai_tool(t) for t in params.get("tools") or []]
+        tools = [  # converting a tool already in OpenAI form gives it back as it is
+            t if isinstance(t, dict) and t.get("type") == "function" else convert_to_openai_tool(t)
+            for t in params.get("tools") or []
+        ]
         self._open[run_id] = {
             "t": time.perf_counter(),
             "metadata": metadata or {},

@@ -18,6 +18,7 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TypeVar
 
 from agentlab.profiles import ModelProfile
@@ -145,8 +146,10 @@ class Dice:
         )
 
 
+@lru_cache(maxsize=16384)
 def similarity(a: str, b: str) -> float:
-    """Jaccard overlap of the words of two texts (names and descriptions of tools)."""
+    """Jaccard overlap of the words of two texts (names and descriptions of tools); cached,
+    as every act call compares the step's tool with every tool in scope."""
     wa = set(a.lower().replace("_", " ").split())
     wb = set(b.lower().replace("_", " ").split())
     return len(wa & wb) / len(wa | wb) if wa | wb else 0.0

@@ -386,14 +386,13 @@ def _booking_kind(m: ToolMessage) -> str | None:
 def episode_counts(prov: Provenance, records: Sequence[StepRecord]) -> dict[str, Any]:
     """Per-episode provenance columns: root errors, taint, blast radius, waste, containment."""
     roots = [a for a in prov.artifacts.values() if a.root]
-    escaped = prov.escaped_roots()
-    tainted_steps = [r for r in records if prov.step_columns(r.index)["tainted"]]
+    escaped, absorbed = prov.escaped_roots(), prov.absorbed_roots()
+    columns = [prov.step_columns(r.index) for r in records]
+    tainted_steps = [r for r, c in zip(records, columns, strict=True) if c["tainted"]]
     consumers = [
         r
-        for r in records
-        if r.kind == "llm"
-        and r.node in DECISION_NODES
-        and prov.step_columns(r.index)["tainted_input"]
+        for r, c in zip(records, columns, strict=True)
+        if r.kind == "llm" and r.node in DECISION_NODES and c["tainted_input"]
     ]
     # execution errors (a wrong tool call or argument) in the work a review looked at, and
     # those it flagged by their plan step; a wrong assumption needs the person who asked
@@ -428,8 +427,8 @@ def episode_counts(prov: Provenance, records: Sequence[StepRecord]) -> dict[str,
         "tainted_tokens": sum(r.input_tokens + r.tokens_out for r in tainted_steps),
         "tainted_cost_usd": sum(r.cost_usd for r in tainted_steps),
         "tainted_latency_s": sum(r.latency_s for r in tainted_steps),
-        "errors_contained": len(roots) - len(escaped) - len(prov.absorbed_roots()),
-        "errors_absorbed": len(prov.absorbed_roots()),
+        "errors_contained": len(roots) - len(escaped) - len(absorbed),
+        "errors_absorbed": len(absorbed),
         "errors_escaped": len(escaped),
         "errors_prevented": sum(a.withdrawn and a.wrong for a in prov.artifacts.values()),
         "execution_errors_reviewed": reviewed,

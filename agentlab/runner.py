@@ -54,14 +54,16 @@ class Episode:
         """The ``episodes`` row."""
         llm = [r for r in self.records if r.kind == "llm"]
         decisions = [r for r in llm if r.node not in NOT_DECISIONS]
+        deciding = {id(r) for r in decisions}  # records are told apart by identity (and index)
         judged = [
             c
             for r, c in zip(self.records, self.correct, strict=True)
-            if r in decisions and c is not None
+            if id(r) in deciding and c is not None
         ]
         coordination = [
             r for r in llm if r.node in COORDINATION_NODES or r.node.endswith("_handoff")
         ]
+        coordinating = {id(r) for r in coordination}
         return {
             **self.config.as_row(),
             "request_id": self.request.id,
@@ -78,7 +80,7 @@ class Episode:
             "wrong_decisions": sum(not c for c in judged),
             "latency_s": critical_path(self.records),
             "coordination_tokens": sum(r.input_tokens + r.tokens_out for r in coordination)
-            + sum(r.tokens_in.get("handoff", 0) for r in llm if r not in coordination),
+            + sum(r.tokens_in.get("handoff", 0) for r in llm if id(r) not in coordinating),
             "agents": len({r.agent for r in llm}),
             "wall_s": self.wall_s,
             "questions": sum(r.kind == "human" for r in self.records),

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage
 
 MESSAGE_OVERHEAD = 3  # tokens of framing per chat message (OpenAI cookbook, "How to count tokens")
 REPLY_PRIMING = 3  # tokens that prime the assistant's reply (same source)
@@ -63,9 +63,13 @@ def count_text(text: str) -> int:
     return n
 
 
+# json.dumps with options builds an encoder per call; this one is built once (stateless)
+_COMPACT = json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=str)
+
+
 def count_json(value: Any) -> int:
     """Count the tokens of a JSON-serialisable value as it would be sent (compact JSON)."""
-    return count_text(json.dumps(value, separators=(",", ":"), sort_keys=True, default=str))
+    return count_text(_COMPACT.encode(value))
 
 
 def _content_text(message: BaseMessage) -> str:
@@ -81,10 +85,18 @@ def _content_text(message: BaseMessage) -> str:
     return "\n".join(parts)
 
 
+def tool_calls_of(message: BaseMessage) -> list[Any]:
+    """A message's tool calls, ``[]`` for none: ``getattr(message, "tool_calls", None) or []``
+    without pydantic's slow miss on every message that is not an AI message."""
+    if isinstance(message, AIMessage) or message.__pydantic_extra__:
+        return getattr(message, "tool_calls", None) or []
+    return []
+
+
 def count_message(message: BaseMessage) -> int:
     """Count one chat message: its text, its tool calls and the framing overhead."""
     n = MESSAGE_OVERHEAD + count_text(_content_text(message))
-    for call in getattr(message, "tool_calls", None) or []:
+    for call in tool_calls_of(message):
         n += count_text(call["name"]) + count_json(call.get("args", {}))
     return n
 

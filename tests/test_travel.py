@@ -9,6 +9,7 @@ from agentlab.world.travel import (
     CORE_TOOLS,
     Itinerary,
     book_offer,
+    cheapest_offer,
     digest,
     judge_call,
     past_trip_notes,
@@ -150,3 +151,33 @@ def test_request_ids_cover_the_data() -> None:
     ids = request_ids()
     assert ids[0] == "trip-001" and len(ids) >= 60
     assert sum(requests()[i].ambiguous for i in ids) >= 20
+
+
+def test_offer_lookups_are_cached_and_agree_with_a_full_scan() -> None:
+    hotels = w.place_offers(REQ.destination, "hotel")
+    hotels.clear()  # each call gives a list of its own
+    assert w.place_offers(REQ.destination, "hotel") == [
+        o for o in w.offers().values() if o.kind == "hotel" and w.serves(o, REQ.destination)
+    ]
+    for req in list(requests().values())[:20]:
+        origin = w.places()[req.origin].airports[0]
+        for kind in req.needs:
+            right = [
+                o
+                for o in w.offers().values()
+                if o.kind == kind
+                and w.serves(o, req.destination)
+                and (kind != "flight" or o.detail["origin"] == origin)
+                and (kind != "ground" or o.detail["ground_kind"] == req.ground_kind)
+            ]
+            prices = [
+                w.price(o, start=req.depart, end=req.return_, travelers=req.travelers)
+                for o in right
+            ]
+            assert cheapest_offer(req, kind) == cheapest_offer(req, kind) == min(prices)
+
+
+def test_tool_hints_are_resolved_once_not_on_every_call() -> None:
+    for t in travel_tools(8):
+        hints = t.func.__annotations__  # type: ignore[attr-defined]
+        assert hints and not any(isinstance(h, str) for h in hints.values())

@@ -9,7 +9,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from langchain_core.messages import (
@@ -20,7 +20,14 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from agentlab.tokens import REPLY_PRIMING, count_message, count_tool_schema
+from agentlab.tokens import (
+    MESSAGE_OVERHEAD,
+    REPLY_PRIMING,
+    count_message,
+    count_text,
+    count_tool_schema,
+    tool_calls_of,
+)
 
 MEMORY_NAME = "memory"  # a SystemMessage with this name carries the agent's memory
 HANDOFF_NAME = "handoff"  # a HumanMessage with this name carries a handoff between agents
@@ -43,26 +50,57 @@ def text_of(message: BaseMessage) -> str:
     )
 
 
+def message_component(message: BaseMessage) -> str:
+    """The component a message's tokens count in: memory, system, handoff or history."""
+    if is_memory(message):
+        return "memory"
+    if isinstance(message, SystemMessage):
+        return "system"
+    return "handoff" if message.name == HANDOFF_NAME else "history"
+
+
 def tokens_by_component(
-    messages: Sequence[BaseMessage], tools: Sequence[dict[str, Any]]
+    messages: Sequence[BaseMessage],
+    tools: Sequence[dict[str, Any]],
+    counts: Sequence[int] | None = None,
 ) -> dict[str, int]:
     """Input tokens of a prompt split into system, tools (schemas), memory, history and
-    handoff (what another agent passed along: coordination)."""
+    handoff (what another agent passed along: coordination); ``counts``, when given, are the
+    messages' own (``tokens.count_message``)."""
     out = dict.fromkeys(COMPONENTS, 0)
     out["history"] = REPLY_PRIMING
-    for m in messages:
-        key = (
-            "memory"
-            if is_memory(m)
-            else "system"
-            if isinstance(m, SystemMessage)
-            else "handoff"
-            if m.name == HANDOFF_NAME
-            else "history"
-        )
-        out[key] += count_message(m)
+    if counts is None:
+        counts = [count_message(m) for m in messages]
+    for m, n in zip(messages, counts, strict=True):
+        out[message_component(m)] += n
     out["tools"] = sum(count_tool_schema(t) for t in tools)
     return out
+
+
+def _plain(kind: str, text: str) -> tuple[bytes, int]:
+    """A message without tool calls: its share of a prompt's fingerprint, and its tokens."""
+    return json.dumps([kind, text, []]).encode(), MESSAGE_OVERHEAD + count_text(text)
+
+
+# The request and the tool results come back in every later call of an episode: each is
+# serialised and counted once, by content. System messages are rewritten for every call
+# (the plan's statuses, the memory), so they are not kept.
+_said = lru_cache(maxsize=2048)(_plain)
+
+
+_AS_SEEN = json.JSONEncoder(default=str)  # json.dumps(..., default=str), built once
+
+
+def _message_parts(message: BaseMessage) -> tuple[bytes, int]:
+    """One message's share of a prompt's fingerprint, and its tokens."""
+    calls = tool_calls_of(message)
+    if calls:
+        listed = [(c["name"], c.get("args")) for c in calls]
+        seen = _AS_SEEN.encode([message.type, text_of(message), listed]).encode()
+        return seen, count_message(message)
+    if isinstance(message, SystemMessage):
+        return _plain(message.type, text_of(message))
+    return _said(message.type, text_of(message))
 
 
 @dataclass
@@ -74,9 +112,14 @@ class Prompt:
     tool_choice: str | None = None  # None/"auto", "any"/"required", "none" or a tool name
 
     @cached_property
+    def _parts(self) -> list[tuple[bytes, int]]:
+        """Each message's share of the fingerprint, and its tokens (one pass for both)."""
+        return [_message_parts(m) for m in self.messages]
+
+    @cached_property
     def tokens(self) -> dict[str, int]:
         """Input tokens by component."""
-        return tokens_by_component(self.messages, self.tools)
+        return tokens_by_component(self.messages, self.tools, [n for _, n in self._parts])
 
     @property
     def input_tokens(self) -> int:
@@ -87,9 +130,8 @@ class Prompt:
     def fingerprint(self) -> str:
         """A stable digest of everything the model sees (seeds its decisions)."""
         h = hashlib.blake2b(digest_size=16)
-        for m in self.messages:
-            calls = [(c["name"], c.get("args")) for c in getattr(m, "tool_calls", None) or []]
-            h.update(json.dumps([m.type, text_of(m), calls], default=str).encode())
+        for seen, _ in self._parts:
+            h.update(seen)
         h.update(json.dumps([self.tool_names, self.tool_choice]).encode())
         return h.hexdigest()
 
@@ -151,6 +193,11 @@ class Prompt:
 
     def tool_results(self) -> list[tuple[AIMessage | None, ToolMessage]]:
         """Each visible tool result with the AI message that asked for it (if visible)."""
+        return list(self._tool_results)
+
+    @cached_property
+    def _tool_results(self) -> list[tuple[AIMessage | None, ToolMessage]]:
+        """``tool_results``, read once per call (a skill asks for them several times)."""
         calls: dict[str, AIMessage] = {}
         out: list[tuple[AIMessage | None, ToolMessage]] = []
         for m in self.messages:

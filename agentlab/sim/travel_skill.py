@@ -15,6 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from langchain_core.messages import ToolMessage
@@ -74,8 +75,12 @@ def _iso(month: str, day: str, year: str) -> str:
     return datetime.strptime(f"{month} {day} {year}", "%B %d %Y").date().isoformat()
 
 
+@lru_cache(maxsize=1024)
 def parse_request(text: str) -> Trip | None:
-    """Read a travel request written in one of the world's phrasings (None if it is not one)."""
+    """Read a travel request written in one of the world's phrasings (None if it is not one).
+
+    Cached by text: every call of an episode reads the same request again.
+    """
     for i, pattern in enumerate(_TEMPLATES):
         m = pattern.search(text.strip())
         if not m:
@@ -174,17 +179,27 @@ def _errors_in_context(prompt: Prompt, plan_tools: set[str]) -> int:
     )
 
 
+@lru_cache(maxsize=1024)
+def _listed(text: str, kind: str) -> tuple[tuple[str, float], ...] | None:
+    """The offers (id, total) of one kind a search result lists, None if it lists none;
+    read once per text, as the booking step and the review read the same result again."""
+    try:
+        result = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    if result.get("kind") == kind and result.get("offers"):
+        return tuple((o["offer_id"], float(o["total_usd"])) for o in result["offers"])
+    return None
+
+
 def _offers(prompt: Prompt, kind: str) -> list[tuple[str, float]]:
     """The latest visible offers of one kind: from a search result, else from memory."""
     for _, m in reversed(prompt.tool_results()):
         if m.name != SEARCH_FOR[kind] or m.status == "error":
             continue
-        try:
-            result = json.loads(text_of(m))
-        except json.JSONDecodeError:
-            continue
-        if result.get("kind") == kind and result.get("offers"):
-            return [(o["offer_id"], float(o["total_usd"])) for o in result["offers"]]
+        found = _listed(text_of(m), kind)
+        if found:
+            return list(found)
     for line in reversed(prompt.memory_text().splitlines()):
         if SEARCH_FOR[kind] in line and f"{kind.replace('_', ' ')} offers" in line:
             m2 = _CHEAPEST.search(line)

@@ -1,1 +1,23 @@
 """The worlds agents act in: travel bookings, and the tool catalogue that grows scope."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from typing import get_type_hints
+
+from langchain_core.tools import BaseTool
+
+
+def resolve_hints(tools: Iterable[BaseTool]) -> None:
+    """Resolve the type hints of the tools' functions once, in place.
+
+    A module with ``from __future__ import annotations`` leaves them as text, which
+    LangChain evaluates again on every call of a tool (looking for a ``RunnableConfig``
+    parameter). The tools' schemas were built from the same hints, so nothing else changes.
+    """
+    for t in tools:
+        func = getattr(t, "func", None)
+        if func is not None:
+            with contextlib.suppress(Exception):  # unresolvable: evaluated per call, as before
+                func.__annotations__ = get_type_hints(func, include_extras=True)

@@ -20,6 +20,8 @@ from typing import Annotated, Any, Literal, cast
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field, WithJsonSchema, create_model
 
+from agentlab.world import resolve_hints
+
 DEFAULT_CATALOGUE_PATH = Path(__file__).resolve().parents[2] / "data" / "tools" / "catalogue.json"
 CORE_TOOL_NAMES = frozenset(
     {"search_flights", "search_hotels", "search_ground_transport", "book_offer"}
@@ -125,13 +127,15 @@ def spec_to_tool(spec: ToolSpec) -> BaseTool:
     def run(**kwargs: Any) -> str:
         return tool_result(spec, kwargs)
 
-    return StructuredTool(
+    made = StructuredTool(
         name=spec.name,
         description=spec.description,
         args_schema=_args_model(spec),
         func=run,
         metadata={"latency_s": spec.latency_s, "domain": spec.domain, "core": False},
     )
+    resolve_hints([made])
+    return made
 
 
 def example_args(spec: ToolSpec, *, include_optional: bool = False) -> dict[str, Any]:

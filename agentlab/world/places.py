@@ -13,7 +13,7 @@ import csv
 import math
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 TRAVEL_DIR = Path(__file__).resolve().parents[2] / "data" / "travel"
@@ -162,7 +162,20 @@ def serves(offer: Offer, place_id: str) -> bool:
 
 def place_offers(place_id: str, kind: str, *, origin_airport: str | None = None) -> list[Offer]:
     """Offers of one kind at a place (flights only from ``origin_airport``), in table order."""
-    found = [o for o in offers().values() if o.kind == kind and serves(o, place_id)]
+    return list(_place_offers(place_id, kind, origin_airport if kind == "flight" else None))
+
+
+@lru_cache(maxsize=4096)
+def _place_offers(place_id: str, kind: str, origin_airport: str | None) -> tuple[Offer, ...]:
+    """The scan of every offer behind ``place_offers``, once per question: the tables are
+    read once and never change, and every search and every judged booking asks again."""
+    found = [o for o in offers_of(kind) if serves(o, place_id)]
     if kind == "flight":
         found = [o for o in found if o.detail["origin"] == origin_airport]
-    return found
+    return tuple(found)
+
+
+@lru_cache(maxsize=16)
+def offers_of(kind: str) -> tuple[Offer, ...]:
+    """Every offer of one kind ("flight", "hotel" or "ground"), in table order."""
+    return tuple(o for o in offers().values() if o.kind == kind)

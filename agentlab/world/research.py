@@ -28,6 +28,8 @@ from typing import Any
 
 from langchain_core.tools import BaseTool, tool
 
+from agentlab.world import resolve_hints
+
 RESEARCH_DIR = Path(__file__).resolve().parents[2] / "data" / "research"
 SEARCH_LATENCY_S = 0.6  # assumed: a search-index round trip
 FETCH_LATENCY_S = 0.3  # assumed: fetching documents by id
@@ -258,6 +260,7 @@ for _t, _latency in zip(
 ):
     _t.metadata = {"latency_s": _latency, "domain": "research", "core": True}
     _t.handle_tool_error = True
+resolve_hints(RESEARCH_TOOLS.values())
 
 
 def normalize(answer: str) -> str:

@@ -15,13 +15,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.tools import BaseTool, ToolException, tool
 
 from agentlab.world import places as w
+from agentlab.world import resolve_hints
 from agentlab.world.catalogue import catalogue_tools
 
 CORE_TOOLS = ("search_flights", "search_hotels", "search_ground_transport", "book_offer")
@@ -223,6 +224,7 @@ for _t, _latency in zip(
 ):
     _t.metadata = {"latency_s": _latency, "domain": "travel", "core": True}
     _t.handle_tool_error = True
+resolve_hints((search_flights, search_hotels, search_ground_transport, book_offer))
 
 
 def travel_tools(n: int = len(CORE_TOOLS)) -> list[BaseTool]:
@@ -291,13 +293,27 @@ def booking_ok(req: TravelRequest, booking: dict[str, Any]) -> bool:
 
 def cheapest_offer(req: TravelRequest, kind: str) -> float:
     """Price of the cheapest right offer of one kind for a request."""
-    origin = w.places()[req.origin].airports[0]
-    found = w.place_offers(req.destination, kind, origin_airport=origin)
-    if kind == "ground":
-        found = [o for o in found if o.detail["ground_kind"] == req.ground_kind]
-    return min(
-        w.price(o, start=req.depart, end=req.return_, travelers=req.travelers) for o in found
+    return _cheapest(
+        req.origin, req.destination, kind, req.ground_kind, req.depart, req.return_, req.travelers
     )
+
+
+@lru_cache(maxsize=4096)
+def _cheapest(
+    origin: str,
+    destination: str,
+    kind: str,
+    ground_kind: str | None,
+    depart: str,
+    return_: str,
+    travelers: int,
+) -> float:
+    """``cheapest_offer`` by what it depends on: judging asks it again for every booking."""
+    airport = w.places()[origin].airports[0]
+    found = w.place_offers(destination, kind, origin_airport=airport)
+    if kind == "ground":
+        found = [o for o in found if o.detail["ground_kind"] == ground_kind]
+    return min(w.price(o, start=depart, end=return_, travelers=travelers) for o in found)
 
 
 def judge_booking(req: TravelRequest, offer_id: str, travelers: int) -> bool:
@@ -325,8 +341,9 @@ def success(req: TravelRequest, messages: Sequence[BaseMessage]) -> bool:
 # --- memory -----------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1024)
 def digest(tool_name: str, content: str, status: str) -> str:
-    """A memory note for one tool result (what the remember node writes)."""
+    """A memory note for one tool result (what the remember node writes); cached by content."""
     if status == "error":
         return f"{tool_name}: error: {content[:160]}"
     try:
@@ -358,7 +375,7 @@ def past_trip_notes(n: int) -> list[str]:
     They are true but irrelevant to the request at hand: they only dilute the context, as a
     growing memory does.
     """
-    hotels = [o for o in w.offers().values() if o.kind == "hotel"]
+    hotels = w.offers_of("hotel")
     notes = []
     for i in range(n):
         h = hotels[(i * 7919) % len(hotels)]
