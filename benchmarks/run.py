@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +164,28 @@ class _PeakMemory:
         return self._peak
 
 
+def _floor_batch(n: int) -> float:
+    """Seconds for ``n`` bare episodes of a narrow lab episode's size, in this process."""
+    from floor import bare_episode, make_tools
+
+    tools = make_tools(4)
+    bare_episode(9, 6, tools)  # warm
+    t = time.perf_counter()
+    for _ in range(n):
+        bare_episode(9, 6, tools)
+    return time.perf_counter() - t
+
+
+def _floor_speedup(n: int) -> float:
+    """How much faster 2 processes run ``n`` bare episodes than 1: what LangGraph itself
+    allows on this machine, with no sweep around it (pool start excluded)."""
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(abs, [0, 0]))  # both workers started
+        one = pool.submit(_floor_batch, n).result()
+        two = max(pool.map(_floor_batch, [n // 2, n - n // 2]))
+    return one / two
+
+
 def bench_sweeps(n: int, big: int, repeat: int = 3) -> list[Row]:
     """Throughput with 1 and 2 workers; the 1,000-episode travel sweep and its memory.
 
@@ -175,6 +198,7 @@ def bench_sweeps(n: int, big: int, repeat: int = 3) -> list[Row]:
         ones.append(_sweep_seconds(n, 1))
         twos.append(_sweep_seconds(n, 2))
     one, two = n / min(ones), n / min(twos)
+    floor_up = max(_floor_speedup(n) for _ in range(repeat))
     peak: list[int] = []
     seconds = min(_sweep_seconds(big, 2, peak) for _ in range(max(1, repeat - 1)))
     cpu = _cpu_per_episode(min(n, 100))
@@ -182,6 +206,13 @@ def bench_sweeps(n: int, big: int, repeat: int = 3) -> list[Row]:
         (f"sweep throughput, {n} travel episodes, 1 worker", f"{one:.1f} episodes/s", "", None),
         (f"sweep throughput, {n} travel episodes, 2 workers", f"{two:.1f} episodes/s", "", None),
         ("speed-up, 2 workers vs 1", f"{two / one:.2f}x", ">= 1.7x", two / one >= 1.7),
+        (
+            f"reference: the bare LangGraph floor, {n} episodes in 2 processes vs 1 "
+            "(no sweep machinery)",
+            f"{floor_up:.2f}x",
+            "",
+            None,
+        ),
         (f"{big:,}-episode travel sweep, 2 workers", f"{seconds:.1f} s", "< 20 s", seconds < 20),
         (
             f"{big:,}-episode sweep on 2 idle cores, estimated: {cpu * 1000:.1f} ms of CPU "
