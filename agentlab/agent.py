@@ -32,7 +32,6 @@ from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.prebuilt import ToolNode
 from langgraph.types import Checkpointer
 from pydantic import BaseModel, Field
 
@@ -40,6 +39,7 @@ from agentlab.checkpoints import CheckpointPolicy, clarify_node, verify_node
 from agentlab.config import MemoryPolicy
 from agentlab.sim.prompt import MEMORY_NAME, text_of
 from agentlab.structured import Structured
+from agentlab.tool_node import InlineToolNode
 
 PLANNER = (
     "Make a plan for the user's request before acting. State the assumptions you commit to "
@@ -423,7 +423,7 @@ def _compile(
     graph = StateGraph(AgentState)
     graph.add_node("plan", plan)
     graph.add_node("act", act)
-    graph.add_node("tools", ToolNode(list(tools), name="tools"))
+    graph.add_node("tools", InlineToolNode(list(tools), name="tools"))
     graph.add_node("remember", remember)
     graph.add_node("reflect", review)
 

@@ -42,21 +42,24 @@ def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 def _episode_times(
     configs: list[Any], bare_tools: int, repeat: int
-) -> tuple[list[float], list[float], list[tuple[int, int]]]:
-    """Lab and bare-floor seconds per episode, interleaved in one run, and the steps taken."""
+) -> tuple[list[float], list[float], list[float], list[tuple[int, int]]]:
+    """Seconds per episode of the lab, of the bare floor and of the bare floor with the
+    lab's tools node, interleaved in one run; and the steps taken."""
     from floor import bare_episode, make_tools
 
     from agentlab.runner import run_episode
+    from agentlab.tool_node import InlineToolNode
 
     tools = make_tools(bare_tools)
-    lab, bare, steps = [], [], []
+    lab, bare, inline, steps = [], [], [], []
     for config in configs:
         seconds, row = _best(lambda c=config: run_episode(c).row(), repeat)
         lab.append(seconds)
         n = (int(row["llm_calls"]), int(row["tool_calls"]))
         bare.append(_best(lambda n=n: bare_episode(*n, tools), repeat)[0])
+        inline.append(_best(lambda n=n: bare_episode(*n, tools, InlineToolNode), repeat)[0])
         steps.append(n)
-    return lab, bare, steps
+    return lab, bare, inline, steps
 
 
 def bench_episodes(n: int, repeat: int = 3) -> list[Row]:
@@ -76,7 +79,7 @@ def bench_episodes(n: int, repeat: int = 3) -> list[Row]:
     for name, base in scopes.items():
         configs = [base.with_(seed=s) for s in range(n)]
         _episode_times(configs[:3], base.tools, 1)  # warm caches and imports
-        lab, bare, steps = _episode_times(configs, base.tools, repeat)
+        lab, bare, inline, steps = _episode_times(configs, base.tools, repeat)
         calls = statistics.mean(s[0] for s in steps)
         tool_calls = statistics.mean(s[1] for s in steps)
         lab_ms, bare_ms = 1000 * statistics.mean(lab), 1000 * statistics.mean(bare)
@@ -92,6 +95,17 @@ def bench_episodes(n: int, repeat: int = 3) -> list[Row]:
                 ratio <= 1.5 if narrow else None,
             )
         )
+        if narrow:  # the lab runs its tools in the calling thread; the floor can too
+            inline_ms = 1000 * statistics.mean(inline)
+            rows.append(
+                (
+                    f"episode, {name}: lab vs the bare loop with the lab's tools node "
+                    "(InlineToolNode)",
+                    f"{lab_ms:.1f} ms vs {inline_ms:.1f} ms = {lab_ms / inline_ms:.2f}x",
+                    "",
+                    None,
+                )
+            )
     (narrow_ep, wide_ep), (narrow_call, wide_call) = per_episode.values(), per_call.values()
     rows += [
         (
@@ -187,25 +201,43 @@ def _floor_speedup(n: int) -> float:
 
 
 def bench_sweeps(n: int, big: int, repeat: int = 3) -> list[Row]:
-    """Throughput with 1 and 2 workers; the 1,000-episode travel sweep and its memory.
+    """Throughput with 1 and 2 workers, on the ``big``-episode travel sweep and on a small
+    ``n``-episode one; the big sweep's time and memory.
 
-    Each timing is the best of ``repeat`` runs (1 and 2 workers alternating), as the
-    machine may be shared: the best run is the one least slowed by other processes.
+    Each timing is the best of its runs (1 and 2 workers alternating), as the machine may
+    be shared: the best run is the one least slowed by other processes.
     """
     _sweep_seconds(4, 2)  # start the fork server (imports agentlab once) before timing
-    ones, twos = [], []
+    small: dict[int, list[float]] = {1: [], 2: []}
     for _ in range(repeat):
-        ones.append(_sweep_seconds(n, 1))
-        twos.append(_sweep_seconds(n, 2))
-    one, two = n / min(ones), n / min(twos)
-    floor_up = max(_floor_speedup(n) for _ in range(repeat))
+        for w in (1, 2):
+            small[w].append(_sweep_seconds(n, w))
     peak: list[int] = []
-    seconds = min(_sweep_seconds(big, 2, peak) for _ in range(max(1, repeat - 1)))
+    ones, twos = [], []
+    for _ in range(max(1, repeat - 1)):
+        ones.append(_sweep_seconds(big, 1))
+        twos.append(_sweep_seconds(big, 2, peak))
+    one, two = big / min(ones), big / min(twos)
+    small_up = min(small[1]) / min(small[2])
+    floor_up = max(_floor_speedup(n) for _ in range(repeat))
     cpu = _cpu_per_episode(min(n, 100))
     return [
-        (f"sweep throughput, {n} travel episodes, 1 worker", f"{one:.1f} episodes/s", "", None),
-        (f"sweep throughput, {n} travel episodes, 2 workers", f"{two:.1f} episodes/s", "", None),
+        (
+            f"sweep throughput, {big:,} travel episodes, {w} worker{'s' * (w > 1)}",
+            f"{rate:.1f} episodes/s",
+            "",
+            None,
+        )
+        for w, rate in ((1, one), (2, two))
+    ] + [
         ("speed-up, 2 workers vs 1", f"{two / one:.2f}x", ">= 1.7x", two / one >= 1.7),
+        (
+            f"speed-up on a {n}-episode sweep (its fixed costs weigh more: worker start, "
+            "first episode, reading the parts)",
+            f"{small_up:.2f}x",
+            "",
+            None,
+        ),
         (
             f"reference: the bare LangGraph floor, {n} episodes in 2 processes vs 1 "
             "(no sweep machinery)",
@@ -213,7 +245,12 @@ def bench_sweeps(n: int, big: int, repeat: int = 3) -> list[Row]:
             "",
             None,
         ),
-        (f"{big:,}-episode travel sweep, 2 workers", f"{seconds:.1f} s", "< 20 s", seconds < 20),
+        (
+            f"{big:,}-episode travel sweep, 2 workers",
+            f"{min(twos):.1f} s",
+            "< 20 s",
+            min(twos) < 20,
+        ),
         (
             f"{big:,}-episode sweep on 2 idle cores, estimated: {cpu * 1000:.1f} ms of CPU "
             f"per episode x {big:,} / 2",
