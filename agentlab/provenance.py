@@ -325,6 +325,15 @@ def trace(
                 )
                 if every:
                     parts |= set(answers)
+                    # a member that gave no answer left its part unknown: the combination
+                    # derives from what that member did last (no stop there: it is no answer)
+                    answered = {t.artifacts[a].branch for a in answers}
+                    last: dict[str, str] = {}
+                    for a in t.order:
+                        branch = t.artifacts[a].branch
+                        if branch and branch not in answered:
+                            last[branch] = a
+                    answers = sorted({*answers, *last.values()})
                 team_answer = f"team#{rec.index}"
                 produced.append(
                     t.add(

@@ -68,10 +68,11 @@ def split_work(
 ) -> None:
     """Independent: split the question, answer the parts in parallel, combine unchecked.
 
-    Member ``i`` takes part ``i`` modulo the number of parts (a team smaller than the
-    question's parts has one member answer the whole question). No member checks another's
-    work and the aggregator combines what the parts report without looking at a source:
-    one wrong part makes a wrong answer.
+    Member ``i`` takes part ``i`` modulo the number of parts, so members beyond the number
+    of parts share a part with another (a team smaller than the question's parts answers
+    the whole question in every member). No member checks its work against a source, and
+    the aggregator combines what the parts report, taking the value most members of a part
+    reported: a wrong part that no other member of it outvotes makes a wrong answer.
     """
     splitter = Structured(model, _Split, metadata={"agent": "splitter"})
     combine = Structured(model, _Combine)
@@ -88,22 +89,23 @@ def split_work(
         if len(crew) < len(parts) or not parts:
             parts = [text_of(question)]
         listed = "\n".join(f"- {p}" for p in parts)
-        return {"parts": parts, "messages": [AIMessage(f"parts:\n{listed}", name="splitter")]}
+        return {
+            "parts": parts,
+            # who answers what, known before anyone starts (a run stopped mid-way still has it)
+            "assigned": {a.name: parts[i % len(parts)] for i, a in enumerate(crew)},
+            "messages": [AIMessage(f"parts:\n{listed}", name="splitter")],
+        }
 
     def fan_out(state: TeamState) -> list[Send]:
-        parts = state.get("parts") or [text_of(state["messages"][0])]
         return [
-            Send("member", {"member": a.name, "part": parts[i % len(parts)]})
-            for i, a in enumerate(crew)
+            Send("member", {"member": name, "part": part})
+            for name, part in state["assigned"].items()
         ]
 
     def member(state: Payload) -> dict[str, Any]:
         agent = next(a for a in crew if a.name == state["member"])
         out = run(agent, {"messages": [HumanMessage(state["part"])], "round": 0}, stage=0)
-        return out | {
-            "answers": [x | {"part": state["part"]} for x in out["answers"]],
-            "assigned": {agent.name: state["part"]},
-        }
+        return out | {"answers": [x | {"part": state["part"]} for x in out["answers"]]}
 
     def aggregate(state: TeamState) -> dict[str, Any]:
         reported = "\n".join(

@@ -107,11 +107,13 @@ def _judge(
     """Per record, whether its decision was right (None: not judged), against the truth of
     the question its agent was answering (a member of a split team: its part)."""
     asked = {agent: part_question(q, part) for agent, part in state.get("assigned", {}).items()}
-    answered = {
-        x["agent"]: r.is_correct(asked[x["agent"]], x["answer"])
-        for x in state.get("answers", [])
-        if x["agent"] in asked
-    }
+    answered: dict[str, bool] = {}  # member -> whether its last answer was right for its part
+    for rec in records:
+        if rec.kind == "llm" and isinstance(rec.message, AIMessage) and rec.branch in asked:
+            for c in rec.message.tool_calls:
+                if c["name"] == "submit_answer":
+                    said = str(c.get("args", {}).get("answer", ""))
+                    answered[rec.branch] = r.is_correct(asked[rec.branch], said)
     out: list[bool | None] = []
     for rec in records:
         m = rec.message

@@ -7,7 +7,9 @@ workers from running side by side on two cores (``benchmarks/README.md``). This 
 ``ToolNode`` with one change: the calls of a step run one after another, in order, in the
 thread that runs the node. Everything else (argument validation, error messages,
 ``Command`` results, injected state and runtime) is ``ToolNode``'s own code; a test checks
-that both give the same messages.
+that both give the same messages. Two differences remain: a call that raises past the
+error handling (or interrupts) stops the step before the calls after it, and the calls of
+a step share one ``contextvars`` context instead of a copy each.
 
 Introduced in notebook 01 (`01_agent_loop.ipynb`), with the agent that uses it.
 """
@@ -38,7 +40,8 @@ class InlineToolNode(ToolNode):
         config: RunnableConfig,
         runtime: Runtime,
     ) -> Any:
-        # ToolNode._func (langgraph 1.2), with its executor.map replaced by a plain loop
+        # ToolNode._func (langgraph-prebuilt 1.1, pinned below 1.2 in pyproject.toml), with
+        # its executor.map replaced by a plain loop
         tool_calls, input_type = self._parse_input(input)
         outputs = []
         for call, cfg in zip(tool_calls, get_config_list(config, len(tool_calls)), strict=False):

@@ -280,3 +280,42 @@ def test_a_team_pays_off_only_once_the_single_agent_weakens() -> None:
     assert rate.loc[80, "single"] < rate.loc[4, "single"], "scope weakens the single agent"
     gain = rate.centralized - rate.single
     assert gain[4] <= 0 < gain[80], gain.to_dict()  # the crossover, as Kim et al. describe it
+
+
+def test_a_team_smaller_than_the_parts_still_answers() -> None:
+    rows = [
+        run_team_episode(BASE.with_(architecture="independent", team_size=1, seed=s)).row()
+        for s in range(6)
+    ]
+    two_facts = [r for r in rows if r["question_kind"] != "lookup"]
+    assert two_facts and all(r["answer"] != "unknown" for r in two_facts)
+    assert sum(r["success"] for r in rows) >= 4
+
+
+def test_members_are_judged_on_their_part_even_when_the_run_stops() -> None:
+    free = run_team_episode(BASE.with_(architecture="independent", seed=1))
+    capped = run_team_episode(BASE.with_(architecture="independent", seed=1, budget_tokens=6000))
+    assert capped.outcome == "budget"
+
+    def judged(ep: al.runner.Episode) -> dict[str, list[tuple[str, object]]]:
+        out: dict[str, list[tuple[str, object]]] = {}
+        for row in ep.step_rows():
+            if str(row["agent"]).startswith("researcher_"):
+                out.setdefault(str(row["agent"]), []).append((row["node"], row["correct"]))
+        return out
+
+    done, full = judged(capped), judged(free)
+    assert done
+    for agent, steps in done.items():  # each member's decisions, judged as in the full run
+        assert steps == full[agent][: len(steps)], agent
+
+
+def test_a_member_without_an_answer_is_behind_the_unknown_part() -> None:
+    ep = run_team_episode(BASE.with_(architecture="independent", seed=0, max_steps=3))
+    answered = {x["agent"] for x in ep.state.get("answers", [])}
+    silent = set(ep.state["assigned"]) - answered
+    assert silent, "three LLM calls are too few for a member to answer"
+    prov = ep.provenance
+    assert prov is not None and not ep.success
+    combined = prov.artifacts[prov.outcome[-1]]
+    assert {prov.artifacts[a].branch for a in combined.derived_from} >= silent

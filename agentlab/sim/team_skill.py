@@ -132,11 +132,22 @@ def combine_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -
     """Combine the answers to a split question's parts, as reported and unchecked.
 
     Each fact takes the value its part's members reported (the most reported one when
-    several members had the same part); nothing is checked against a source.
+    several members had the same part); nothing is checked against a source. Members that
+    answered the whole question (a team smaller than the question's parts) give the
+    answer itself, the most reported one.
     """
     p = p_correct(profile, options=2, context_tokens=prompt.input_tokens)
     values, decisions = [], []
     reported = part_answers(prompt)
+    whole = Counter(answer for part, answer in reported if parse_question(part) == ask)
+    if whole and ask.kind != "lookup":
+        ranked = [v for v, _ in whole.most_common()]
+        pick = dice.choose("combine:whole", intended=ranked[0], options=ranked, p=p, kind="value")
+        return Reply(
+            tool_calls=[{"name": prompt.forced_tool or "Combine", "args": {"answer": pick.chosen}}],
+            decisions=[pick],
+            skill="research:combine",
+        )
     for entity, fact in zip(ask.entities, ask.fact_ids, strict=True):
         said = Counter(
             answer
