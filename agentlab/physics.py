@@ -118,6 +118,13 @@ class Dice:
         """One item drawn with the given weights."""
         return self.rng(label).choices(list(items), weights=list(weights), k=1)[0]
 
+    def choose_tool(self, intended: str, options: Sequence[str], p: float) -> Decision:
+        """Choose the tool for a step: a wrong pick falls on tools named like the right one."""
+        sims = [similarity(intended, o) for o in options]
+        return self.choose(
+            "tool", intended=intended, options=options, kind="tool", p=p, similarity=sims
+        )
+
     def choose(
         self,
         label: str,

@@ -42,6 +42,8 @@ class _Answer(BaseModel):
     answer: str = Field(description="the answer")
 
 
+_Aggregate = create_model("Aggregate", __base__=_Answer)
+_Revise = create_model("Revise", __base__=_Answer)
 _Combine = create_model(
     "Combine", __base__=_Answer, __doc__="Combine the answers to the parts into the answer."
 )
@@ -131,8 +133,8 @@ def debate_or_check(graph: StateGraph, spec: TeamSpec, run: Run, model: BaseChat
         None,
     )
     crew = [a for a in spec.agents if a is not checker]
-    vote = Structured(model, create_model("Aggregate", __base__=_Answer))
-    revise = Structured(model, create_model("Revise", __base__=_Answer))
+    vote = Structured(model, _Aggregate)
+    revise = Structured(model, _Revise)
 
     def fan_out(state: TeamState) -> list[Send]:
         return [Send("member", {**state, "member": a.name}) for a in crew]

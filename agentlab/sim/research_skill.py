@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from agentlab.physics import Decision, Dice, p_catch, p_correct, similarity
+from agentlab.physics import Decision, Dice, p_catch, p_correct
 from agentlab.profiles import ModelProfile
 from agentlab.sim.generic import fill_args
 from agentlab.sim.prompt import Prompt, text_of
@@ -166,14 +166,7 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
         )
     n, _, tool, action = pending[0]
     options = prompt.tool_names or [tool]
-    pick = dice.choose(
-        "tool",
-        intended=tool,
-        options=options,
-        kind="tool",
-        p=p,
-        similarity=[similarity(tool, o) for o in options],
-    )
+    pick = dice.choose_tool(tool, options, p)
     decisions.append(pick)
     if not pick.correct and pick.chosen in r.RESEARCH_TOOLS:
         # the wrong one of its own tools: it does that step out of turn, as well as it can

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from agentlab.physics import Dice, p_correct
+from agentlab.physics import Decision, Dice, p_correct
 from agentlab.profiles import ModelProfile
 from agentlab.sim.prompt import Prompt, text_of
 from agentlab.sim.questions import UNKNOWN, Ask, answer_from, parse_question
@@ -137,39 +137,32 @@ def combine_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -
     answer itself, the most reported one.
     """
     p = p_correct(profile, options=2, context_tokens=prompt.input_tokens)
-    values, decisions = [], []
-    reported = part_answers(prompt)
-    whole = Counter(answer for part, answer in reported if parse_question(part) == ask)
+    read = [(parse_question(part), answer) for part, answer in part_answers(prompt)]
+    whole = [answer for a, answer in read if a == ask]
     if whole and ask.kind != "lookup":
-        ranked = [v for v, _ in whole.most_common()]
-        pick = dice.choose("combine:whole", intended=ranked[0], options=ranked, p=p, kind="value")
-        return Reply(
-            tool_calls=[{"name": prompt.forced_tool or "Combine", "args": {"answer": pick.chosen}}],
-            decisions=[pick],
-            skill="research:combine",
-        )
-    for entity, fact in zip(ask.entities, ask.fact_ids, strict=True):
-        said = Counter(
-            answer
-            for part, answer in reported
-            if (a := parse_question(part)) is not None
-            and a.entities == (entity,)
-            and a.attribute == ask.attribute
-        )
-        ranked = [v for v, _ in said.most_common()] or [UNKNOWN]
-        pick = dice.choose(f"combine:{fact}", intended=ranked[0], options=ranked, p=p, kind="value")
-        values.append(pick.chosen)
-        decisions.append(pick)
+        decisions = [_most_reported(dice, "combine:whole", whole, p)]
+        answer = decisions[0].chosen
+    else:  # each fact: what the members of its part reported
+        of_part = {
+            e: [v for a, v in read if a and a.entities == (e,) and a.attribute == ask.attribute]
+            for e in ask.entities
+        }
+        decisions = [
+            _most_reported(dice, f"combine:{fact}", of_part[e], p)
+            for e, fact in zip(ask.entities, ask.fact_ids, strict=True)
+        ]
+        answer = answer_from(ask, [d.chosen for d in decisions])
     return Reply(
-        tool_calls=[
-            {
-                "name": prompt.forced_tool or "Combine",
-                "args": {"answer": answer_from(ask, values)},
-            }
-        ],
+        tool_calls=[{"name": prompt.forced_tool or "Combine", "args": {"answer": answer}}],
         decisions=decisions,
         skill="research:combine",
     )
+
+
+def _most_reported(dice: Dice, label: str, said: list[str], p: float) -> Decision:
+    """The value most members reported (unknown when none did), drawn as a decision."""
+    ranked = [v for v, _ in Counter(said).most_common()] or [UNKNOWN]
+    return dice.choose(label, intended=ranked[0], options=ranked, p=p, kind="value")
 
 
 def vote_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply:

@@ -20,7 +20,7 @@ from typing import Any
 
 from langchain_core.messages import ToolMessage
 
-from agentlab.physics import Decision, Dice, p_catch, p_correct, similarity
+from agentlab.physics import Decision, Dice, p_catch, p_correct
 from agentlab.profiles import ModelProfile
 from agentlab.sim.generic import fill_args
 from agentlab.sim.prompt import Prompt, text_of
@@ -261,14 +261,10 @@ def act_reply(trip: Trip, prompt: Prompt, dice: Dice, profile: ModelProfile) -> 
         if not found:  # the search result is out of sight: search again
             tool, action = SEARCH_FOR[_kind_of(action)], f"Search again: {action}"
     options = prompt.tool_names or [tool]
-    sims = [similarity(tool, o) for o in options]
-    pick = dice.choose(
-        "tool",
-        intended=tool,
-        options=options,
-        kind="tool",
-        similarity=sims,
-        p=p_correct(profile, options=len(options), context_tokens=ctx, errors_in_context=errors),
+    pick = dice.choose_tool(
+        tool,
+        options,
+        p_correct(profile, options=len(options), context_tokens=ctx, errors_in_context=errors),
     )
     decisions.append(pick)
     if not pick.correct:

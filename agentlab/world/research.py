@@ -88,24 +88,28 @@ def facts() -> dict[str, dict[str, str]]:
         return {r["fact_id"]: r for r in csv.DictReader(f)}
 
 
+def _jsonl(name: str) -> list[dict[str, Any]]:
+    """The records of one JSON-lines file of the research data."""
+    with open(RESEARCH_DIR / name) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
 @cache
 def documents() -> dict[str, Document]:
     """The corpus by document id."""
     out = {}
-    with open(RESEARCH_DIR / "documents.jsonl") as f:
-        for line in f:
-            d = json.loads(line)
-            out[d["doc_id"]] = Document(
-                d["doc_id"],
-                d["title"],
-                d["source"],
-                d["source_type"],
-                float(d["reliability"]),
-                d["text"],
-                tuple(d["claims"]),
-                bool(d.get("injection")),
-                d.get("injected"),
-            )
+    for d in _jsonl("documents.jsonl"):
+        out[d["doc_id"]] = Document(
+            d["doc_id"],
+            d["title"],
+            d["source"],
+            d["source_type"],
+            float(d["reliability"]),
+            d["text"],
+            tuple(d["claims"]),
+            bool(d.get("injection")),
+            d.get("injected"),
+        )
     return out
 
 
@@ -113,17 +117,15 @@ def documents() -> dict[str, Document]:
 def questions() -> dict[str, Question]:
     """The questions by id."""
     out = {}
-    with open(RESEARCH_DIR / "questions.jsonl") as f:
-        for line in f:
-            q = json.loads(line)
-            out[q["qid"]] = Question(
-                q["qid"],
-                q["text"],
-                q["kind"],
-                tuple(q["fact_ids"]),
-                str(q["answer"]),
-                bool(q.get("contested")),
-            )
+    for q in _jsonl("questions.jsonl"):
+        out[q["qid"]] = Question(
+            q["qid"],
+            q["text"],
+            q["kind"],
+            tuple(q["fact_ids"]),
+            str(q["answer"]),
+            bool(q.get("contested")),
+        )
     return out
 
 
