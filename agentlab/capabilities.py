@@ -17,10 +17,9 @@ from functools import cache
 from pathlib import Path
 
 from agentlab.config import ConfigError
+from agentlab.data import data_path
 
-CAPABILITIES_FILE = (
-    Path(__file__).resolve().parent.parent / "data" / "research" / "capabilities.toml"
-)
+CAPABILITIES_FILE = data_path("research", "capabilities.toml")
 ORDER = ("retrieve", "rank_filter", "synthesize", "fact_check")  # the research procedure
 
 

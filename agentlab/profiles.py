@@ -14,7 +14,9 @@ from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from agentlab.data import data_path
+
+DATA_DIR = data_path()
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ Introduced in notebook 02 (`02_scaling_scope.ipynb`).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
-REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
+from agentlab.data import data_path
+
+REFERENCE_DIR = data_path("reference")
 
 
 def names() -> list[str]:

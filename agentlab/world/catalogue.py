@@ -20,9 +20,10 @@ from typing import Annotated, Any, Literal, cast
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field, WithJsonSchema, create_model
 
+from agentlab.data import data_path
 from agentlab.world import resolve_hints
 
-DEFAULT_CATALOGUE_PATH = Path(__file__).resolve().parents[2] / "data" / "tools" / "catalogue.json"
+DEFAULT_CATALOGUE_PATH = data_path("tools", "catalogue.json")
 CORE_TOOL_NAMES = frozenset(
     {"search_flights", "search_hotels", "search_ground_transport", "book_offer"}
 )

@@ -14,9 +14,10 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
-from pathlib import Path
 
-TRAVEL_DIR = Path(__file__).resolve().parents[2] / "data" / "travel"
+from agentlab.data import data_path
+
+TRAVEL_DIR = data_path("travel")
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from langchain_core.tools import BaseTool, tool
 
+from agentlab.data import data_path
 from agentlab.world import resolve_hints
 
-RESEARCH_DIR = Path(__file__).resolve().parents[2] / "data" / "research"
+RESEARCH_DIR = data_path("research")
 SEARCH_LATENCY_S = 0.6  # assumed: a search-index round trip
 FETCH_LATENCY_S = 0.3  # assumed: fetching documents by id
 INSTRUCTIONS = (
