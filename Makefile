@@ -4,9 +4,22 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Written after a successful install; pip runs again only when it is older than
-# pyproject.toml or constraints.txt (or when .venv is removed).
-STAMP := $(VENV)/.agentlab-installed
+# uv installs in seconds where pip takes about a minute; pip is the fallback. UV= forces pip.
+UV ?= $(shell command -v uv 2>/dev/null)
+ifeq ($(strip $(UV)),)
+NEW_VENV = $(PYTHON) -m venv $(VENV)
+INSTALL = $(BIN)/python -m pip install --no-compile -c constraints.txt
+else
+NEW_VENV = $(UV) venv --quiet --python $(PYTHON) $(VENV)
+INSTALL = $(UV) pip install --quiet --python $(BIN)/python -c constraints.txt
+endif
+# Written after a successful install; it runs again only when it is older than
+# pyproject.toml or constraints.txt (or when .venv is removed). `make lab` needs the runtime
+# and JupyterLab only; `make test` adds the developer tools (which include the runtime).
+LAB_STAMP := $(VENV)/.agentlab-lab
+DEV_STAMP := $(VENV)/.agentlab-dev
+NEED_PY = $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "agentlab needs Python 3.11+: '$(PYTHON)' is older; try make PYTHON=python3.11 ..." >&2; exit 1; }
 
 # The JupyterLab command line, in one place (tests/test_lab_command.py reads it through
 # `make -s print-lab-cmd`). allow_root lets it start as root (containers, CI); harmless
@@ -18,11 +31,12 @@ PYTEST_ARGS ?=
 # Run recipes one after the other, even under `make -j`: `test` stops at the first failure.
 .NOTPARALLEL:
 .DEFAULT_GOAL := help
-.PHONY: help venv install lab test lint format typecheck pytest strip clean print-lab-cmd
+.PHONY: help venv install lab lab-env test lint format typecheck pytest strip clean print-lab-cmd
 
 help:
 	@echo "make lab        set up .venv and open JupyterLab on notebooks/ (simulated model, no API key)"
 	@echo "make test       set up .venv and run lint, format check, type check and pytest"
+	@echo "make lab-env    set up .venv for the lab only (runtime and JupyterLab), print its size"
 	@echo "make install    create .venv and install agentlab with its dev tools (once)"
 	@echo "make format     apply ruff's formatting and safe fixes to .py and .ipynb"
 	@echo "make lint       ruff check + ruff format --check"
@@ -31,16 +45,25 @@ help:
 	@echo "make strip      remove outputs and execution counts from notebooks/*.ipynb"
 	@echo "make clean      remove .venv and caches"
 
-venv install: $(STAMP)
+venv install: $(DEV_STAMP)
+lab-env: $(LAB_STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
-	  { echo "agentlab needs Python 3.11+: '$(PYTHON)' is older; try make PYTHON=python3.11 ..." >&2; exit 1; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -c constraints.txt -e ".[dev]"
-	touch $@
+# The learner's environment: runtime and JupyterLab, no test, lint, type or Ray packages.
+$(LAB_STAMP): pyproject.toml constraints.txt
+	@$(NEED_PY)
+	@start=$$(date +%s); \
+	{ test -x $(BIN)/python || $(NEW_VENV); } && $(INSTALL) -e . && touch $@ && \
+	echo "agentlab: $(VENV) ready in $$(( $$(date +%s) - start )) s, $$(du -sm $(VENV) | cut -f1) MB" \
+	  "(runtime and JupyterLab; make test adds the developer tools)"
 
-lab: $(STAMP)
+# The developer's: the same plus the `dev` extra.
+$(DEV_STAMP): pyproject.toml constraints.txt
+	@$(NEED_PY)
+	test -x $(BIN)/python || $(NEW_VENV)
+	$(INSTALL) -e ".[dev]"
+	touch $(LAB_STAMP) $@
+
+lab: $(LAB_STAMP)
 	$(LAB_CMD) $(LAB_ARGS)
 
 print-lab-cmd:
@@ -49,21 +72,21 @@ print-lab-cmd:
 # Prerequisites run in this order (.NOTPARALLEL) and make stops at the first that fails.
 test: lint typecheck pytest
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix --exit-zero .
 	$(BIN)/ruff format .
 
-typecheck: $(STAMP)
+typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-strip: $(STAMP)
+strip: $(DEV_STAMP)
 	$(if $(wildcard notebooks/*.ipynb),$(BIN)/nbstripout $(wildcard notebooks/*.ipynb),@echo "no notebooks")
 
 clean:

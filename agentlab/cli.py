@@ -1,7 +1,8 @@
 """The command line: ad-hoc runs without a notebook.
 
     agentlab run --scenario travel --tools 32 --seeds 20 [--out episodes.csv]
-    agentlab lab            # JupyterLab on notebooks/ (same as `make lab`)
+    agentlab notebooks [DIR]    # copy the course's notebooks into DIR (default ./agentlab-course)
+    agentlab lab [DIR] [JUPYTER OPTIONS]   # copy them if needed, open JupyterLab there
     agentlab sweep scope.toml   # run or resume a sweep from a file
     agentlab serve          # the simulated model over OpenAI's HTTP API (127.0.0.1:8000)
 
@@ -18,6 +19,8 @@ from pathlib import Path
 from agentlab.config import MEMORY_POLICIES, SCENARIOS, ConfigError, EpisodeConfig
 
 SUFFIXES = (".csv", ".parquet", ".json")
+COURSE_DIR = "agentlab-course"  # where `agentlab notebooks` and `agentlab lab` put the course
+COURSE_HELP = f"the working folder (default: ./{COURSE_DIR}, created if missing)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,8 +78,24 @@ def _parser() -> argparse.ArgumentParser:
         default="request_id,tools,memory,seed,success,outcome,cost_usd,tokens_in,llm_calls,decisions,latency_s",
         help="columns to print (comma-separated; 'all' for every column)",
     )
-    lab = sub.add_parser("lab", help="open JupyterLab on notebooks/ (works as root too)")
-    lab.add_argument("args", nargs=argparse.REMAINDER, help="extra options for jupyter lab")
+    nbs = sub.add_parser(
+        "notebooks",
+        help="copy the course's notebooks into a folder (never over your edits)",
+        description="Copy the course's notebooks (and the example sweep file) out of the "
+        "installed package. A notebook you changed since it was copied is kept, with a message "
+        "naming it, unless --force (which saves your version beside it first).",
+    )
+    nbs.add_argument("dir", nargs="?", type=Path, default=Path(COURSE_DIR), help=COURSE_HELP)
+    nbs.add_argument("--force", action="store_true", help="replace notebooks you changed too")
+    sub.add_parser(
+        "lab",
+        help="copy the notebooks if needed and open JupyterLab on them (works as root too)",
+        usage="agentlab lab [DIR] [JUPYTER LAB OPTIONS ...]",
+        description="Copy the course's notebooks into DIR (as `agentlab notebooks DIR`, never "
+        f"over your edits; default ./{COURSE_DIR}) and open JupyterLab there. Every option after "
+        "DIR goes to `jupyter lab` unchanged, e.g. `agentlab lab --no-browser --port=8899` "
+        "(`jupyter lab --help-all` lists them).",
+    )
     from agentlab import sweep_cli
     from agentlab.serve_cli import add_parser as add_serve
 
@@ -142,17 +161,33 @@ def _run(ns: argparse.Namespace) -> int:
     return 0
 
 
-def _lab(ns: argparse.Namespace) -> int:
-    notebooks = Path(__file__).resolve().parent.parent / "notebooks"
+def _notebooks(folder: Path, *, force: bool) -> int:
+    from agentlab.course import copy_course
+
+    try:
+        report = copy_course(folder, force=force)
+    except OSError as exc:
+        raise ConfigError("DIR", str(folder), f"a folder you can write to ({exc})") from exc
+    for line in report.lines():
+        print(line, file=sys.stderr)
+    return 0
+
+
+def _lab(args: list[str]) -> int:
+    """``agentlab lab [DIR] [options]``: the course copied into DIR, JupyterLab opened there."""
+    folder = Path(args.pop(0)) if args and not args[0].startswith("-") else Path(COURSE_DIR)
+    _notebooks(folder, force=False)
     argv = [
         sys.executable,
         "-m",
         "jupyter",
         "lab",
-        f"--notebook-dir={notebooks}",
+        f"--notebook-dir={folder.resolve()}",
         "--ServerApp.allow_root=True",
-        *ns.args,
+        *args,  # JupyterLab reads (and refuses) its own options
     ]
+    sys.stdout.flush()
+    sys.stderr.flush()
     os.execv(sys.executable, argv)
 
 
@@ -165,8 +200,17 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         The exit status: 0 on success, 2 on bad input (with a message naming the field).
     """
-    ns = _parser().parse_args(argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["lab"] and not {"-h", "--help"} & set(args[1:2]):
+        try:
+            return _lab(args[1:])
+        except ConfigError as exc:
+            print(f"agentlab: error: {exc}", file=sys.stderr)
+            return 2
+    ns = _parser().parse_args(args)
     try:
+        if ns.command == "notebooks":
+            return _notebooks(ns.dir, force=ns.force)
         if ns.command == "sweep":
             from agentlab import sweep_cli
 
@@ -175,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
             from agentlab.serve_cli import main as serve
 
             return serve(ns)
-        return _run(ns) if ns.command == "run" else _lab(ns)
+        return _run(ns)
     except ConfigError as exc:
         print(f"agentlab: error: {exc}", file=sys.stderr)
         return 2
