@@ -17,6 +17,18 @@ endif
 # pyproject.toml or constraints.txt (or when .venv is removed). `make lab` needs the runtime
 # and JupyterLab only; `make test` adds the developer tools (which include the runtime).
 LAB_STAMP := $(VENV)/.agentlab-lab
+# The wheel, built from this checkout and installed with its runtime dependencies only in a
+# fresh environment outside it: what a user without a clone gets (tests/test_wheel.py).
+WHEEL_ENV ?= $(or $(TMPDIR),/tmp)/agentlab-wheel-env
+ifeq ($(strip $(UV)),)
+BUILD_WHEEL = $(BIN)/python -m pip wheel --no-deps --quiet -w dist .
+NEW_WHEEL_ENV = $(PYTHON) -m venv $(WHEEL_ENV)
+WHEEL_INSTALL = $(WHEEL_ENV)/bin/python -m pip install --quiet --no-compile -c constraints.txt
+else
+BUILD_WHEEL = $(UV) build --quiet --wheel -o dist
+NEW_WHEEL_ENV = $(UV) venv --quiet --python $(PYTHON) $(WHEEL_ENV)
+WHEEL_INSTALL = $(UV) pip install --quiet --python $(WHEEL_ENV)/bin/python -c constraints.txt
+endif
 DEV_STAMP := $(VENV)/.agentlab-dev
 NEED_PY = $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "agentlab needs Python 3.11+: '$(PYTHON)' is older; try make PYTHON=python3.11 ..." >&2; exit 1; }
@@ -31,12 +43,13 @@ PYTEST_ARGS ?=
 # Run recipes one after the other, even under `make -j`: `test` stops at the first failure.
 .NOTPARALLEL:
 .DEFAULT_GOAL := help
-.PHONY: help venv install lab lab-env test lint format typecheck pytest strip clean print-lab-cmd
+.PHONY: help venv install lab lab-env wheel-env test lint format typecheck pytest strip clean print-lab-cmd
 
 help:
 	@echo "make lab        set up .venv and open JupyterLab on notebooks/ (simulated model, no API key)"
-	@echo "make test       set up .venv and run lint, format check, type check and pytest"
+	@echo "make test       set up .venv, build the wheel, run lint, format check, type check and pytest"
 	@echo "make lab-env    set up .venv for the lab only (runtime and JupyterLab), print its size"
+	@echo "make wheel-env  build the wheel and install it alone in \$$TMPDIR/agentlab-wheel-env"
 	@echo "make install    create .venv and install agentlab with its dev tools (once)"
 	@echo "make format     apply ruff's formatting and safe fixes to .py and .ipynb"
 	@echo "make lint       ruff check + ruff format --check"
@@ -63,6 +76,13 @@ $(DEV_STAMP): pyproject.toml constraints.txt
 	$(INSTALL) -e ".[dev]"
 	touch $(LAB_STAMP) $@
 
+wheel-env: $(DEV_STAMP)
+	rm -rf dist $(WHEEL_ENV)
+	$(BUILD_WHEEL)
+	$(NEW_WHEEL_ENV)
+	$(WHEEL_INSTALL) dist/*.whl
+	@echo "agentlab: the wheel's environment is $(WHEEL_ENV)"
+
 lab: $(LAB_STAMP)
 	$(LAB_CMD) $(LAB_ARGS)
 
@@ -70,7 +90,7 @@ print-lab-cmd:
 	@echo '$(LAB_CMD)'
 
 # Prerequisites run in this order (.NOTPARALLEL) and make stops at the first that fails.
-test: lint typecheck pytest
+test: lint typecheck wheel-env pytest
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
@@ -83,8 +103,10 @@ format: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
+# The wheel's tests (tests/test_wheel.py, the README's blocks) use $(WHEEL_ENV) when
+# `make wheel-env` (part of `make test`) has built it.
 pytest: $(DEV_STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	AGENTLAB_WHEEL_ENV=$(WHEEL_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 strip: $(DEV_STAMP)
 	$(if $(wildcard notebooks/*.ipynb),$(BIN)/nbstripout $(wildcard notebooks/*.ipynb),@echo "no notebooks")

@@ -37,6 +37,7 @@ from pydantic import BaseModel, Field
 
 from agentlab.checkpoints import CheckpointPolicy, clarify_node, verify_node
 from agentlab.config import MemoryPolicy
+from agentlab.replies import ReplyFailure
 from agentlab.sim.prompt import MEMORY_NAME, text_of
 from agentlab.structured import Structured
 from agentlab.tool_node import InlineToolNode
@@ -304,7 +305,8 @@ def _compile(
         system = SystemMessage(f"{instructions}\n\nTools: {tool_list}\n\n{PLANNER}")
         said = [m for m in state["messages"] if isinstance(m, HumanMessage) and m.name == "user"]
         parsed = models(config).planner.invoke([system, state["messages"][0], *said])[1]
-        parsed = parsed or Plan()
+        if parsed is None:  # a plan that does not parse is a failed decision, not an empty plan
+            raise ReplyFailure("unparseable_plan")
         steps = [{**s.model_dump(), "status": "pending"} for s in parsed.steps]
         return {
             "plan": {**parsed.model_dump(), "steps": steps},
@@ -393,7 +395,9 @@ def _compile(
 
     def review(state: AgentState, config: RunnableConfig) -> AgentState:
         messages = [*context(state, REVIEWER), HumanMessage("Review the work now.")]
-        verdict = models(config).reviewer.invoke(messages)[1] or Review(ok=True)
+        verdict = models(config).reviewer.invoke(messages)[1]
+        if verdict is None:  # a review that does not parse is a failed decision, no approval
+            raise ReplyFailure("unparseable_review")
         update: AgentState = {
             "reflections": state.get("reflections", 0) + 1,
             "llm_calls": state.get("llm_calls", 0) + 1,

@@ -19,10 +19,15 @@ import os
 import signal
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any, Protocol
+
+from agentlab.identity import call_with_environment, endpoint_environment
+from agentlab.tracing import TracingUnreachableWarning
 
 BACKENDS = ("local", "ray")
 RAY_EXTRA = 'the Ray backend needs Ray: pip install "agentlab-scaling[ray]" (or pip install ray)'
@@ -83,6 +88,7 @@ def _init_worker(sweep_pid: int) -> None:
     worker outlives its sweep.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warnings.filterwarnings("ignore", category=TracingUnreachableWarning)  # the sweep says it
 
     def watch() -> None:
         while True:
@@ -102,8 +108,9 @@ class LocalBackend:
 
     Workers are forked from a "forkserver" that imported ``agentlab.sweep`` once, so a
     worker starts in milliseconds with the lab loaded, and is safe to start from JupyterLab
-    (no fork of a threaded kernel). A worker that dies breaks the pool; ``restart`` makes a
-    new one.
+    (no fork of a threaded kernel). The fork server keeps the environment it started with,
+    so each task carries the endpoint and credentials of the moment it was submitted. A
+    worker that dies breaks the pool; ``restart`` makes a new one.
     """
 
     def __init__(self, workers: int) -> None:
@@ -127,9 +134,11 @@ class LocalBackend:
             ) from exc
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        """Queue ``fn(*args)`` on the pool."""
+        """Queue ``fn(*args)`` on the pool, with this process's endpoint and credentials as
+        they are now (``agentlab.identity``): a worker's own environment is the one its
+        fork server started with, perhaps sweeps ago."""
         assert self._pool is not None
-        return self._pool.submit(fn, *args)
+        return self._pool.submit(call_with_environment, endpoint_environment(), fn, *args)
 
     def broken(self, exc: BaseException) -> bool:
         """A dead worker breaks the whole pool."""
@@ -164,17 +173,38 @@ def ray_available() -> bool:
     return importlib.util.find_spec("ray") is not None
 
 
+def ray_runtime_env(extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a Ray cluster's workers need to run this agentlab: its package folder, data included.
+
+    Example:
+        >>> env = ray_runtime_env({"env_vars": {"A": "1"}})
+        >>> Path(env["py_modules"][0]).name, env["env_vars"]
+        ('agentlab', {'A': '1'})
+    """
+    import agentlab
+
+    env = dict(extra or {})
+    env.setdefault("py_modules", [str(Path(agentlab.__file__).resolve().parent)])
+    return env
+
+
 class RayBackend:
     """Ray tasks, one per chunk.
 
     Without ``address`` a local Ray instance starts (once per Python process, reused
     after) with ``num_cpus=workers``, on loopback, with no dashboard and no usage
-    statistics. With ``address`` (``"ray://host:10001"``, ``"auto"``) the sweep joins an
-    existing cluster, whose nodes need agentlab installed. A Ray that is already
-    initialised is used as it is.
+    statistics. With ``address`` (``"host:6379"`` from ``ray start --head``,
+    ``"ray://host:10001"``, ``"auto"``) the sweep joins an existing cluster and ships this
+    agentlab to its workers in a ``runtime_env`` (``py_modules``: the package folder, data
+    and all), so a node needs only agentlab's dependencies, not agentlab itself; pass
+    ``runtime_env`` to add to it (e.g. ``{"pip": [...]}`` for nodes that lack the
+    dependencies and can reach a package index). A Ray that is already initialised is used
+    as it is.
     """
 
-    def __init__(self, workers: int, address: str | None = None) -> None:
+    def __init__(
+        self, workers: int, address: str | None = None, runtime_env: dict[str, Any] | None = None
+    ) -> None:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no reporting home
         if address is None:  # bind the local instance to loopback, not the machine's address
             os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
@@ -184,7 +214,7 @@ class RayBackend:
             if address is None:
                 options |= {"num_cpus": workers, "include_dashboard": False}
             else:
-                options["address"] = address
+                options |= {"address": address, "runtime_env": ray_runtime_env(runtime_env)}
             ray.init(**options)
         cpus = int(ray.cluster_resources().get("CPU", workers) or workers)
         self.workers = max(1, cpus if address is not None else min(cpus, workers))
@@ -217,10 +247,17 @@ class RayBackend:
         self._running.clear()
 
 
-def make_backend(name: str, workers: int, address: str | None = None) -> Backend:
+def make_backend(
+    name: str,
+    workers: int,
+    address: str | None = None,
+    runtime_env: dict[str, Any] | None = None,
+) -> Backend:
     """``"local"`` (``workers=0``: in this process) or ``"ray"``."""
     if name == "ray":
-        return RayBackend(max(workers, 1), address)
+        return RayBackend(max(workers, 1), address, runtime_env)
+    if runtime_env is not None:
+        raise ValueError("ray_runtime_env: applies to backend='ray' only; got backend='local'")
     if name != "local":
         raise ValueError(f"backend: got {name!r}; allowed: {', '.join(BACKENDS)}")
     return InProcessBackend() if workers == 0 else LocalBackend(workers)

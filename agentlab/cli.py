@@ -16,7 +16,10 @@ import os
 import sys
 from pathlib import Path
 
+from agentlab.cli_args import Parser, integer
 from agentlab.config import MEMORY_POLICIES, SCENARIOS, ConfigError, EpisodeConfig
+from agentlab.redact import redact_frame, redacted_output
+from agentlab.run_cli import DEFAULT_COLUMNS, MAX_RUN_EPISODES
 
 SUFFIXES = (".csv", ".parquet", ".json")
 COURSE_DIR = "agentlab-course"  # where `agentlab notebooks` and `agentlab lab` put the course
@@ -24,14 +27,14 @@ COURSE_HELP = f"the working folder (default: ./{COURSE_DIR}, created if missing)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="agentlab", description=__doc__.split("\n")[0])
+    parser = Parser(prog="agentlab", description=__doc__.split("\n")[0])  # one-line errors
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run episodes and print the episode table")
     defaults = EpisodeConfig()
     run.add_argument("--scenario", default=defaults.scenario, help=f"one of {', '.join(SCENARIOS)}")
     run.add_argument(
         "--tools",
-        type=int,
+        type=integer(),
         nargs="+",
         default=[defaults.tools],
         help="tools in scope (several values sweep)",
@@ -44,17 +47,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--memory-items",
-        type=int,
+        type=integer(0),
         nargs="+",
         default=[defaults.memory_items],
         help="long-term memory notes",
     )
     run.add_argument(
-        "--window", type=int, default=defaults.window, help="messages kept by window/summary"
+        "--window", type=integer(2), default=defaults.window, help="messages kept by window/summary"
     )
     run.add_argument("--no-reflect", action="store_true", help="skip the review step")
     run.add_argument(
-        "--max-steps", type=int, default=defaults.max_steps, help="LLM calls allowed per episode"
+        "--max-steps",
+        type=integer(1),
+        default=defaults.max_steps,
+        help="LLM calls allowed per episode",
     )
     run.add_argument(
         "--request", default=None, help="a request id, e.g. trip-001 (default: one per seed)"
@@ -64,8 +70,13 @@ def _parser() -> argparse.ArgumentParser:
         default=defaults.model,
         help="sim[:profile], openai:<model>, openai-compatible:<model>",
     )
-    run.add_argument("--seeds", type=int, default=10, help="number of seeds: 0..N-1")
-    run.add_argument("--seed-start", type=int, default=0, help="first seed")
+    run.add_argument(
+        "--seeds",
+        type=integer(1, MAX_RUN_EPISODES),
+        default=10,
+        help=f"number of seeds (at most {MAX_RUN_EPISODES:,} episodes in all)",
+    )
+    run.add_argument("--seed-start", type=integer(0), default=0, help="first seed (>= 0)")
     run.add_argument(
         "--out",
         type=Path,
@@ -75,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--steps-out", type=Path, default=None, help="also write the steps table")
     run.add_argument(
         "--columns",
-        default="request_id,tools,memory,seed,success,outcome,cost_usd,tokens_in,llm_calls,decisions,latency_s",
+        default=DEFAULT_COLUMNS,
         help="columns to print (comma-separated; 'all' for every column)",
     )
     nbs = sub.add_parser(
@@ -111,6 +122,7 @@ def _write(df: object, path: Path) -> None:
     if path.suffix not in SUFFIXES:
         raise ConfigError("--out", str(path), "a file ending in " + ", ".join(SUFFIXES))
     path.parent.mkdir(parents=True, exist_ok=True)
+    df = redact_frame(df)  # no key in a file (a provider may echo one in an error)
     if path.suffix == ".csv":
         df.to_csv(path, index=False)
     elif path.suffix == ".parquet":
@@ -122,43 +134,26 @@ def _write(df: object, path: Path) -> None:
 def _run(ns: argparse.Namespace) -> int:
     import pandas as pd
 
-    from agentlab.runner import grid, run_episodes
+    from agentlab.costs import show_costs
+    from agentlab.run_cli import check_run, columns_to_print, exit_status
+    from agentlab.runner import run_episodes
 
-    if ns.seeds < 1:
-        raise ConfigError("--seeds", ns.seeds, "an integer >= 1")
-    base = EpisodeConfig(
-        scenario=ns.scenario,
-        request=ns.request,
-        window=ns.window,
-        reflect=not ns.no_reflect,
-        max_steps=ns.max_steps,
-        model=ns.model,
-    )
-    configs = grid(
-        base,
-        tools=ns.tools,
-        memory=ns.memory,
-        memory_items=ns.memory_items,
-        seeds=range(ns.seed_start, ns.seed_start + ns.seeds),
-    )
+    configs = check_run(ns, SUFFIXES)  # every flag, before any episode runs
     results = run_episodes(configs, progress=sys.stderr.isatty())
     table = results.episodes
-    columns = list(table.columns) if ns.columns == "all" else ns.columns.split(",")
-    unknown = [c for c in columns if c not in table.columns]
-    if unknown:
-        raise ConfigError("--columns", unknown[0], ", ".join(table.columns))
+    columns = columns_to_print(ns, table)
     with pd.option_context(
         "display.width", 200, "display.max_columns", None, "display.max_rows", 500
     ):
-        print(table[columns].to_string(index=False))
+        print(show_costs(table[columns]).to_string(index=False))  # NaN cost: "unpriced"
     summary = results.cost_per_success(by=["tools", "memory", "memory_items"])
     print(f"\nsuccess rate {table['success'].mean():.0%} over {len(table)} episodes")
-    print(summary.to_string(index=False))
+    print(show_costs(summary).to_string(index=False))
     if ns.out:
         _write(table, ns.out)
     if ns.steps_out:
         _write(results.steps, ns.steps_out)
-    return 0
+    return exit_status(table)  # 1 when every episode failed
 
 
 def _notebooks(folder: Path, *, force: bool) -> int:
@@ -191,6 +186,7 @@ def _lab(args: list[str]) -> int:
     os.execv(sys.executable, argv)
 
 
+@redacted_output()  # nothing the command prints holds a key (agentlab.redact)
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``agentlab`` command.
 
@@ -198,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         argv: Arguments (default: ``sys.argv[1:]``).
 
     Returns:
-        The exit status: 0 on success, 2 on bad input (with a message naming the field).
+        The exit status: 0 on success, 2 on bad input (a one-line message naming the flag),
+        1 when every episode of ``run`` failed (said on stderr).
     """
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["lab"] and not {"-h", "--help"} & set(args[1:2]):

@@ -65,7 +65,8 @@ class EpisodeConfig:
     verify: VerifyPolicy = "never"  # a person checks results: never, always, every_k tool steps
     verify_every: int = 3  # "every_k": tool steps between verifications
     budget_tokens: int | None = None  # stop the episode (outcome "budget") past this many tokens
-    budget_usd: float | None = None  # stop the episode (outcome "budget") past this many dollars
+    # stop the episode (outcome "budget") past this many dollars; refused for an unpriced model
+    budget_usd: float | None = None
     architecture: str = "single"  # research: the team's topology, one of ARCHITECTURES
     team_size: int = 3  # research: agents of independent, decentralized and hybrid teams
     placement: str = ""  # research: e.g. "fact_check=own,rank_filter=retriever" (else defaults)
@@ -143,6 +144,10 @@ class EpisodeConfig:
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError("seed", self.seed, "an integer >= 0")
         check_model_string(self.model)
+        if self.budget_usd is not None:  # a dollar budget needs a price to count against
+            from agentlab.pricing import refuse_unpriced
+
+            refuse_unpriced("budget_usd", self.budget_usd, [self.model])
 
     @property
     def checkpoints(self) -> CheckpointPolicy:

@@ -20,7 +20,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from agentlab.checkpoints import is_yes
-from agentlab.plots import PALETTE, REFERENCE, TEMPLATE, WRONG, wilson_interval
+from agentlab.costs import usd_mean, usd_text, usd_total
+from agentlab.plots import PALETTE, REFERENCE, TEMPLATE, WRONG, note_unpriced, wilson_interval
 from agentlab.provenance import Artifact, Provenance
 from agentlab.runner import Episode
 
@@ -94,8 +95,8 @@ def taint_timeline(
     )  # fmt: skip
     bad, end = s[tainted], float((s["start_s"] + s["latency_s"]).max())
     title = (f"{s['request_id'].iloc[0]}: {len(bad)} of {len(s)} steps tainted, "
-             f"{bad['latency_s'].sum():.0f} of {end:.0f} s, ${bad['cost_usd'].sum():.4f} "
-             f"of ${s['cost_usd'].sum():.4f}")  # fmt: skip
+             f"{bad['latency_s'].sum():.0f} of {end:.0f} s, {usd_text(usd_total(bad['cost_usd']))} "
+             f"of {usd_text(usd_total(s['cost_usd']))}")  # fmt: skip
     return _layout(
         fig, title, barmode="overlay", height=200 + 45 * len(lanes),
         xaxis_title="virtual clock (s)", legend={"orientation": "h", "y": -0.25},
@@ -244,7 +245,7 @@ def containment_vs_cost(
     for values, g in groups:
         label = " / ".join(map(str, values))
         my, hy = _mean_ci(g[y])
-        xs = (100 * (g["cost_usd"].mean() - base["cost_usd"].mean()), g["human_s"].mean())
+        xs = (100 * (usd_mean(g["cost_usd"]) - usd_mean(base["cost_usd"])), g["human_s"].mean())
         for col, mx in enumerate(xs, 1):
             fig.add_scatter(
                 x=[mx], y=[my], error_y={"array": [hy], "thickness": 1}, mode="markers",
@@ -254,6 +255,7 @@ def containment_vs_cost(
                 hovertemplate=f"{label}: %{{x:.2f}}, %{{y:.2f}} ({len(g)} episodes)<extra></extra>",
             )  # fmt: skip
     fig.add_hline(y=float(base[y].mean()), line={"dash": "dot", "color": REFERENCE})
+    note_unpriced(fig, episodes, row=1, col=1)
     fig.update_xaxes(title_text="US cents per episode, vs baseline", row=1, col=1)
     fig.update_xaxes(title_text="seconds per episode", row=1, col=2)
     fig.update_yaxes(title_text=f"{y.replace('_', ' ')} per episode", rangemode="tozero",
@@ -287,7 +289,10 @@ def blast_radius(episodes: pd.DataFrame, bins: Sequence[float] | None = None) ->
                         subplot_titles=["blast radius: later decisions that used tainted input",
                                         "money spent on tainted work"])  # fmt: skip
     for row, col in ((1, "blast_radius"), (2, "cents")):
-        stats = [_mean_ci(part[col]) for _, part in g]
+        stats = [  # a bin with unpriced tainted work has no mean cost: not drawn, never $0
+            (math.nan, 0.0) if col == "cents" and part[col].isna().any() else _mean_ci(part[col])
+            for _, part in g
+        ]
         fig.add_scatter(
             x=x, y=[m for m, _ in stats], error_y={"array": [h for _, h in stats]},
             mode="lines+markers", line={"color": WRONG}, customdata=n, row=row, col=1,
@@ -299,6 +304,7 @@ def blast_radius(episodes: pd.DataFrame, bins: Sequence[float] | None = None) ->
     fig.update_yaxes(title_text="decisions", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="US cents", rangemode="tozero", row=2, col=1)
     fig.update_xaxes(title_text="decisions after the first root error (bin mean)", row=2, col=1)
+    note_unpriced(fig, d, row=2, col=1)
     return _layout(fig, "The later an error is found, the more it poisons",
                    f"{len(d)} episodes with a root error; dotted: every later decision "
                    "used tainted input", height=600, showlegend=False)  # fmt: skip

@@ -18,6 +18,7 @@ Introduced in notebook 06 (`06_capability_placement.ipynb`).
 from __future__ import annotations
 
 import html
+import math
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -31,10 +32,12 @@ from plotly.subplots import make_subplots
 
 from agentlab.capabilities import ORDER, Capability
 from agentlab.config import ARCHITECTURES, EpisodeConfig
+from agentlab.costs import usd_text, usd_total
 from agentlab.draw import mermaid
 from agentlab.error_plots import CLEAN, ROOT, add_step_bars
 from agentlab.models import make_model
 from agentlab.plots import PALETTE, TEMPLATE, WRONG
+from agentlab.pricing import UNPRICED
 from agentlab.runner import Episode, Results, grid, run_episodes
 from agentlab.team import TeamSpec, build_team
 from agentlab.team_runner import DEDICATED, DEFAULT_PLACEMENT, run_team_episode, team_for
@@ -52,12 +55,14 @@ BEFORE, NOW = "#BBBBBB", PALETTE[0]
 def _scores(episodes: pd.DataFrame) -> list[float | None]:
     """The four numbers the explorer plots, in the order of ``METRICS``."""
     wins = int(episodes["success"].sum())
-    per_win = 100 * float(episodes["cost_usd"].sum()) / wins if wins else None
+    per_win = 100 * usd_total(episodes["cost_usd"]) / wins if wins else None  # NaN: unpriced
     latency, escaped = float(episodes["latency_s"].mean()), float(episodes["errors_escaped"].sum())
     return [per_win, latency, escaped, 100 * float(episodes["success"].mean())]
 
 
 def _text(v: float | None, i: int) -> str:
+    if v is not None and math.isnan(v):
+        return UNPRICED if i == 0 else "n/a"
     return "n/a" if v is None else f"{v:.2f}" if i == 0 else f"{v:.1f}" if i == 1 else f"{v:.0f}"
 
 
@@ -243,7 +248,7 @@ class PlacementExplorer:
         self.readout.value = (
             f"<span class='agentlab-readout'>{self.config.architecture}, "
             f"{len(self.team.agents)} agents: {int(e['success'].sum())} of {len(e)} correct, "
-            f"${e['cost_usd'].sum():.4f} in all, {coordination:.0f}% of input tokens on "
+            f"{usd_text(usd_total(e['cost_usd']))} in all, {coordination:.0f}% of input tokens on "
             f"coordination, escaped errors: {int(e['errors_escaped'].sum())} "
             f"(sweep {self.runs}, {self.seconds:.1f} s)</span>"
         )
@@ -316,7 +321,7 @@ class RunStepper:
             "step": f"{self.index + 1} of {len(self.rows)} (#{r['step']})",
             "agent": r["agent"] or "-", "node": r["node"], "kind": r["kind"],
             "decision": r["decision"], "tokens in / out": f"{r['tokens_in']} / {r['tokens_out']}",
-            "cost": f"${r['cost_usd']:.5f}", "latency": f"{r['latency_s']:.2f} s",
+            "cost": usd_text(r["cost_usd"], 5), "latency": f"{r['latency_s']:.2f} s",
             "correct": r.get("correct"), "taint": state,
             "derived from": r.get("derived_from") or "-",
         }  # fmt: skip

@@ -22,6 +22,7 @@ HttpFault = Literal["rate_limit", "server_error", "slow", "truncate"]
 ContentFault = Literal["malformed", "unknown_tool"]
 HTTP_FAULTS: tuple[HttpFault, ...] = ("rate_limit", "server_error", "slow", "truncate")
 CONTENT_FAULTS: tuple[ContentFault, ...] = ("malformed", "unknown_tool")
+MAX_WAIT_S = 3600.0  # the longest Retry-After or slow answer, in seconds (an hour)
 
 
 @dataclass(frozen=True)
@@ -41,20 +42,30 @@ class Faults:
     truncate: float = 0.0  # cut a streamed answer off mid-stream (streaming requests only)
     malformed: float = 0.0  # break the JSON of a tool call's arguments (answers with calls)
     unknown_tool: float = 0.0  # rename a tool call to a tool that was not offered
-    retry_after_s: float = 1.0  # the Retry-After of 429 and 500 answers
+    retry_after_s: float = 1.0  # the Retry-After of 429 and 500 answers (0: no wait asked)
     slow_s: float = 30.0  # how late a slow answer comes
     seed: int = 0  # seeds which request meets which fault
 
     def __post_init__(self) -> None:
         for name in (*HTTP_FAULTS, *CONTENT_FAULTS):
-            rate = getattr(self, name)
-            if not isinstance(rate, int | float) or not 0 <= rate <= 1:
-                raise ValueError(f"{name}: got {rate!r}; allowed: a probability from 0 to 1")
+            if not _number_in(getattr(self, name), 0, 1):  # NaN and inf are refused too
+                raise ValueError(
+                    f"{name}: got {getattr(self, name)!r}; allowed: a probability from 0 to 1"
+                )
         for group in (HTTP_FAULTS, CONTENT_FAULTS):
-            if sum(getattr(self, n) for n in group) > 1:
-                raise ValueError(f"the rates of {', '.join(group)} add up to more than 1")
-        if self.retry_after_s <= 0 or self.slow_s < 0:
-            raise ValueError("retry_after_s must be > 0 and slow_s >= 0")
+            total = sum(getattr(self, n) for n in group)
+            if total > 1:
+                raise ValueError(
+                    f"{' + '.join(group)}: got {total:g}; allowed: rates adding up to at most 1"
+                )
+        for wait in ("retry_after_s", "slow_s"):
+            if not _number_in(getattr(self, wait), 0, MAX_WAIT_S):
+                raise ValueError(
+                    f"{wait}: got {getattr(self, wait)!r}; "
+                    f"allowed: a finite number of seconds from 0 to {MAX_WAIT_S:g}"
+                )
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
+            raise ValueError(f"seed: got {self.seed!r}; allowed: an integer >= 0")
 
     @property
     def any(self) -> bool:
@@ -81,6 +92,11 @@ class Faults:
             _pick(HTTP_FAULTS, self, _uniform(self.seed, "http", digest, attempt)),
             _pick(CONTENT_FAULTS, self, _uniform(self.seed, "content", digest, attempt)),
         )
+
+
+def _number_in(value: object, lo: float, hi: float) -> bool:
+    """Whether ``value`` is a real number (not a bool, not NaN) from ``lo`` to ``hi``."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and lo <= value <= hi
 
 
 def _uniform(*parts: object) -> float:

@@ -11,9 +11,9 @@ Introduced in notebook 00 (`00_quickstart.ipynb`).
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -23,7 +23,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCa
 from langchain_core.outputs import LLMResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from agentlab.profiles import Price, prices
+from agentlab.pricing import UNPRICED, Pricing, call_cost, pricing
+from agentlab.replies import ReplyFailure, failure, usage_missing
 from agentlab.sim.prompt import COMPONENTS, tokens_by_component
 
 DEFAULT_TOOL_LATENCY_S = 0.5  # assumed: a tool with no latency in its metadata
@@ -38,9 +39,10 @@ class StepRecord:
     agent: str  # the agent that acted
     node: str  # the graph node it ran in
     name: str  # model name, or tool name
-    tokens_in: dict[str, int] = field(default_factory=dict)  # by component (llm only)
-    tokens_out: int = 0
-    cost_usd: float = 0.0
+    tokens_in: dict[str, float] = field(default_factory=dict)  # by component (llm only; NaN:
+    tokens_out: float = 0  # ... unknown, the reply reported no usage)
+    cost_usd: float = 0.0  # NaN when no source prices the model ("unpriced"), never 0
+    price_source: str = ""  # e.g. "agentlab table 2024-07-18", "genai-prices 0.2.3", "unpriced"
     latency_s: float = 0.0  # modeled seconds (virtual clock)
     wall_s: float = 0.0  # real seconds
     options: int = 0  # alternatives in scope (tools bound, for an act call)
@@ -51,10 +53,11 @@ class StepRecord:
     start_s: float = 0.0  # virtual-clock time the step started
     stage: int | None = None  # a parallel stage of a team (None: sequential)
     branch: str = ""  # the parallel branch within the stage
+    usage_missing: bool = False  # the reply reported no token usage: tokens and cost are NaN
 
     @property
-    def input_tokens(self) -> int:
-        """All input tokens."""
+    def input_tokens(self) -> float:
+        """All input tokens (NaN when the reply reported no usage)."""
         return sum(self.tokens_in.values())
 
 
@@ -98,20 +101,11 @@ def critical_path(records: list[StepRecord]) -> float:
     return total + sum(max(branches.values()) for branches in stages.values())
 
 
-def price_for(model_name: str) -> Price | None:
-    """The dated price of a model name (``sim:gpt-4o`` -> gpt-4o's), or None with a warning."""
-    name = model_name.split(":", 1)[-1]
-    table = prices()
-    if name in table:
-        return table[name]
-    matches = [k for k in table if name.startswith(k) or k.startswith(name)]
-    if matches:
-        return table[max(matches, key=len)]
-    warnings.warn(
-        f"no price for model {model_name!r} in data/prices.csv: its cost is reported as NaN",
-        stacklevel=2,
-    )
-    return None
+def price_for(model_name: str) -> Pricing | None:
+    """The price of a model name and its source (``sim:gpt-4o`` -> gpt-4o's profile price;
+    exact names and listed aliases, never a prefix), or None with a warning: see
+    ``agentlab.pricing``."""
+    return pricing(model_name)
 
 
 def _repaired(message: AIMessage) -> AIMessage:
@@ -131,11 +125,17 @@ class BudgetExceeded(RuntimeError):
     """An episode spent more tokens or dollars than its budget allows."""
 
 
+class UnpricedBudget(RuntimeError):
+    """A dollar budget cannot apply: a call's model has no price (its cost is NaN)."""
+
+
 class _QuietBudget(logging.Filter):
     """LangChain logs every exception a callback raises; a budget stop is an outcome."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "BudgetExceeded" not in record.getMessage()
+        message = record.getMessage()
+        quiet = ("BudgetExceeded", "UnpricedBudget", "ReplyFailure")  # outcomes, not bugs
+        return not any(name in message for name in quiet)
 
 
 logging.getLogger("langchain_core.callbacks.manager").addFilter(_QuietBudget())
@@ -170,8 +170,10 @@ class MetricsCallback(BaseCallbackHandler):
         self._open: dict[UUID, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._clock = critical_path(self.records)
-        self._tokens = sum(r.input_tokens + r.tokens_out for r in self.records)  # running totals
-        self._cost = sum(r.cost_usd for r in self.records if r.cost_usd == r.cost_usd)  # NaN-safe
+        # running totals; a resumed step of unknown usage counts nothing (no estimate is kept)
+        known = [r for r in self.records if not r.usage_missing]
+        self._tokens = sum(r.input_tokens + r.tokens_out for r in known)
+        self._cost = sum((r.cost_usd for r in known), 0.0)  # NaN: something unpriced
         self._stage_start: dict[int, float] = {}
         self._branch_clock: dict[tuple[int, str], float] = {}
 
@@ -235,10 +237,16 @@ class MetricsCallback(BaseCallbackHandler):
             scale = total / max(sum(estimate.values()), 1)
             tokens_in = {k: round(v * scale) for k, v in estimate.items()}
             tokens_in["history"] += total - sum(tokens_in.values())
-        out = int(usage.get("output_tokens", 0))
+        out: float = int(usage.get("output_tokens", 0))
+        missing, failed = usage_missing(message), failure(message)
+        if missing:  # the budgets count the lab's estimate; the tables say unknown
+            out = sum(tokens_by_component([message], []).values())
         model_name = str(meta.get("model_name") or meta.get("model") or "unknown")
-        price = price_for(model_name)
-        cost = price.cost(sum(tokens_in.values()), out) if price else float("nan")
+        cost, source = call_cost(model_name, sum(tokens_in.values()), int(out))
+        counted: dict[str, float] = {k: int(tokens_in.get(k, 0)) for k in COMPONENTS}
+        charge = (sum(counted.values()) + out, cost)
+        if missing:
+            counted, out, cost = dict.fromkeys(COMPONENTS, math.nan), math.nan, math.nan
         calls = [c["name"] for c in message.tool_calls]
         self._add(
             StepRecord(
@@ -248,17 +256,23 @@ class MetricsCallback(BaseCallbackHandler):
                 **_where(start["metadata"]),
                 node=str(start["metadata"].get("langgraph_node", "")),
                 name=model_name,
-                tokens_in={k: int(tokens_in.get(k, 0)) for k in COMPONENTS},
+                tokens_in=counted,
                 tokens_out=out,
                 cost_usd=cost,
+                price_source=source,
                 latency_s=float(sim.get("latency_s", wall)),
                 wall_s=wall,
                 options=len(start["tools"]),
                 decision=",".join(calls) if calls else "answer",
+                status="error" if failed else "ok",
                 decisions=list(sim.get("decisions", [])),
                 message=message,
-            )
+                usage_missing=missing,
+            ),
+            charge,
         )
+        if failed:  # recorded with what it spent; the episode ends with its reason
+            raise ReplyFailure(failed)
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """Record a failed LLM call."""
@@ -325,7 +339,11 @@ class MetricsCallback(BaseCallbackHandler):
             )
         )
 
-    def _add(self, record: StepRecord) -> None:
+    def _add(self, record: StepRecord, charge: tuple[float, float] | None = None) -> None:
+        """Append a record and check the budgets; ``charge`` is the (tokens, dollars) they
+        count when not the record's own (an estimate, for a reply of unknown usage)."""
+        own = (record.input_tokens + record.tokens_out, record.cost_usd)
+        tokens_spent, usd_spent = charge or own
         with self._lock:
             record.index = len(self.records)
             if record.stage is None:
@@ -338,11 +356,16 @@ class MetricsCallback(BaseCallbackHandler):
                 self._branch_clock[key] = self._branch_clock.get(key, 0.0) + record.latency_s
                 self._clock = max(self._clock, begun + self._branch_clock[key])
             self.records.append(record)
-            self._tokens += record.input_tokens + record.tokens_out
-            if record.cost_usd == record.cost_usd:  # NaN-safe: an unpriced model adds nothing
-                self._cost += record.cost_usd
+            self._tokens += tokens_spent
+            self._cost += usd_spent  # NaN stays NaN: an unpriced call is not free
             tokens, cost = self._tokens, self._cost
         if self.budget_tokens is not None and tokens > self.budget_tokens:
             raise BudgetExceeded(f"{tokens} tokens spent; budget_tokens is {self.budget_tokens}")
+        if self.budget_usd is not None and math.isnan(cost):
+            unpriced = next((r.name for r in self.records if r.price_source == UNPRICED), "?")
+            raise UnpricedBudget(
+                f"budget_usd cannot apply: model {unpriced!r} has no price "
+                "(data/prices.csv nor genai-prices); use budget_tokens"
+            )
         if self.budget_usd is not None and cost > self.budget_usd:
             raise BudgetExceeded(f"${cost:.4f} spent; budget_usd is {self.budget_usd}")

@@ -11,6 +11,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from agentlab.config import ConfigError
+from agentlab.deadlines import DEFAULT_CALL_DEADLINE_S
 
 KINDS = ("sim", "openai", "openai-compatible")
 ALLOWED = "'sim', 'sim:<profile>', 'openai:<model>', 'openai-compatible:<model>'"
@@ -46,6 +47,7 @@ def make_model(
     model: str | None = None,
     timeout: float = 60.0,
     max_retries: int = 3,
+    call_deadline_s: float | None = DEFAULT_CALL_DEADLINE_S,
     **kwargs: Any,
 ) -> BaseChatModel:
     """Make a chat model from one string.
@@ -60,6 +62,8 @@ def make_model(
         model: Model name, for ``"openai-compatible"`` when the spec has none.
         timeout: Seconds before a real call times out.
         max_retries: Retries of a failed real call.
+        call_deadline_s: Wall-clock seconds a real call may take, retries included
+            (None: no limit; see ``agentlab.deadlines``).
         **kwargs: Passed to the model class.
 
     Returns:
@@ -95,6 +99,7 @@ def make_model(
         api_key=os.environ.get(env) or "not-needed",  # type: ignore[arg-type]
         timeout=timeout,
         max_retries=max_retries,
+        call_deadline_s=call_deadline_s,
         seed=seed,
         stream_usage=True,
         **kwargs,

@@ -17,6 +17,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
+from agentlab.costs import unpriced_models, usd_totals
+from agentlab.pricing import UNPRICED
 from agentlab.reference import reference as load_reference
 from agentlab.runner import DECISION_NODES
 from agentlab.sim.prompt import COMPONENTS
@@ -58,12 +60,45 @@ def wilson_interval(successes: float, n: float, z: float = 1.96) -> tuple[float,
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _means(df: pd.DataFrame, by: list[str], y: str) -> pd.DataFrame:
-    """Mean of ``y`` per group with a 95% normal interval over rows (0 for one row)."""
-    g = df.dropna(subset=[y]).groupby(by, sort=True)[y]
-    out = g.agg(["mean", "sem", "size"]).reset_index()
+def _means(df: pd.DataFrame, by: list[str], y: str, *, money: bool = False) -> pd.DataFrame:
+    """Mean of ``y`` per group with a 95% normal interval over rows (0 for one row).
+
+    Rows where ``y`` is NaN are left out, except for ``money``: a group with an unpriced
+    row has no mean (NaN, not drawn), never the mean of its priced rows."""
+    if money:
+        g = df.groupby(by, sort=True)[y]
+        out = g.agg(["mean", "sem", "size", "count"]).reset_index()
+        out.loc[out["count"] < out["size"], ["mean", "sem"]] = math.nan
+    else:
+        out = df.dropna(subset=[y]).groupby(by, sort=True)[y].agg(["mean", "sem", "size"])
+        out = out.reset_index()
     out["half"] = (1.96 * out["sem"]).fillna(0.0)
     return out
+
+
+def note_unpriced(fig: go.Figure, table: pd.DataFrame, **where: object) -> go.Figure:
+    """Say on a figure that some cost is unpriced (and so not drawn), naming the models, or
+    unknown (a NaN cost of a priced model).
+
+    Args:
+        fig: The figure.
+        table: The ``episodes`` or ``steps`` table the figure's costs come from.
+        **where: ``row`` and ``col`` of the cost panel (default: the whole figure).
+    """
+    models = unpriced_models(table)
+    if models:
+        text = f"cost {UNPRICED} (no price) for {', '.join(models)}: not drawn"
+    elif "cost_usd" in table.columns and table["cost_usd"].isna().any():
+        text = "some cost unknown (no usage reported, or a failed run): not drawn"
+    else:
+        return fig
+    ref = "domain" if where else "paper"
+    return fig.add_annotation(
+        text=text,
+        xref=f"x {ref}" if where else ref, yref=f"y {ref}" if where else ref, x=0.01, y=0.99,
+        xanchor="left", yanchor="top", showarrow=False, font={"color": WRONG},
+        bgcolor="rgba(255,255,255,0.8)", **where,
+    )  # fmt: skip
 
 
 def _rates(df: pd.DataFrame, by: str, y: str) -> pd.DataFrame:
@@ -135,12 +170,13 @@ def per_decision(
     for i, (value, part) in enumerate(groups):
         name = "mean over episodes" if value is None else f"{_label(color or '')}: {value!s}"
         for row, (y, title) in enumerate(panels, 1):
-            stats = _means(part, [x], y)
+            stats = _means(part, [x], y, money=y == "cost")
             trace = _whiskers(stats, x, name, PALETTE[i % len(PALETTE)], showlegend=row == 1)
             fig.add_trace(trace, row=row, col=1)
             fig.update_yaxes(title_text=title, rangemode="tozero", row=row, col=1)
     fig.update_xaxes(title_text=_label(x), row=3, col=1)
     _log_x(fig, d[x], log_x)
+    note_unpriced(fig, d, row=1, col=1)
     title = f"Every decision gets dearer as {_label(x)} grow"
     note = "mean over episodes, with 95% whiskers"
     return fig.update_layout(template=TEMPLATE, height=740, showlegend=color is not None,
@@ -207,7 +243,7 @@ def success_and_cost(episodes: pd.DataFrame, x: str = "tools", *, log_x: bool = 
         Two panels sharing x: success rate (%) and cost per success (US$, log scale).
     """
     rates = _rates(episodes, x, "success")
-    cost = episodes.groupby(x, sort=True)["cost_usd"].sum().reset_index(drop=True)
+    cost = usd_totals(episodes.groupby(x, sort=True)["cost_usd"]).reset_index(drop=True)
     rates["cost_usd"] = cost
     rates["cps"] = rates["cost_usd"] / rates["hits"].where(rates["hits"] > 0)
     fig = make_subplots(
@@ -237,6 +273,7 @@ def success_and_cost(episodes: pd.DataFrame, x: str = "tools", *, log_x: bool = 
     fig.update_yaxes(title_text="US$ per success", type="log", dtick=1, row=2, col=1)
     fig.update_xaxes(title_text=_label(x), row=2, col=1)
     _log_x(fig, rates[x], log_x)
+    note_unpriced(fig, episodes, row=2, col=1)
     title = f"Success falls and each success costs more as {_label(x)} grow"
     return fig.update_layout(template=TEMPLATE, height=620, title=title)
 
@@ -251,13 +288,16 @@ def node_costs(steps: pd.DataFrame) -> go.Figure:
         Two bar panels: cost (US cents) and modeled seconds per episode, by node.
     """
     n = max(steps["episode"].nunique() if "episode" in steps.columns else 1, 1)
-    by = steps.groupby("node", sort=False)[["cost_usd", "latency_s"]].sum() / n
+    g = steps.groupby("node", sort=False)
+    by = pd.DataFrame({"cost_usd": usd_totals(g["cost_usd"]), "latency_s": g["latency_s"].sum()})
+    by = by / n
     order = [k for k in NODE_COLORS if k in by.index]
     by = by.reindex(order + sorted(set(by.index) - set(order)))
     colors = [NODE_COLORS.get(k, PALETTE[-1]) for k in by.index]
     fig = make_subplots(rows=1, cols=2, subplot_titles=["cost (US cents)", "modeled time (s)"])
     fig.add_bar(x=by.index, y=100 * by["cost_usd"], marker_color=colors, row=1, col=1)
     fig.add_bar(x=by.index, y=by["latency_s"], marker_color=colors, row=1, col=2)
+    note_unpriced(fig, steps, row=1, col=1)
     title = f"Where an episode's money and time go (mean of {n} episodes)"
     return fig.update_layout(template=TEMPLATE, height=380, showlegend=False, title=title)
 

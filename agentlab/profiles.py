@@ -17,6 +17,7 @@ from pathlib import Path
 from agentlab.data import data_path
 
 DATA_DIR = data_path()
+TABLE_SOURCE = "agentlab table"  # the label of a price from data/prices.csv (with its date)
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,16 @@ class Price:
     output: float  # USD per 1M output tokens
     cached_input: float | None  # USD per 1M cached input tokens, when published
     as_of: str  # the date the price was announced (prices change)
+    aliases: tuple[str, ...] = ()  # other names of exactly this model, e.g. its dated snapshot
 
     def cost(self, input_tokens: int, output_tokens: int) -> float:
         """Cost in USD of one call with these token counts."""
         return (input_tokens * self.input + output_tokens * self.output) / 1_000_000
+
+    @property
+    def source(self) -> str:
+        """Where the price comes from, as the ``price_source`` column says it."""
+        return f"{TABLE_SOURCE} {self.as_of}"
 
 
 @dataclass(frozen=True)
@@ -54,26 +61,38 @@ class ModelProfile:
 
 @cache
 def prices(path: Path | None = None) -> dict[str, Price]:
-    """The dated price table, by model name.
+    """The dated price table, by model name (one row per model; aliases stay in their row).
 
     Args:
-        path: A CSV with columns model, input, cached_input, output, as_of
-            (default ``data/prices.csv``).
+        path: A CSV with columns model, input, cached_input, output, as_of and aliases
+            (space-separated other names of the same model at the same price, e.g. the dated
+            snapshot a provider reports; default ``data/prices.csv``).
 
     Returns:
         A dict from model name to ``Price``.
+
+    Raises:
+        ValueError: A name (model or alias) listed twice.
     """
     with open(path or DATA_DIR / "prices.csv", newline="") as f:
-        return {
-            row["model"]: Price(
+        rows = [
+            Price(
                 model=row["model"],
                 input=float(row["input"]),
                 output=float(row["output"]),
                 cached_input=float(row["cached_input"]) if row["cached_input"] else None,
                 as_of=row["as_of"],
+                aliases=tuple((row.get("aliases") or "").split()),
             )
             for row in csv.DictReader(f)
-        }
+        ]
+    seen: set[str] = set()
+    for price in rows:
+        for name in (price.model, *price.aliases):
+            if name in seen:
+                raise ValueError(f"prices: {name!r} is listed twice (as a model or an alias)")
+            seen.add(name)
+    return {price.model: price for price in rows}
 
 
 @cache

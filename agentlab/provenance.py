@@ -407,7 +407,9 @@ def episode_counts(prov: Provenance, records: Sequence[StepRecord]) -> dict[str,
     # those it flagged by their plan step; a wrong assumption needs the person who asked
     reviewed = caught = 0
     for review in (a for a in prov.artifacts.values() if a.kind == "review"):
-        flagged = {i.get("step") for i in json.loads(review.text or "{}").get("issues", [])}
+        verdict = json.loads(review.text or "{}")  # as the model wrote it: maybe not a Review
+        issues = verdict.get("issues") if isinstance(verdict, dict) else None
+        flagged = {i.get("step") for i in issues or [] if isinstance(i, dict)}
         for root in prov.roots_of(review.derived_from):
             if prov.artifacts[root].kind == "tool_call" and root in prov.plan_step:
                 reviewed += 1

@@ -8,6 +8,12 @@ tool call that the metrics count and the judge reads the same way for every mode
 message text). For an OpenAI-compatible endpoint it keeps the response headers, where
 ``agentlab serve`` puts its modeled latency.
 
+Each call has a wall-clock deadline, retries included (``call_deadline_s``,
+``agentlab.deadlines``). A streamed reply is read whole before it is handed on: a stream
+cut midway is sent again like any transient error (up to ``max_retries`` times), and one
+that ends without a ``finish_reason`` is flagged unterminated; a body that is not JSON is
+an unreadable reply (``agentlab.replies``).
+
 Keys come from the environment only: ``OPENAI_API_KEY`` for OpenAI, ``AGENTLAB_API_KEY``
 for an OpenAI-compatible endpoint (never your OpenAI key: it must not reach another
 server). ``ask_key`` prompts for one in a notebook without echoing or returning it.
@@ -17,30 +23,57 @@ Introduced in notebook 09 (`09_real_models.ipynb`).
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import json
 import os
+import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.exceptions import ModelConnectionError, ModelTimeoutError
 from langchain_core.language_models import LanguageModelInput
+from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
+from pydantic import field_validator
 from tqdm.auto import tqdm
 
 from agentlab.config import EpisodeConfig
+from agentlab.deadlines import (
+    DEFAULT_CALL_DEADLINE_S,
+    DEFAULT_EPISODE_DEADLINE_S,
+    acall_within,
+    call_within,
+    check_seconds,
+)
+from agentlab.redact import redact_logs
+from agentlab.replies import UNTERMINATED, ReplyFailure
 from agentlab.runner import Episode, Results, run_episode
 from agentlab.wire import SIM_HEADER
 
 BASE_URL_ENV = "AGENTLAB_BASE_URL"  # default endpoint of "openai-compatible" models
 KEY_ENV = "AGENTLAB_API_KEY"  # key of an OpenAI-compatible endpoint (if it needs one)
+RETRY_HEADER = "x-stainless-retry-count"  # which retry a request is (the OpenAI client's)
+redact_logs()  # what the OpenAI client and httpx log never holds a key (agentlab.redact)
 
 
 class LabChatOpenAI(ChatOpenAI):
-    """``ChatOpenAI`` with structured output through tool calling (see the module)."""
+    """``ChatOpenAI`` with structured output through tool calling, a wall-clock deadline per
+    call, and streams read whole (see the module)."""
+
+    call_deadline_s: float | None = DEFAULT_CALL_DEADLINE_S
+    """Wall-clock seconds one call may take, retries included (None: no limit); past it
+    the call fails with ``ReplyFailure("call_deadline")`` (``agentlab.deadlines``)."""
+
+    @field_validator("call_deadline_s")
+    @classmethod
+    def _check_deadline(cls, value: float | None) -> float | None:
+        return check_seconds("call_deadline_s", value)
 
     def with_structured_output(
         self, schema: Any = None, *, method: Any = "function_calling", **kwargs: Any
@@ -48,29 +81,162 @@ class LabChatOpenAI(ChatOpenAI):
         """Like ``ChatOpenAI.with_structured_output``, defaulting to a forced tool call."""
         return super().with_structured_output(schema, method=method, **kwargs)
 
-    def _generate(self, *args: Any, **kwargs: Any) -> ChatResult:
-        result = super()._generate(*args, **kwargs)
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        parent = super()._generate
+
+        def call() -> ChatResult:
+            try:
+                return parent(messages, stop, None, **kwargs)
+            except json.JSONDecodeError as exc:
+                raise ReplyFailure("unreadable_reply", str(exc)) from exc
+
+        result = call_within(call, self.call_deadline_s)
         for gen in result.generations:
             _lift(gen)
         return result
 
-    async def _agenerate(self, *args: Any, **kwargs: Any) -> ChatResult:
-        result = await super()._agenerate(*args, **kwargs)
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        parent = super()._agenerate
+
+        async def call() -> ChatResult:
+            try:
+                return await parent(messages, stop, None, **kwargs)
+            except json.JSONDecodeError as exc:
+                raise ReplyFailure("unreadable_reply", str(exc)) from exc
+
+        result = await acall_within(call, self.call_deadline_s)
         for gen in result.generations:
             _lift(gen)
         return result
 
-    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        parent = super()._stream
+        retries = self.max_retries or 0
+
+        def read() -> list[ChatGenerationChunk]:
+            for attempt in range(retries + 1):
+                chunks: list[ChatGenerationChunk] = []
+                try:
+                    for c in parent(messages, stop, None, **_attempt(kwargs, attempt)):
+                        chunks.append(c)
+                except Exception as exc:
+                    _retry_or_raise(exc, chunks, attempt, retries)
+                    continue
+                return _whole(chunks, self.model_name)
+            raise AssertionError("unreachable")  # the last attempt returns or raises
+
+        yield from self._replay(call_within(read, self.call_deadline_s), run_manager)
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        parent = super()._astream
+        retries = self.max_retries or 0
+
+        async def read() -> list[ChatGenerationChunk]:
+            for attempt in range(retries + 1):
+                chunks: list[ChatGenerationChunk] = []
+                try:
+                    async for c in parent(messages, stop, None, **_attempt(kwargs, attempt)):
+                        chunks.append(c)
+                except Exception as exc:
+                    _retry_or_raise(exc, chunks, attempt, retries, sleep=False)
+                    await asyncio.sleep(_backoff(attempt))
+                    continue
+                return _whole(chunks, self.model_name)
+            raise AssertionError("unreachable")
+
+        chunks = await acall_within(read, self.call_deadline_s)
+        for chunk in self._replay(chunks, None):
+            if run_manager:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+
+    @staticmethod
+    def _replay(
+        chunks: list[ChatGenerationChunk], run_manager: CallbackManagerForLLMRun | None
+    ) -> Iterator[ChatGenerationChunk]:
+        """A whole stream's chunks, handed on (and to the callbacks) in this thread."""
         lifted = False  # on one chunk only: chunks' metadata add up when merged
-        for chunk in super()._stream(*args, **kwargs):
+        for chunk in chunks:
             lifted = _lift(chunk, keep=not lifted) or lifted
+            if run_manager:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
 
-    async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
-        lifted = False
-        async for chunk in super()._astream(*args, **kwargs):
-            lifted = _lift(chunk, keep=not lifted) or lifted
-            yield chunk
+
+def _attempt(kwargs: dict[str, Any], attempt: int) -> dict[str, Any]:
+    """A stream's request options; a resent one says which retry it is, as the OpenAI
+    client does for its own retries (``agentlab serve`` draws its faults again)."""
+    if not attempt:
+        return kwargs
+    headers = {**(kwargs.get("extra_headers") or {}), RETRY_HEADER: str(attempt)}
+    return {**kwargs, "extra_headers": headers}
+
+
+def _backoff(attempt: int) -> float:
+    """Seconds before resending a broken stream: 0.2, 0.4, 0.8, ... at most 4."""
+    return float(min(0.2 * 2**attempt, 4.0))
+
+
+def _retry_or_raise(
+    exc: Exception,
+    chunks: list[ChatGenerationChunk],
+    attempt: int,
+    max_retries: int,
+    *,
+    sleep: bool = True,
+) -> None:
+    """After a stream failed: return to send it again (a stream cut midway, retries left,
+    after a pause), or raise its outcome.
+
+    A connection that fails before the stream began was the OpenAI client's to retry (it
+    did); one that fails midway is retried here, like any transient error, and is
+    ``ReplyFailure("broken_stream")`` once the retries are spent. An event that is not
+    JSON is ``ReplyFailure("unreadable_reply")``.
+    """
+    if isinstance(exc, json.JSONDecodeError):
+        raise ReplyFailure("unreadable_reply", str(exc)) from exc
+    if not chunks or not isinstance(exc, ModelConnectionError | ModelTimeoutError):
+        raise exc
+    if attempt >= max_retries:
+        raise ReplyFailure(
+            "broken_stream", f"cut after {len(chunks)} chunks, {attempt + 1} tries"
+        ) from exc
+    if sleep:
+        time.sleep(_backoff(attempt))
+
+
+def _whole(chunks: list[ChatGenerationChunk], model: str) -> list[ChatGenerationChunk]:
+    """A stream read to its end; one that never said why it finished is flagged
+    unterminated (``agentlab.replies``), not taken for a complete answer. The flag names
+    the model asked for: a provider sends its own name only with the finish reason."""
+    if any((c.generation_info or {}).get("finish_reason") for c in chunks):
+        return chunks
+    flag = AIMessageChunk(content="", response_metadata={UNTERMINATED: True, "model_name": model})
+    return [*chunks, ChatGenerationChunk(message=flag)]
 
 
 def _lift(gen: ChatGeneration, *, keep: bool = True) -> bool:
@@ -111,6 +277,8 @@ def run_remote(
     base_url: str | None = None,
     timeout: float = 60.0,
     max_retries: int = 3,
+    call_deadline_s: float | None = DEFAULT_CALL_DEADLINE_S,
+    deadline_s: float | None = DEFAULT_EPISODE_DEADLINE_S,
     workers: int = 1,
     progress: bool = False,
     **model_options: Any,
@@ -120,13 +288,20 @@ def run_remote(
     Each episode gets ``make_model(config.model, seed=config.seed, base_url=...)``, so
     a sweep over seeds sends each episode's seed (``run_episodes(model=...)`` would send
     one seed for all). A call that still fails after the retries ends its episode with
-    outcome ``"error: <reason>"``: every config gives a row.
+    outcome ``"error: <reason>"``, so does a reply that is no decision (truncated, an
+    unterminated or broken stream, an unparseable review: ``agentlab.replies``); an
+    episode past its deadline ends with outcome ``"deadline"``. Every config gives a row.
 
     Args:
         configs: The episodes (their ``model`` is e.g. ``"openai-compatible:gpt-4o-mini"``).
         base_url: The endpoint (default: ``AGENTLAB_BASE_URL`` for openai-compatible).
-        timeout: Seconds before a call times out (then it is retried).
-        max_retries: Retries of a failed call (429s wait their ``Retry-After``).
+        timeout: Seconds a read may wait (then the call is retried).
+        max_retries: Retries of a failed call (429s wait their ``Retry-After``) and of a
+            stream cut midway.
+        call_deadline_s: Wall-clock seconds one call may take, retries included (None:
+            no limit); then outcome ``"error: call_deadline"``.
+        deadline_s: Wall-clock seconds one episode may take (None: no limit); then
+            outcome ``"deadline"``, its steps kept.
         workers: Episodes run at once (threads; a real endpoint is I/O bound).
         progress: Show a progress bar.
         **model_options: Passed to the model (e.g. ``streaming=True``).
@@ -146,6 +321,8 @@ def run_remote(
     from agentlab.models import make_model
 
     configs = list(configs)
+    check_seconds("call_deadline_s", call_deadline_s)
+    check_seconds("deadline_s", deadline_s)
 
     def one(cfg: EpisodeConfig) -> Episode:
         model = make_model(
@@ -154,9 +331,10 @@ def run_remote(
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            call_deadline_s=call_deadline_s,
             **model_options,
         )
-        return run_episode(cfg, model=model)
+        return run_episode(cfg, model=model, deadline_s=deadline_s)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         episodes = list(tqdm(pool.map(one, configs), total=len(configs), disable=not progress))

@@ -16,8 +16,9 @@ when its block ends.
 
 Recordings never hold a key: request headers are dropped except an allow-list
 (``content-type``, ``accept``), response headers likewise (content type, retry and
-rate-limit headers, ``x-agentlab-sim``), and any value of a key-like environment variable
-(``*KEY*``, ``*TOKEN*``, ``*SECRET*``) is replaced in bodies and URLs before writing.
+rate-limit headers, ``x-agentlab-sim``), and every key (the value of a key-like
+environment variable, anything shaped like a bearer token or ``sk-...``: see
+``agentlab.redact``) is replaced in bodies, URLs, kept headers and the tables before writing.
 
     with record("my_run.yaml"):
         results = run_remote(configs, base_url=url)
@@ -44,6 +45,7 @@ import vcr.cassette  # type: ignore[import-untyped]
 
 from agentlab.config import EpisodeConfig
 from agentlab.profiles import DATA_DIR
+from agentlab.redact import redact, redact_value
 from agentlab.runner import Results
 
 RECORDINGS_DIR = DATA_DIR / "recordings"
@@ -54,30 +56,15 @@ REQUEST_HEADERS = ("content-type", "accept")
 RESPONSE_HEADERS = re.compile(
     r"content-type|retry-after|retry-after-ms|x-agentlab-sim|x-request-id|x-ratelimit-.*", re.I
 )
-_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.I)
-REDACTED = "<redacted>"
 
 
 class NotRecorded(RuntimeError):
     """A replay met requests that are not in its recording."""
 
 
-def _secrets() -> list[str]:
-    """Values of key-like environment variables (long enough to be keys), longest first."""
-    found = {v for k, v in os.environ.items() if _SECRET_NAME.search(k) and len(v) >= 8}
-    return sorted(found, key=len, reverse=True)
-
-
 def _scrub(text: Any) -> Any:
-    """``text`` (str or bytes) with every secret replaced."""
-    if text is None:
-        return None
-    for s in _secrets():
-        if isinstance(text, bytes):
-            text = text.replace(s.encode(), REDACTED.encode())
-        else:
-            text = text.replace(s, REDACTED)
-    return text
+    """``text`` (str or bytes; None stays None) with every key replaced."""
+    return redact_value(text)
 
 
 def _clean_request(request: Any) -> Any:
@@ -184,9 +171,10 @@ def _answer_misses(cassette: vcr.cassette.Cassette, path: Path, missed: list[Any
 
 def _csv(table: pd.DataFrame) -> str:
     """A table as stored: CSV without the wall-clock columns."""
-    return table.drop(columns=[c for c in WALL_COLUMNS if c in table]).to_csv(
+    text = table.drop(columns=[c for c in WALL_COLUMNS if c in table]).to_csv(
         index=False, lineterminator="\n"
     )
+    return redact(text)
 
 
 @dataclass
@@ -287,7 +275,7 @@ def record_experiment(
         "options": options,
         "configs": [asdict(c) for c in configs],
     }
-    (folder / EXPERIMENT).write_text(json.dumps(meta, indent=1) + "\n")
+    (folder / EXPERIMENT).write_text(redact(json.dumps(meta, indent=1)) + "\n")
     (folder / "episodes.csv").write_text(_csv(results.episodes))
     (folder / "steps.csv").write_text(_csv(results.steps))
     return load_recording(folder)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from langchain_core.language_models import BaseChatModel
@@ -20,11 +20,22 @@ from tqdm.auto import tqdm
 
 from agentlab.agent import build_agent
 from agentlab.config import EpisodeConfig
-from agentlab.durable import load_records, save_records
+from agentlab.costs import usd_totals
+from agentlab.deadlines import (
+    DEFAULT_EPISODE_DEADLINE_S,
+    EpisodeDeadline,
+    check_episode,
+    check_seconds,
+    episode_deadline,
+)
+from agentlab.durable import claim_thread, load_records, save_records
 from agentlab.metrics import BudgetExceeded, MetricsCallback, StepRecord, critical_path
-from agentlab.models import make_model
+from agentlab.models import check_model_string, make_model
 from agentlab.provenance import Provenance, episode_counts, trace
+from agentlab.redact import error_text
+from agentlab.replies import ReplyFailure
 from agentlab.sim.prompt import COMPONENTS
+from agentlab.tracing import tracing_guarded
 from agentlab.world import travel
 from agentlab.world.travel_user import TravelUser
 
@@ -69,10 +80,12 @@ class Episode:
             "request_id": self.request.id,
             "success": self.success,
             "outcome": self.outcome,
-            "cost_usd": sum(r.cost_usd for r in self.records),
+            "cost_usd": sum((r.cost_usd for r in self.records), 0.0),  # NaN if one is unpriced
+            "price_source": "; ".join(sorted({r.price_source for r in llm if r.price_source})),
             "tokens_in": sum(r.input_tokens for r in llm),
             **{f"tokens_in_{k}": sum(r.tokens_in.get(k, 0) for r in llm) for k in COMPONENTS},
             "tokens_out": sum(r.tokens_out for r in llm),
+            "usage_missing": sum(r.usage_missing for r in llm),  # replies of unknown tokens
             "llm_calls": len(llm),
             "tool_calls": sum(r.kind == "tool" for r in self.records),
             "tool_errors": sum(r.kind == "tool" and r.status == "error" for r in self.records),
@@ -112,7 +125,9 @@ class Episode:
                     **{f"tokens_in_{k}": r.tokens_in.get(k, 0) for k in COMPONENTS},
                     "tokens_in": r.input_tokens,
                     "tokens_out": r.tokens_out,
+                    "usage_missing": r.usage_missing,  # tokens and cost unknown (NaN)
                     "cost_usd": r.cost_usd,
+                    "price_source": r.price_source,
                     "latency_s": r.latency_s,
                     "start_s": r.start_s,
                     "wall_s": r.wall_s,
@@ -157,6 +172,16 @@ def _judge(
     return out
 
 
+def _deadline(config: EpisodeConfig, deadline_s: float | Literal["auto"] | None) -> float | None:
+    """An episode's deadline in seconds: ``"auto"`` is the default of a real model, none for
+    the simulated one."""
+    if deadline_s == "auto":
+        real = check_model_string(config.model)[0] != "sim"
+        return DEFAULT_EPISODE_DEADLINE_S if real else None
+    return check_seconds("deadline_s", deadline_s)
+
+
+@tracing_guarded
 def run_episode(
     config: EpisodeConfig,
     *,
@@ -166,6 +191,7 @@ def run_episode(
     answer: Callable[[dict[str, Any]], str] | None = None,
     stop_at_interrupt: bool = False,
     resume: str | None = None,
+    deadline_s: float | Literal["auto"] | None = "auto",
 ) -> Episode:
     """Run one episode of the single agent and record everything it did.
 
@@ -181,9 +207,15 @@ def run_episode(
         model: A ready model to use instead of ``make_model(config.model, seed=config.seed)``.
         checkpointer: A LangGraph checkpointer (default: in memory when checkpoints are on).
         thread_id: The run's thread in the checkpointer (default: from request and seed).
+            A SQLite checkpointer refuses (``ConfigError``) a thread that another
+            configuration started.
         answer: Answers checkpoint questions (default: the simulated traveller).
         stop_at_interrupt: Stop at the first question instead of answering it.
         resume: The answer to the question a stopped run is waiting on.
+        deadline_s: Wall-clock seconds the episode may take; past them it stops with
+            outcome ``"deadline"``, keeping its steps (``agentlab.deadlines``). ``"auto"``:
+            ``DEFAULT_EPISODE_DEADLINE_S`` for a real model, none for the simulated one
+            (its time is virtual). None: no deadline.
 
     Returns:
         The ``Episode``: call ``.row()`` and ``.step_rows()`` for the tables.
@@ -197,13 +229,15 @@ def run_episode(
     if config.scenario == "research":
         from agentlab.team_runner import run_team_episode
 
-        return run_team_episode(config, model=model)
+        with episode_deadline(_deadline(config, deadline_s)):  # bounds the team's calls
+            return run_team_episode(config, model=model)
     req = pick_request(config)
     user = TravelUser(req, seed=config.seed)
     policy = config.checkpoints
     if checkpointer is None and (policy.active or resume is not None):
         checkpointer = InMemorySaver()
     thread = thread_id or f"{req.id}-seed{config.seed}"
+    claim_thread(checkpointer, thread, config)  # a SQLite file refuses another config's thread
     graph = build_agent(
         model=model or make_model(config.model, seed=config.seed),
         tools=travel.travel_tools(config.tools),
@@ -242,29 +276,34 @@ def run_episode(
             "memory": travel.past_trip_notes(config.memory_items),
         }
     )
+    limit = _deadline(config, deadline_s)
     start = time.perf_counter()
     outcome, pending = "", None
     try:
-        while True:
-            for values in graph.stream(step, config=run_config, stream_mode="values"):
-                # the last state survives a failure mid-episode
-                state = {k: v for k, v in values.items() if k != "__interrupt__"}
-            asked = graph.get_state(run_config).interrupts if checkpointer is not None else ()
-            if not asked:
-                break
-            pending = asked[0].value
-            if stop_at_interrupt:
-                outcome = "interrupted"
-                break
-            reply = (answer or user.answer)(pending)
-            callback.add_human(
-                checkpoint=str(pending.get("checkpoint")), answer=reply, seconds=user.response_s
-            )
-            step, pending = Command(resume=reply), None
+        with episode_deadline(limit):  # bounds every call made within the episode, too
+            while True:
+                for values in graph.stream(step, config=run_config, stream_mode="values"):
+                    # the last state survives a failure mid-episode
+                    state = {k: v for k, v in values.items() if k != "__interrupt__"}
+                    check_episode()  # past the deadline: stop between steps, keep them
+                asked = graph.get_state(run_config).interrupts if checkpointer is not None else ()
+                if not asked:
+                    break
+                pending = asked[0].value
+                if stop_at_interrupt:
+                    outcome = "interrupted"
+                    break
+                reply = (answer or user.answer)(pending)
+                callback.add_human(
+                    checkpoint=str(pending.get("checkpoint")), answer=reply, seconds=user.response_s
+                )
+                step, pending = Command(resume=reply), None
     except BudgetExceeded:
         outcome = "budget"
+    except (EpisodeDeadline, ReplyFailure) as exc:  # a deadline, or a reply that is no decision
+        outcome = exc.outcome
     except Exception as exc:  # an episode's failure is its outcome, never the sweep's end
-        outcome = f"error: {type(exc).__name__}: {str(exc)[:200]}"
+        outcome = f"error: {error_text(exc)}"  # redacted: a provider may echo the key
     wall = time.perf_counter() - start
     if not outcome:
         outcome = state.get("outcome") or "answered"
@@ -300,9 +339,10 @@ class Results:
     steps: pd.DataFrame  # one row per LLM call or tool call
 
     def cost_per_success(self, by: str | Sequence[str] = "tools") -> pd.DataFrame:
-        """Total cost over successful outcomes, per group (NaN where nothing succeeded)."""
+        """Total cost over successful outcomes, per group (NaN where nothing succeeded, and
+        where an episode is unpriced: its total is unknown, never $0)."""
         g = self.episodes.groupby([by] if isinstance(by, str) else list(by))
-        out = pd.DataFrame({"cost_usd": g["cost_usd"].sum(), "successes": g["success"].sum()})
+        out = pd.DataFrame({"cost_usd": usd_totals(g["cost_usd"]), "successes": g["success"].sum()})
         out["cost_per_success_usd"] = out["cost_usd"] / out["successes"].where(out["successes"] > 0)
         return out.reset_index()
 

@@ -11,9 +11,14 @@ Each answer also carries the modeled latency, tokens by component and decisions 
 in-process model does, so the tables match, latency included (the wall time of an HTTP
 call is not the modeled latency of the model it stands for).
 
-It listens on 127.0.0.1 by default. Started with a key, it refuses requests without
-``Authorization: Bearer <key>``; the key is never logged. ``Faults`` makes it misbehave
-at seeded rates. From a terminal: ``agentlab serve`` (``agentlab/serve_cli.py``).
+It listens on 127.0.0.1 by default, and refuses to listen beyond loopback without a key
+(unless told ``allow_public_without_key``). Started with a key, it refuses requests without
+``Authorization: Bearer <key>``; the key is never logged. A connection idle for
+``idle_timeout_s`` is closed; a body over ``max_body_bytes`` is answered 413. Every answer
+leaves the connection ready for the next request: an error sent before the body was read
+drains it (or closes the connection when it is too big to drain), so a keep-alive client
+never reads one answer's leftovers as the next. ``Faults`` makes it misbehave at seeded
+rates. From a terminal: ``agentlab serve`` (``agentlab/serve_cli.py``).
 
 Introduced in notebook 09 (`09_real_models.ipynb`).
 """
@@ -21,6 +26,7 @@ Introduced in notebook 09 (`09_real_models.ipynb`).
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import logging
 import math
@@ -32,8 +38,10 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from agentlab.config import ConfigError
 from agentlab.faults import Faults
 from agentlab.profiles import get_profile, profiles
+from agentlab.redact import RedactingFilter
 from agentlab.wire import (
     SIM_HEADER,
     ChatRequest,
@@ -48,6 +56,28 @@ from agentlab.wire import (
 )
 
 log = logging.getLogger("agentlab.server")
+log.addFilter(RedactingFilter())  # a request line or a traceback never logs a key
+
+IDLE_TIMEOUT_S = 60.0  # default: a connection silent this long (in or between requests) closes
+MAX_BODY_BYTES = 8 * 2**20  # default: the largest request body read (8 MiB); larger: 413
+MAX_SECONDS = 3600.0  # the longest idle timeout allowed (an hour)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address (``127.x.x.x``, ``::1`` or ``localhost``).
+
+    Any other name counts as public: it is not resolved (a name may point anywhere).
+
+    Example:
+        >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0")
+        (True, True, False)
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -61,9 +91,86 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body go out at once, not 40 ms apart
     server: _HTTPServer
 
+    _body_read = True  # whether this request's body is read (nothing is pending yet)
+
     def log_message(self, format: str, *args: Any) -> None:
         """The request line and status only: headers (and so keys) are never logged."""
         log.info("%s %s", self.address_string(), format % args)
+
+    # --- the connection: idle timeout, bodies read or drained ------------------------------
+
+    def setup(self) -> None:
+        super().setup()
+        # a read or write that waits this long raises TimeoutError: the connection closes
+        self.connection.settimeout(self.server.app.idle_timeout_s)
+
+    def parse_request(self) -> bool:
+        ok = super().parse_request()
+        self._body_read = not ok  # a request with headers may have a body to read
+        return ok
+
+    def _content_length(self) -> int | None:
+        """The declared body length, or None when it cannot be read (chunked, malformed)."""
+        if self.headers.get("Transfer-Encoding", "identity").lower() != "identity":
+            return None
+        text = (self.headers.get("Content-Length") or "0").strip()
+        return int(text) if text.isascii() and text.isdigit() else None
+
+    def _settle_body(self) -> None:
+        """Before an answer: drain a body nobody read, or close the connection after it.
+
+        Otherwise a keep-alive client's next request would start inside this one's body.
+        """
+        if self._body_read:
+            return
+        self._body_read = True
+        length = self._content_length()
+        if length is None or length > self.server.app.max_body_bytes:
+            self.close_connection = True  # too big (or unknowable) to drain: close instead
+            return
+        try:
+            while length > 0:
+                length -= len(chunk := self.rfile.read(min(length, 65536)))
+                if not chunk:
+                    break
+        except OSError:  # the client stopped sending (idle timeout) or went away
+            length = 1
+        if length > 0:
+            self.close_connection = True
+
+    def _read_body(self) -> bytes | None:
+        """The request body; None after answering the error when it cannot be read."""
+        length = self._content_length()
+        limit = self.server.app.max_body_bytes
+        if length is None or length > limit:
+            self._body_read = True
+            self.close_connection = True  # the unread body goes with the connection
+            if length is None:
+                message = "Send the request body with a Content-Length header (no chunked bodies)."
+                self._error(400 if "Content-Length" in self.headers else 411, message,
+                            count="bad_request", code="content_length_required")  # fmt: skip
+            else:
+                message = f"The request body is {length:,} bytes; the limit is {limit:,} bytes."
+                self._error(413, message, count="too_large", code="request_too_large")
+            return None
+        try:
+            data = self.rfile.read(length)
+        finally:
+            self._body_read = True
+        if len(data) < length:  # the client closed the connection mid-body
+            self.close_connection = True
+            return None
+        return data
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The errors ``http.server`` finds itself (a bad request line, an unsupported
+        method): in OpenAI's JSON format, and the connection closed after them."""
+        self._settle_body()  # a small body is drained all the same: the close is then clean
+        self.close_connection = True
+        self.server.app.count("bad_request")
+        text = message or self.responses.get(code, ("Error",))[0]
+        self.log_error("code %d, message %s", code, text)
+        self._send(code, error_body(text, kind="invalid_request_error"))
 
     # --- answers -----------------------------------------------------------------------
 
@@ -71,13 +178,17 @@ class _Handler(BaseHTTPRequestHandler):
         self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
     ) -> None:
         data = json.dumps(body).encode()
+        self._settle_body()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
     def _error(
         self,
@@ -143,8 +254,11 @@ class _Handler(BaseHTTPRequestHandler):
             message = f"Unknown request URL: POST {self.path}"
             self._error(404, message, count="not_found", code="unknown_url")
             return
+        data = self._read_body()
+        if data is None:
+            return
         try:
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+            body = json.loads(data)
             req = read_request(body, self.server.app.aliases)
         except WireError as exc:
             self._error(exc.status, str(exc), count="bad_request", param=exc.param, code=exc.code)
@@ -208,6 +322,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _stream(self, chunks: list[dict[str, Any]], headers: dict[str, str], *, cut: bool) -> None:
         """Server-sent events in chunked encoding; a cut stream stops halfway, unterminated."""
+        self._settle_body()
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
@@ -233,6 +348,8 @@ class _Handler(BaseHTTPRequestHandler):
             super().handle_one_request()
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
             self.close_connection = True
+        finally:
+            self._body_read = True  # the next request starts with nothing pending
 
 
 class SimServer:
@@ -253,8 +370,11 @@ class SimServer:
         api_key: str | None = None,
         realtime: float = 0.0,
         aliases: dict[str, str] | None = None,
+        idle_timeout_s: float = IDLE_TIMEOUT_S,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        allow_public_without_key: bool = False,
     ) -> None:
-        """Bind the socket (port 0: any free port).
+        """Check the settings, then bind the socket (port 0: any free port).
 
         Args:
             host: Interface to listen on (loopback by default).
@@ -264,10 +384,28 @@ class SimServer:
             realtime: Sleep this fraction of each answer's modeled latency (live demos).
             aliases: More model names, each served by a profile and reported as asked, e.g.
                 ``{"llama3.1": "gpt-4o-mini"}`` (a name with no price: its cost is NaN).
+            idle_timeout_s: Close a connection that sends nothing for this many seconds
+                (between requests or within one).
+            max_body_bytes: Answer 413 to a larger request body, and close the connection.
+            allow_public_without_key: Listen on a host that is not loopback with no key;
+                without it such a host is refused before anything is bound.
+
+        Raises:
+            ConfigError: naming the setting that is wrong and the values allowed.
         """
+        _check_settings(host, port, api_key, realtime, idle_timeout_s, max_body_bytes)
+        if not api_key and not allow_public_without_key and not is_loopback(host):
+            raise ConfigError(
+                "api_key",
+                api_key,
+                f"a key when host {host!r} is not loopback (anyone who reaches it could use "
+                "it), or allow_public_without_key=True",
+            )
         self.faults = faults or Faults()
         self.api_key = api_key or None
         self.realtime = realtime
+        self.idle_timeout_s = float(idle_timeout_s)
+        self.max_body_bytes = max_body_bytes
         self.aliases = {k: get_profile(v).name for k, v in (aliases or {}).items()}
         self.counts: Counter[str] = Counter()  # answers by outcome: ok, rate_limit, ...
         self._lock = threading.Lock()
@@ -318,6 +456,42 @@ class SimServer:
         self.stop()
 
 
+def _check_settings(
+    host: str,
+    port: int,
+    api_key: str | None,
+    realtime: float,
+    idle_timeout_s: float,
+    max_body_bytes: int,
+) -> None:
+    """Raise ``ConfigError`` naming the first setting of ``SimServer`` out of range."""
+
+    def real(value: object) -> bool:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+
+    if not isinstance(host, str) or not host:
+        raise ConfigError("host", host, "an interface such as '127.0.0.1'")
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+        raise ConfigError("port", port, "an integer from 0 to 65535 (0: any free port)")
+    if api_key is not None and not (
+        isinstance(api_key, str) and api_key.isascii() and api_key.isprintable()
+        and api_key and " " not in api_key
+    ):  # fmt: skip
+        raise ConfigError("api_key", "<hidden>", "None or a non-empty key of printable ASCII")
+    if not real(realtime) or not 0 <= realtime <= 100:
+        raise ConfigError("realtime", realtime, "a finite number from 0 to 100")
+    if not real(idle_timeout_s) or not 0 < idle_timeout_s <= MAX_SECONDS:
+        raise ConfigError(
+            "idle_timeout_s", idle_timeout_s, f"a finite number of seconds > 0, <= {MAX_SECONDS:g}"
+        )
+    if (
+        not isinstance(max_body_bytes, int)
+        or isinstance(max_body_bytes, bool)
+        or max_body_bytes < 1
+    ):
+        raise ConfigError("max_body_bytes", max_body_bytes, "an integer >= 1")
+
+
 @contextmanager
 def serve_in_thread(
     *,
@@ -327,6 +501,9 @@ def serve_in_thread(
     api_key: str | None = None,
     realtime: float = 0.0,
     aliases: dict[str, str] | None = None,
+    idle_timeout_s: float = IDLE_TIMEOUT_S,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    allow_public_without_key: bool = False,
 ) -> Iterator[str]:
     """Serve the simulated model in a background thread for the ``with`` block.
 
@@ -337,6 +514,9 @@ def serve_in_thread(
         api_key: Require this bearer key.
         realtime: Sleep this fraction of the modeled latency.
         aliases: More model names served by a profile (see ``SimServer``).
+        idle_timeout_s: Close a connection silent this many seconds.
+        max_body_bytes: Answer 413 to a larger request body.
+        allow_public_without_key: Listen beyond loopback with no key (refused otherwise).
 
     Yields:
         The base URL, e.g. ``http://127.0.0.1:54321/v1``.
@@ -350,6 +530,14 @@ def serve_in_thread(
         True
     """
     with SimServer(
-        host=host, port=port, faults=faults, api_key=api_key, realtime=realtime, aliases=aliases
+        host=host,
+        port=port,
+        faults=faults,
+        api_key=api_key,
+        realtime=realtime,
+        aliases=aliases,
+        idle_timeout_s=idle_timeout_s,
+        max_body_bytes=max_body_bytes,
+        allow_public_without_key=allow_public_without_key,
     ) as s:
         yield s.url

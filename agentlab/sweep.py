@@ -6,8 +6,9 @@ to the store at once (``agentlab.store``), so a sweep stopped by Ctrl-C, a kerne
 a killed process loses only the chunks that were running: run the same call again and it
 computes only what is missing. A failing episode is a row with its reason in ``outcome``
 (the runner's ``"error: ..."``, ``"budget"``, ``"step_limit"``; an exception outside the
-episode or a crashed worker too), never the end of the sweep. A per-sweep budget in dollars
-or tokens stops scheduling new chunks once the sweep's stored episodes have spent it.
+episode or a crashed worker too), never the end of the sweep; ``retry="errors"`` runs the
+error rows again, and their new rows replace them. A per-sweep budget in dollars or tokens
+stops scheduling new chunks once the sweep's stored episodes have spent it.
 
 Introduced in notebook 10 (`10_your_own_experiment.ipynb`).
 """
@@ -31,9 +32,13 @@ from tqdm.auto import tqdm
 
 from agentlab.backends import BACKENDS, Backend, make_backend
 from agentlab.config import EpisodeConfig
+from agentlab.pricing import refuse_unpriced
+from agentlab.redact import error_text
 from agentlab.runner import Results, pick_request, run_episode
 from agentlab.store import KEY, SweepStore, config_row, spent_by, to_table
+from agentlab.tracing import tracing_unreachable
 
+RETRY = ("errors",)  # what run_sweep(retry=...) can run again
 MAX_CHUNK = 16  # episodes per chunk at most: one store part, one progress-bar tick
 BUDGET_CHUNK = 2  # ... when a sweep budget is set, so it overshoots by little
 
@@ -87,7 +92,7 @@ def failure_row(key: str, config: Any, reason: str) -> dict[str, Any]:
 
 
 def _reason(exc: BaseException) -> str:
-    return f"error: {type(exc).__name__}: {str(exc)[:200]}"
+    return f"error: {error_text(exc)}"  # redacted: a provider may echo the key
 
 
 def run_chunk(items: list[Item], episode_fn: Callable[[Any], Any] = run_episode) -> Chunk:
@@ -153,6 +158,11 @@ class _Budget:
 
     def exceeded(self) -> str | None:
         """Why no new work may start, or None."""
+        if self.usd_cap is not None and math.isnan(self.usd):  # never counted as $0
+            return (
+                "budget_usd cannot apply: a stored episode's cost is NaN (an unpriced model, "
+                "see price_source, or a reply without usage); cap it with budget_tokens instead"
+            )
         if self.usd_cap is not None and self.usd >= self.usd_cap:
             return f"budget_usd ${self.usd_cap:g} reached (${self.usd:.4f} spent)"
         if self.tokens_cap is not None and self.tokens >= self.tokens_cap:
@@ -167,12 +177,14 @@ def _execute(
     budget: _Budget,
     bar: Any,
     episode_fn: Callable[[Any], Any],
+    replace: Iterable[str] = (),
 ) -> str | None:
     """Run the chunks, storing each as it finishes; the reason it stopped early, or None.
 
     A chunk whose worker crashed (or that failed outside any episode) is split into single
     episodes, run one at a time so a crash names its episode; an episode that still fails
-    becomes a failure row.
+    becomes a failure row. The stored rows of the keys in ``replace`` (retried errors) are
+    superseded by the new ones.
     """
     queue, suspects = deque(chunks), deque[list[Item]]()
     running: dict[Future[Any], tuple[list[Item], bool]] = {}  # future -> (items, ran alone)
@@ -183,7 +195,7 @@ def _execute(
 
     def store_chunk(chunk: Chunk, n: int) -> None:
         nonlocal failures, stopped
-        store.write_part(chunk.episodes, chunk.steps)
+        store.write_part(chunk.episodes, chunk.steps, replace=replace)
         budget.add(chunk)
         outcomes = chunk.episodes.column("outcome").to_pylist()
         failures += sum(str(o).startswith("error") for o in outcomes)
@@ -237,8 +249,10 @@ def run_sweep(
     budget_usd: float | None = None,
     budget_tokens: int | None = None,
     ray_address: str | None = None,
+    ray_runtime_env: dict[str, Any] | None = None,
     chunk_size: int | None = None,
     episode_fn: Callable[[Any], Any] = run_episode,
+    retry: str | None = None,
 ) -> SweepResults:
     """Run every configuration not yet stored, in parallel, and return the sweep's tables.
 
@@ -253,12 +267,20 @@ def run_sweep(
         backend: ``"local"`` (processes on this machine) or ``"ray"`` (the optional extra).
         progress: Show a progress bar (JupyterLab and terminals).
         budget_usd: Stop scheduling new episodes once the sweep's stored episodes cost this
-            many dollars (chunks already running finish and are kept).
+            many dollars (chunks already running finish and are kept). Refused when a
+            configuration's model has no price; an episode stored unpriced stops the sweep.
         budget_tokens: The same cap in tokens (input + output).
-        ray_address: An existing Ray cluster (default: start Ray locally).
+        ray_address: An existing Ray cluster, e.g. ``"10.0.0.5:6379"`` as printed by
+            ``ray start --head`` (default: start Ray locally). Its workers get this agentlab,
+            data included, through a ``runtime_env``; they need its dependencies.
+        ray_runtime_env: More of the cluster's ``runtime_env`` (e.g. ``{"pip": [...]}``);
+            Ray only.
         chunk_size: Episodes per task (default: about 4 chunks per worker, at most 16).
         episode_fn: Runs one configuration (default ``run_episode``); must be importable
-            by name from a module (worker processes look it up).
+            by name from a module (worker processes look it up). Another function's
+            episodes are stored under other keys.
+        retry: ``"errors"``: also run again the stored episodes whose outcome is an error
+            (``"error: ..."``); each new row replaces its error row, the others are kept.
 
     Returns:
         ``SweepResults``: ``episodes`` and ``steps`` (one row per configuration with its
@@ -275,15 +297,29 @@ def run_sweep(
     configs = list(configs)
     if backend not in BACKENDS:
         raise ValueError(f"backend: got {backend!r}; allowed: {', '.join(BACKENDS)}")
+    if retry is not None and retry not in RETRY:
+        raise ValueError(f"retry: got {retry!r}; allowed: None, {', '.join(map(repr, RETRY))}")
+    if budget_usd is not None:  # a dollar cap needs every model priced: refused before any work
+        refuse_unpriced("budget_usd", budget_usd, (getattr(c, "model", None) for c in configs))
+    if backend != "ray" and (ray_address is not None or ray_runtime_env is not None):
+        raise ValueError(f"ray_address, ray_runtime_env: for backend='ray' only, not {backend!r}")
+    tracing_unreachable()  # tracing asked for but unreachable: said once, here, not by workers
     tmp = tempfile.TemporaryDirectory(prefix="agentlab-sweep-") if store is None else None
     try:
         path = Path(tmp.name if tmp else store)  # type: ignore[arg-type]
         sweep_store = SweepStore(path)
         sweep_store.clean()
-        planned = sweep_store.plan(configs)
+        # the episode function changes results: another one's rows get other keys
+        settings = None if episode_fn is run_episode else {"episode_fn": _name(episode_fn)}
+        planned = sweep_store.plan(configs, settings=settings)
         by_key = dict(zip(planned, configs, strict=True))
         keys = list(by_key)  # in order, each configuration once
         done = sweep_store.stored_keys()
+        again: set[str] = set()  # stored error rows to run again (retry="errors")
+        if retry == "errors":
+            outcomes = sweep_store.outcomes()
+            again = {k for k in keys if str(outcomes.get(k, "")).startswith("error")}
+            done -= again
         todo = [(k, by_key[k]) for k in keys if k not in done]
         budget = _Budget(
             budget_usd,
@@ -298,10 +334,10 @@ def run_sweep(
         )  # fmt: skip
         try:
             if todo and budget.exceeded() is None:
-                runner = make_backend(backend, n, ray_address)
+                runner = make_backend(backend, n, ray_address, ray_runtime_env)
                 try:
                     work = _chunks(todo, runner.workers, chunk_size, budget.active)
-                    stopped = _execute(runner, work, sweep_store, budget, bar, episode_fn)
+                    stopped = _execute(runner, work, sweep_store, budget, bar, episode_fn, again)
                 except BaseException:
                     runner.close(cancel=True)
                     raise
@@ -329,6 +365,11 @@ def run_sweep(
     finally:
         if tmp is not None:
             tmp.cleanup()
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    """A function's importable name (``module.qualname``)."""
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
 
 
 def _results(store: SweepStore, keys: list[str] | None, path: Path | None) -> SweepResults:

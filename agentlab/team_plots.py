@@ -17,7 +17,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from agentlab import plots
-from agentlab.plots import PALETTE, PART_COLORS, REFERENCE, TEMPLATE
+from agentlab.costs import usd_per_success, usd_totals
+from agentlab.plots import PALETTE, PART_COLORS, REFERENCE, TEMPLATE, note_unpriced
+from agentlab.pricing import UNPRICED
 from agentlab.reference import reference as load_reference
 from agentlab.runner import DECISION_NODES, Results
 from agentlab.sim.prompt import COMPONENTS
@@ -93,7 +95,7 @@ def architecture_table(episodes: pd.DataFrame, baseline: str = "single") -> pd.D
         "episodes": g.size(), "success": g["success"].mean(), "turns": g["llm_calls"].mean(),
         "tokens": g["tokens"].mean(), "coordination_tokens": g["coordination_tokens"].mean(),
         "latency_s": g["latency_s"].mean(),
-        "cost_per_success_usd": g["cost_usd"].sum() / g["success"].sum().where(lambda s: s > 0),
+        "cost_per_success_usd": usd_per_success(g["cost_usd"], g["success"]),
         "errors_contained": g["errors_contained"].mean(),
         "errors_escaped": g["errors_escaped"].mean(),
     })  # fmt: skip
@@ -118,8 +120,17 @@ def architecture_bars(table: pd.DataFrame) -> go.Figure:
     fig.add_hline(y=1, line={"dash": "dot", "color": REFERENCE}, row=1, col=1)
     fig.add_bar(x=names, y=table["coordination_tokens"], marker_color=PALETTE[1], row=1, col=2,
                 showlegend=False)  # fmt: skip
-    fig.add_bar(x=names, y=100 * table["cost_per_success_usd"], marker_color=PALETTE[2],
-                row=2, col=1, showlegend=False)  # fmt: skip
+    cents = 100 * table["cost_per_success_usd"]
+    fig.add_bar(x=names, y=cents, marker_color=PALETTE[2], row=2, col=1, showlegend=False)
+    gaps = [  # a cost per success that is NaN says why: unpriced, or nothing succeeded
+        (n, UNPRICED if won > 0 else "no success")
+        for n, c, won in zip(names, cents, table["success"], strict=True)
+        if c != c
+    ]
+    if gaps:
+        fig.add_scatter(x=[n for n, _ in gaps], y=[0] * len(gaps), text=[t for _, t in gaps],
+                        mode="text", textposition="top center", showlegend=False,
+                        hoverinfo="skip", row=2, col=1)  # fmt: skip
     for col, color, name in (("errors_contained", LAB, "contained"),
                              ("errors_escaped", PALETTE[5], "escaped")):  # fmt: skip
         fig.add_bar(x=names, y=table[col], name=name, marker_color=color, row=2, col=2)
@@ -273,10 +284,11 @@ def placement_bars(
                    "arrayminus": [v[2] for v in r]}  # fmt: skip
             fig.add_bar(x=names, y=[v[0] for v in r], error_y=err, showlegend=False,
                         row=1, col=col, **kw)  # fmt: skip
-        cps = 100 * g["cost_usd"].sum() / wins.where(wins > 0)
+        cps = 100 * usd_totals(g["cost_usd"]) / wins.where(wins > 0)
         fig.add_bar(x=names, y=cps, showlegend=color is not None, row=1, col=2, **kw)
     fig.update_yaxes(rangemode="tozero")
     fig.update_yaxes(range=[0, 105], row=1, col=1)
+    note_unpriced(fig, episodes, row=1, col=2)
     legend = {"orientation": "h", "yanchor": "bottom", "y": 1.1, "xanchor": "right", "x": 1,
               "title": color or ""}  # fmt: skip
     title = "Where a capability lives changes what an answer costs"
@@ -291,7 +303,7 @@ def placement_table(episodes: pd.DataFrame, by: str | list[str] = "design") -> p
     g = episodes.groupby(by, sort=False)
     return pd.DataFrame({
         "episodes": g.size(), "success": g["success"].mean(),
-        "cost_per_success_usd": g["cost_usd"].sum() / g["success"].sum().where(lambda s: s > 0),
+        "cost_per_success_usd": usd_per_success(g["cost_usd"], g["success"]),
         "errors_escaped": g["errors_escaped"].mean(),
         "coordination_tokens": g["coordination_tokens"].mean(), "latency_s": g["latency_s"].mean(),
     })  # fmt: skip

@@ -18,12 +18,16 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from agentlab.capabilities import ORDER, Capability, capabilities, parse_placement
 from agentlab.config import EpisodeConfig
+from agentlab.deadlines import EpisodeDeadline
 from agentlab.metrics import BudgetExceeded, MetricsCallback, StepRecord, in_order
 from agentlab.models import make_model
 from agentlab.provenance import trace
+from agentlab.redact import error_text
+from agentlab.replies import ReplyFailure
 from agentlab.runner import Episode
 from agentlab.sim.questions import parse_question
 from agentlab.team import AgentSpec, TeamSpec, build_team
+from agentlab.tracing import tracing_guarded
 from agentlab.world import research as r
 
 DEDICATED = {
@@ -146,6 +150,7 @@ def _judge(
     return out
 
 
+@tracing_guarded
 def run_team_episode(
     config: EpisodeConfig,
     *,
@@ -184,8 +189,10 @@ def run_team_episode(
             state = values
     except BudgetExceeded:
         outcome = "budget"
+    except (EpisodeDeadline, ReplyFailure) as exc:  # a deadline, or a reply that is no decision
+        outcome = exc.outcome
     except Exception as exc:  # an episode's failure is its outcome, never the sweep's end
-        outcome = f"error: {type(exc).__name__}: {str(exc)[:200]}"
+        outcome = f"error: {error_text(exc)}"  # redacted: a provider may echo the key
     wall = time.perf_counter() - start
     answer = str(state.get("final") or "")
     outcome = outcome or ("answered" if answer else "no_answer")

@@ -22,6 +22,7 @@ Introduced in notebook 04 (`04_checkpoints.ipynb`).
 from __future__ import annotations
 
 import html
+import math
 import tempfile
 import uuid
 from pathlib import Path
@@ -34,6 +35,7 @@ from IPython.display import clear_output, display
 from agentlab.config import EpisodeConfig
 from agentlab.durable import sqlite_checkpointer
 from agentlab.error_plots import taint_timeline
+from agentlab.pricing import UNPRICED
 from agentlab.runner import Episode, pick_request, run_episode
 from agentlab.world.travel_user import TravelUser
 
@@ -170,7 +172,7 @@ class CheckpointWidget:
         if self.episode is None:
             return
         row = self.episode.row()
-        cells = "".join(f"<tr><td>{k}</td><td>{_fmt(row.get(k))}</td></tr>" for k in KEY_NUMBERS)
+        cells = "".join(f"<tr><td>{k}</td><td>{_fmt(row.get(k), k)}</td></tr>" for k in KEY_NUMBERS)
         self.summary.value = f"<table>{cells}</table>"
         self.figure = taint_timeline(self.episode.step_rows()).update_layout(height=360)
         if get_ipython() is not None:  # outside a kernel there is nowhere to draw
@@ -186,5 +188,7 @@ def _html(text: Any) -> str:
     return html.escape(str(text)).replace("\n", "<br>")
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, key: str = "") -> str:
+    if key == "cost_usd" and isinstance(value, float) and math.isnan(value):
+        return UNPRICED  # never shown as a number: no source prices the model
     return f"{value:.4f}" if isinstance(value, float) and not value.is_integer() else str(value)

@@ -238,3 +238,46 @@ def lab_server(tmp_path: Path) -> Iterator[LabServer]:
         yield server
     finally:
         server.stop()
+
+
+# --- the built wheel, installed alone outside the checkout (`make wheel-env`) ------------
+
+
+class WheelEnv:
+    """The environment `make wheel-env` made: the wheel and its runtime dependencies only."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.bin = root / "bin"
+        self.python = self.bin / "python"
+
+    def run(
+        self, args: list[str], *, cwd: Path, timeout: float = 300, **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a command of this environment (``agentlab``, ``python``, ...) in ``cwd``."""
+        path = f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}"
+        return subprocess.run(
+            [str(self.bin / args[0]), *args[1:]], cwd=cwd, capture_output=True, text=True,
+            timeout=timeout, stdin=subprocess.DEVNULL,
+            env={**make_env(), "PATH": path, "VIRTUAL_ENV": str(self.root), **env},
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def wheel_env() -> WheelEnv:
+    """The wheel's environment named by ``AGENTLAB_WHEEL_ENV`` (``make test`` sets it)."""
+    root = os.environ.get("AGENTLAB_WHEEL_ENV")
+    if not root:
+        pytest.skip("no wheel environment: `make test` (or `make wheel-env`) builds one")
+    env = WheelEnv(Path(root))
+    if not env.python.exists():
+        pytest.fail(f"AGENTLAB_WHEEL_ENV={root} has no bin/python: run `make wheel-env`")
+    return env
+
+
+@pytest.fixture
+def outside(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A working folder outside the checkout."""
+    folder = tmp_path_factory.mktemp("outside")
+    assert REPO_ROOT not in folder.resolve().parents
+    return folder

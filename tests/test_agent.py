@@ -1,3 +1,4 @@
+import pytest
 from langchain_core.messages import HumanMessage
 
 import agentlab as al
@@ -135,20 +136,34 @@ def test_the_model_stays_out_of_checkpoints() -> None:
         assert "SimChatModel" not in repr(saved)
 
 
-def test_a_plan_that_does_not_parse_is_an_empty_plan() -> None:
+@pytest.mark.parametrize(
+    ("schema", "bad_args", "reason"),
+    [
+        ("Plan", {"steps": "not a list"}, "unparseable_plan"),
+        ("Review", {"ok": True, "issues": "not a list"}, "unparseable_review"),
+    ],
+)
+def test_structured_output_that_does_not_parse_is_a_failed_decision(
+    schema: str, bad_args: dict[str, object], reason: str
+) -> None:
     from langchain_core.messages import AIMessage
 
     class Garbled(al.SimChatModel):
-        """The sim, but its plans come back with arguments that do not fit the schema."""
+        """The sim, but one kind of its structured outputs does not fit the schema."""
 
         def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]
             result = super()._generate(messages, stop, run_manager, **kwargs)
             msg = result.generations[0].message
-            if isinstance(msg, AIMessage) and [c["name"] for c in msg.tool_calls] == ["Plan"]:
-                bad = {**msg.tool_calls[0], "args": {"steps": "not a list"}}
+            if isinstance(msg, AIMessage) and [c["name"] for c in msg.tool_calls] == [schema]:
+                bad = {**msg.tool_calls[0], "args": bad_args}
                 result.generations[0].message = msg.model_copy(update={"tool_calls": [bad]})
             return result
 
-    graph = _graph(model=Garbled(seed=0), max_steps=3)
-    state = graph.invoke({"messages": [HumanMessage(requests()["trip-002"].text)]})
-    assert state["plan"]["steps"] == [] and state["llm_calls"] == 3
+    config = al.EpisodeConfig(request="trip-002")
+    clean = al.run_episode(config)
+    assert clean.outcome == "answered"  # what the same episode does when its output parses
+    ep = al.run_episode(config, model=Garbled(seed=0))
+    assert ep.outcome == f"error: {reason}" and not ep.success  # never an empty plan or an ok
+    last = ep.records[-1]
+    assert last.kind == "llm" and last.decision == schema  # the failed call is recorded
+    assert ep.row()["llm_calls"] == sum(r.kind == "llm" for r in ep.records)

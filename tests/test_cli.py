@@ -1,9 +1,13 @@
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from agentlab.cli import main
+from agentlab.faults import Faults
+from agentlab.server import serve_in_thread
 
 
 def test_run_prints_the_episode_table_and_writes_it(
@@ -22,18 +26,108 @@ def test_run_prints_the_episode_table_and_writes_it(
     assert len(table) == 6 and set(table.tools) == {4, 32}
 
 
+def _status(argv: list[str]) -> int:
+    """``main``'s exit status, whether it returns it or argparse exits with it."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
+@pytest.fixture
+def nothing_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if `agentlab run` gets as far as running its episodes."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("episodes ran before every flag was checked")
+
+    monkeypatch.setattr("agentlab.runner.run_episodes", refuse)
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["run", "--tools", "-1"], "tools: got -1; allowed: an integer from 4 to"),
-        (["run", "--scenario", "mars"], "scenario: got 'mars'; allowed: travel"),
-        (["run", "--model", "gpt5"], "model: got 'gpt5'"),
-        (["run", "--seeds", "0"], "--seeds: got 0"),
+        (["run", "--tools", "-1"], "--tools: got -1; allowed: an integer from 4 to"),
+        (["run", "--tools", "4", "999"], "--tools: got 999; allowed: an integer from 4 to"),
+        (["run", "--tools", "four"], "--tools: got 'four'; allowed: an integer"),
+        (["run", "--scenario", "mars"], "--scenario: got 'mars'; allowed: travel"),
+        (["run", "--model", "gpt5"], "--model: got 'gpt5'"),
+        (["run", "--memory", "all"], "--memory: got 'all'; allowed: full"),
+        (["run", "--memory-items", "-5"], "--memory-items: got '-5'; allowed: an integer >= 0"),
+        (["run", "--window", "1"], "--window: got '1'; allowed: an integer >= 2"),
+        (["run", "--max-steps", "0"], "--max-steps: got '0'; allowed: an integer >= 1"),
+        (["run", "--request", "trip-999"], "--request: got 'trip-999'"),
+        (["run", "--seeds", "0"], "--seeds: got '0'; allowed: an integer from 1 to 10000"),
+        (["run", "--seeds", "1000000000"], "--seeds: got '1000000000'; allowed: an integer"),
+        (["run", "--seeds", "ten"], "--seeds: got 'ten'"),
+        (
+            ["run", "--tools", "4", "8", "--memory", "full", "window", "--seeds", "5000"],
+            "--seeds: got 5000; allowed: at most 10,000 episodes in all",
+        ),
+        (["run", "--seed-start", "-1"], "--seed-start: got '-1'; allowed: an integer >= 0"),
         (["run", "--out", "x.xlsx", "--seeds", "1"], "--out: got 'x.xlsx'"),
+        (["run", "--steps-out", "s.txt"], "--steps-out: got 's.txt'; allowed: a file ending in"),
+        (["run", "--out", "a.csv", "--steps-out", "a.csv"], "--steps-out: got 'a.csv'; allowed"),
+        (["run", "--columns", "success,colour"], "--columns: got 'colour'; allowed: 'all' or"),
+        (["run", "--model", "openai:gpt-4o"], "OPENAI_API_KEY: got None"),
+        (["run", "--model", "openai-compatible:m"], "AGENTLAB_BASE_URL"),
+        (["run", "--sedes", "3"], "unrecognized arguments: --sedes 3"),
+        (["sweep"], "the following arguments are required: file"),
     ],
 )
-def test_bad_input_is_a_clear_error(
-    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+def test_bad_input_is_a_one_line_error_before_anything_runs(
+    argv: list[str],
+    message: str,
+    nothing_runs: None,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(argv) == 2
-    assert message in capsys.readouterr().err
+    assert _status(argv) == 2
+    out, err = capsys.readouterr()
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert out == ""
+
+
+def test_an_output_file_that_cannot_be_written_is_refused_first(
+    tmp_path: Path, nothing_runs: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "folder.csv").mkdir()
+    assert _status(["run", "--out", str(tmp_path / "folder.csv")]) == 2
+    assert "--out: got" in capsys.readouterr().err
+    (tmp_path / "file").write_text("")
+    assert _status(["run", "--steps-out", str(tmp_path / "file" / "steps.csv")]) == 2
+    assert "--steps-out: got" in capsys.readouterr().err
+    out = tmp_path / "new" / "episodes.csv"
+    with pytest.raises(AssertionError, match="episodes ran"):  # every check passed
+        main(["run", "--out", str(out), "--steps-out", str(tmp_path / "s.csv")])
+    assert out.parent.is_dir() and not out.exists()  # checked by opening it, then removed
+
+
+def test_the_command_line_exits_2_on_a_bad_value_with_no_traceback(repo_root: Path) -> None:
+    """The real exit status and stderr of the installed entry point (`python -m agentlab`)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "agentlab", "run", "--seeds", "1000000000"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=repo_root,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("agentlab run: error: --seeds: got '1000000000'; allowed:")
+    assert done.stderr.count("\n") == 1
+
+
+def test_a_run_where_every_episode_failed_exits_1_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with serve_in_thread(faults=Faults(server_error=1.0, retry_after_s=0.01)) as url:
+        monkeypatch.setenv("AGENTLAB_BASE_URL", url)
+        status = main(["run", "--model", "openai-compatible:gpt-4o-mini", "--seeds", "2"])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert "every episode failed (2 of 2); the first: error: " in err
+    assert out.count("error: ") == 2  # the rows are printed all the same
+
+
+def test_a_run_where_some_episodes_answered_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--seeds", "1", "--max-steps", "2"]) == 0  # stopped short: a result
+    assert "failed" not in capsys.readouterr().err

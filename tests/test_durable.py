@@ -5,7 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import agentlab as al
+from agentlab.config import ConfigError
+from agentlab.durable import claim_thread, sqlite_checkpointer
 
 SCRIPT = """
 import json, sys
@@ -48,3 +52,35 @@ def test_resume_in_a_fresh_process_matches_an_uninterrupted_run(tmp_path: Path) 
     assert (
         json.loads(json.dumps(expected, default=str)) == resumed["steps"]
     )  # nothing measured was lost
+
+
+def test_a_thread_refuses_a_configuration_other_than_the_one_that_started_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "runs.sqlite"
+    cfg = al.EpisodeConfig(request="trip-001", seed=0, clarify="ambiguous", verify="every_k")
+    first = al.run_episode(cfg, checkpointer=sqlite_checkpointer(db), stop_at_interrupt=True)
+    assert first.outcome == "interrupted"
+    other = cfg.with_(tools=16)  # same request and seed: the same default thread id
+    with pytest.raises(ConfigError, match=r"thread_id: got 'trip-001-seed0'") as refused:
+        al.run_episode(other, checkpointer=sqlite_checkpointer(db), resume="Yes")
+    message = str(refused.value)
+    assert "tools=4 (here tools=16)" in message and str(db) in message
+    with pytest.raises(ConfigError, match="thread_id"):  # a fresh start is refused too
+        al.run_episode(other, checkpointer=sqlite_checkpointer(db))
+    # the configuration that started it goes on; another thread id takes the other one
+    resumed = al.run_episode(cfg, checkpointer=sqlite_checkpointer(db), resume="Yes")
+    assert resumed.outcome == "answered", resumed.outcome
+    ok = al.run_episode(other, checkpointer=sqlite_checkpointer(db), thread_id="tools-16")
+    assert ok.outcome == "answered", ok.outcome
+
+    # a real model's endpoint is part of its configuration; its key is not
+    remote = al.EpisodeConfig(model="openai-compatible:gpt-4o-mini")
+    saver = sqlite_checkpointer(db)
+    monkeypatch.setenv("AGENTLAB_BASE_URL", "http://127.0.0.1:9001/v1")
+    claim_thread(saver, "remote", remote)
+    monkeypatch.setenv("AGENTLAB_API_KEY", "sk-another-key-123456")
+    claim_thread(saver, "remote", remote)
+    monkeypatch.setenv("AGENTLAB_BASE_URL", "http://127.0.0.1:9002/v1")
+    with pytest.raises(ConfigError, match=r"endpoint=http://127.0.0.1:9001/v1 \(here endpoint="):
+        claim_thread(saver, "remote", remote)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
@@ -105,6 +107,20 @@ def test_blast_radius(sweep: al.Results) -> None:
     assert all(y >= 0 for y in cost.y)
     assert ref.line.dash == "dot"
     assert fig.layout.yaxis2.title.text == "US cents"
+
+
+def test_cost_plots_say_unpriced_never_zero(washington: Episode, policies: pd.DataFrame) -> None:
+    steps = washington.step_rows()
+    rows = [{**r, "cost_usd": math.nan} if r["kind"] == "llm" else r for r in steps]
+    title = error_plots.taint_timeline(rows).layout.title.text
+    assert title.endswith("unpriced of unpriced") and "$0" not in title
+    e = policies.copy()
+    asked = (e.clarify == "ambiguous") & (e.verify == "never")
+    e.loc[asked, ["cost_usd", "price_source"]] = [math.nan, "unpriced"]
+    fig = error_plots.containment_vs_cost(e)
+    (asks,) = [t for t in fig.data if t.name == "ambiguous / never" and t.xaxis == "x"]
+    assert math.isnan(asks.x[0])  # no cost point: not drawn at the baseline's cost
+    assert "unpriced" in " ".join(a.text for a in fig.layout.annotations)
 
 
 def test_reflection_catch(sweep: al.Results) -> None:

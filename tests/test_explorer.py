@@ -154,6 +154,16 @@ def test_stepper_takes_the_steps_table() -> None:
         RunStepper(pd.DataFrame())
 
 
+def test_unpriced_costs_read_unpriced_in_the_explorer_and_the_stepper(tainted_episode) -> None:  # type: ignore[no-untyped-def]
+    rows = [{**r, "cost_usd": float("nan")} for r in tainted_episode.step_rows()]
+    assert "<td>cost</td><td>unpriced</td>" in RunStepper(pd.DataFrame(rows)).detail.value
+    e = pd.DataFrame({"success": [True, True], "cost_usd": [0.1, float("nan")],
+                      "latency_s": [1.0, 2.0], "errors_escaped": [0, 0]})  # fmt: skip
+    per_win = _scores(e)[0]
+    assert per_win is not None and per_win != per_win  # NaN, not the priced half's cost
+    assert agentlab.explorer._text(per_win, 0) == "unpriced"
+
+
 def test_docstring_examples() -> None:
     result = doctest.testmod(agentlab.explorer, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 2 and result.failed == 0

@@ -101,7 +101,7 @@ def test_every_dependency_is_pinned_within_its_range(
 def test_makefile_installs_with_the_pins(repo_root: Path) -> None:
     makefile = (repo_root / "Makefile").read_text()
     assert "pip install --no-compile -c constraints.txt" in makefile  # pip, the fallback
-    assert "uv pip install --quiet --python $(BIN)/python -c constraints.txt" in makefile
+    assert "$(UV) pip install --quiet --python $(BIN)/python -c constraints.txt" in makefile
     assert '$(INSTALL) -e ".[dev]"' in makefile  # make test: the dev extra
     assert "$(INSTALL) -e . " in makefile  # make lab: the runtime only
     assert "-m venv" in makefile

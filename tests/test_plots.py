@@ -98,6 +98,57 @@ def test_node_costs(results: al.Results) -> None:
     assert sum(fig.data[0].y) == pytest.approx(total)
 
 
+def _unpriced(results: al.Results) -> al.Results:
+    """The run with episode 0 on a model no source prices: its cost is NaN, step by step."""
+    e, s = results.episodes.copy(), results.steps.copy()
+    unpriced = [math.nan, "unpriced"]
+    e.loc[e.episode == 0, ["cost_usd", "price_source", "model"]] = [*unpriced, "openai:llama3.1"]
+    llm = (s.episode == 0) & (s.kind == "llm")
+    s.loc[llm, ["cost_usd", "price_source", "name"]] = [*unpriced, "llama3.1"]
+    return al.Results(e, s)
+
+
+def _notes(fig: go.Figure) -> str:
+    return " ".join(a.text for a in fig.layout.annotations)
+
+
+def test_cost_figures_say_unpriced_and_never_draw_it_as_zero(results: al.Results) -> None:
+    bad = _unpriced(results)
+    first = int(bad.episodes.loc[0, "tools"])  # the scope whose group holds episode 0
+    fig = plots.per_decision(bad.episodes)
+    cost = dict(zip(fig.data[0].x, fig.data[0].y, strict=True))
+    assert math.isnan(cost[first]) and not any(math.isnan(v) for v in fig.data[2].y)
+    assert "cost unpriced (no price) for openai:llama3.1" in _notes(fig)
+    fig = plots.success_and_cost(bad.episodes)
+    cps = dict(zip(fig.data[1].x, fig.data[1].y, strict=True))
+    assert math.isnan(cps[first]) and not math.isnan(cps[TOOLS[1]])
+    assert "unpriced" in _notes(fig)
+    fig = plots.node_costs(bad.steps)
+    assert all(math.isnan(v) for v in fig.data[0].y if v != 0)  # every LLM node: unpriced
+    assert 0 not in list(fig.data[0].y[:2]) and "for llama3.1" in _notes(fig)
+    assert "unpriced" not in _notes(plots.node_costs(results.steps))  # all priced: no note
+    unknown = results.steps.assign(cost_usd=lambda t: t.cost_usd.where(t.episode != 0))
+    assert "cost unknown" in _notes(plots.node_costs(unknown))  # priced, usage not reported
+
+
+def test_architecture_bars_say_why_a_cost_per_success_is_missing() -> None:
+    from agentlab import team_plots
+
+    e = pd.DataFrame({
+        "architecture": ["single", "single", "pipeline", "swarm"], "success": [True] * 3 + [False],
+        "cost_usd": [0.1, 0.1, math.nan, 0.2], "tokens_in": [10] * 4, "tokens_out": [1] * 4,
+        "llm_calls": [2] * 4, "coordination_tokens": [0] * 4, "latency_s": [1.0] * 4,
+        "errors_contained": [0] * 4, "errors_escaped": [0] * 4,
+    })  # fmt: skip
+    table = team_plots.architecture_table(e)
+    assert math.isnan(table.loc["pipeline", "cost_per_success_usd"])
+    fig = team_plots.architecture_bars(table)
+    (labels,) = [t for t in fig.data if t.type == "scatter"]
+    assert dict(zip(labels.x, labels.text, strict=True)) == {
+        "pipeline": "unpriced", "swarm": "no success"
+    }  # fmt: skip
+
+
 def test_episode_timeline(results: al.Results) -> None:
     s = results.steps
     fig = plots.episode_timeline(s, episode=1)

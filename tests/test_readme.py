@@ -1,10 +1,14 @@
-"""The README's code runs: its Python blocks execute, its command lines parse."""
+"""The README's code runs: its Python blocks execute as scripts, its command lines parse."""
 
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from conftest import make_env
 
 from agentlab.cli import _parser
 
@@ -13,16 +17,25 @@ BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, re.S)
 
 
 @pytest.mark.parametrize("code", [c for lang, c in BLOCKS if lang == "python"])
-def test_python_blocks_run_and_print_what_they_say(
-    code: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    exec(compile(code, "README.md", "exec"), {})
-    printed = capsys.readouterr().out.splitlines()
+def test_python_blocks_run_and_print_what_they_say(code: str, outside: Path) -> None:
+    """Each block runs alone, as a script, from outside the checkout, with the wheel's
+    environment when `make test` built one (else this interpreter)."""
+    script = outside / "block.py"
+    script.write_text(code)
+    wheel = os.environ.get("AGENTLAB_WHEEL_ENV")
+    python = str(Path(wheel) / "bin" / "python") if wheel else sys.executable
+    out = subprocess.run(
+        [python, str(script)], cwd=outside, capture_output=True, text=True, timeout=300,
+        env=make_env(), stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert out.returncode == 0, f"the README block failed:\n{code}\n{out.stderr[-3000:]}"
+    printed = out.stdout.splitlines()
     promised = [
         line.split("  # ", 1)[1]
         for line in code.splitlines()
-        if line.startswith("print(") and "  # " in line
+        if line.lstrip().startswith("print(") and "  # " in line
     ]
+    assert len(printed) >= len(promised), out.stdout
     for said, shown in zip(promised, printed, strict=False):
         assert shown == said, f"the README says {said!r}, the code prints {shown!r}"
 
@@ -33,7 +46,7 @@ def test_cli_lines_parse() -> None:
         for lang, code in BLOCKS
         if lang == "bash"
         for line in code.splitlines()
-        if line.startswith("agentlab ")
+        if line.startswith("agentlab ") and not line.startswith("agentlab lab ")
     ]
     assert lines
     for line in lines:

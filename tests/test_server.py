@@ -232,7 +232,8 @@ def test_a_sweep_under_faults_loses_nothing() -> None:
     assert len(e) == 200 and e["seed"].tolist() == list(range(200))  # every episode a row
     assert {"rate_limit", "server_error", "malformed"} <= set(server.counts)
     failed = e[e["outcome"].str.startswith("error: ")]
-    assert failed["outcome"].str.contains("429|500").all()  # with their reasons
+    # with their reasons: retries spent, or a plan whose call came back malformed
+    assert failed["outcome"].str.contains("429|500|unparseable_plan").all()
     assert e["outcome"].isin(["answered", "step_limit"]).sum() + len(failed) == 200
     assert set(res.steps["episode"]) == set(e["episode"])
 
@@ -253,7 +254,9 @@ def test_malformed_and_unknown_tool_calls_are_failed_decisions(url: str) -> None
         with SimServer(faults=Faults(**{fault: 0.3}, seed=1)) as server:
             res = run_remote(configs, base_url=server.url)
         assert server.counts[fault] > 0
-        assert res.episodes["outcome"].isin(["answered", "step_limit"]).all(), fault  # no crash
+        # no crash; a broken plan or review call ends its episode as such, never as an ok
+        broken = ["error: unparseable_plan", "error: unparseable_review"]
+        assert res.episodes["outcome"].isin(["answered", "step_limit", *broken]).all(), fault
         assert res.episodes["wrong_decisions"].sum() > clean["wrong_decisions"].sum(), fault
     hallucinated = res.steps.query("node == 'act' and decision.str.endswith('_v2')")
     assert len(hallucinated) and not hallucinated["correct"].any()  # judged wrong
@@ -314,8 +317,13 @@ def test_the_serve_subcommand_parses_and_refuses_bad_rates(
     add_parser(parser.add_subparsers(dest="command"))
     ns = parser.parse_args(["serve", "--port", "0", "--rate-limit", "0.1", "--alias", "m=gpt-4o"])
     assert (ns.host, ns.rate_limit, ns.alias) == ("127.0.0.1", 0.1, ["m=gpt-4o"])
-    assert main(parser.parse_args(["serve", "--port", "0", "--rate-limit", "2"])) == 2
-    assert "rate_limit" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:  # checked as it is parsed (see test_server_limits)
+        parser.parse_args(["serve", "--port", "0", "--rate-limit", "2"])
+    assert refused.value.code == 2
+    assert "--rate-limit: got '2'; allowed: a finite number from 0 to 1" in capsys.readouterr().err
+    both = parser.parse_args(["serve", "--rate-limit", "0.6", "--server-error", "0.5"])
+    assert main(both) == 2  # checked before anything is bound
+    assert "--rate-limit + --server-error" in capsys.readouterr().err
 
 
 def test_the_serve_command_serves_until_interrupted_and_never_logs_the_key(

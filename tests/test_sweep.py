@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -15,8 +16,9 @@ import pandas as pd
 import pytest
 
 import agentlab as al
+from agentlab.config import ConfigError
 from agentlab.runner import Episode, run_episode
-from agentlab.store import KEY, SweepStore
+from agentlab.store import KEY, SweepStore, spent_by
 from agentlab.sweep import SweepResults, load_sweep, run_sweep
 
 WALL = ["wall_s"]  # real seconds: the only columns that differ between two runs
@@ -140,6 +142,36 @@ def test_sweep_budget_stops_scheduling_cleanly_and_says_so(
     assert done.complete and done.episodes[KEY].is_unique and len(done.episodes) == 16
 
 
+def unpriced_episode(config: al.EpisodeConfig) -> Episode:
+    """An episode whose endpoint reported a model no source prices (its calls cost NaN)."""
+    episode = run_episode(config)
+    for r in episode.records:
+        if r.kind == "llm":
+            r.cost_usd, r.price_source, r.name = math.nan, "unpriced", "llama3.1"
+    return episode
+
+
+def test_sweep_budget_refuses_an_unpriced_model_before_any_work(tmp_path: Path) -> None:
+    configs = [*al.grid(seeds=range(2)), al.EpisodeConfig(model="openai-compatible:llama3.1")]
+    store = tmp_path / "store"
+    with pytest.raises(ConfigError, match=r"budget_usd.*'openai-compatible:llama3\.1'"):
+        run_sweep(configs, store=store, workers=0, progress=False, budget_usd=1.0)
+    assert not store.exists()  # refused before the store was touched
+
+
+def test_sweep_budget_stops_when_a_stored_episode_is_unpriced(tmp_path: Path) -> None:
+    configs = al.grid(seeds=range(6))
+    run = {"store": tmp_path, "workers": 0, "progress": False, "budget_usd": 1.0,
+           "episode_fn": unpriced_episode}  # fmt: skip
+    capped = run_sweep(configs, **run)
+    assert capped.stopped and "budget_usd cannot apply" in capped.stopped
+    assert 0 < len(capped.episodes) < 6 and capped.episodes["cost_usd"].isna().all()
+    again = run_sweep(configs, **run)  # resumed: the stored rows are still unpriced
+    assert again.stopped and len(again.episodes) == len(capped.episodes)
+    assert math.isnan(spent_by({"cost_usd": math.nan, "tokens_in": 5})[0])
+    assert spent_by({"tokens_in": 5}) == (0.0, 5)  # a failure row without a cost spent nothing
+
+
 def test_ray_backend_tables_equal_the_local_backends(uninterrupted: SweepResults) -> None:
     pytest.importorskip("ray", reason="the Ray backend is the optional extra `ray`")
     import ray
@@ -189,3 +221,44 @@ def test_a_folder_with_other_files_is_not_taken_for_a_store(tmp_path: Path) -> N
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(ValueError, match="not a sweep store and not empty"):
         run_sweep([al.EpisodeConfig()], store=tmp_path, workers=0, progress=False)
+
+
+TRANSIENT: set[int] = set()  # seeds whose episodes fail, until a test clears it
+
+
+def transient_episode(config: al.EpisodeConfig) -> Episode:
+    """An episode function that fails for the seeds in ``TRANSIENT`` (run with workers=0)."""
+    if config.seed in TRANSIENT:
+        raise RuntimeError("transient failure")
+    return run_episode(config)
+
+
+def test_retry_errors_runs_only_the_error_rows_again_and_replaces_them(tmp_path: Path) -> None:
+    configs = al.grid(seeds=range(5))
+    options: dict[str, Any] = {"workers": 0, "progress": False, "episode_fn": transient_episode}
+    TRANSIENT.update({1, 3})
+    try:
+        first = run_sweep(configs, store=tmp_path / "s", **options)
+    finally:
+        TRANSIENT.clear()
+    outcome = first.episodes.set_index("seed")["outcome"]
+    assert list(outcome[[1, 3]]) == ["error: RuntimeError: transient failure"] * 2
+    again = run_sweep(configs, store=tmp_path / "s", **options)  # error rows are kept...
+    pd.testing.assert_frame_equal(again.episodes, first.episodes)
+    retried = run_sweep(configs, store=tmp_path / "s", retry="errors", **options)  # ...unless
+
+    assert retried.complete and retried.episodes[KEY].is_unique and len(retried.episodes) == 5
+    assert set(retried.episodes["outcome"]) == {"answered"}
+    kept = retried.episodes["seed"].isin([0, 2, 4])
+    pd.testing.assert_frame_equal(  # the other rows were not run again (same wall_s)
+        retried.episodes[kept],
+        first.episodes[first.episodes["seed"].isin([0, 2, 4])],
+        check_dtype=False,  # first's token columns were float: NaN in its error rows
+    )
+    clean = run_sweep(configs, store=tmp_path / "clean", **options)  # as if nothing failed
+    _same(retried, clean)
+    loaded = load_sweep(tmp_path / "s")  # loading keeps the newest row of a retried key
+    pd.testing.assert_frame_equal(loaded.episodes, retried.episodes)
+    pd.testing.assert_frame_equal(loaded.steps, retried.steps)
+    with pytest.raises(ValueError, match=r"retry: got 'all'; allowed: None, 'errors'"):
+        run_sweep(configs, store=tmp_path / "s", retry="all", **options)

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from agentlab import sweep_cli
+from agentlab.cli import main as cli_main
 from agentlab.config import ConfigError
+from agentlab.faults import Faults
+from agentlab.server import serve_in_thread
 from agentlab.sweep import load_sweep
 
 SWEEP = """
@@ -83,3 +86,145 @@ def test_a_sweep_stopped_by_its_budget_exits_3(tmp_path: Path) -> None:
     path.write_text('store = "capped"\nworkers = 0\nseeds = 6\nbudget_usd = 0.001\n')
     assert _main(str(path)) == 3
     assert 0 < len(load_sweep(tmp_path / "capped").episodes) < 6
+
+
+def test_the_summary_says_unpriced_never_a_partial_total() -> None:
+    import pandas as pd
+
+    episodes = pd.DataFrame({
+        "tools": [4, 4, 8], "outcome": ["answered"] * 3, "success": [True, True, True],
+        "cost_usd": [0.5, float("nan"), 0.25],
+    })  # fmt: skip
+    lines = sweep_cli._summary(episodes, ["tools"]).splitlines()
+    four = next(line.split() for line in lines if line.split()[:1] == ["4"])
+    eight = next(line.split() for line in lines if line.split()[:1] == ["8"])
+    assert four[-2:] == ["unpriced", "unpriced"]  # the total and the cost per success
+    assert float(eight[-2]) == 0.25 and float(eight[-1]) == 0.25
+
+
+def test_retry_errors_runs_the_failed_episodes_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agentlab.server import SimServer
+
+    path = tmp_path / "remote.toml"
+    path.write_text(
+        'store = "remote"\nworkers = 0\nseeds = 2\n'
+        '[base]\nmodel = "openai-compatible:gpt-4o-mini"\nrequest = "trip-001"\n'
+    )
+    with SimServer(api_key="right-key-for-the-test") as server:
+        monkeypatch.setenv("AGENTLAB_BASE_URL", server.url)
+        monkeypatch.setenv("AGENTLAB_API_KEY", "wrong-key-for-the-test")
+        _main(str(path), "--no-progress")  # every call refused (401): two error rows
+        first = load_sweep(tmp_path / "remote").episodes
+        assert all(o.startswith("error: ") and "401" in o for o in first["outcome"])
+        capsys.readouterr()
+        assert _main(str(path), "--dry-run") == 0
+        assert "2 episodes in the sweep, 0 to run" in capsys.readouterr().out
+        assert _main(str(path), "--dry-run", "--retry-errors") == 0
+        assert "2 episodes in the sweep, 2 to run" in capsys.readouterr().out
+
+        monkeypatch.setenv("AGENTLAB_API_KEY", "right-key-for-the-test")  # the fix
+        assert _main(str(path), "--no-progress", "--retry-errors") == 0
+    assert "outcomes: answered 2" in capsys.readouterr().out
+    retried = load_sweep(tmp_path / "remote").episodes
+    assert list(retried["config_key"]) == list(first["config_key"])  # the same episodes
+    assert set(retried["outcome"]) == {"answered"}
+
+
+# --- every bad value a one-line error before anything runs; every episode failed: 1 ----------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('store = "s"\nseeds = 1000000000', "seeds: got 1000000000; allowed: an integer N from 1"),
+        ('store = "s"\nseeds = {start = -1, count = 3}', "seeds: got {'start': -1"),
+        ('store = "s"\nseeds = {start = 0, count = 1000000000}', "seeds: got {'start': 0"),
+        ('store = "s"\nseeds = [0, -4]', "seeds: got [0, -4]"),
+        (
+            'store = "s"\nseeds = 1000\n[grid]\nmemory_items = ['
+            + ", ".join(map(str, range(200)))
+            + "]",
+            "grid: got {'memory_items': 200}; allowed: at most 100,000 episodes in all",
+        ),
+        ('store = "s"\n[grid]\ntools = []', "tools: got []; allowed: a non-empty list"),
+        ('store = "s"\ngrid = 3', "grid: got 3; allowed: a table"),
+        ('store = "s"\nbase = [1]', "base: got [1]; allowed: a table"),
+        ('store = "s"\nworkers = 100000', "workers: got 100000; allowed: an integer from 0 to 256"),
+        ('store = "s"\nworkers = true', "workers: got True"),
+        ('store = "s"\nbudget_usd = inf', "budget_usd: got inf; allowed: a finite number"),
+        ('store = "s"\nbudget_usd = -1', "budget_usd: got -1"),
+        ('store = "s"\nbudget_tokens = 1.5', "budget_tokens: got 1.5"),
+        ('store = "s"\nbackend = 3', "backend: got 3"),
+        ('store = "s"\nray_address = 7', "ray_address: got 7"),
+        ("store = 5", "store: got 5"),
+    ],
+)
+def test_a_bad_value_in_a_sweep_file_is_a_one_line_error_before_the_grid_is_built(
+    tmp_path: Path,
+    text: str,
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the grid was built before the file was checked")
+
+    monkeypatch.setattr("agentlab.runner.grid", refuse)
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    assert cli_main(["sweep", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not (tmp_path / "s").exists()  # no store made
+
+
+def test_a_broken_yaml_file_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("yaml")
+    path = tmp_path / "bad.yaml"
+    path.write_text("store: s\ngrid: [tools: 4\n")
+    assert cli_main(["sweep", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "sweep file: got" in err and "allowed: valid YAML" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--workers", "-1"], "--workers: got '-1'; allowed: an integer from 0 to 256"),
+        (["--workers", "100000"], "--workers: got '100000'"),
+        (["--backend", "spark"], "--backend: invalid choice: 'spark'"),
+        (["--ray-address", "ray://h:10001"], "--ray-address: only with the ray backend"),
+    ],
+)
+def test_a_bad_sweep_flag_is_a_one_line_error(
+    tmp_path: Path, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "tiny.toml"
+    path.write_text(SWEEP)
+    try:
+        status = cli_main(["sweep", str(path), *argv])
+    except SystemExit as exc:  # argparse refuses the value as it parses it
+        status = int(exc.code or 0)
+    assert status == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_sweep_where_every_episode_failed_exits_1_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "down.toml"
+    path.write_text(
+        'store = "down"\nworkers = 0\nseeds = 2\n[base]\nmodel = "openai-compatible:gpt-4o-mini"\n'
+    )
+    with serve_in_thread(faults=Faults(server_error=1.0, retry_after_s=0.01)) as url:
+        monkeypatch.setenv("AGENTLAB_BASE_URL", url)
+        assert cli_main(["sweep", str(path), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "every episode failed (2 of 2); the first: error: " in err
+    assert len(load_sweep(tmp_path / "down").episodes) == 2  # the rows are stored all the same

@@ -71,3 +71,9 @@ def test_several_questions_in_a_row() -> None:
     assert len(replies) >= 2 and replies[0] == MEANT  # clarify first, then verifications
     assert w.episode is not None and w.episode.row()["questions"] == len(replies)
     assert len(w.history) == len(replies)
+
+
+def test_an_unpriced_cost_reads_unpriced() -> None:
+    from agentlab.widgets import _fmt
+
+    assert _fmt(float("nan"), "cost_usd") == "unpriced" and _fmt(0.01234, "cost_usd") == "0.0123"

@@ -11,9 +11,9 @@ opens the same files that a clone, an editable install and an installed wheel re
     recordings/              recorded runs that replay offline
     reference/               published figures the notebooks compare against, with sources
 
-To use your own data instead, pass a path where a loader takes one
-(``load_catalogue(path)``, ``prices(path)``, ``model_profiles(path)``,
-``load_recording(folder)``); the README says more.
+To add your own, edit or add files here in a clone (an editable install sees them at once,
+the wheel built from it ships them); ``travel/build.py`` and ``research/build.py`` rebuild
+the worlds. The README says more.
 
 Introduced in the README.
 """

@@ -1,0 +1,68 @@
+"""Deadlines: a call past its wall-clock deadline fails with its reason; an episode past
+its own stops with outcome "deadline" and keeps what it computed. Bad values are refused."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from faulty_endpoint import FaultyEndpoint
+
+import agentlab as al
+from agentlab.config import ConfigError
+from agentlab.deadlines import call_within, episode_deadline, episode_left
+from agentlab.real_models import run_remote
+
+SERVED = al.EpisodeConfig(model="openai-compatible:gpt-4o-mini", reflect=False, max_steps=4)
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, math.inf, math.nan, "10", True])
+def test_a_bad_deadline_is_refused_by_name(bad: object) -> None:
+    with pytest.raises(ConfigError, match="deadline_s: got"):
+        al.run_episode(al.EpisodeConfig(), deadline_s=bad)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="call_deadline_s: got"):
+        run_remote([SERVED], base_url="http://127.0.0.1:9/v1", call_deadline_s=bad)  # type: ignore[arg-type]
+
+
+def test_the_episode_deadline_holds_only_within_its_block() -> None:
+    assert episode_left() is None
+    with episode_deadline(30):
+        left = episode_left()
+        assert left is not None and 0 < left <= 30
+        assert call_within(lambda: episode_left(), None) == pytest.approx(left, abs=5)
+    assert episode_left() is None  # never leaks into the next episode
+
+
+def test_a_call_past_its_deadline_fails_with_its_reason() -> None:
+    with FaultyEndpoint(script=[None, "hang"]) as endpoint:  # the plan, then an act that hangs
+        res = run_remote(
+            [SERVED], base_url=endpoint.url, timeout=30, call_deadline_s=0.3, deadline_s=None
+        )
+    row = res.episodes.iloc[0]
+    assert row["outcome"] == "error: call_deadline" and not row["success"]
+    assert res.steps["status"].tolist() == ["ok", "error"]  # the plan is kept
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_an_episode_past_its_deadline_stops_and_keeps_its_steps(streaming: bool) -> None:
+    with FaultyEndpoint(script=[None, "hang"]) as endpoint:
+        res = run_remote(
+            [SERVED],
+            base_url=endpoint.url,
+            timeout=30,
+            call_deadline_s=30,
+            deadline_s=0.5,
+            streaming=streaming,
+        )
+    row = res.episodes.iloc[0]
+    assert row["outcome"] == "deadline" and not row["success"]
+    assert row["llm_calls"] == 2 and res.steps["status"].tolist() == ["ok", "error"]
+    assert row["tokens_in"] > 0 and row["cost_usd"] > 0  # what the plan spent is kept
+
+
+def test_a_simulated_episode_past_its_deadline_is_a_row() -> None:
+    ep = al.run_episode(al.EpisodeConfig(), deadline_s=1e-9)
+    assert ep.outcome == "deadline" and not ep.success
+    assert ep.row()["outcome"] == "deadline"
+    full = al.run_episode(al.EpisodeConfig())  # no deadline by default: its time is virtual
+    assert full.outcome == "answered"
