@@ -43,11 +43,12 @@ PYTEST_ARGS ?=
 # Run recipes one after the other, even under `make -j`: `test` stops at the first failure.
 .NOTPARALLEL:
 .DEFAULT_GOAL := help
-.PHONY: help venv install lab lab-env wheel-env test lint format typecheck pytest strip clean print-lab-cmd
+.PHONY: help venv install lab lab-env wheel-env test test-fast lint format typecheck pytest strip clean print-lab-cmd
 
 help:
 	@echo "make lab        set up .venv and open JupyterLab on notebooks/ (simulated model, no API key)"
 	@echo "make test       set up .venv, build the wheel, run lint, format check, type check and pytest"
+	@echo "make test-fast  ruff and the quick tests (no notebooks, slow cases or wheel)"
 	@echo "make lab-env    set up .venv for the lab only (runtime and JupyterLab), print its size"
 	@echo "make wheel-env  build the wheel and install it alone in \$$TMPDIR/agentlab-wheel-env"
 	@echo "make install    create .venv and install agentlab with its dev tools (once)"
@@ -106,7 +107,12 @@ typecheck: $(DEV_STAMP)
 # The wheel's tests (tests/test_wheel.py, the README's blocks) use $(WHEEL_ENV) when
 # `make wheel-env` (part of `make test`) has built it.
 pytest: $(DEV_STAMP)
-	AGENTLAB_WHEEL_ENV=$(WHEEL_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	AGENTLAB_WHEEL_ENV=$(WHEEL_ENV) $(BIN)/python -m pytest --durations=10 $(PYTEST_ARGS)
+
+# The quick part, for a developer between changes: no notebooks, no slow cases, no wheel.
+test-fast: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not notebook and not slow" $(PYTEST_ARGS)
 
 strip: $(DEV_STAMP)
 	$(if $(wildcard notebooks/*.ipynb),$(BIN)/nbstripout $(wildcard notebooks/*.ipynb),@echo "no notebooks")

@@ -222,10 +222,11 @@ class RayBackend:
         self._running: dict[int, Any] = {}  # id(future) -> its ObjectRef, until it finishes
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        """Run ``fn(*args)`` as a Ray task."""
+        """Run ``fn(*args)`` as a Ray task, with this process's endpoint variables as they
+        are now (Ray's workers outlive a sweep, as the local backend's do)."""
         if fn not in self._remote:
-            self._remote[fn] = self._ray.remote(num_cpus=1)(fn)
-        ref = self._remote[fn].remote(*args)
+            self._remote[fn] = self._ray.remote(num_cpus=1)(call_with_environment)
+        ref = self._remote[fn].remote(endpoint_environment(), fn, *args)
         future: Future[Any] = ref.future()
         self._running[id(future)] = ref
         future.add_done_callback(lambda f: self._running.pop(id(f), None))

@@ -134,7 +134,7 @@ def _write(df: object, path: Path) -> None:
 def _run(ns: argparse.Namespace) -> int:
     import pandas as pd
 
-    from agentlab.costs import show_costs
+    from agentlab.costs import cost_labels, show_costs
     from agentlab.run_cli import check_run, columns_to_print, exit_status
     from agentlab.runner import run_episodes
 
@@ -145,10 +145,12 @@ def _run(ns: argparse.Namespace) -> int:
     with pd.option_context(
         "display.width", 200, "display.max_columns", None, "display.max_rows", 500
     ):
-        print(show_costs(table[columns]).to_string(index=False))  # NaN cost: "unpriced"
-    summary = results.cost_per_success(by=["tools", "memory", "memory_items"])
+        # labelled on the whole table (price_source tells unpriced from unknown), then selected
+        print(show_costs(table)[columns].to_string(index=False))
+    by = ["tools", "memory", "memory_items"]
+    summary = results.cost_per_success(by=by)
     print(f"\nsuccess rate {table['success'].mean():.0%} over {len(table)} episodes")
-    print(show_costs(summary).to_string(index=False))
+    print(show_costs(summary, cost_labels(table, by)).to_string(index=False))
     if ns.out:
         _write(table, ns.out)
     if ns.steps_out:

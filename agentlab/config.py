@@ -5,6 +5,7 @@ Introduced in notebook 00 (`00_quickstart.ipynb`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Any, Literal, get_args
 
@@ -40,6 +41,36 @@ class ConfigError(ValueError):
         self.value = value
         self.allowed = allowed
         super().__init__(f"{field}: got {value!r}; allowed: {allowed}")
+
+
+def check_budgets(usd: Any, tokens: Any, *, unset: str = "None") -> None:
+    """Refuse a budget that could never apply (NaN, inf, <= 0, a bool): the one check of an
+    episode's and a sweep's ``budget_usd`` and ``budget_tokens``.
+
+    Args:
+        usd: ``budget_usd``: None, or a finite number of dollars > 0.
+        tokens: ``budget_tokens``: None, or an integer >= 1.
+        unset: How the message names "no budget" (``"None"``; ``"no key"`` in a sweep file).
+
+    Raises:
+        ConfigError: Naming the field, the value given and the values allowed.
+
+    Example:
+        >>> check_budgets(0.5, 10_000)  # both can apply: nothing to say
+        >>> try:
+        ...     check_budgets(float("nan"), None)
+        ... except ConfigError as err:
+        ...     print(err.field, err.value)
+        budget_usd nan
+    """
+    if usd is not None and (
+        not isinstance(usd, int | float) or isinstance(usd, bool) or not 0 < usd < math.inf
+    ):  # NaN fails 0 < usd: a cap nothing exceeds would never apply
+        raise ConfigError("budget_usd", usd, f"a finite number of dollars > 0, or {unset}")
+    if tokens is not None and (
+        not isinstance(tokens, int) or isinstance(tokens, bool) or tokens < 1
+    ):
+        raise ConfigError("budget_tokens", tokens, f"an integer >= 1, or {unset}")
 
 
 @dataclass(frozen=True)
@@ -133,14 +164,7 @@ class EpisodeConfig:
             )
         if not isinstance(self.verify_every, int) or self.verify_every < 1:
             raise ConfigError("verify_every", self.verify_every, "an integer >= 1")
-        if self.budget_tokens is not None and (
-            not isinstance(self.budget_tokens, int) or self.budget_tokens < 1
-        ):
-            raise ConfigError("budget_tokens", self.budget_tokens, "None or an integer >= 1")
-        if self.budget_usd is not None and (
-            not isinstance(self.budget_usd, int | float) or self.budget_usd <= 0
-        ):
-            raise ConfigError("budget_usd", self.budget_usd, "None or a number > 0")
+        check_budgets(self.budget_usd, self.budget_tokens)
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError("seed", self.seed, "an integer >= 0")
         check_model_string(self.model)

@@ -89,10 +89,36 @@ def unpriced_models(table: pd.DataFrame) -> list[str]:
     return sorted({str(v) for v in names.dropna()})
 
 
-def show_costs(table: pd.DataFrame) -> pd.DataFrame:
+def cost_labels(table: pd.DataFrame, by: list[str] | None = None) -> pd.Series:
+    """How each row's NaN cost reads: "unpriced", or "unknown" where its ``price_source``
+    says the model was priced (its reply reported no usage); "unpriced" for every row of a
+    table without ``price_source``. With ``by``: one label per group of
+    ``table.groupby(by)``, in its order, "unpriced" if any of its rows is, else "unknown".
+
+    Example:
+        >>> priced = "agentlab table 2024-07-18"
+        >>> t = pd.DataFrame({"tools": [4, 4, 8], "price_source": ["unpriced", priced, priced]})
+        >>> cost_labels(t).tolist(), cost_labels(t, by=["tools"]).tolist()
+        (['unpriced', 'unknown', 'unknown'], ['unpriced', 'unknown'])
+    """
+    label = pd.Series(UNPRICED, index=table.index, dtype=object)
+    if "price_source" in table.columns:
+        label = label.where(table["price_source"].astype(str).str.contains(UNPRICED), UNKNOWN)
+    if by is None:
+        return label
+    unpriced = (label == UNPRICED).groupby([table[c] for c in by]).any()
+    return unpriced.map({True: UNPRICED, False: UNKNOWN}).reset_index(drop=True)
+
+
+def show_costs(table: pd.DataFrame, labels: pd.Series | None = None) -> pd.DataFrame:
     """A copy for printing: every cost column's NaN reads "unpriced" (or "unknown" where the
     row's ``price_source`` says the model was priced: its reply reported no usage); a cost
     per success that is NaN because nothing succeeded stays NaN.
+
+    Args:
+        table: Rows with cost columns (``cost_usd``, ``*_cost_usd``, ``cost_per_*_usd``).
+        labels: Each row's label (``cost_labels``), for a table that lacks ``price_source``:
+            columns selected for printing, or a summary of groups. Default: the table's own.
 
     Example:
         >>> t = pd.DataFrame({"cost_usd": [0.5, float("nan")], "successes": [1, 1]})
@@ -100,9 +126,7 @@ def show_costs(table: pd.DataFrame) -> pd.DataFrame:
         [0.5, 'unpriced']
     """
     out = table.copy()
-    label = pd.Series(UNPRICED, index=table.index, dtype=object)
-    if "price_source" in table.columns:
-        label = label.where(table["price_source"].astype(str).str.contains(UNPRICED), UNKNOWN)
+    label = cost_labels(table) if labels is None else labels.set_axis(table.index)
     for column in out.columns:
         name = str(column)
         if name == COST or name.endswith("_" + COST):

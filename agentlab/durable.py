@@ -87,20 +87,18 @@ or another checkpointer file
         return
     key = config_key(config)
     row = {**config_row(config), **identity(config)}
-    with conn:
-        conn.execute(
+    with conn:  # claimed in one statement: two processes starting the same thread never both
+        conn.execute(  # see it free; the second finds the first one's configuration
             f"CREATE TABLE IF NOT EXISTS {THREADS} "
             "(thread_id TEXT PRIMARY KEY, config_key TEXT, config TEXT)"
+        )
+        conn.execute(
+            f"INSERT OR IGNORE INTO {THREADS} VALUES (?, ?, ?)",
+            (thread_id, key, json.dumps(row, default=str)),
         )
         found = conn.execute(
             f"SELECT config_key, config FROM {THREADS} WHERE thread_id = ?", (thread_id,)
         ).fetchone()
-        if found is None:
-            conn.execute(
-                f"INSERT INTO {THREADS} VALUES (?, ?, ?)",
-                (thread_id, key, json.dumps(row, default=str)),
-            )
-            return
     if found[0] == key:
         return
     started = json.loads(found[1])

@@ -24,7 +24,7 @@ from langchain_core.outputs import LLMResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from agentlab.pricing import UNPRICED, Pricing, call_cost, pricing
-from agentlab.replies import ReplyFailure, failure, usage_missing
+from agentlab.replies import ReplyFailure, cost_unknown, failure, usage_missing
 from agentlab.sim.prompt import COMPONENTS, tokens_by_component
 
 DEFAULT_TOOL_LATENCY_S = 0.5  # assumed: a tool with no latency in its metadata
@@ -275,8 +275,10 @@ class MetricsCallback(BaseCallbackHandler):
             raise ReplyFailure(failed)
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        """Record a failed LLM call."""
+        """Record a failed LLM call: $0 when the endpoint refused it, unknown tokens and
+        cost (NaN, ``usage_missing``) when it may have billed a reply the lab could not read."""
         start = self._open.pop(run_id, None) or {"t": time.perf_counter(), "metadata": {}}
+        unknown = cost_unknown(error)
         self._add(
             StepRecord(
                 index=0,
@@ -285,10 +287,15 @@ class MetricsCallback(BaseCallbackHandler):
                 **_where(start["metadata"]),
                 node=str(start["metadata"].get("langgraph_node", "")),
                 name="error",
+                tokens_in=dict.fromkeys(COMPONENTS, math.nan) if unknown else {},
+                tokens_out=math.nan if unknown else 0,
+                cost_usd=math.nan if unknown else 0.0,
                 wall_s=time.perf_counter() - start["t"],
                 status="error",
                 decision=type(error).__name__,
-            )
+                usage_missing=unknown,
+            ),
+            (0, 0.0),  # the budgets count what is known; the failure ends the episode anyway
         )
 
     def on_tool_start(

@@ -23,7 +23,7 @@ Introduced in notebook 09 (`09_real_models.ipynb`).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from langchain_core.messages import AIMessage
 
@@ -36,15 +36,7 @@ Reason = Literal[
     "unparseable_review",
     "call_deadline",
 ]
-REASONS: tuple[Reason, ...] = (
-    "truncated",
-    "unterminated_stream",
-    "broken_stream",
-    "unreadable_reply",
-    "unparseable_plan",
-    "unparseable_review",
-    "call_deadline",
-)
+REASONS: tuple[Reason, ...] = get_args(Reason)
 UNTERMINATED = "agentlab_unterminated"  # response_metadata flag: a stream with no finish_reason
 
 
@@ -64,6 +56,27 @@ class ReplyFailure(RuntimeError):
     def outcome(self) -> str:
         """The episode's outcome: ``"error: <reason>"``."""
         return f"error: {self.reason}"
+
+
+BILLED_UNREAD: frozenset[str] = frozenset(
+    {"unterminated_stream", "broken_stream", "unreadable_reply", "call_deadline"}
+)  # the request reached the endpoint, whose reply was cut, garbled or not awaited
+
+
+def cost_unknown(error: BaseException) -> bool:
+    """Whether a failed call may still have been billed, so its cost is unknown, not $0.
+
+    A reply that was cut, garbled or abandoned (a deadline, a read timeout) may have been
+    billed in full; a refusal (401, 429, 500) or a connection that never opened was not.
+
+    Example:
+        >>> cost_unknown(ReplyFailure("broken_stream")), cost_unknown(PermissionError("401"))
+        (True, False)
+    """
+    if isinstance(error, ReplyFailure):
+        return error.reason in BILLED_UNREAD
+    names = {c.__name__ for c in type(error).__mro__}
+    return isinstance(error, TimeoutError) or "APITimeoutError" in names  # openai's read timeout
 
 
 def usage_missing(message: AIMessage) -> bool:

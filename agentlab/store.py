@@ -87,6 +87,13 @@ def _write_atomic(table: pa.Table, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def _damaged(exc: BaseException) -> bool:
+    """Whether reading a part failed on its content (truncated, not Parquet, bad thrift):
+    an OSError with an errno (no file handles left, a disk error, no permission) is the
+    machine's, not the part's, and must not send good parts to the quarantine."""
+    return not (isinstance(exc, OSError) and exc.errno is not None)
+
+
 class SweepStore:
     """The folder holding one sweep's results (created when missing).
 
@@ -224,6 +231,8 @@ class SweepStore:
         except FileNotFoundError:  # moved aside by another process meanwhile
             return None
         except (pa.ArrowException, OSError, ValueError) as exc:
+            if not _damaged(exc):
+                raise
             self.quarantine(path.name, f"{path}: {type(exc).__name__}: {exc}")
             return None
 
@@ -262,6 +271,8 @@ class SweepStore:
             except FileNotFoundError:
                 continue
             except (pa.ArrowException, OSError, ValueError) as exc:
+                if not _damaged(exc):
+                    raise
                 self.quarantine(part.name, f"{part}: {type(exc).__name__}: {exc}")
                 continue
             if KEY not in present:
@@ -296,11 +307,12 @@ class SweepStore:
             out.update(zip(table.column(KEY).to_pylist(), outcomes, strict=True))
         return out
 
-    def spent(self, keys: Iterable[str]) -> tuple[float, int]:
+    def spent(self, keys: Iterable[str]) -> tuple[float, float]:
         """Dollars and tokens (in + out) spent by the stored episodes among ``keys``: every
-        row, a retried episode's replaced error rows included (that money was spent)."""
+        row, a retried episode's replaced error rows included (that money was spent). Either
+        is NaN when a row's is (see ``spent_by``)."""
         wanted = set(keys)
-        usd, tokens = 0.0, 0
+        usd, tokens = 0.0, 0.0
         self._refresh()
         for table in self._index.values():
             for row in table.to_pylist():
@@ -378,17 +390,18 @@ def _without(table: pa.Table | None, keys: set[str]) -> pa.Table | None:
     return table.filter(pa.array(keep, pa.bool_()))
 
 
-def spent_by(row: dict[str, Any]) -> tuple[float, int]:
-    """Dollars and tokens (in + out) an ``episodes`` row spent (missing or NaN counts 0,
-    except a NaN cost: unpriced, it stays NaN so that a dollar budget cannot miss it)."""
+def spent_by(row: dict[str, Any]) -> tuple[float, float]:
+    """Dollars and tokens (in + out) an ``episodes`` row spent. Missing counts 0 (a failure
+    row that made no call); NaN stays NaN, so that a budget cannot miss it: a NaN cost is
+    unpriced (or of unknown usage), NaN tokens are a reply that reported no usage. The row
+    keeps no estimate of those tokens (the episode's own budget counts one while it runs, and
+    drops it), so a sweep's ``budget_tokens`` cannot apply to it rather than count it as 0."""
 
     def number(value: Any) -> float:
-        return float(value) if isinstance(value, int | float) and value == value else 0.0
+        return float(value) if isinstance(value, int | float) else 0.0
 
     tokens = number(row.get("tokens_in")) + number(row.get("tokens_out"))
-    cost = row.get("cost_usd")
-    unpriced = isinstance(cost, float) and cost != cost
-    return float("nan") if unpriced else number(cost), int(tokens)
+    return number(row.get("cost_usd")), tokens
 
 
 def _frame(tables: list[pa.Table], order: dict[str, int], *, by_step: bool = False) -> pd.DataFrame:

@@ -31,7 +31,7 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from agentlab.backends import BACKENDS, Backend, make_backend
-from agentlab.config import EpisodeConfig
+from agentlab.config import EpisodeConfig, check_budgets
 from agentlab.pricing import refuse_unpriced
 from agentlab.redact import error_text
 from agentlab.runner import Results, pick_request, run_episode
@@ -67,7 +67,7 @@ class Chunk:
     episodes: pa.Table
     steps: pa.Table | None
     usd: float
-    tokens: int
+    tokens: float  # NaN: a reply reported no usage
 
 
 def _request_id(config: EpisodeConfig) -> str:
@@ -141,11 +141,8 @@ def _chunks(items: list[Item], workers: int, size: int | None, budgeted: bool) -
 class _Budget:
     """The sweep's caps and what its stored episodes have spent."""
 
-    def __init__(self, usd: float | None, tokens: int | None, spent: tuple[float, int]) -> None:
-        for name, cap in (("budget_usd", usd), ("budget_tokens", tokens)):
-            if cap is not None and (not isinstance(cap, int | float) or cap <= 0):
-                raise ValueError(f"{name}: got {cap!r}; allowed: None or a number > 0")
-        self.usd_cap, self.tokens_cap = usd, tokens
+    def __init__(self, usd: float | None, tokens: int | None, spent: tuple[float, float]) -> None:
+        self.usd_cap, self.tokens_cap = usd, tokens  # checked by run_sweep (check_budgets)
         self.usd, self.tokens = spent
 
     @property
@@ -161,12 +158,18 @@ class _Budget:
         if self.usd_cap is not None and math.isnan(self.usd):  # never counted as $0
             return (
                 "budget_usd cannot apply: a stored episode's cost is NaN (an unpriced model, "
-                "see price_source, or a reply without usage); cap it with budget_tokens instead"
+                "see price_source, or a reply without usage, see usage_missing); cap an "
+                "unpriced model with budget_tokens instead"
             )
         if self.usd_cap is not None and self.usd >= self.usd_cap:
             return f"budget_usd ${self.usd_cap:g} reached (${self.usd:.4f} spent)"
+        if self.tokens_cap is not None and math.isnan(self.tokens):  # never counted as 0
+            return (
+                "budget_tokens cannot apply: a stored episode's tokens are unknown (a reply "
+                "without usage, see usage_missing); the endpoint must report token usage"
+            )
         if self.tokens_cap is not None and self.tokens >= self.tokens_cap:
-            return f"budget_tokens {self.tokens_cap:,} reached ({self.tokens:,} spent)"
+            return f"budget_tokens {self.tokens_cap:,} reached ({int(self.tokens):,} spent)"
         return None
 
 
@@ -232,7 +235,7 @@ def _execute(
                 if alone and len(items) == 1:  # it failed on its own: its episode's fault
                     key, config = items[0]
                     reason = "error: worker crashed" if backend.broken(exc) else _reason(exc)
-                    chunk = Chunk(to_table([failure_row(key, config, reason)]), None, 0.0, 0)
+                    chunk = Chunk(to_table([failure_row(key, config, reason)]), None, 0.0, 0.0)
                 else:
                     suspects.extend([item] for item in items)
                     continue
@@ -269,7 +272,8 @@ def run_sweep(
         budget_usd: Stop scheduling new episodes once the sweep's stored episodes cost this
             many dollars (chunks already running finish and are kept). Refused when a
             configuration's model has no price; an episode stored unpriced stops the sweep.
-        budget_tokens: The same cap in tokens (input + output).
+        budget_tokens: The same cap in tokens (input + output); an episode stored with
+            unknown tokens (a reply without usage) stops the sweep, never counted as 0.
         ray_address: An existing Ray cluster, e.g. ``"10.0.0.5:6379"`` as printed by
             ``ray start --head`` (default: start Ray locally). Its workers get this agentlab,
             data included, through a ``runtime_env``; they need its dependencies.
@@ -299,6 +303,7 @@ def run_sweep(
         raise ValueError(f"backend: got {backend!r}; allowed: {', '.join(BACKENDS)}")
     if retry is not None and retry not in RETRY:
         raise ValueError(f"retry: got {retry!r}; allowed: None, {', '.join(map(repr, RETRY))}")
+    check_budgets(budget_usd, budget_tokens)  # NaN, inf, a bool: a cap that never applies
     if budget_usd is not None:  # a dollar cap needs every model priced: refused before any work
         refuse_unpriced("budget_usd", budget_usd, (getattr(c, "model", None) for c in configs))
     if backend != "ray" and (ray_address is not None or ray_runtime_env is not None):
@@ -324,7 +329,7 @@ def run_sweep(
         budget = _Budget(
             budget_usd,
             budget_tokens,
-            sweep_store.spent(keys) if budget_usd or budget_tokens else (0.0, 0),
+            sweep_store.spent(keys) if budget_usd or budget_tokens else (0.0, 0.0),
         )
         n = (os.cpu_count() or 1) if workers is None else workers
         stopped = None

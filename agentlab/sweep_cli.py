@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from agentlab.cli_args import integer
-from agentlab.config import ConfigError, EpisodeConfig
+from agentlab.config import ConfigError, EpisodeConfig, check_budgets
 
 KEYS = ("store", "workers", "seeds", "budget_usd", "budget_tokens", "backend", "ray_address",
         "base", "grid")  # fmt: skip
@@ -109,13 +109,7 @@ def _check_sweep(sweep: SweepFile) -> None:
     if sweep.workers is not None and not _integer(sweep.workers, 0, MAX_WORKERS):
         allowed = f"an integer from 0 to {MAX_WORKERS} (0: in this process)"
         raise ConfigError("workers", sweep.workers, allowed)
-    usd = sweep.budget_usd
-    if usd is not None and not (
-        isinstance(usd, int | float) and not isinstance(usd, bool) and 0 < usd < math.inf
-    ):
-        raise ConfigError("budget_usd", usd, "a finite number of dollars > 0, or no key")
-    if sweep.budget_tokens is not None and not _integer(sweep.budget_tokens, 1):
-        raise ConfigError("budget_tokens", sweep.budget_tokens, "an integer >= 1, or no key")
+    check_budgets(sweep.budget_usd, sweep.budget_tokens, unset="no key")
     if sweep.ray_address is not None and not (
         isinstance(sweep.ray_address, str) and sweep.ray_address
     ):
@@ -206,13 +200,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def _summary(episodes: Any, axes: list[str]) -> str:
     """Outcomes, then success and cost per success for each combination of the swept axes."""
-    from agentlab.costs import show_costs, usd_totals
+    from agentlab.costs import cost_labels, show_costs, usd_totals
 
     lines = [
         "outcomes: " + ", ".join(f"{k} {v}" for k, v in episodes["outcome"].value_counts().items())
     ]
     if len(episodes):
-        groups = episodes.groupby(axes or ["scenario"])
+        by = axes or ["scenario"]
+        groups = episodes.groupby(by)
         table = groups.agg(
             episodes=("success", "size"),
             success_rate=("success", "mean"),
@@ -222,7 +217,8 @@ def _summary(episodes: Any, axes: list[str]) -> str:
         table["cost_per_success_usd"] = table["cost_usd"] / table["successes"].where(
             table["successes"] > 0
         )
-        table = show_costs(table.drop(columns="successes").reset_index())
+        labels = cost_labels(episodes, by)  # a group is unpriced if one of its rows is
+        table = show_costs(table.drop(columns="successes").reset_index(), labels)
         lines.append(table.to_string(index=False))
     return "\n".join(lines)
 

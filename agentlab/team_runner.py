@@ -18,7 +18,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from agentlab.capabilities import ORDER, Capability, capabilities, parse_placement
 from agentlab.config import EpisodeConfig
-from agentlab.deadlines import EpisodeDeadline
+from agentlab.deadlines import EpisodeDeadline, check_episode
 from agentlab.metrics import BudgetExceeded, MetricsCallback, StepRecord, in_order
 from agentlab.models import make_model
 from agentlab.provenance import trace
@@ -187,6 +187,7 @@ def run_team_episode(
             stream_mode="values",
         ):
             state = values
+            check_episode()  # past the deadline: stop between steps, keep them
     except BudgetExceeded:
         outcome = "budget"
     except (EpisodeDeadline, ReplyFailure) as exc:  # a deadline, or a reply that is no decision

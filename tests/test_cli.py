@@ -1,6 +1,8 @@
+import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -131,3 +133,21 @@ def test_a_run_where_every_episode_failed_exits_1_and_says_so(
 def test_a_run_where_some_episodes_answered_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "--seeds", "1", "--max-steps", "2"]) == 0  # stopped short: a result
     assert "failed" not in capsys.readouterr().err
+
+
+def test_a_cost_of_unknown_usage_is_printed_unknown_not_unpriced(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agentlab import runner
+
+    real = runner.run_episodes
+
+    def without_usage(*args: Any, **kwargs: Any) -> runner.Results:
+        results = real(*args, **kwargs)
+        results.episodes["cost_usd"] = math.nan  # a priced model's replies reported no usage
+        return results
+
+    monkeypatch.setattr("agentlab.runner.run_episodes", without_usage)
+    assert main(["run", "--seeds", "1"]) == 0  # default columns: price_source not among them
+    out = capsys.readouterr().out
+    assert out.count("unknown") >= 2 and "unpriced" not in out  # the table and the summary

@@ -17,6 +17,12 @@ from agentlab.config import ConfigError, EpisodeConfig
         ({"seed": -2}, "seed", ">= 0"),
         ({"max_steps": 0}, "max_steps", ">= 1"),
         ({"window": 1}, "window", ">= 2"),
+        ({"budget_usd": float("nan")}, "budget_usd", "a finite number of dollars > 0"),
+        ({"budget_usd": float("inf")}, "budget_usd", "a finite number of dollars > 0"),
+        ({"budget_usd": -0.5}, "budget_usd", "a finite number of dollars > 0"),
+        ({"budget_usd": True}, "budget_usd", "a finite number of dollars > 0"),
+        ({"budget_tokens": True}, "budget_tokens", "an integer >= 1"),
+        ({"budget_tokens": 0}, "budget_tokens", "an integer >= 1"),
     ],
 )
 def test_bad_config_names_field_and_allowed_values(changes: dict, field: str, allowed: str) -> None:

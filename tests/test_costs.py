@@ -10,6 +10,8 @@ import pytest
 
 import agentlab as al
 from agentlab.costs import (
+    UNKNOWN,
+    cost_labels,
     show_costs,
     unpriced_models,
     usd_mean,
@@ -74,6 +76,16 @@ def test_show_costs_tells_unpriced_from_no_success() -> None:
     rows = pd.DataFrame({"cost_usd": [NAN, NAN], "price_source": ["unpriced", TABLE]})
     assert show_costs(rows)["cost_usd"].tolist() == [UNPRICED, "unknown"]  # no usage reported
     assert usd_text(0.0123) == "$0.0123" and usd_text(0.0, 2) == "$0.00"
+
+
+def test_unknown_costs_stay_unknown_when_price_source_is_not_printed() -> None:
+    e = _episodes().assign(cost_usd=[NAN, NAN, NAN, 0.25])  # tools 16: one reply without usage
+    shown = show_costs(e)[["tools", "cost_usd"]]  # labelled on the whole table, then selected
+    assert shown["cost_usd"].tolist()[:3] == [UNKNOWN, UNPRICED, UNKNOWN]
+    summary = al.Results(e, pd.DataFrame()).cost_per_success("tools")  # no price_source
+    assert cost_labels(e, ["tools"]).tolist() == [UNPRICED, UNKNOWN]  # any unpriced row: unpriced
+    groups = show_costs(summary, cost_labels(e, ["tools"])).set_index("tools")
+    assert groups["cost_usd"].tolist() == [UNPRICED, UNKNOWN]
 
 
 def test_an_episode_on_an_unpriced_endpoint_model_is_unpriced_in_every_table() -> None:

@@ -1,11 +1,15 @@
 """An episode interrupted at a checkpoint resumes from SQLite in a fresh process."""
 
 import json
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from langgraph.checkpoint.sqlite import SqliteSaver
 
 import agentlab as al
 from agentlab.config import ConfigError
@@ -84,3 +88,28 @@ def test_a_thread_refuses_a_configuration_other_than_the_one_that_started_it(
     monkeypatch.setenv("AGENTLAB_BASE_URL", "http://127.0.0.1:9002/v1")
     with pytest.raises(ConfigError, match=r"endpoint=http://127.0.0.1:9001/v1 \(here endpoint="):
         claim_thread(saver, "remote", remote)
+
+
+class _Raced(sqlite3.Connection):
+    """A connection to a file that another process writes to just before this one's first
+    INSERT: ``rival`` runs then (once)."""
+
+    rival: Callable[[], None] | None = None
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if self.rival is not None and sql.lstrip().upper().startswith("INSERT"):
+            rival, self.rival = self.rival, None
+            rival()
+        return super().execute(sql, *args)
+
+
+def test_two_processes_claiming_a_new_thread_at_once_get_a_config_error(tmp_path: Path) -> None:
+    db = tmp_path / "runs.sqlite"
+    mine, theirs = al.EpisodeConfig(tools=4), al.EpisodeConfig(tools=16)
+    conn = sqlite3.connect(db, factory=_Raced, check_same_thread=False)
+    # the other process claims the thread just before this one writes (it saw it free)
+    conn.rival = lambda: claim_thread(sqlite_checkpointer(db), "t", theirs)
+    with pytest.raises(ConfigError, match=r"thread_id: got 't'.*tools=16 \(here tools=4\)"):
+        claim_thread(SqliteSaver(conn), "t", mine)
+    assert conn.rival is None  # the race did happen
+    claim_thread(sqlite_checkpointer(db), "t", theirs)  # the winner's claim holds

@@ -60,23 +60,32 @@ def test_using_environment_sets_exactly_the_given_variables_then_restores(
     assert endpoint_environment() == before
 
 
+@pytest.mark.parametrize("backend", ["local", pytest.param("ray", marks=pytest.mark.slow)])
 def test_sweep_workers_use_the_endpoint_and_key_of_each_sweep(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str
 ) -> None:
     """Two sweeps in one process, on two endpoints (the second needs a key): each sweep's
-    episodes reach its own endpoint, though the worker processes were forked from a server
-    that started with another environment."""
+    episodes reach its own endpoint, though the worker processes (a forkserver's, or Ray's)
+    started with another environment."""
+    if backend == "ray":
+        ray = pytest.importorskip("ray", reason="the Ray backend is the optional extra `ray`")
+        request_cleanup = ray.shutdown
+    else:
+        request_cleanup = lambda: None  # noqa: E731
     configs = [REMOTE.with_(seed=s) for s in range(2)]
     with SimServer() as first, SimServer(api_key=CANARY) as second:
         monkeypatch.setenv("AGENTLAB_BASE_URL", first.url)
-        one = run_sweep(configs, store=tmp_path, workers=1, progress=False)
+        one = run_sweep(configs, store=tmp_path, workers=1, progress=False, backend=backend)
         assert set(one.episodes["outcome"]) == {"answered"}, one.episodes["outcome"]
         served_by_first = sum(first.counts.values())
         assert served_by_first > 0 and sum(second.counts.values()) == 0
 
         monkeypatch.setenv("AGENTLAB_BASE_URL", second.url)
         monkeypatch.setenv("AGENTLAB_API_KEY", CANARY)
-        two = run_sweep(configs, store=tmp_path, workers=1, progress=False)
+        try:
+            two = run_sweep(configs, store=tmp_path, workers=1, progress=False, backend=backend)
+        finally:
+            request_cleanup()
         assert set(two.episodes["outcome"]) == {"answered"}, two.episodes["outcome"]
         assert sum(first.counts.values()) == served_by_first  # nothing more to the first
         assert second.counts["ok"] > 0 and second.counts["unauthorized"] == 0

@@ -11,10 +11,11 @@ from uuid import uuid4
 import pandas as pd
 import pytest
 from faulty_endpoint import FaultyEndpoint
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 
 import agentlab as al
+from agentlab.metrics import MetricsCallback
 from agentlab.real_models import run_remote
 from agentlab.replies import ReplyFailure, failure, usage_missing
 
@@ -138,3 +139,26 @@ def test_failed_replies_are_rows_that_add_up() -> None:
     assert math.isnan(row["cost_usd"])  # one step of unknown cost: the total is unknown
     assert steps["cost_usd"].iloc[1] > 0  # ... though the cut reply's own is known
     assert pd.isna(steps["tokens_in"].iloc[0]) and steps["tokens_in"].iloc[1] > 0
+
+
+@pytest.mark.parametrize(
+    ("error", "unknown"),
+    [
+        (ReplyFailure("broken_stream"), True),
+        (ReplyFailure("call_deadline"), True),
+        (TimeoutError("read timed out"), True),
+        (ReplyFailure("unparseable_plan"), False),
+        (PermissionError("401 unauthorized"), False),
+    ],
+)
+def test_a_failed_call_that_may_have_been_billed_costs_unknown_not_zero(
+    error: BaseException, unknown: bool
+) -> None:
+    callback = MetricsCallback()
+    run = uuid4()
+    callback.on_chat_model_start({}, [[HumanMessage("hi")]], run_id=run, metadata={})
+    callback.on_llm_error(error, run_id=run)
+    (record,) = callback.records
+    assert record.status == "error" and record.usage_missing is unknown
+    assert math.isnan(record.cost_usd) is unknown
+    assert record.cost_usd == 0.0 or unknown

@@ -3,6 +3,7 @@ types disagree: one row per episode, nothing lost, every part loaded with declar
 
 from __future__ import annotations
 
+import errno
 import json
 import subprocess
 import sys
@@ -110,6 +111,23 @@ def test_a_damaged_part_is_quarantined_and_its_episodes_run_again(
     assert resumed.complete
     for a, b in ((resumed.episodes, reference.episodes), (resumed.steps, reference.steps)):
         pd.testing.assert_frame_equal(a.drop(columns=WALL), b.drop(columns=WALL))
+
+
+def test_a_machine_error_is_raised_and_no_part_is_quarantined(
+    tmp_path: Path, reference: SweepResults, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _copy(reference, tmp_path / "store")
+    parts = sorted((store / "episodes").glob("*.parquet"))
+
+    def no_handles_left(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(pq, "read_schema", no_handles_left)
+    monkeypatch.setattr(pq, "read_table", no_handles_left)
+    with pytest.raises(OSError, match="Too many open files"):
+        load_sweep(store)
+    assert sorted((store / "episodes").glob("*.parquet")) == parts  # none moved aside
+    assert not (store / QUARANTINE).exists()
 
 
 def _rewrite(path: Path, changes: dict[str, pa.DataType]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -170,6 +171,50 @@ def test_sweep_budget_stops_when_a_stored_episode_is_unpriced(tmp_path: Path) ->
     assert again.stopped and len(again.episodes) == len(capped.episodes)
     assert math.isnan(spent_by({"cost_usd": math.nan, "tokens_in": 5})[0])
     assert spent_by({"tokens_in": 5}) == (0.0, 5)  # a failure row without a cost spent nothing
+
+
+def unknown_usage_episode(config: al.EpisodeConfig) -> Episode:
+    """An episode whose endpoint reported no token usage (its calls' tokens and cost NaN)."""
+    episode = run_episode(config)
+    for r in episode.records:
+        if r.kind == "llm":
+            r.tokens_in = dict.fromkeys(r.tokens_in, math.nan)
+            r.tokens_out, r.cost_usd, r.usage_missing = math.nan, math.nan, True
+    return episode
+
+
+def test_sweep_token_budget_stops_when_a_stored_episodes_tokens_are_unknown(
+    tmp_path: Path,
+) -> None:
+    configs = al.grid(seeds=range(6))
+    run: dict[str, Any] = {"store": tmp_path, "workers": 0, "progress": False,
+                           "budget_tokens": 10**9, "episode_fn": unknown_usage_episode}  # fmt: skip
+    capped = run_sweep(configs, **run)  # a cap never reached, were unknown tokens 0
+    assert capped.stopped and "budget_tokens cannot apply" in capped.stopped
+    assert 0 < len(capped.episodes) < 6 and capped.episodes["tokens_in"].isna().all()
+    again = run_sweep(configs, **run)  # resumed: the stored rows' tokens are still unknown
+    assert again.stopped and len(again.episodes) == len(capped.episodes)
+    assert math.isnan(spent_by({"tokens_in": math.nan, "tokens_out": 7})[1])
+
+
+@pytest.mark.parametrize(
+    ("budget", "message"),
+    [
+        ({"budget_usd": math.nan}, "budget_usd: got nan; allowed: a finite number of dollars > 0"),
+        ({"budget_usd": math.inf}, "budget_usd: got inf"),
+        ({"budget_usd": -1.0}, "budget_usd: got -1.0"),
+        ({"budget_usd": True}, "budget_usd: got True"),
+        ({"budget_tokens": True}, "budget_tokens: got True; allowed: an integer >= 1"),
+        ({"budget_tokens": 2.5}, "budget_tokens: got 2.5"),
+    ],
+)
+def test_a_sweep_budget_that_could_never_apply_is_refused_before_the_store(
+    tmp_path: Path, budget: dict[str, Any], message: str
+) -> None:
+    store = tmp_path / "store"
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        run_sweep(al.grid(seeds=range(2)), store=store, workers=0, progress=False, **budget)
+    assert not store.exists()
 
 
 def test_ray_backend_tables_equal_the_local_backends(uninterrupted: SweepResults) -> None:

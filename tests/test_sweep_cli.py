@@ -102,6 +102,22 @@ def test_the_summary_says_unpriced_never_a_partial_total() -> None:
     assert float(eight[-2]) == 0.25 and float(eight[-1]) == 0.25
 
 
+def test_the_summary_tells_unknown_costs_from_unpriced_ones() -> None:
+    import pandas as pd
+
+    nan, table = float("nan"), "agentlab table 2024-07-18"
+    episodes = pd.DataFrame({
+        "tools": [4, 4, 8, 8], "outcome": ["answered"] * 4, "success": [True] * 4,
+        "cost_usd": [nan, nan, nan, 0.25],  # tools 8: a priced model's reply without usage
+        "price_source": ["unpriced", table, table, table],
+    })  # fmt: skip
+    lines = sweep_cli._summary(episodes, ["tools"]).splitlines()
+    four = next(line.split() for line in lines if line.split()[:1] == ["4"])
+    eight = next(line.split() for line in lines if line.split()[:1] == ["8"])
+    assert four[-2:] == ["unpriced", "unpriced"]  # one unpriced row: the group is unpriced
+    assert eight[-2:] == ["unknown", "unknown"]
+
+
 def test_retry_errors_runs_the_failed_episodes_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
