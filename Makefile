@@ -21,7 +21,7 @@ LAB_STAMP := $(VENV)/.agentlab-lab
 # fresh environment outside it: what a user without a clone gets (tests/test_wheel.py).
 WHEEL_ENV ?= $(or $(TMPDIR),/tmp)/agentlab-wheel-env
 ifeq ($(strip $(UV)),)
-BUILD_WHEEL = $(BIN)/python -m pip wheel --no-deps --quiet -w dist .
+BUILD_WHEEL = $(PYTHON) -m pip wheel --no-deps --quiet -w dist .
 NEW_WHEEL_ENV = $(PYTHON) -m venv $(WHEEL_ENV)
 WHEEL_INSTALL = $(WHEEL_ENV)/bin/python -m pip install --quiet --no-compile -c constraints.txt
 else
@@ -30,7 +30,9 @@ NEW_WHEEL_ENV = $(UV) venv --quiet --python $(PYTHON) $(WHEEL_ENV)
 WHEEL_INSTALL = $(UV) pip install --quiet --python $(WHEEL_ENV)/bin/python -c constraints.txt
 endif
 DEV_STAMP := $(VENV)/.agentlab-dev
-NEED_PY = $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+NEED_PY = command -v $(PYTHON) >/dev/null || \
+	  { echo "agentlab: no '$(PYTHON)' on PATH; name a Python 3.11+: make lab PYTHON=python3.12" >&2; exit 1; }; \
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "agentlab needs Python 3.11+: '$(PYTHON)' is older; try make PYTHON=python3.11 ..." >&2; exit 1; }
 
 # The JupyterLab command line, in one place (tests/test_lab_command.py reads it through
@@ -43,13 +45,14 @@ PYTEST_ARGS ?=
 # Run recipes one after the other, even under `make -j`: `test` stops at the first failure.
 .NOTPARALLEL:
 .DEFAULT_GOAL := help
-.PHONY: help venv install lab lab-env wheel-env test test-fast lint format typecheck pytest strip clean print-lab-cmd
+.PHONY: help venv install lab lab-env wheel wheel-env test test-fast lint format typecheck pytest strip clean print-lab-cmd
 
 help:
 	@echo "make lab        set up .venv and open JupyterLab on notebooks/ (simulated model, no API key)"
 	@echo "make test       set up .venv, build the wheel, run lint, format check, type check and pytest"
 	@echo "make test-fast  ruff and the quick tests (no notebooks, slow cases or wheel)"
 	@echo "make lab-env    set up .venv for the lab only (runtime and JupyterLab), print its size"
+	@echo "make wheel      build the wheel into dist/ (the course, data and notebooks in one file)"
 	@echo "make wheel-env  build the wheel and install it alone in \$$TMPDIR/agentlab-wheel-env"
 	@echo "make install    create .venv and install agentlab with its dev tools (once)"
 	@echo "make format     apply ruff's formatting and safe fixes to .py and .ipynb"
@@ -77,9 +80,14 @@ $(DEV_STAMP): pyproject.toml constraints.txt
 	$(INSTALL) -e ".[dev]"
 	touch $(LAB_STAMP) $@
 
-wheel-env: $(DEV_STAMP)
-	rm -rf dist $(WHEEL_ENV)
+# The wheel alone, into dist/ (no environment needed: what an instructor hands out).
+wheel:
+	rm -rf dist
 	$(BUILD_WHEEL)
+	@ls dist/*.whl
+
+wheel-env: wheel
+	rm -rf $(WHEEL_ENV)
 	$(NEW_WHEEL_ENV)
 	$(WHEEL_INSTALL) dist/*.whl
 	@echo "agentlab: the wheel's environment is $(WHEEL_ENV)"

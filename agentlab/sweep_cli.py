@@ -125,6 +125,11 @@ def read_sweep_file(path: str | Path) -> SweepFile:
     path = Path(path)
     if path.suffix not in SUFFIXES:
         raise ConfigError("sweep file", str(path), "a file ending in " + ", ".join(SUFFIXES))
+    if not path.is_file():
+        raise ConfigError(
+            "sweep file", str(path), "an existing file (`agentlab notebooks DIR` copies the "
+            "course's example to DIR/scope.toml)",
+        )  # fmt: skip
     text = path.read_text()
     if path.suffix == ".toml":
         data = tomllib.loads(text)

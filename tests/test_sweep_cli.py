@@ -244,3 +244,12 @@ def test_a_sweep_where_every_episode_failed_exits_1_and_says_so(
     err = capsys.readouterr().err
     assert "every episode failed (2 of 2); the first: error: " in err
     assert len(load_sweep(tmp_path / "down").episodes) == 2  # the rows are stored all the same
+
+
+def test_a_missing_sweep_file_points_to_the_example(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli_main(["sweep", str(tmp_path / "notebooks" / "scope.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "an existing file" in err and "agentlab notebooks DIR" in err
+    assert len(err.strip().splitlines()) == 1
