@@ -16,6 +16,7 @@ from agentlab.checkpoints import (
     ClarifyPolicy,
     VerifyPolicy,
 )
+from agentlab.errors import ConfigError
 
 SCENARIOS = ("travel", "research")
 Architecture = Literal[
@@ -31,16 +32,6 @@ Architecture = Literal[
 ARCHITECTURES: tuple[str, ...] = get_args(Architecture)
 MEMORY_POLICIES = ("full", "window", "summary")
 MemoryPolicy = Literal["full", "window", "summary"]
-
-
-class ConfigError(ValueError):
-    """Invalid configuration: names the field, the value given and the values allowed."""
-
-    def __init__(self, field: str, value: Any, allowed: str) -> None:
-        self.field = field
-        self.value = value
-        self.allowed = allowed
-        super().__init__(f"{field}: got {value!r}; allowed: {allowed}")
 
 
 def check_budgets(usd: Any, tokens: Any, *, unset: str = "None") -> None:

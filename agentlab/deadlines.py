@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from agentlab.config import ConfigError
+from agentlab.errors import ConfigError
 from agentlab.replies import ReplyFailure
 
 DEFAULT_CALL_DEADLINE_S = 180.0  # one call to a real endpoint, retries included

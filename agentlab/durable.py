@@ -24,7 +24,7 @@ from langchain_core.load import dumpd, load
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 
-from agentlab.config import ConfigError
+from agentlab.errors import ConfigError
 from agentlab.identity import config_key, config_row, identity
 from agentlab.metrics import StepRecord
 from agentlab.redact import redact_bytes, redact_value

@@ -168,7 +168,7 @@ def refuse_unpriced(field: str, value: object, models: Iterable[object]) -> None
     Example:
         >>> refuse_unpriced("budget_usd", 1.0, ["sim:gpt-4o", "openai:gpt-4.1"])  # priced
     """
-    from agentlab.config import ConfigError
+    from agentlab.errors import ConfigError
 
     for spec in dict.fromkeys(m for m in models if isinstance(m, str)):
         if pricing(spec, warn=False) is None:
