@@ -78,7 +78,7 @@ def claim_thread(checkpointer: Any, thread_id: str, config: Any) -> None:
         >>> claim_thread(saver, "t", EpisodeConfig(tools=16))
         Traceback (most recent call last):
         ...
-        agentlab.config.ConfigError: thread_id: got 't'; allowed: a thread of this \
+        agentlab.errors.ConfigError: thread_id: got 't'; allowed: a thread of this \
 configuration; this one was started with tools=4 (here tools=16); give another thread_id \
 or another checkpointer file
     """
