@@ -53,12 +53,15 @@ class SweepFile:
     budget_tokens: int | None = None
     backend: str = "local"
     ray_address: str | None = None
+    _configs: list[EpisodeConfig] | None = field(default=None, repr=False, compare=False)
 
     def configs(self) -> list[EpisodeConfig]:
-        """The sweep's configurations (validated)."""
+        """The sweep's configurations (validated; built once, when the file is read)."""
         from agentlab.runner import grid
 
-        return grid(EpisodeConfig().with_(**self.base), seeds=self.seeds, **self.grid)
+        if self._configs is None:
+            self._configs = grid(EpisodeConfig().with_(**self.base), seeds=self.seeds, **self.grid)
+        return self._configs
 
 
 def _integer(value: Any, lo: int, hi: float = math.inf) -> bool:
