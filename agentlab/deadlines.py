@@ -38,6 +38,13 @@ T = TypeVar("T")
 _ENDS: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "agentlab_episode_ends", default=None
 )  # time.monotonic() at which the running episode's deadline passes
+_ABANDONED: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
+    "agentlab_call_abandoned", default=None
+)  # set, in a call's helper thread, once its caller has given up on it
+
+
+class CallAbandoned(RuntimeError):
+    """A request from a call whose caller gave up on it (past its deadline): not sent."""
 
 
 class EpisodeDeadline(TimeoutError):
@@ -110,16 +117,19 @@ def call_within(fn: Callable[[], T], call_deadline_s: float | None) -> T:
     """``fn()``, given at most the call's deadline or what is left of the episode's.
 
     ``fn`` runs in a helper thread (with this context); when time is up the caller gets
-    ``ReplyFailure("call_deadline")`` or ``EpisodeDeadline`` and the thread is left to end
-    at its client's own timeout (its result is dropped).
+    ``ReplyFailure("call_deadline")`` or ``EpisodeDeadline``. The thread is left to end at
+    its client's own timeout, its result dropped, and sends nothing more: a client that
+    checks ``refuse_if_abandoned`` before each request (``LabChatOpenAI`` does) makes no
+    retry after the deadline, so a call given up on is never billed again.
     """
     limit, episode = _limit(call_deadline_s)
     if limit is None:
         return fn()
-    done = threading.Event()
+    done, abandoned = threading.Event(), threading.Event()
     box: dict[str, Any] = {}
 
     def run() -> None:
+        _ABANDONED.set(abandoned)  # in the helper thread's own copy of the context
         try:
             box["value"] = fn()
         except BaseException as exc:  # handed to the caller
@@ -130,11 +140,26 @@ def call_within(fn: Callable[[], T], call_deadline_s: float | None) -> T:
     context = contextvars.copy_context()
     threading.Thread(target=context.run, args=(run,), daemon=True, name="agentlab-call").start()
     if not done.wait(limit):
+        abandoned.set()
         raise _expired(call_deadline_s, episode)
     if "error" in box:
         raise box["error"]
     value: T = box["value"]
     return value
+
+
+def refuse_if_abandoned(request: Any) -> None:
+    """An httpx request hook: refuse to send a request of a call its caller has given up on.
+
+    Raises:
+        CallAbandoned: The call running in this thread is past its deadline (``call_within``).
+
+    Example:
+        >>> refuse_if_abandoned(None)  # outside an abandoned call: nothing happens
+    """
+    abandoned = _ABANDONED.get()
+    if abandoned is not None and abandoned.is_set():
+        raise CallAbandoned("the call is past its deadline: its caller has given up on it")
 
 
 async def acall_within(fn: Callable[[], Awaitable[T]], call_deadline_s: float | None) -> T:

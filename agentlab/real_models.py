@@ -9,10 +9,11 @@ message text). For an OpenAI-compatible endpoint it keeps the response headers, 
 ``agentlab serve`` puts its modeled latency.
 
 Each call has a wall-clock deadline, retries included (``call_deadline_s``,
-``agentlab.deadlines``). A streamed reply is read whole before it is handed on: a stream
-cut midway is sent again like any transient error (up to ``max_retries`` times), and one
-that ends without a ``finish_reason`` is flagged unterminated; a body that is not JSON is
-an unreadable reply (``agentlab.replies``).
+``agentlab.deadlines``); a call past it sends nothing more (its client's request hook
+refuses an abandoned call's retries, so it is not billed again). A streamed reply is read
+whole before it is handed on: a stream cut midway is sent again like any transient error
+(up to ``max_retries`` times), and one that ends without a ``finish_reason`` is flagged
+unterminated; a body that is not JSON is an unreadable reply (``agentlab.replies``).
 
 Keys come from the environment only: ``OPENAI_API_KEY`` for OpenAI, ``AGENTLAB_API_KEY``
 for an OpenAI-compatible endpoint (never your OpenAI key: it must not reach another
@@ -32,6 +33,8 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx2
+import openai
 import pandas as pd
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.exceptions import ModelConnectionError, ModelTimeoutError
@@ -40,7 +43,7 @@ from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 from tqdm.auto import tqdm
 
 from agentlab.config import EpisodeConfig
@@ -50,6 +53,7 @@ from agentlab.deadlines import (
     acall_within,
     call_within,
     check_seconds,
+    refuse_if_abandoned,
 )
 from agentlab.redact import redact_logs
 from agentlab.replies import UNTERMINATED, ReplyFailure
@@ -74,6 +78,28 @@ class LabChatOpenAI(ChatOpenAI):
     @classmethod
     def _check_deadline(cls, value: float | None) -> float | None:
         return check_seconds("call_deadline_s", value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sync_client(cls, values: Any) -> Any:
+        """Give the sync path an HTTP client that refuses an abandoned call's requests (a
+        call past its deadline runs on in a helper thread until its read times out; its
+        retries must not reach the endpoint). A client you pass is used as it is."""
+        if not isinstance(values, dict) or values.get("http_client") is not None:
+            return values
+        options = values.get("http_socket_options")
+        transport = (
+            httpx2.HTTPTransport(
+                socket_options=list(options), limits=openai.DEFAULT_CONNECTION_LIMITS
+            )
+            if options
+            else None
+        )
+        hooks = {"request": [refuse_if_abandoned]}
+        return {
+            **values,
+            "http_client": openai.DefaultHttpxClient(event_hooks=hooks, transport=transport),
+        }
 
     def with_structured_output(
         self, schema: Any = None, *, method: Any = "function_calling", **kwargs: Any

@@ -137,8 +137,52 @@ def replay(path: str | Path) -> Iterator[None]:
         first = missed[0]
         raise NotRecorded(
             f"{len(missed)} request(s) are not in the recording {path} (the first: "
-            f"{first.method} {first.path}); replay the same configs, or record again"
+            f"{first.method} {first.path}; {_nearest_difference(first, cassette)}); "
+            "replay the same configs, or record again"
         )
+
+
+def _messages(body: Any) -> list[Any] | None:
+    """The chat messages of a request body, or None when it is not a chat request."""
+    try:
+        data = json.loads(body.decode() if isinstance(body, bytes) else body or "")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data.get("messages") if isinstance(data, dict) else None
+
+
+def _nearest_difference(request: Any, cassette: vcr.cassette.Cassette) -> str:
+    """Where a missed chat request first parts from the recorded request nearest to it: the
+    one sharing the longest run of leading messages (what a reader needs to see what the
+    lab now sends differently)."""
+    sent = _messages(request.body)
+    if sent is None:
+        return "not a chat request"
+    best: tuple[int, list[Any]] | None = None
+    for recorded, _ in cassette.data:
+        messages = _messages(recorded.body)
+        if messages is None:
+            continue
+        shared = next(
+            (i for i, (a, b) in enumerate(zip(sent, messages, strict=False)) if a != b),
+            min(len(sent), len(messages)),
+        )
+        if best is None or shared > best[0]:
+            best = (shared, messages)
+    if best is None:
+        return "the recording holds no chat request"
+    shared, messages = best
+    if shared == len(sent) == len(messages):
+        return (
+            "its messages equal a recorded request's: another field of the body differs, or "
+            "the lab sent it more times than were recorded (a retry)"
+        )
+    mine = sent[shared] if shared < len(sent) else "(none)"
+    theirs = messages[shared] if shared < len(messages) else "(none)"
+    return (
+        f"nearest recorded request parts from it at message {shared}: "
+        f"sent {str(mine)[:300]!r}, recorded {str(theirs)[:300]!r}"
+    )
 
 
 def _answer_misses(cassette: vcr.cassette.Cassette, path: Path, missed: list[Any]) -> None:

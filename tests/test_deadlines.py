@@ -4,6 +4,7 @@ its own stops with outcome "deadline" and keeps what it computed. Bad values are
 from __future__ import annotations
 
 import math
+import threading
 
 import pandas as pd
 import pytest
@@ -12,6 +13,8 @@ from faulty_endpoint import FaultyEndpoint
 import agentlab as al
 from agentlab.config import ConfigError
 from agentlab.deadlines import call_within, episode_deadline, episode_left
+from agentlab.models import make_model
+from agentlab.replies import ReplyFailure
 from agentlab.real_models import run_remote
 
 SERVED = al.EpisodeConfig(model="openai-compatible:gpt-4o-mini", reflect=False, max_steps=4)
@@ -42,6 +45,27 @@ def test_a_call_past_its_deadline_fails_with_its_reason() -> None:
     row = res.episodes.iloc[0]
     assert row["outcome"] == "error: call_deadline" and not row["success"]
     assert res.steps["status"].tolist() == ["ok", "error"]  # the plan is kept
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_a_call_given_up_on_sends_no_retry(streaming: bool) -> None:
+    # the request hangs past the call's deadline, then its connection drops: the client's
+    # own retry would be a second request, billed after the lab reported the call failed
+    with FaultyEndpoint(script=["hang"], hang_s=0.6) as endpoint:
+        model = make_model(
+            "openai-compatible:gpt-4o-mini",
+            base_url=endpoint.url,
+            timeout=10,
+            max_retries=2,
+            call_deadline_s=0.2,
+            streaming=streaming,
+        )
+        with pytest.raises(ReplyFailure, match="call_deadline"):
+            model.invoke("Plan a trip to Austin.")
+        for thread in threading.enumerate():
+            if thread.name == "agentlab-call":
+                thread.join(timeout=20)  # the abandoned call ends at its client's timeout
+        assert sum(endpoint.counts.values()) == 1, endpoint.counts
 
 
 @pytest.mark.parametrize("streaming", [False, True])
