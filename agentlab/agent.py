@@ -27,11 +27,11 @@ from langchain_core.messages import (
 )
 from langchain_core.messages.tool import ToolCall
 from langchain_core.runnables import RunnableConfig
-from langchain_core.runnables.config import merge_configs
 from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.prebuilt import ToolNode
 from langgraph.types import Checkpointer
 from pydantic import BaseModel, Field
 
@@ -40,7 +40,6 @@ from agentlab.config import MemoryPolicy
 from agentlab.replies import ReplyFailure
 from agentlab.sim.prompt import MEMORY_NAME, text_of
 from agentlab.structured import Structured
-from agentlab.tool_node import InlineToolNode
 
 PLANNER = (
     "Make a plan for the user's request before acting. State the assumptions you commit to "
@@ -177,9 +176,9 @@ def build_agent(
 
     Returns:
         The compiled graph; invoke it with ``{"messages": [HumanMessage(request)]}``.
-        Each structure (everything but the model and the checkpointer) is compiled once
-        per process; the graph returned is a copy of it with this model and checkpointer
-        attached, so building one agent per episode costs little.
+        Each structure (everything but the model) is compiled once per process and the
+        graph returned is it with this model in its config (``with_config``), so building
+        one agent per episode costs little; a graph with a checkpointer is compiled anew.
 
     Example:
         >>> import agentlab as al
@@ -189,7 +188,7 @@ def build_agent(
         True
     """
     tools = list(tools)
-    compiled, key = _compiled(
+    structure: dict[str, Any] = dict(
         tools=tuple(tools),
         instructions=instructions,
         digest=digest,
@@ -201,15 +200,12 @@ def build_agent(
         name=name,
         policy=checkpoints or CheckpointPolicy(),
     )
-    models = _Models(model, tools, name)
-    bound = compiled.copy(
-        {
-            "config": merge_configs(compiled.config, {"configurable": {key: models}}),
-            "checkpointer": checkpointer,
-        }
-    )
-    bound._serde_allowlist = compiled._serde_allowlist  # copy() would drop it
-    return bound
+    if checkpointer is None:
+        compiled, key = _compiled(**structure)
+    else:  # compiled with its checkpointer, not cached (a cache would keep it open)
+        key = f"__agentlab_agent_{next(_KEYS)}"
+        compiled = _compile(key, checkpointer=checkpointer, **structure)
+    return compiled.with_config(configurable={key: _Models(model, tools, name)})
 
 
 class _Models:
@@ -274,6 +270,7 @@ def _compile(
     max_steps: int,
     name: str,
     policy: CheckpointPolicy,
+    checkpointer: Checkpointer = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Compile one structure; its nodes take the model's runnables from the run's config."""
 
@@ -427,7 +424,7 @@ def _compile(
     graph = StateGraph(AgentState)
     graph.add_node("plan", plan)
     graph.add_node("act", act)
-    graph.add_node("tools", InlineToolNode(list(tools), name="tools"))
+    graph.add_node("tools", ToolNode(list(tools), name="tools"))
     graph.add_node("remember", remember)
     graph.add_node("reflect", review)
 
@@ -448,4 +445,4 @@ def _compile(
     graph.add_edge("tools", "remember")
     checkpoint("remember", "verify", verify_node(policy), policy.verify != "never")
     graph.add_conditional_edges("reflect", after_review, {"act": "act", END: END})
-    return graph.compile(name=name)
+    return graph.compile(name=name, checkpointer=checkpointer)

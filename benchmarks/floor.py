@@ -79,11 +79,9 @@ def script_for(llm_calls: int, tool_calls: int) -> list[int]:
     return [tool_calls // slots + (i < tool_calls % slots) for i in range(slots)] + [0]
 
 
-def bare_episode(
-    llm_calls: int, tool_calls: int, tools: list[BaseTool], tool_node: type[ToolNode] = ToolNode
-) -> None:
+def bare_episode(llm_calls: int, tool_calls: int, tools: list[BaseTool]) -> None:
     """Compile and run the bare loop for exactly these many LLM and tool calls (its tools
-    step: LangGraph's ``ToolNode``, or another, e.g. the lab's ``InlineToolNode``)."""
+    step: LangGraph's stock ``ToolNode``, as the lab's)."""
     model = ScriptedModel(
         script=script_for(llm_calls, tool_calls), tool_names=[t.name for t in tools]
     )
@@ -100,7 +98,7 @@ def bare_episode(
 
     graph = StateGraph(State)
     graph.add_node("agent", agent)
-    graph.add_node("tools", tool_node(tools))
+    graph.add_node("tools", ToolNode(tools))
     graph.add_edge(START, "agent")
     graph.add_conditional_edges("agent", route, ["tools", "agent", END])
     graph.add_edge("tools", "agent")

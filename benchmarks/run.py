@@ -42,24 +42,22 @@ def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 def _episode_times(
     configs: list[Any], bare_tools: int, repeat: int
-) -> tuple[list[float], list[float], list[float], list[tuple[int, int]]]:
-    """Seconds per episode of the lab, of the bare floor and of the bare floor with the
-    lab's tools node, interleaved in one run; and the steps taken."""
+) -> tuple[list[float], list[float], list[tuple[int, int]]]:
+    """Seconds per episode of the lab and of the bare floor (LangGraph with its stock
+    ``ToolNode``, the same model and tool calls), interleaved in one run; and the steps."""
     from floor import bare_episode, make_tools
 
     from agentlab.runner import run_episode
-    from agentlab.tool_node import InlineToolNode
 
     tools = make_tools(bare_tools)
-    lab, bare, inline, steps = [], [], [], []
+    lab, bare, steps = [], [], []
     for config in configs:
         seconds, row = _best(lambda c=config: run_episode(c).row(), repeat)
         lab.append(seconds)
         n = (int(row["llm_calls"]), int(row["tool_calls"]))
         bare.append(_best(lambda n=n: bare_episode(*n, tools), repeat)[0])
-        inline.append(_best(lambda n=n: bare_episode(*n, tools, InlineToolNode), repeat)[0])
         steps.append(n)
-    return lab, bare, inline, steps
+    return lab, bare, steps
 
 
 def bench_episodes(n: int, repeat: int = 3) -> list[Row]:
@@ -79,7 +77,7 @@ def bench_episodes(n: int, repeat: int = 3) -> list[Row]:
     for name, base in scopes.items():
         configs = [base.with_(seed=s) for s in range(n)]
         _episode_times(configs[:3], base.tools, 1)  # warm caches and imports
-        lab, bare, inline, steps = _episode_times(configs, base.tools, repeat)
+        lab, bare, steps = _episode_times(configs, base.tools, repeat)
         calls = statistics.mean(s[0] for s in steps)
         tool_calls = statistics.mean(s[1] for s in steps)
         lab_ms, bare_ms = 1000 * statistics.mean(lab), 1000 * statistics.mean(bare)
@@ -95,17 +93,6 @@ def bench_episodes(n: int, repeat: int = 3) -> list[Row]:
                 ratio <= 1.5 if narrow else None,
             )
         )
-        if narrow:  # the lab runs its tools in the calling thread; the floor can too
-            inline_ms = 1000 * statistics.mean(inline)
-            rows.append(
-                (
-                    f"episode, {name}: lab vs the bare loop with the lab's tools node "
-                    "(InlineToolNode)",
-                    f"{lab_ms:.1f} ms vs {inline_ms:.1f} ms = {lab_ms / inline_ms:.2f}x",
-                    "",
-                    None,
-                )
-            )
     (narrow_ep, wide_ep), (narrow_call, wide_call) = per_episode.values(), per_call.values()
     rows += [
         (
