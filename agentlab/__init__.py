@@ -22,7 +22,7 @@ from agentlab.world.travel import requests, travel_tools
 
 if TYPE_CHECKING:
     from agentlab.explorer import PlacementExplorer, RunStepper
-    from agentlab.real_models import run_remote
+    from agentlab.remote import run_remote
     from agentlab.server import serve_in_thread
     from agentlab.sweep import load_sweep, run_sweep
     from agentlab.team import build_team
@@ -35,7 +35,7 @@ _LAZY = {
     "RunStepper": "agentlab.explorer",
     "build_team": "agentlab.team",
     "load_sweep": "agentlab.sweep",
-    "run_remote": "agentlab.real_models",
+    "run_remote": "agentlab.remote",
     "run_sweep": "agentlab.sweep",
     "run_team_episode": "agentlab.team_runner",
     "serve_in_thread": "agentlab.server",

@@ -181,10 +181,9 @@ def ray_runtime_env(extra: dict[str, Any] | None = None) -> dict[str, Any]:
         >>> Path(env["py_modules"][0]).name, env["env_vars"]
         ('agentlab', {'A': '1'})
     """
-    import agentlab
 
     env = dict(extra or {})
-    env.setdefault("py_modules", [str(Path(agentlab.__file__).resolve().parent)])
+    env.setdefault("py_modules", [str(Path(__file__).resolve().parent)])
     return env
 
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from agentlab.config import ConfigError
 from agentlab.data import data_path
+from agentlab.errors import ConfigError
 
 CAPABILITIES_FILE = data_path("research", "capabilities.toml")
 ORDER = ("retrieve", "rank_filter", "synthesize", "fact_check")  # the research procedure

@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, fields, replace
 from typing import Any, Literal, get_args
 
+from agentlab.applies import check_applies
 from agentlab.checkpoints import (
     CLARIFY_POLICIES,
     VERIFY_POLICIES,
@@ -103,7 +104,9 @@ class EpisodeConfig:
         self.validate()
 
     def validate(self) -> None:
-        """Raise ``ConfigError`` naming the first invalid field."""
+        """Raise ``ConfigError`` naming the first invalid field: a value no episode could
+        take, or a field set away from its default where this scenario and architecture do
+        not read it (``agentlab.applies``)."""
         from agentlab.models import check_model_string
         from agentlab.world.catalogue import catalogue_size
         from agentlab.world.travel import CORE_TOOLS, request_ids
@@ -146,6 +149,8 @@ class EpisodeConfig:
             raise ConfigError("clarify", self.clarify, ", ".join(CLARIFY_POLICIES))
         if self.verify not in VERIFY_POLICIES:
             raise ConfigError("verify", self.verify, ", ".join(VERIFY_POLICIES))
+        if not isinstance(self.reflect, bool):
+            raise ConfigError("reflect", self.reflect, "True or False")
         if (
             not isinstance(self.ambiguity_threshold, int | float)
             or not 0 <= self.ambiguity_threshold <= 1
@@ -163,6 +168,7 @@ class EpisodeConfig:
             from agentlab.pricing import refuse_unpriced
 
             refuse_unpriced("budget_usd", self.budget_usd, [self.model])
+        check_applies(self)  # a field this scenario and architecture do not read: its default
 
     @property
     def checkpoints(self) -> CheckpointPolicy:

@@ -24,3 +24,13 @@ class ConfigError(ValueError):
         self.value = value
         self.allowed = allowed
         super().__init__(f"{field}: got {value!r}; allowed: {allowed}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its three parts, so it crosses from a sweep's worker process intact.
+
+        Example:
+            >>> import pickle
+            >>> pickle.loads(pickle.dumps(ConfigError("seed", -1, "an integer >= 0"))).field
+            'seed'
+        """
+        return (type(self), (self.field, self.value, self.allowed))

@@ -30,6 +30,7 @@ from IPython.display import display
 from plotly.graph_objects import Figure
 from plotly.subplots import make_subplots
 
+from agentlab.applies import HANDED_OFF, PLACED, SIZED
 from agentlab.capabilities import ORDER, Capability
 from agentlab.config import ARCHITECTURES, EpisodeConfig
 from agentlab.costs import usd_text, usd_total
@@ -46,8 +47,6 @@ EMBED_IN = {"retrieve": "analyst", "rank_filter": "retriever", "synthesize": "re
             "fact_check": "analyst"}  # fmt: skip  # the host each toggle offers
 LABELS = {"retrieve": "retrieve", "rank_filter": "rank & filter", "synthesize": "synthesize",
           "fact_check": "fact-check"}  # fmt: skip
-PLACED = ("pipeline", "centralized", "hierarchical", "swarm")  # agents follow the placement
-SIZED = ("independent", "decentralized", "hybrid")  # agents follow the team size
 METRICS = ("¢ per correct answer", "latency (s)", "escaped errors", "success (%)")
 BEFORE, NOW = "#BBBBBB", PALETTE[0]
 
@@ -74,7 +73,9 @@ class PlacementExplorer:
         seeds: Seeds of the simulated model; the sweep is ``questions x seeds`` episodes.
         model: The model string of every episode (a simulated profile keeps it free).
         architecture: The starting topology (placement matters for pipeline, centralized,
-            hierarchical and swarm; team size for independent, decentralized and hybrid).
+            hierarchical and swarm; team size for independent, decentralized and hybrid; the
+            handoff budget for all but single, independent and decentralized). A control the
+            topology does not read is greyed out, and the config leaves it at its default.
         caps: Capability data instead of ``capabilities()`` (e.g. ``with_data(...)``).
 
     ``.set(name, value)`` changes a control as a click would and re-runs; ``.results`` is
@@ -145,13 +146,17 @@ class PlacementExplorer:
 
     @property
     def config(self) -> EpisodeConfig:
-        """The episode configuration the controls describe (seed 0)."""
-        placement = ",".join(f"{c}={self.toggles[c].value}" for c in ORDER)
-        return EpisodeConfig(
-            scenario="research", architecture=self.architecture.value, placement=placement,
-            handoff_tokens=self.handoff_tokens.value, team_size=self.team_size.value,
-            model=self.model,
-        )  # fmt: skip
+        """The episode configuration the controls describe (seed 0): the controls that the
+        architecture reads (the others are greyed out, and left at their defaults)."""
+        arch = self.architecture.value
+        read: dict[str, Any] = {}
+        if arch in PLACED:
+            read["placement"] = ",".join(f"{c}={self.toggles[c].value}" for c in ORDER)
+        if arch in HANDED_OFF:
+            read["handoff_tokens"] = self.handoff_tokens.value
+        if arch in SIZED:
+            read["team_size"] = self.team_size.value
+        return EpisodeConfig(scenario="research", architecture=arch, model=self.model, **read)
 
     def set(self, name: str, value: Any) -> PlacementExplorer:
         """Change one control as a click would and re-run; returns the explorer.
@@ -194,6 +199,7 @@ class PlacementExplorer:
         for t in self.toggles.values():
             t.disabled = arch not in PLACED
         self.team_size.disabled = arch not in SIZED
+        self.handoff_tokens.disabled = arch not in HANDED_OFF
         self.readout.value = "<i>running…</i>"
         start = time.perf_counter()
         self.results = self._sweep()

@@ -10,8 +10,8 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from agentlab.config import ConfigError
 from agentlab.deadlines import DEFAULT_CALL_DEADLINE_S
+from agentlab.errors import ConfigError
 
 KINDS = ("sim", "openai", "openai-compatible")
 ALLOWED = "'sim', 'sim:<profile>', 'openai:<model>', 'openai-compatible:<model>'"

@@ -248,7 +248,7 @@ class Recording:
 
     def replay(self, *, progress: bool = False) -> Results:
         """Run the recorded configs again, answered from the cassette (offline)."""
-        from agentlab.real_models import run_remote
+        from agentlab.remote import run_remote
 
         options = {"http_socket_options": (), **self.options}  # no socket: no socket options
         with _placeholder_key(), replay(self.cassette):
@@ -308,7 +308,7 @@ def record_experiment(
     Returns:
         The ``Recording``.
     """
-    from agentlab.real_models import run_remote
+    from agentlab.remote import run_remote
 
     folder = Path(path)
     with record(folder / CASSETTE, overwrite=overwrite):

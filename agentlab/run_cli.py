@@ -74,25 +74,25 @@ def check_run(ns: argparse.Namespace, suffixes: tuple[str, ...]) -> list[Episode
         base = EpisodeConfig(
             scenario=ns.scenario,
             request=ns.request,
+            **{axis: getattr(ns, axis)[0] for axis in AXES},
             window=ns.window,
             reflect=not ns.no_reflect,
             max_steps=ns.max_steps,
             model=ns.model,
             seed=ns.seed_start,
         )
-        for axis in AXES:
-            for value in getattr(ns, axis):
-                base.with_(**{axis: value})
+        # every combination checked (a flag its scenario or --memory does not read is refused)
+        configs = grid(
+            base,
+            seeds=range(ns.seed_start, ns.seed_start + ns.seeds),
+            **{axis: getattr(ns, axis) for axis in AXES},
+        )
     except ConfigError as exc:
         raise _as_flag(exc) from None
     make_model(base.model, seed=0)  # a real model's endpoint and key are set (no call made)
     _check_outputs(ns, suffixes)
     _check_columns(ns)
-    return grid(
-        base,
-        seeds=range(ns.seed_start, ns.seed_start + ns.seeds),
-        **{axis: getattr(ns, axis) for axis in AXES},
-    )
+    return configs
 
 
 def _check_outputs(ns: argparse.Namespace, suffixes: tuple[str, ...]) -> None:

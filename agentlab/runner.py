@@ -5,9 +5,9 @@ Introduced in notebook 00 (`00_quickstart.ipynb`).
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 import pandas as pd
@@ -20,7 +20,6 @@ from tqdm.auto import tqdm
 
 from agentlab.agent import build_agent
 from agentlab.config import EpisodeConfig
-from agentlab.costs import usd_totals
 from agentlab.deadlines import (
     DEFAULT_EPISODE_DEADLINE_S,
     EpisodeDeadline,
@@ -29,119 +28,20 @@ from agentlab.deadlines import (
     episode_deadline,
 )
 from agentlab.durable import claim_thread, load_records, save_records
-from agentlab.metrics import BudgetExceeded, MetricsCallback, StepRecord, critical_path
+from agentlab.episode import (  # the tables' shapes; runner is where notebooks find them
+    DECISION_NODES,
+    Episode,
+    Results,
+)
+from agentlab.errors import ConfigError
+from agentlab.metrics import BudgetExceeded, MetricsCallback, StepRecord
 from agentlab.models import check_model_string, make_model
-from agentlab.provenance import Provenance, episode_counts, trace
+from agentlab.provenance import trace
 from agentlab.redact import error_text
 from agentlab.replies import ReplyFailure
-from agentlab.sim.prompt import COMPONENTS
 from agentlab.tracing import tracing_guarded
 from agentlab.world import travel
 from agentlab.world.travel_user import TravelUser
-
-DECISION_NODES = ("plan", "act", "reflect")  # an agent's own LLM calls that decide something
-NOT_DECISIONS = ("remember",)  # LLM calls that decide nothing (memory summaries)
-# LLM calls that coordinate a team: routing, team leads, peer handoffs, aggregation, debate
-COORDINATION_NODES = ("coordinator", "research_lead", "analysis_lead", "aggregate", "member")
-
-
-@dataclass
-class Episode:
-    """One run: its configuration, request, final state and step records."""
-
-    config: EpisodeConfig
-    request: Any  # the task: a TravelRequest or a research Question (has .id)
-    state: dict[str, Any]
-    records: list[StepRecord]
-    outcome: str  # "answered", "step_limit" or "error: <reason>"
-    success: bool
-    wall_s: float
-    correct: list[bool | None] = field(default_factory=list)  # per record, vs ground truth
-    provenance: Provenance | None = None  # what each artifact came from, what was tainted
-    pending: dict[str, Any] | None = None  # the question a stopped episode waits on
-    extra: dict[str, Any] = field(default_factory=dict)  # the scenario's own columns
-
-    def row(self) -> dict[str, Any]:
-        """The ``episodes`` row."""
-        llm = [r for r in self.records if r.kind == "llm"]
-        decisions = [r for r in llm if r.node not in NOT_DECISIONS]
-        deciding = {id(r) for r in decisions}  # records are told apart by identity (and index)
-        judged = [
-            c
-            for r, c in zip(self.records, self.correct, strict=True)
-            if id(r) in deciding and c is not None
-        ]
-        coordination = [
-            r for r in llm if r.node in COORDINATION_NODES or r.node.endswith("_handoff")
-        ]
-        coordinating = {id(r) for r in coordination}
-        return {
-            **self.config.as_row(),
-            "request_id": self.request.id,
-            "success": self.success,
-            "outcome": self.outcome,
-            "cost_usd": sum((r.cost_usd for r in self.records), 0.0),  # NaN if one is unpriced
-            "price_source": "; ".join(sorted({r.price_source for r in llm if r.price_source})),
-            "tokens_in": sum(r.input_tokens for r in llm),
-            **{f"tokens_in_{k}": sum(r.tokens_in.get(k, 0) for r in llm) for k in COMPONENTS},
-            "tokens_out": sum(r.tokens_out for r in llm),
-            "usage_missing": sum(r.usage_missing for r in llm),  # replies of unknown tokens
-            "llm_calls": len(llm),
-            "tool_calls": sum(r.kind == "tool" for r in self.records),
-            "tool_errors": sum(r.kind == "tool" and r.status == "error" for r in self.records),
-            "decisions": len(decisions),
-            "wrong_decisions": sum(not c for c in judged),
-            "latency_s": critical_path(self.records),
-            "coordination_tokens": sum(r.input_tokens + r.tokens_out for r in coordination)
-            + sum(r.tokens_in.get("handoff", 0) for r in llm if id(r) not in coordinating),
-            "agents": len({r.agent for r in llm}),
-            "wall_s": self.wall_s,
-            "questions": sum(r.kind == "human" for r in self.records),
-            "human_s": sum((r.latency_s for r in self.records if r.kind == "human"), 0.0),
-            **self.extra,
-            **(episode_counts(self.provenance, self.records) if self.provenance else {}),
-        }
-
-    def step_rows(self) -> list[dict[str, Any]]:
-        """The ``steps`` rows."""
-        rows = []
-        repair = (
-            self.provenance.repairs(self.records)
-            if self.provenance
-            else [False] * len(self.records)
-        )
-        for r, c, fix in zip(self.records, self.correct, repair, strict=True):
-            rows.append(
-                {
-                    "seed": self.config.seed,
-                    "request_id": self.request.id,
-                    "tools_in_scope": self.config.tools,
-                    "step": r.index,
-                    "kind": r.kind,
-                    "agent": r.agent,
-                    "node": r.node,
-                    "name": r.name,
-                    "decision": r.decision,
-                    **{f"tokens_in_{k}": r.tokens_in.get(k, 0) for k in COMPONENTS},
-                    "tokens_in": r.input_tokens,
-                    "tokens_out": r.tokens_out,
-                    "usage_missing": r.usage_missing,  # tokens and cost unknown (NaN)
-                    "cost_usd": r.cost_usd,
-                    "price_source": r.price_source,
-                    "latency_s": r.latency_s,
-                    "start_s": r.start_s,
-                    "wall_s": r.wall_s,
-                    "options": r.options,
-                    "status": r.status,
-                    "correct": c,
-                    "tool_correct": next(
-                        (bool(d["correct"]) for d in r.decisions if d.get("kind") == "tool"), None
-                    ),
-                    "repair": fix,
-                    **(self.provenance.step_columns(r.index) if self.provenance else {}),
-                }
-            )
-        return rows
 
 
 def pick_request(config: EpisodeConfig) -> travel.TravelRequest:
@@ -331,22 +231,6 @@ def run_episode(
     return Episode(config, req, state, records, outcome, ok, wall, correct, prov, pending, extra)
 
 
-@dataclass
-class Results:
-    """The tidy tables of a set of episodes."""
-
-    episodes: pd.DataFrame  # one row per episode, with its configuration
-    steps: pd.DataFrame  # one row per LLM call or tool call
-
-    def cost_per_success(self, by: str | Sequence[str] = "tools") -> pd.DataFrame:
-        """Total cost over successful outcomes, per group (NaN where nothing succeeded, and
-        where an episode is unpriced: its total is unknown, never $0)."""
-        g = self.episodes.groupby([by] if isinstance(by, str) else list(by))
-        out = pd.DataFrame({"cost_usd": usd_totals(g["cost_usd"]), "successes": g["success"].sum()})
-        out["cost_per_success_usd"] = out["cost_usd"] / out["successes"].where(out["successes"] > 0)
-        return out.reset_index()
-
-
 def run_episodes(
     configs: Iterable[EpisodeConfig], *, progress: bool = True, model: BaseChatModel | None = None
 ) -> Results:
@@ -375,15 +259,36 @@ def grid(
 ) -> list[EpisodeConfig]:
     """Every combination of the given field values, times the seeds.
 
+    Each combination is set at once, so the order of the axes does not matter. A
+    combination that is refused (a value out of range, or a field its scenario, architecture
+    or memory, clarify, verify or reflect setting does not read: ``agentlab.applies``) stops
+    the grid with a ``ConfigError`` naming the field and the combination; none is dropped.
+    A grid is a list: sweep a dependent field only where it applies, and add the lists,
+    e.g. ``grid(memory="full") + grid(memory="window", window=[4, 8])``.
+
     Example:
         >>> len(grid(tools=[4, 32], seeds=range(3)))
         6
+        >>> try:
+        ...     grid(memory=["window", "full"], window=[4])
+        ... except ConfigError as err:
+        ...     print(err.field, "|", str(err).rsplit("; ", 1)[1])
+        window | refused in the grid's combination memory='full', window=4
     """
     base = base or EpisodeConfig()
-    configs = [base]
-    for name, values in axes.items():
-        options = (
-            [values] if isinstance(values, str) or not isinstance(values, Iterable) else values
-        )
-        configs = [c.with_(**{name: v}) for c in configs for v in options]
+    options = {
+        name: [values] if isinstance(values, str) or not isinstance(values, Iterable) else values
+        for name, values in axes.items()
+    }
+    configs = []
+    for combo in itertools.product(*options.values()):
+        changes = dict(zip(options, combo, strict=True))
+        try:
+            config = base.with_(**changes)
+        except ConfigError as exc:
+            shown = ", ".join(f"{k}={v!r}" for k, v in changes.items())
+            raise ConfigError(
+                exc.field, exc.value, f"{exc.allowed}; refused in the grid's combination {shown}"
+            ) from None
+        configs.append(config)
     return [c.with_(seed=s) for c in configs for s in seeds]

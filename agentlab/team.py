@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypedDict
 
 from langchain_core.language_models import BaseChatModel
@@ -48,40 +47,16 @@ from pydantic import BaseModel, Field, create_model
 
 from agentlab.agent import build_agent
 from agentlab.capabilities import ORDER, Capability, capabilities
-from agentlab.config import ARCHITECTURES, Architecture
+from agentlab.config import ARCHITECTURES
 from agentlab.handoffs import HANDOFF, answer_of, handoff, report_items
 from agentlab.structured import Structured
 from agentlab.team_parallel import debate_or_check, split_work
+from agentlab.team_spec import AgentSpec, TeamSpec
 from agentlab.world import research as r
 from agentlab.world.catalogue import catalogue_tools
 
 TOPOLOGIES = ARCHITECTURES  # one list, kept in agentlab.config
-Topology = Architecture
 RESEARCHER = r.INSTRUCTIONS
-
-
-@dataclass(frozen=True)
-class AgentSpec:
-    """One agent of a team."""
-
-    name: str
-    capabilities: tuple[str, ...]  # what it carries (see data/research/capabilities.toml)
-
-
-@dataclass(frozen=True)
-class TeamSpec:
-    """A team: its topology and agents.
-
-    Example:
-        >>> TeamSpec("single", (AgentSpec("solo", ORDER),)).topology
-        'single'
-    """
-
-    topology: Topology
-    agents: tuple[AgentSpec, ...]
-    handoff_tokens: int = 300  # handoff budget, measured against what the receiver needs
-    rounds: int = 1  # debate rounds (decentralized)
-    distractors: int = 0  # catalogue tools in the system's scope, shared out by capability
 
 
 class TeamState(TypedDict, total=False):

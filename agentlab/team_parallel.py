@@ -15,7 +15,7 @@ Introduced in notebook 05 (`05_decomposition.ipynb`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
@@ -26,10 +26,8 @@ from pydantic import BaseModel, Field, create_model
 from agentlab.handoffs import HANDOFF
 from agentlab.sim.prompt import text_of
 from agentlab.structured import Structured
+from agentlab.team_spec import AgentSpec, TeamSpec
 from agentlab.world import research as r
-
-if TYPE_CHECKING:
-    from agentlab.team import AgentSpec, TeamSpec
 
 TeamState = Any  # agentlab.team.TeamState (a TypedDict of that module), as nodes here read it
 Payload = Any  # what a ``Send`` hands one member

@@ -19,12 +19,12 @@ from langchain_core.messages import AIMessage, HumanMessage
 from agentlab.capabilities import ORDER, Capability, capabilities, parse_placement
 from agentlab.config import EpisodeConfig
 from agentlab.deadlines import EpisodeDeadline, check_episode
+from agentlab.episode import Episode
 from agentlab.metrics import BudgetExceeded, MetricsCallback, StepRecord, in_order
 from agentlab.models import make_model
 from agentlab.provenance import trace
 from agentlab.redact import error_text
 from agentlab.replies import ReplyFailure
-from agentlab.runner import Episode
 from agentlab.sim.questions import parse_question
 from agentlab.team import AgentSpec, TeamSpec, build_team
 from agentlab.tracing import tracing_guarded

@@ -14,7 +14,7 @@ import agentlab as al
 from agentlab.config import ConfigError
 from agentlab.deadlines import call_within, episode_deadline, episode_left
 from agentlab.models import make_model
-from agentlab.real_models import run_remote
+from agentlab.remote import run_remote
 from agentlab.replies import ReplyFailure
 
 SERVED = al.EpisodeConfig(model="openai-compatible:gpt-4o-mini", reflect=False, max_steps=4)

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 import agentlab as al
-from agentlab.real_models import run_remote
 from agentlab.recording import (
     NotRecorded,
     load_recording,
@@ -18,6 +17,7 @@ from agentlab.recording import (
     record_experiment,
     replay,
 )
+from agentlab.remote import run_remote
 from agentlab.server import serve_in_thread
 
 KEY = "sk-agentlab-secret-4f9a2c7e1b"

@@ -16,7 +16,7 @@ from langchain_core.outputs import ChatGeneration, LLMResult
 
 import agentlab as al
 from agentlab.metrics import MetricsCallback
-from agentlab.real_models import run_remote
+from agentlab.remote import run_remote
 from agentlab.replies import ReplyFailure, failure, usage_missing
 
 SERVED = al.EpisodeConfig(model="openai-compatible:gpt-4o-mini", reflect=False, max_steps=4)

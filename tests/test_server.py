@@ -26,7 +26,8 @@ import agentlab as al
 from agentlab.config import ARCHITECTURES
 from agentlab.faults import Faults
 from agentlab.models import make_model
-from agentlab.real_models import LabChatOpenAI, run_remote
+from agentlab.real_models import LabChatOpenAI
+from agentlab.remote import run_remote
 from agentlab.serve_cli import add_parser, main
 from agentlab.server import SimServer, serve_in_thread
 

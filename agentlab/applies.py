@@ -1,0 +1,119 @@
+"""Which ``EpisodeConfig`` field each scenario and architecture reads: one table, one check.
+
+A field is read everywhere unless ``APPLIES`` says where: by the scenarios whose episodes
+read it and, for a dependent field, the values of the field it depends on (``window`` is
+read only with ``memory`` "window" or "summary"). A field that does not apply where a
+configuration sends it must hold its default value; any other value is refused with a
+``ConfigError`` naming the field, the default, where the field applies and the settings
+that rule it out here, never silently ignored. A dataclass cannot tell "left at the
+default" from "set to the default", so the default itself always passes.
+
+The table states facts about the runner, the team runner and the team builder
+(``tests/test_applies.py`` checks each one against a run: a field that applies changes the
+episode; one that does not is refused); it imports none of them, so the configuration can
+use it without importing upward.
+
+Introduced with the configuration in notebook 00 (`00_quickstart.ipynb`); the team fields
+in notebook 05 (`05_decomposition.ipynb`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from agentlab.errors import ConfigError
+
+TRAVEL, RESEARCH = "travel", "research"
+SIZED = ("independent", "decentralized", "hybrid")  # team_size: how many members work
+PLACED = ("pipeline", "centralized", "hierarchical", "swarm")  # agents follow the placement
+# a member receives other members' reports through a bounded handoff
+HANDED_OFF = ("pipeline", "centralized", "hierarchical", "swarm", "hybrid")
+DEBATING = ("decentralized",)  # peers revise their answers for debate_rounds rounds
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Where one field is read (a field without a rule is read everywhere)."""
+
+    scenarios: tuple[str, ...]  # the scenarios whose episodes read it
+    parent: str = ""  # a field that rules it in or out, e.g. "memory" for window
+    values: tuple[Any, ...] = ()  # the parent's values under which it is read
+    note: str = ""  # what the user should know beyond the table, said in the error
+
+
+APPLIES: dict[str, Rule] = {
+    "memory": Rule((TRAVEL,)),
+    "window": Rule((TRAVEL,), "memory", ("window", "summary")),
+    "memory_items": Rule((TRAVEL,)),
+    "reflect": Rule((TRAVEL,), note="the research team's agents never reflect"),
+    "max_reflections": Rule((TRAVEL,), "reflect", (True,)),
+    "clarify": Rule((TRAVEL,)),
+    "ambiguity_threshold": Rule((TRAVEL,), "clarify", ("ambiguous",)),
+    "verify": Rule((TRAVEL,)),
+    "verify_every": Rule((TRAVEL,), "verify", ("every_k",)),
+    "architecture": Rule((RESEARCH,), note="scenario 'travel' runs as 'single' only"),
+    "team_size": Rule((RESEARCH,), "architecture", SIZED),
+    "placement": Rule((RESEARCH,), "architecture", PLACED),
+    "handoff_tokens": Rule((RESEARCH,), "architecture", HANDED_OFF),
+    "debate_rounds": Rule((RESEARCH,), "architecture", DEBATING),
+}
+
+
+def applies(config: Any, name: str) -> bool:
+    """Whether an episode of ``config`` reads the field ``name``.
+
+    Example:
+        >>> from agentlab.config import EpisodeConfig
+        >>> applies(EpisodeConfig(memory="window"), "window"), applies(EpisodeConfig(), "window")
+        (True, False)
+    """
+    rule = APPLIES.get(name)
+    if rule is None:
+        return True
+    if config.scenario not in rule.scenarios:
+        return False
+    return not rule.parent or getattr(config, rule.parent) in rule.values
+
+
+def _listed(values: tuple[Any, ...]) -> str:
+    """``'a'``, ``'a' or 'b'``, ``'a', 'b' or 'c'``."""
+    shown = [repr(v) for v in values]
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+
+
+def check_applies(config: Any) -> None:
+    """Refuse a field set away from its default where the config's episode does not read it.
+
+    Args:
+        config: An ``EpisodeConfig`` whose values are each valid on their own.
+
+    Raises:
+        ConfigError: Naming the first such field (in field order), its default, where it
+            applies, and the scenario (and the setting) that rule it out here.
+
+    Example:
+        >>> from agentlab.config import EpisodeConfig
+        >>> try:
+        ...     EpisodeConfig(window=4)
+        ... except ConfigError as err:
+        ...     print(err)  # doctest: +NORMALIZE_WHITESPACE
+        window: got 4; allowed: the default 6; window applies only to scenario 'travel' with
+        memory 'window' or 'summary' (here: scenario 'travel', memory 'full')
+    """
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if value == f.default or applies(config, f.name):
+            continue
+        rule = APPLIES[f.name]
+        where = f"scenario {_listed(rule.scenarios)}"
+        if rule.parent:
+            where += f" with {rule.parent} {_listed(rule.values)}"
+        here = [f"scenario {config.scenario!r}"]
+        if config.scenario == RESEARCH:
+            here.append(f"architecture {config.architecture!r}")
+        if rule.parent and rule.parent != "architecture" and config.scenario in rule.scenarios:
+            here.append(f"{rule.parent} {getattr(config, rule.parent)!r}")
+        note = f"; {rule.note}" if rule.note else ""
+        allowed = f"the default {f.default!r}; {f.name} applies only to {where}{note}"
+        raise ConfigError(f.name, value, f"{allowed} (here: {', '.join(here)})")
