@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from agentlab.agent import build_agent, render_plan
+from agentlab.agent import build_agent
+from agentlab.agent_state import render_plan
 from agentlab.config import ConfigError, EpisodeConfig
 from agentlab.draw import mermaid, show_graph
 from agentlab.metrics import MetricsCallback

@@ -3,7 +3,8 @@
 ``build_agent`` compiles a ``StateGraph`` whose state holds everything the agent knows:
 the messages, the plan (with each step's status), the memory notes and the summary. The
 same graph runs on the simulated model and on a real chat model. Each structure is
-compiled once per process; the model reaches the nodes through the run's config.
+compiled once per process; the model reaches the nodes through the run's config. The
+state, the plan and review schemas and the role prompts are in ``agentlab.agent_state``.
 
 Introduced in notebook 01 (`01_agent_loop.ipynb`).
 """
@@ -14,12 +15,11 @@ import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
     AIMessage,
-    AnyMessage,
     BaseMessage,
     HumanMessage,
     SystemMessage,
@@ -29,116 +29,27 @@ from langchain_core.messages.tool import ToolCall
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
-from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.prebuilt import ToolNode
 from langgraph.types import Checkpointer
-from pydantic import BaseModel, Field
 
+from agentlab.agent_state import (
+    ACTOR,
+    PLANNER,
+    REVIEWER,
+    SUMMARIZER,
+    AgentState,
+    Plan,
+    Review,
+    history_of,
+    render_plan,
+    window_of,
+)
 from agentlab.checkpoints import CheckpointPolicy, clarify_node, verify_node
 from agentlab.config import MemoryPolicy
 from agentlab.replies import ReplyFailure
 from agentlab.sim.prompt import MEMORY_NAME, text_of
 from agentlab.structured import Structured
-
-PLANNER = (
-    "Make a plan for the user's request before acting. State the assumptions you commit to "
-    "(for example which place a name means) and list the steps, one tool call each, using "
-    "only the tools named in the instructions."
-)
-ACTOR = (
-    "Carry out the plan one step at a time with the tools. Start each message with the step "
-    'it serves ("Step N: ..."). When every step is done, answer with a summary of the '
-    "results and stop calling tools."
-)
-REVIEWER = (
-    "Review the work above against the user's request. List each problem with the number "
-    "of every plan step that must be redone to fix it; say ok when there is none."
-)
-SUMMARIZER = (
-    "Summarize the conversation so far for your own memory: keep step numbers, ids, "
-    "prices, bookings and errors; drop everything else."
-)
-
-
-class Assumption(BaseModel):
-    """One assumption the plan commits to."""
-
-    slot: str = Field(description="what is assumed, e.g. 'destination'")
-    value: str = Field(description="the value committed to")
-    alternatives: list[str] = Field(default_factory=list, description="other readings")
-    confidence: float = Field(default=1.0, ge=0, le=1, description="how sure you are, 0 to 1")
-
-
-class PlanStep(BaseModel):
-    """One step of a plan: one tool call."""
-
-    tool: str = Field(description="the tool that carries out the step")
-    action: str = Field(description="what the step does")
-
-
-class Plan(BaseModel):
-    """The agent's plan: its assumptions and its steps."""
-
-    assumptions: list[Assumption] = Field(default_factory=list)
-    steps: list[PlanStep] = Field(default_factory=list)
-
-
-class Issue(BaseModel):
-    """A problem found by a review."""
-
-    step: int = Field(description="number of a plan step to redo")
-    problem: str
-
-
-class Review(BaseModel):
-    """The verdict of a review."""
-
-    ok: bool = Field(description="true when nothing needs fixing")
-    issues: list[Issue] = Field(default_factory=list)
-
-
-class AgentState(TypedDict, total=False):
-    """The whole of what the agent knows; nothing lives outside it."""
-
-    messages: Annotated[list[AnyMessage], add_messages]
-    plan: dict[str, Any]  # Plan as a dict; each step also has "status": "pending" | "done"
-    memory: list[str]  # notes written by the remember node (and long-term notes)
-    summary: str  # summary of the history that fell out of the window ("summary" policy)
-    summarized: int  # how many history messages the summary covers
-    llm_calls: int
-    reflections: int
-    outcome: str  # "answered", "step_limit"
-    results: list[dict[str, Any]]  # every tool result: {"step", "tool", "content", "call_id"}
-    questions: int  # clarifications asked
-    checks: int  # verifications asked
-    verified: int  # results already shown to a verifier
-    confirmed: bool  # the person confirmed the plan's assumptions
-    replan: bool  # a checkpoint asked to plan again
-
-
-def render_plan(plan: dict[str, Any]) -> str:
-    """The plan as the actor and the reviewer read it, with each step's status."""
-    assumptions = "; ".join(f"{a['slot']} = {a['value']}" for a in plan.get("assumptions", []))
-    lines = [f"Assumptions: {assumptions}", "Plan:"]
-    first_pending = True
-    for i, step in enumerate(plan.get("steps", []), 1):
-        status = "done" if step.get("status") == "done" else " "
-        if status == " " and first_pending:
-            status, first_pending = "next", False
-        lines.append(f"{i}. [{status}] {step['tool']}: {step['action']}")
-    return "\n".join(lines)
-
-
-def _history(state: AgentState) -> list[AnyMessage]:
-    return list(state["messages"][1:])
-
-
-def _window(history: list[AnyMessage], size: int) -> list[AnyMessage]:
-    kept = history[-size:] if size else []
-    while kept and isinstance(kept[0], ToolMessage):  # never split a call from its result
-        kept = kept[1:]
-    return kept
 
 
 def build_agent(
@@ -293,9 +204,9 @@ def _compile(
             head.append(
                 SystemMessage("Memory:\n" + "\n".join(f"- {n}" for n in notes), name=MEMORY_NAME)
             )
-        history = _history(state)
+        history = history_of(state)
         if memory != "full":
-            history = _window(history, window)
+            history = window_of(history, window)
         return [*head, state["messages"][0], *history]
 
     def plan(state: AgentState, config: RunnableConfig) -> AgentState:
@@ -374,7 +285,7 @@ def _compile(
             "memory": notes,
             "results": log,
         }
-        history = _history(state)
+        history = history_of(state)
         done = state.get("summarized", 0)
         if memory == "summary" and len(history) - done > window + 4:
             upto = len(history) - window

@@ -20,38 +20,16 @@ Introduced in notebook 04 (`04_checkpoints.ipynb`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.messages import HumanMessage
 from langgraph.types import interrupt
 
-ClarifyPolicy = Literal["never", "always", "ambiguous"]
-VerifyPolicy = Literal["never", "always", "every_k"]
-CLARIFY_POLICIES = ("never", "always", "ambiguous")
-VERIFY_POLICIES = ("never", "always", "every_k")
+from agentlab.answers import is_yes
+from agentlab.config import CheckpointPolicy
+
 MAX_QUESTIONS = 4  # a run never asks more than this many questions per checkpoint kind
 _REDO = re.compile(r"redo step (\d+)", re.I)
-
-
-@dataclass(frozen=True)
-class CheckpointPolicy:
-    """When the agent stops to ask."""
-
-    clarify: ClarifyPolicy = "never"  # before committing its plan's assumptions
-    ambiguity_threshold: float = 0.2  # "ambiguous": ask when 1 - confidence exceeds this
-    verify: VerifyPolicy = "never"  # after tool steps
-    verify_every: int = 3  # "every_k": tool steps between two verifications
-
-    @property
-    def active(self) -> bool:
-        """Whether any checkpoint can interrupt the run."""
-        return self.clarify != "never" or self.verify != "never"
-
-
-def is_yes(answer: str) -> bool:
-    """Whether an answer confirms (starts with yes, ok, correct, looks good...)."""
-    return bool(re.match(r"\s*(yes|y\b|ok|okay|correct|right|looks good|confirmed)", answer, re.I))
 
 
 def clarify_question(plan: dict[str, Any], policy: CheckpointPolicy) -> dict[str, Any] | None:

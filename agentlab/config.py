@@ -10,16 +10,14 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Literal, get_args
 
 from agentlab.applies import check_applies
-from agentlab.checkpoints import (
-    CLARIFY_POLICIES,
-    VERIFY_POLICIES,
-    CheckpointPolicy,
-    ClarifyPolicy,
-    VerifyPolicy,
-)
 from agentlab.errors import ConfigError
 
 SCENARIOS = ("travel", "research")
+ClarifyPolicy = Literal["never", "always", "ambiguous"]
+VerifyPolicy = Literal["never", "always", "every_k"]
+CLARIFY_POLICIES = ("never", "always", "ambiguous")
+VERIFY_POLICIES = ("never", "always", "every_k")
+
 Architecture = Literal[
     "single",
     "pipeline",
@@ -66,6 +64,21 @@ def check_budgets(usd: Any, tokens: Any, *, unset: str = "None") -> None:
 
 
 @dataclass(frozen=True)
+class CheckpointPolicy:
+    """When the agent stops to ask."""
+
+    clarify: ClarifyPolicy = "never"  # before committing its plan's assumptions
+    ambiguity_threshold: float = 0.2  # "ambiguous": ask when 1 - confidence exceeds this
+    verify: VerifyPolicy = "never"  # after tool steps
+    verify_every: int = 3  # "every_k": tool steps between two verifications
+
+    @property
+    def active(self) -> bool:
+        """Whether any checkpoint can interrupt the run."""
+        return self.clarify != "never" or self.verify != "never"
+
+
+@dataclass(frozen=True)
 class EpisodeConfig:
     """Everything that defines one episode. Same config, same seed: same tables.
 
@@ -107,7 +120,7 @@ class EpisodeConfig:
         """Raise ``ConfigError`` naming the first invalid field: a value no episode could
         take, or a field set away from its default where this scenario and architecture do
         not read it (``agentlab.applies``)."""
-        from agentlab.models import check_model_string
+        from agentlab.model_names import check_model_string
         from agentlab.world.catalogue import catalogue_size
         from agentlab.world.travel import CORE_TOOLS, request_ids
 

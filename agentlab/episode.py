@@ -16,10 +16,10 @@ from typing import Any
 
 import pandas as pd
 
+from agentlab.artifacts import Provenance, episode_counts
 from agentlab.config import EpisodeConfig
 from agentlab.costs import usd_totals
 from agentlab.metrics import StepRecord, critical_path
-from agentlab.provenance import Provenance, episode_counts
 from agentlab.sim.prompt import COMPONENTS
 
 DECISION_NODES = ("plan", "act", "reflect")  # an agent's own LLM calls that decide something

@@ -35,11 +35,11 @@ from agentlab.capabilities import ORDER, Capability
 from agentlab.config import ARCHITECTURES, EpisodeConfig
 from agentlab.costs import usd_text, usd_total
 from agentlab.draw import mermaid
-from agentlab.error_plots import CLEAN, ROOT, add_step_bars
 from agentlab.models import make_model
-from agentlab.plots import PALETTE, TEMPLATE, WRONG
+from agentlab.plot_base import PALETTE, TEMPLATE, WRONG
 from agentlab.pricing import UNPRICED
 from agentlab.runner import Episode, Results, grid, run_episodes
+from agentlab.taint_plots import CLEAN, ROOT, add_step_bars
 from agentlab.team import TeamSpec, build_team
 from agentlab.team_runner import DEDICATED, DEFAULT_PLACEMENT, run_team_episode, team_for
 

@@ -12,31 +12,7 @@ from langchain_core.language_models import BaseChatModel
 
 from agentlab.deadlines import DEFAULT_CALL_DEADLINE_S
 from agentlab.errors import ConfigError
-
-KINDS = ("sim", "openai", "openai-compatible")
-ALLOWED = "'sim', 'sim:<profile>', 'openai:<model>', 'openai-compatible:<model>'"
-
-
-def check_model_string(spec: str) -> tuple[str, str]:
-    """Split and validate a model string into (kind, name).
-
-    Raises:
-        ConfigError: naming the field ``model`` and the allowed forms.
-    """
-    from agentlab.profiles import profiles
-
-    if not isinstance(spec, str) or not spec:
-        raise ConfigError("model", spec, ALLOWED)
-    kind, _, name = spec.partition(":")
-    if kind not in KINDS:
-        raise ConfigError("model", spec, ALLOWED)
-    if kind == "sim":
-        name = name or "gpt-4o-mini"
-        if name not in profiles():
-            raise ConfigError("model", spec, "sim profiles " + ", ".join(sorted(profiles())))
-    elif not name:
-        raise ConfigError("model", spec, f"{kind}:<model name>, e.g. {kind}:gpt-4o-mini")
-    return kind, name
+from agentlab.model_names import check_model_string
 
 
 def make_model(

@@ -20,7 +20,8 @@ what the other is writing. Parts are numbered in the order they were written; lo
 one row per ``config_key``, the newest (a retried episode replaces its error row). A part
 that cannot be read is moved to ``quarantine/`` with a ``DamagedPartWarning`` naming it;
 the rest loads, and the next run computes its episodes again. Every part is written and
-read with the declared column types of ``agentlab.store_schema``.
+read with the declared column types of ``agentlab.store_schema``. The part files as Arrow
+tables (written atomically, read back in order, concatenated) are ``agentlab.store_parts``.
 
 ``config_key`` (``agentlab.identity``) is a stable hash of every field of the
 configuration, seed included, and of its endpoint for a real model: the same configuration
@@ -37,7 +38,7 @@ import os
 import re
 import uuid
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,50 +49,28 @@ from filelock import FileLock, Timeout
 
 from agentlab.identity import config_key, config_row, identity
 from agentlab.redact import redact, redact_arrow
-from agentlab.store_schema import EPISODES, STEPS, conform, unify
+from agentlab.store_parts import (
+    KEY,
+    SUMMARY,
+    is_damaged,
+    part_order,
+    part_summary,
+    spent_by,
+    to_frame,
+    without_keys,
+    write_atomic,
+)
+from agentlab.store_schema import EPISODES, STEPS, conform
 
 FORMAT = "agentlab-sweep/1"  # written in sweep.json; bump when the layout changes
 MANIFEST = "sweep.json"
-KEY = "config_key"  # the column every row of a store carries
 QUARANTINE = "quarantine"  # the folder damaged parts are moved to
 LOCK = ".lock"  # the writers' lock file
 LOCK_TIMEOUT = 120.0  # seconds to wait for another writer before saying so
-SUMMARY = (KEY, "outcome", "cost_usd", "tokens_in", "tokens_out")  # what the index reads
 
 
 class DamagedPartWarning(UserWarning):
     """A part of a store could not be read; it was moved to the store's quarantine."""
-
-
-def to_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
-    """Rows (dicts, possibly with different keys) as an Arrow table, columns in first-seen order."""
-    columns: dict[str, None] = {}
-    for row in rows:
-        columns.update(dict.fromkeys(row))
-    arrays = {}
-    for name in columns:
-        values = [row.get(name) for row in rows]
-        try:
-            arrays[name] = pa.array(values)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types: keep them readable
-            arrays[name] = pa.array([None if v is None else str(v) for v in values])
-    return pa.table(arrays)
-
-
-def _write_atomic(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    with tmp.open("wb") as f:
-        pq.write_table(table, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _damaged(exc: BaseException) -> bool:
-    """Whether reading a part failed on its content (truncated, not Parquet, bad thrift):
-    an OSError with an errno (no file handles left, a disk error, no permission) is the
-    machine's, not the part's, and must not send good parts to the quarantine."""
-    return not (isinstance(exc, OSError) and exc.errno is not None)
 
 
 class SweepStore:
@@ -187,7 +166,7 @@ class SweepStore:
 
     def _parts(self) -> list[Path]:
         """The committed parts, oldest first."""
-        return sorted((self.path / "episodes").glob("*.parquet"), key=lambda p: _order(p.name))
+        return sorted((self.path / "episodes").glob("*.parquet"), key=lambda p: part_order(p.name))
 
     def write_part(
         self, episodes: pa.Table, steps: pa.Table | None, *, replace: Iterable[str] = ()
@@ -207,17 +186,17 @@ class SweepStore:
             self._refresh()
             stored = self._keys() - set(replace)
             if stored:
-                episodes, steps = _without(episodes, stored), _without(steps, stored)
+                episodes, steps = without_keys(episodes, stored), without_keys(steps, stored)
             if not episodes.num_rows:
                 return None
-            seq = max((_order(n)[0] for n in self._index), default=0) + 1
+            seq = max((part_order(n)[0] for n in self._index), default=0) + 1
             name = f"{seq:012d}-{uuid.uuid4().hex[:8]}.parquet"  # numbered: newer sort later
             if steps is not None and steps.num_rows:
-                _write_atomic(steps, self.path / "steps" / name)
+                write_atomic(steps, self.path / "steps" / name)
                 self._written[self.path / "steps" / name] = steps
-            _write_atomic(episodes, self.path / "episodes" / name)
+            write_atomic(episodes, self.path / "episodes" / name)
             self._written[self.path / "episodes" / name] = episodes
-            self._index[name] = _summary(episodes)
+            self._index[name] = part_summary(episodes)
         return name
 
     def _read(self, path: Path, columns: list[str] | None = None) -> pa.Table | None:
@@ -231,7 +210,7 @@ class SweepStore:
         except FileNotFoundError:  # moved aside by another process meanwhile
             return None
         except (pa.ArrowException, OSError, ValueError) as exc:
-            if not _damaged(exc):
+            if not is_damaged(exc):
                 raise
             self.quarantine(path.name, f"{path}: {type(exc).__name__}: {exc}")
             return None
@@ -271,7 +250,7 @@ class SweepStore:
             except FileNotFoundError:
                 continue
             except (pa.ArrowException, OSError, ValueError) as exc:
-                if not _damaged(exc):
+                if not is_damaged(exc):
                     raise
                 self.quarantine(part.name, f"{part}: {type(exc).__name__}: {exc}")
                 continue
@@ -280,7 +259,7 @@ class SweepStore:
                 continue
             table = self._read(part, [c for c in SUMMARY if c in present])
             if table is not None:
-                self._index[part.name] = _summary(table)
+                self._index[part.name] = part_summary(table)
 
     def _keys(self) -> set[str]:
         keys: set[str] = set()
@@ -297,7 +276,7 @@ class SweepStore:
         """Each stored episode's outcome (its newest row's), by ``config_key``."""
         self._refresh()
         out: dict[str, str | None] = {}
-        for name in sorted(self._index, key=_order):
+        for name in sorted(self._index, key=part_order):
             table = self._index[name]
             outcomes = (
                 table.column("outcome").to_pylist()
@@ -368,57 +347,4 @@ class SweepStore:
                     return None
                 keep = [winners.get(k) == name for k in step_table.column(KEY).to_pylist()]
                 steps.append(step_table.filter(pa.array(keep, pa.bool_())))
-        return _frame(episodes, order), _frame(steps, order, by_step=True)
-
-
-def _order(name: str) -> tuple[int, str]:
-    """A part's place in write order: its number (parts from before numbering: 0)."""
-    match = re.match(r"(\d+)-", name)
-    return (int(match.group(1)) if match else 0, name)
-
-
-def _summary(table: pa.Table) -> pa.Table:
-    """The columns of a part the index keeps."""
-    return table.select([c for c in SUMMARY if c in table.column_names])
-
-
-def _without(table: pa.Table | None, keys: set[str]) -> pa.Table | None:
-    """The table without the rows of these keys."""
-    if table is None:
-        return None
-    keep = [k not in keys for k in table.column(KEY).to_pylist()]
-    return table.filter(pa.array(keep, pa.bool_()))
-
-
-def spent_by(row: dict[str, Any]) -> tuple[float, float]:
-    """Dollars and tokens (in + out) an ``episodes`` row spent. Missing counts 0 (a failure
-    row that made no call); NaN stays NaN, so that a budget cannot miss it: a NaN cost is
-    unpriced (or of unknown usage), NaN tokens are a reply that reported no usage. The row
-    keeps no estimate of those tokens (the episode's own budget counts one while it runs, and
-    drops it), so a sweep's ``budget_tokens`` cannot apply to it rather than count it as 0."""
-
-    def number(value: Any) -> float:
-        return float(value) if isinstance(value, int | float) else 0.0
-
-    tokens = number(row.get("tokens_in")) + number(row.get("tokens_out"))
-    return number(row.get("cost_usd")), tokens
-
-
-def _frame(tables: list[pa.Table], order: dict[str, int], *, by_step: bool = False) -> pd.DataFrame:
-    """Concatenate parts (declared types, others unified), order rows by plan, put
-    ``episode`` first. A column empty in every row is None, as pandas makes it of rows."""
-    tables = unify([t for t in tables if t.num_rows], STEPS if by_step else EPISODES)
-    if not tables:
-        return pd.DataFrame()
-    widest = max(tables, key=lambda t: t.num_columns)  # a full row's column order
-    columns = list(
-        dict.fromkeys([*widest.column_names, *(c for t in tables for c in t.column_names)])
-    )
-    table = pa.concat_tables(tables, promote_options="permissive").select(columns)
-    df = table.to_pandas()
-    for name in columns:
-        if table.column(name).null_count == table.num_rows:
-            df[name] = pd.Series([None] * len(df), dtype=object)
-    df.insert(0, "episode", df[KEY].map(order).fillna(len(order)).astype(int))
-    sort = ["episode", "step"] if by_step and "step" in df.columns else ["episode"]
-    return df.sort_values(sort, kind="stable").reset_index(drop=True)
+        return to_frame(episodes, order), to_frame(steps, order, by_step=True)

@@ -42,11 +42,12 @@ from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Command
+from langgraph.types import Checkpointer, Command
 from pydantic import BaseModel, Field, create_model
 
 from agentlab.agent import build_agent
 from agentlab.capabilities import ORDER, Capability, capabilities
+from agentlab.checkpoints import CheckpointPolicy
 from agentlab.config import ARCHITECTURES
 from agentlab.handoffs import HANDOFF, answer_of, handoff, report_items
 from agentlab.structured import Structured
@@ -104,8 +105,20 @@ def build_team(
     caps: dict[str, Capability] | None = None,
     max_steps: int = 12,
     max_turns: int = 8,
+    checkpoints: CheckpointPolicy | None = None,
+    checkpointer: Checkpointer = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """Compile a team as one LangGraph graph.
+    """Compile a team as one LangGraph graph, each member a subgraph of it.
+
+    A member is the one-agent graph of ``build_agent``. Where a member has a node of its
+    own (single, pipeline, centralized, hierarchical, swarm, the hybrid's checker) that
+    node holds the member's compiled graph, so LangGraph knows it as a subgraph:
+    ``get_graph(xray=True)`` draws its plan, act, tools, remember (and checkpoint) nodes,
+    its checkpoints are saved under the team's thread, and an ``interrupt`` inside it
+    (a clarification, a verification) stops the team and reaches the caller, who resumes
+    with ``Command(resume=answer)``. The members of a parallel crew (independent,
+    decentralized, the hybrid's researchers) run in one ``member`` node, a ``Send`` each:
+    they checkpoint and interrupt the same way but are drawn as that one node.
 
     Args:
         spec: Topology and agents.
@@ -113,10 +126,17 @@ def build_team(
         caps: Capability data (default ``capabilities()``), e.g. with changed coupling.
         max_steps: LLM calls allowed per agent run.
         max_turns: Routing decisions allowed (centralized, hierarchical, swarm).
+        checkpoints: When each member stops to ask a person (``CheckpointPolicy``); any
+            active policy needs a ``checkpointer``.
+        checkpointer: A LangGraph checkpointer for the team (its members' checkpoints go
+            under the team's thread).
 
     Returns:
         The compiled graph; invoke it with ``{"messages": [HumanMessage(question)]}``;
         the answer is in ``state["final"]``.
+
+    Raises:
+        ValueError: An active ``checkpoints`` policy without a ``checkpointer``.
 
     Example:
         >>> from agentlab.team import AgentSpec, TeamSpec, build_team
@@ -126,6 +146,8 @@ def build_team(
         >>> "coordinator" in build_team(team, model=al.make_model()).get_graph().nodes
         True
     """
+    if checkpoints is not None and checkpoints.active and checkpointer is None:
+        raise ValueError("checkpoints: an active policy needs a checkpointer to pause in")
     caps = caps or capabilities()
     names = [a.name for a in spec.agents]
 
@@ -141,12 +163,17 @@ def build_team(
             reflect=reflect,
             max_steps=max_steps,
             name=agent.name,
+            checkpoints=checkpoints,
         )
 
     workers = {a.name: worker(a) for a in spec.agents}
 
     def run(
-        agent: AgentSpec, state: TeamState, extra: str = "", stage: int | None = None
+        agent: AgentSpec,
+        state: TeamState,
+        extra: str = "",
+        stage: int | None = None,
+        member: CompiledStateGraph[Any, Any, Any, Any] | None = None,
     ) -> dict[str, Any]:
         question = state["messages"][0]
         items = report_items(state["messages"][1:])
@@ -156,7 +183,7 @@ def build_team(
             note = handoff(items, coupling=coupling, budget=spec.handoff_tokens) + extra
             msgs.append(HumanMessage(note, name=HANDOFF))
         where = {"stage": stage, "branch": agent.name} if stage is not None else {}
-        out = workers[agent.name].invoke(
+        out = (member or workers[agent.name]).invoke(
             {"messages": msgs}, config={"metadata": {"agent": agent.name, **where}}
         )
         new = out["messages"][len(msgs) :]
@@ -170,26 +197,35 @@ def build_team(
         )
         return {"messages": [report], "answers": got}
 
+    def node(agent: AgentSpec) -> Any:
+        """The agent's own node, holding its compiled graph (so, a subgraph of the team)."""
+        member = workers[agent.name]
+
+        def work(state: TeamState) -> dict[str, Any]:
+            return run(agent, state, member=member)
+
+        return work
+
     graph = StateGraph(TeamState)
     top = spec.topology
     if top in ("single", "pipeline"):
         previous = START
         for a in spec.agents:
-            graph.add_node(a.name, lambda s, a=a: run(a, s))
+            graph.add_node(a.name, node(a))
             graph.add_edge(previous, a.name)
             previous = a.name
         graph.add_node("finish", _finish)
         graph.add_edge(previous, "finish")
         graph.add_edge("finish", END)
     elif top in ("centralized", "swarm", "hierarchical"):
-        _routed(graph, spec, names, run, model, max_turns)
+        _routed(graph, spec, names, node, model, max_turns)
     elif top == "independent":
         split_work(graph, spec.agents, run, model)
     elif top in ("decentralized", "hybrid"):
-        debate_or_check(graph, spec, run, model)
+        debate_or_check(graph, spec, run, node, model)
     else:
         raise ValueError(f"topology: got {top!r}; allowed: {', '.join(TOPOLOGIES)}")
-    return graph.compile(name=top)
+    return graph.compile(name=top, checkpointer=checkpointer)
 
 
 def _finish(state: TeamState) -> dict[str, Any]:
@@ -209,7 +245,7 @@ def _routed(
     graph: StateGraph,
     spec: TeamSpec,
     names: list[str],
-    run: Callable[..., dict[str, Any]],
+    node: Callable[[AgentSpec], Any],  # the agent's own node (a subgraph)
     model: BaseChatModel,
     max_turns: int,
 ) -> None:
@@ -276,7 +312,7 @@ def _routed(
     if spec.topology == "swarm":  # each agent hands off itself, in its own context
         graph.add_edge(START, spec.agents[0].name)
         for a in spec.agents:
-            graph.add_node(a.name, lambda s, a=a: run(a, s))
+            graph.add_node(a.name, node(a))
             router_node(f"{a.name}_handoff", a.name, [*names, "finish"], "finish")
             graph.add_edge(a.name, f"{a.name}_handoff")
         return
@@ -286,10 +322,10 @@ def _routed(
         for lead, agents in leads.items():
             router_node(lead, lead, [a.name for a in agents], "coordinator")
             for a in agents:
-                graph.add_node(a.name, lambda s, a=a: run(a, s))
+                graph.add_node(a.name, node(a))
                 graph.add_edge(a.name, lead)
         return
     router_node("coordinator", "coordinator", [*names, "finish"], "finish")
     for a in spec.agents:
-        graph.add_node(a.name, lambda s, a=a: run(a, s))
+        graph.add_node(a.name, node(a))
         graph.add_edge(a.name, "coordinator")

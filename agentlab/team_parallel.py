@@ -124,8 +124,15 @@ def split_work(
     graph.add_edge("aggregate", END)
 
 
-def debate_or_check(graph: StateGraph, spec: TeamSpec, run: Run, model: BaseChatModel) -> None:
-    """Decentralized and hybrid: ``Send`` fan-out, then debate and vote, or vote and check."""
+def debate_or_check(
+    graph: StateGraph,
+    spec: TeamSpec,
+    run: Run,
+    node: Callable[[AgentSpec], Any],  # the agent's own node (a subgraph)
+    model: BaseChatModel,
+) -> None:
+    """Decentralized and hybrid: ``Send`` fan-out, then debate and vote, or vote and check
+    (the hybrid's checker in a node of its own: ``node(checker)``, a subgraph)."""
     checker = next(
         (a for a in spec.agents if spec.topology == "hybrid" and a.capabilities == ("fact_check",)),
         None,
@@ -185,7 +192,7 @@ def debate_or_check(graph: StateGraph, spec: TeamSpec, run: Run, model: BaseChat
     graph.add_edge("member", "round")
     graph.add_conditional_edges("round", more, ["member", "aggregate"])
     if checker is not None:
-        graph.add_node(checker.name, lambda s: run(checker, s) | {})
+        graph.add_node(checker.name, node(checker))
         graph.add_node(
             "finish",
             lambda s: {

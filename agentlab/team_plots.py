@@ -18,10 +18,10 @@ from plotly.subplots import make_subplots
 
 from agentlab import plots
 from agentlab.costs import usd_per_success, usd_totals
+from agentlab.episode import DECISION_NODES, Results
 from agentlab.plots import PALETTE, PART_COLORS, REFERENCE, TEMPLATE, note_unpriced
 from agentlab.pricing import UNPRICED
 from agentlab.reference import reference as load_reference
-from agentlab.runner import DECISION_NODES, Results
 from agentlab.sim.prompt import COMPONENTS
 
 LAB, PAPER = PALETTE[0], REFERENCE

@@ -150,6 +150,13 @@ def _judge(
     return out
 
 
+def question_id(config: EpisodeConfig) -> str:
+    """The id of the question an episode of ``config`` works on: its ``request``, or the
+    seed's (``question_ids()[seed % n]``)."""
+    ids = r.question_ids()
+    return config.request or ids[config.seed % len(ids)]
+
+
 @tracing_guarded
 def run_team_episode(
     config: EpisodeConfig,
@@ -167,8 +174,7 @@ def run_team_episode(
     Returns:
         An ``Episode`` whose row carries the team's columns.
     """
-    ids = r.question_ids()
-    q = r.questions()[config.request or ids[config.seed % len(ids)]]
+    q = r.questions()[question_id(config)]
     spec = team_for(config, caps)
     graph = build_team(
         spec,

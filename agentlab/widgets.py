@@ -36,7 +36,8 @@ from agentlab.config import EpisodeConfig
 from agentlab.durable import sqlite_checkpointer
 from agentlab.error_plots import taint_timeline
 from agentlab.pricing import UNPRICED
-from agentlab.runner import Episode, pick_request, run_episode
+from agentlab.runner import Episode, run_episode
+from agentlab.travel_runner import pick_request
 from agentlab.world.travel_user import TravelUser
 
 KEY_NUMBERS = ("success", "cost_usd", "questions", "human_s", "root_errors",

@@ -129,7 +129,7 @@ def _sweep_seconds(n: int, workers: int, peak: list[int] | None = None) -> float
 def _cpu_per_episode(n: int) -> float:
     """CPU seconds of one travel episode in this process (tool threads included)."""
     import agentlab as al
-    from agentlab.sweep import run_chunk
+    from agentlab.sweep_chunks import run_chunk
 
     items = [(str(i), c) for i, c in enumerate(al.grid(seeds=range(n)))]
     run_chunk(items[:3])  # warm

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 import agentlab as al
-from agentlab.runner import pick_request
+from agentlab.travel_runner import pick_request
 
 WALL = ["wall_s"]
 

@@ -107,7 +107,7 @@ def test_streaming_sends_chunks_then_usage_then_done(url: str) -> None:
 def test_plain_chatopenai_gets_json_schema_output_and_its_limits(url: str) -> None:
     from langchain_openai import ChatOpenAI
 
-    from agentlab.agent import Plan
+    from agentlab.agent_state import Plan
 
     model = ChatOpenAI(base_url=url, api_key="not-needed", model="gpt-4o-mini")  # type: ignore[arg-type]
     request = [

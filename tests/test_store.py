@@ -19,7 +19,8 @@ import pytest
 import agentlab as al
 from agentlab.store import KEY, QUARANTINE, DamagedPartWarning, SweepStore, config_key
 from agentlab.store_schema import EPISODES, STEPS, conform
-from agentlab.sweep import SweepResults, failure_row, load_sweep, run_chunk, run_sweep
+from agentlab.sweep import SweepResults, load_sweep, run_sweep
+from agentlab.sweep_chunks import failure_row, run_chunk
 
 WALL = ["wall_s"]  # real seconds: the only columns that differ between two runs
 

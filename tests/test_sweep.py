@@ -19,7 +19,8 @@ import pytest
 import agentlab as al
 from agentlab.config import ConfigError
 from agentlab.runner import Episode, run_episode
-from agentlab.store import KEY, SweepStore, spent_by
+from agentlab.store import KEY, SweepStore
+from agentlab.store_parts import spent_by
 from agentlab.sweep import SweepResults, load_sweep, run_sweep
 
 WALL = ["wall_s"]  # real seconds: the only columns that differ between two runs

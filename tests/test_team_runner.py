@@ -12,7 +12,7 @@ import pytest
 
 import agentlab as al
 from agentlab import capabilities, team
-from agentlab.runner import DECISION_NODES
+from agentlab.episode import DECISION_NODES
 from agentlab.team_runner import part_question, run_team_episode, team_for
 from agentlab.world import research
 
