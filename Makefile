@@ -82,7 +82,7 @@ $(DEV_STAMP): pyproject.toml constraints.txt
 
 # The wheel alone, into dist/ (no environment needed: what an instructor hands out).
 wheel:
-	rm -rf dist
+	rm -rf dist build  # a stale build/ would carry modules that have moved or gone
 	$(BUILD_WHEEL)
 	@ls dist/*.whl
 

@@ -10,36 +10,36 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from agentlab.agent import build_agent
-from agentlab.agent_state import render_plan
 from agentlab.config import ConfigError, EpisodeConfig
-from agentlab.draw import mermaid, show_graph
-from agentlab.metrics import MetricsCallback
-from agentlab.models import make_model
-from agentlab.profiles import get_profile, profiles
-from agentlab.runner import Results, grid, run_episode, run_episodes
+from agentlab.graphs.agent import build_agent
+from agentlab.graphs.agent_state import render_plan
+from agentlab.measure.metrics import MetricsCallback
+from agentlab.run.runner import Results, grid, run_episode, run_episodes
+from agentlab.serve.models import make_model
 from agentlab.sim.model import SimChatModel
+from agentlab.sim.profiles import get_profile, profiles
+from agentlab.ui.draw import mermaid, show_graph
 from agentlab.world.travel import requests, travel_tools
 
 if TYPE_CHECKING:
-    from agentlab.explorer import PlacementExplorer, RunStepper
-    from agentlab.remote import run_remote
-    from agentlab.server import serve_in_thread
-    from agentlab.sweep import load_sweep, run_sweep
-    from agentlab.team import build_team
-    from agentlab.team_runner import run_team_episode
-    from agentlab.widgets import CheckpointWidget
+    from agentlab.graphs.team import build_team
+    from agentlab.run.remote import run_remote
+    from agentlab.run.sweep import load_sweep, run_sweep
+    from agentlab.run.team_runner import run_team_episode
+    from agentlab.serve.server import serve_in_thread
+    from agentlab.ui.explorer import PlacementExplorer, RunStepper
+    from agentlab.ui.widgets import CheckpointWidget
 
 _LAZY = {
-    "CheckpointWidget": "agentlab.widgets",
-    "PlacementExplorer": "agentlab.explorer",
-    "RunStepper": "agentlab.explorer",
-    "build_team": "agentlab.team",
-    "load_sweep": "agentlab.sweep",
-    "run_remote": "agentlab.remote",
-    "run_sweep": "agentlab.sweep",
-    "run_team_episode": "agentlab.team_runner",
-    "serve_in_thread": "agentlab.server",
+    "CheckpointWidget": "agentlab.ui.widgets",
+    "PlacementExplorer": "agentlab.ui.explorer",
+    "RunStepper": "agentlab.ui.explorer",
+    "build_team": "agentlab.graphs.team",
+    "load_sweep": "agentlab.run.sweep",
+    "run_remote": "agentlab.run.remote",
+    "run_sweep": "agentlab.run.sweep",
+    "run_team_episode": "agentlab.run.team_runner",
+    "serve_in_thread": "agentlab.serve.server",
 }
 
 

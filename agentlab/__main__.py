@@ -1,5 +1,5 @@
 """``python -m agentlab``: the command line."""
 
-from agentlab.cli import main
+from agentlab.commands.cli import main
 
 raise SystemExit(main())

@@ -1,7 +1,8 @@
 """How a person's answer at a checkpoint is read: a confirmation, or a correction.
 
-It sits below everything that reads answers (the checkpoint nodes of ``agentlab.checkpoints``,
-the provenance of ``agentlab.provenance``), importing nothing from the lab.
+It sits below everything that reads answers (the checkpoint nodes of
+``agentlab.graphs.checkpoints``, the provenance of ``agentlab.measure.provenance``),
+importing nothing from the lab.
 
 Introduced in notebook 04 (`04_checkpoints.ipynb`).
 """

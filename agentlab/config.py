@@ -133,7 +133,7 @@ class EpisodeConfig:
         ):
             raise ConfigError("request", self.request, "a request id such as 'trip-001', or None")
         if self.scenario == "research":
-            from agentlab.capabilities import parse_placement
+            from agentlab.world.capabilities import parse_placement
             from agentlab.world.research import question_ids
 
             if self.request is not None and self.request not in question_ids():
@@ -178,7 +178,7 @@ class EpisodeConfig:
             raise ConfigError("seed", self.seed, "an integer >= 0")
         check_model_string(self.model)
         if self.budget_usd is not None:  # a dollar budget needs a price to count against
-            from agentlab.pricing import refuse_unpriced
+            from agentlab.measure.pricing import refuse_unpriced
 
             refuse_unpriced("budget_usd", self.budget_usd, [self.model])
         check_applies(self)  # a field this scenario and architecture do not read: its default

@@ -1,7 +1,7 @@
 """Model strings: ``"sim[:profile]"``, ``"openai:<model>"``, ``"openai-compatible:<model>"``.
 
 Checking one needs only the simulated model's profiles, so the configuration can check its
-``model`` field without importing the code that makes models (``agentlab.models``).
+``model`` field without importing the code that makes models (``agentlab.serve.models``).
 
 Introduced in notebook 00 (`00_quickstart.ipynb`).
 """
@@ -9,7 +9,7 @@ Introduced in notebook 00 (`00_quickstart.ipynb`).
 from __future__ import annotations
 
 from agentlab.errors import ConfigError
-from agentlab.profiles import profiles
+from agentlab.sim.profiles import profiles
 
 KINDS = ("sim", "openai", "openai-compatible")
 ALLOWED = "'sim', 'sim:<profile>', 'openai:<model>', 'openai-compatible:<model>'"

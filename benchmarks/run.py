@@ -47,7 +47,7 @@ def _episode_times(
     ``ToolNode``, the same model and tool calls), interleaved in one run; and the steps."""
     from floor import bare_episode, make_tools
 
-    from agentlab.runner import run_episode
+    from agentlab.run.runner import run_episode
 
     tools = make_tools(bare_tools)
     lab, bare, steps = [], [], []
@@ -113,7 +113,7 @@ def bench_episodes(n: int, repeat: int = 3) -> list[Row]:
 
 def _sweep_seconds(n: int, workers: int, peak: list[int] | None = None) -> float:
     import agentlab as al
-    from agentlab.sweep import run_sweep
+    from agentlab.run.sweep import run_sweep
 
     with tempfile.TemporaryDirectory() as store:
         sampler = _PeakMemory() if peak is not None else None
@@ -129,7 +129,7 @@ def _sweep_seconds(n: int, workers: int, peak: list[int] | None = None) -> float
 def _cpu_per_episode(n: int) -> float:
     """CPU seconds of one travel episode in this process (tool threads included)."""
     import agentlab as al
-    from agentlab.sweep_chunks import run_chunk
+    from agentlab.run.sweep_chunks import run_chunk
 
     items = [(str(i), c) for i, c in enumerate(al.grid(seeds=range(n)))]
     run_chunk(items[:3])  # warm

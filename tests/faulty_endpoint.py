@@ -13,7 +13,7 @@ recorded outcome with its reason, never as an answer, a crash or a silent $0:
 * ``hang``: nothing at all until the endpoint stops (past any client deadline);
 * ``echo_key``: a 401 whose message echoes the key the client sent, as some providers do.
 
-Good answers come from the simulated model through ``agentlab.wire`` (what ``agentlab
+Good answers come from the simulated model through ``agentlab.serve.wire`` (what ``agentlab
 serve`` answers), without its ``x-agentlab-sim`` header: to the lab this looks like any
 provider. Which request meets which fault is a pure function of the seed, the request body
 and how many times the endpoint has seen that body (so a retry draws again, whatever
@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from agentlab.wire import answer, completion, read_request, response_body, stream_chunks
+from agentlab.serve.wire import answer, completion, read_request, response_body, stream_chunks
 
 FAULTS = (
     "no_usage",

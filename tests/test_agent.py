@@ -2,7 +2,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 import agentlab as al
-from agentlab.agent_state import render_plan
+from agentlab.graphs.agent_state import render_plan
 from agentlab.world.travel import INSTRUCTIONS, digest, requests
 
 

@@ -50,7 +50,7 @@ def _write_notebook(folder: Path) -> Path:
                                  "language": "python"}  # fmt: skip
     nb.cells = [
         nbformat.v4.new_code_cell(
-            "from agentlab.explorer import PlacementExplorer\n"
+            "from agentlab.ui.explorer import PlacementExplorer\n"
             "ex = PlacementExplorer(seeds=range(3))\n"
             "ex"
         )

@@ -4,8 +4,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 import agentlab as al
-from agentlab.checkpoints import CheckpointPolicy, clarify_question, is_yes, verify_due
 from agentlab.config import ConfigError
+from agentlab.graphs.checkpoints import CheckpointPolicy, clarify_question, is_yes, verify_due
 from agentlab.world.travel import INSTRUCTIONS, digest, requests
 
 PLAN = {

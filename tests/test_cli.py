@@ -7,9 +7,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from agentlab.cli import main
-from agentlab.faults import Faults
-from agentlab.server import serve_in_thread
+from agentlab.commands.cli import main
+from agentlab.serve.faults import Faults
+from agentlab.serve.server import serve_in_thread
 
 
 def test_run_prints_the_episode_table_and_writes_it(
@@ -43,7 +43,7 @@ def nothing_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("episodes ran before every flag was checked")
 
-    monkeypatch.setattr("agentlab.runner.run_episodes", refuse)
+    monkeypatch.setattr("agentlab.run.runner.run_episodes", refuse)
 
 
 @pytest.mark.parametrize(
@@ -138,7 +138,7 @@ def test_a_run_where_some_episodes_answered_exits_0(capsys: pytest.CaptureFixtur
 def test_a_cost_of_unknown_usage_is_printed_unknown_not_unpriced(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from agentlab import runner
+    from agentlab.run import runner
 
     real = runner.run_episodes
 
@@ -147,7 +147,7 @@ def test_a_cost_of_unknown_usage_is_printed_unknown_not_unpriced(
         results.episodes["cost_usd"] = math.nan  # a priced model's replies reported no usage
         return results
 
-    monkeypatch.setattr("agentlab.runner.run_episodes", without_usage)
+    monkeypatch.setattr("agentlab.run.runner.run_episodes", without_usage)
     assert main(["run", "--seeds", "1"]) == 0  # default columns: price_source not among them
     out = capsys.readouterr().out
     assert out.count("unknown") >= 2 and "unpriced" not in out  # the table and the summary

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import agentlab as al
-from agentlab.costs import (
+from agentlab.measure.costs import (
     UNKNOWN,
     cost_labels,
     show_costs,
@@ -21,8 +21,8 @@ from agentlab.costs import (
     usd_total,
     usd_totals,
 )
-from agentlab.pricing import UNPRICED
-from agentlab.server import serve_in_thread
+from agentlab.measure.pricing import UNPRICED
+from agentlab.serve.server import serve_in_thread
 
 NAN = math.nan
 TABLE = "agentlab table 2024-07-18"

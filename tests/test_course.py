@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from agentlab.cli import main
-from agentlab.course import MANIFEST, copy_course, course_files
+from agentlab.commands.cli import main
+from agentlab.commands.course import MANIFEST, copy_course, course_files
 
 
 def test_every_notebook_and_the_example_sweep_file_are_shipped() -> None:

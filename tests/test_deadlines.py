@@ -12,10 +12,10 @@ from faulty_endpoint import FaultyEndpoint
 
 import agentlab as al
 from agentlab.config import ConfigError
-from agentlab.deadlines import call_within, episode_deadline, episode_left
-from agentlab.models import make_model
-from agentlab.remote import run_remote
-from agentlab.replies import ReplyFailure
+from agentlab.measure.replies import ReplyFailure
+from agentlab.run.remote import run_remote
+from agentlab.serve.deadlines import call_within, episode_deadline, episode_left
+from agentlab.serve.models import make_model
 
 SERVED = al.EpisodeConfig(model="openai-compatible:gpt-4o-mini", reflect=False, max_steps=4)
 

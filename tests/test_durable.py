@@ -13,12 +13,12 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 
 import agentlab as al
 from agentlab.config import ConfigError
-from agentlab.durable import claim_thread, sqlite_checkpointer
+from agentlab.run.durable import claim_thread, sqlite_checkpointer
 
 SCRIPT = """
 import json, sys
 import agentlab as al
-from agentlab.durable import sqlite_checkpointer
+from agentlab.run.durable import sqlite_checkpointer
 db, mode = sys.argv[1], sys.argv[2]
 cfg = al.EpisodeConfig(request="trip-001", seed=0, clarify="ambiguous", verify="every_k")
 saver = sqlite_checkpointer(db)

@@ -1,4 +1,4 @@
-"""Tests for agentlab.error_plots: each figure has the traces it promises, on real runs."""
+"""Tests for agentlab.ui.error_plots: each figure has the traces it promises, on real runs."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import plotly.graph_objects as go
 import pytest
 
 import agentlab as al
-from agentlab import error_plots, reliability
-from agentlab.runner import Episode
+from agentlab.measure import reliability
+from agentlab.run.runner import Episode
+from agentlab.ui import error_plots
 from agentlab.world.travel import request_ids
 
 REQUESTS = request_ids()[:6]

@@ -1,4 +1,4 @@
-"""Tests for agentlab.explorer: the placement explorer and the run stepper, driven from
+"""Tests for agentlab.ui.explorer: the placement explorer and the run stepper, driven from
 code as a notebook (or a click in the browser, tests/test_browser.py) would drive them."""
 
 from __future__ import annotations
@@ -8,12 +8,12 @@ import doctest
 import pandas as pd
 import pytest
 
-import agentlab.explorer
-from agentlab.capabilities import with_data
+import agentlab.ui.explorer
 from agentlab.config import EpisodeConfig
-from agentlab.explorer import METRICS, PlacementExplorer, RunStepper, _scores
-from agentlab.runner import grid, run_episodes
-from agentlab.team_runner import run_team_episode
+from agentlab.run.runner import grid, run_episodes
+from agentlab.run.team_runner import run_team_episode
+from agentlab.ui.explorer import METRICS, PlacementExplorer, RunStepper, _scores
+from agentlab.world.capabilities import with_data
 
 SEEDS = range(3)
 
@@ -161,9 +161,9 @@ def test_unpriced_costs_read_unpriced_in_the_explorer_and_the_stepper(tainted_ep
                       "latency_s": [1.0, 2.0], "errors_escaped": [0, 0]})  # fmt: skip
     per_win = _scores(e)[0]
     assert per_win is not None and per_win != per_win  # NaN, not the priced half's cost
-    assert agentlab.explorer._text(per_win, 0) == "unpriced"
+    assert agentlab.ui.explorer._text(per_win, 0) == "unpriced"
 
 
 def test_docstring_examples() -> None:
-    result = doctest.testmod(agentlab.explorer, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(agentlab.ui.explorer, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 2 and result.failed == 0

@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 
 import agentlab as al
-from agentlab import real_models
-from agentlab.identity import (
+from agentlab.run.identity import (
     ENDPOINT_PREFIXES,
     config_key,
     endpoint,
     endpoint_environment,
     using_environment,
 )
-from agentlab.server import SimServer
-from agentlab.sweep import load_sweep, run_sweep
+from agentlab.run.sweep import load_sweep, run_sweep
+from agentlab.serve import real_models
+from agentlab.serve.server import SimServer
 
 REMOTE = al.EpisodeConfig(model="openai-compatible:gpt-4o-mini", request="trip-001")
 CANARY = "sk-canary-identity-7f3a9c1e5b"

@@ -6,7 +6,7 @@ from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 
 import agentlab as al
-from agentlab.metrics import price_for
+from agentlab.measure.metrics import price_for
 
 
 def test_callback_records_llm_calls_with_components() -> None:

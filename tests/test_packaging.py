@@ -59,7 +59,7 @@ def test_distribution_name_is_not_pypis_agentlab(pyproject: dict[str, Any]) -> N
 
 
 def test_console_script(pyproject: dict[str, Any]) -> None:
-    assert pyproject["project"]["scripts"]["agentlab"] == "agentlab.cli:main"
+    assert pyproject["project"]["scripts"]["agentlab"] == "agentlab.commands.cli:main"
 
 
 def test_langchain_core_stays_below_1_8(pyproject: dict[str, Any]) -> None:
@@ -126,7 +126,8 @@ def test_readme_quick_start_gives_the_two_commands(repo_root: Path) -> None:
 def test_every_exported_name_resolves_and_the_heavy_ones_load_on_first_use() -> None:
     code = (
         "import sys, agentlab as al\n"
-        "lazy = [m for m in ('agentlab.sweep', 'agentlab.explorer', 'agentlab.server') "
+        "lazy = [m for m in "
+        "('agentlab.run.sweep', 'agentlab.ui.explorer', 'agentlab.serve.server') "
         "if m in sys.modules]\n"
         "assert not lazy, lazy\n"
         "missing = [n for n in al.__all__ if getattr(al, n, None) is None]\n"

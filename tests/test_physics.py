@@ -1,4 +1,4 @@
-from agentlab.physics import (
+from agentlab.sim.physics import (
     Dice,
     call_latency,
     context_factor,
@@ -7,7 +7,7 @@ from agentlab.physics import (
     p_correct,
     similarity,
 )
-from agentlab.profiles import get_profile
+from agentlab.sim.profiles import get_profile
 
 P = get_profile("gpt-4o")
 

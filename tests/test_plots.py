@@ -1,4 +1,4 @@
-"""Tests for agentlab.plots: each figure has the traces and axes it promises, on a real run."""
+"""Tests for agentlab.ui.plots: each figure has the traces and axes it promises, on a real run."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 import pytest
 
 import agentlab as al
-from agentlab import plots
-from agentlab.reference import reference
+from agentlab.measure.reference import reference
+from agentlab.ui import plots
 
 TOOLS = [4, 16]
 
@@ -132,7 +132,7 @@ def test_cost_figures_say_unpriced_and_never_draw_it_as_zero(results: al.Results
 
 
 def test_architecture_bars_say_why_a_cost_per_success_is_missing() -> None:
-    from agentlab import team_plots
+    from agentlab.ui import team_plots
 
     e = pd.DataFrame({
         "architecture": ["single", "single", "pipeline", "swarm"], "success": [True] * 3 + [False],

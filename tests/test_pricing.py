@@ -15,9 +15,9 @@ from langchain_core.outputs import ChatGeneration, LLMResult
 
 import agentlab as al
 from agentlab.config import ConfigError
-from agentlab.metrics import StepRecord, UnpricedBudget
-from agentlab.pricing import UNPRICED, call_cost, model_name, pricing, refuse_unpriced
-from agentlab.profiles import prices
+from agentlab.measure.metrics import StepRecord, UnpricedBudget
+from agentlab.measure.pricing import UNPRICED, call_cost, model_name, pricing, refuse_unpriced
+from agentlab.sim.profiles import prices
 
 FALLBACK = f"genai-prices {genai_prices.__version__}"
 

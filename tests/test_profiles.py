@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from agentlab.profiles import DATA_DIR, get_profile, prices, profiles
+from agentlab.sim.profiles import DATA_DIR, get_profile, prices, profiles
 
 
 def test_every_profile_has_a_dated_price() -> None:

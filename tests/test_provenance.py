@@ -1,5 +1,5 @@
 import agentlab as al
-from agentlab.provenance import trace
+from agentlab.measure.provenance import trace
 
 
 def _washington(**kw):  # type: ignore[no-untyped-def]

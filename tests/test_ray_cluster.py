@@ -29,7 +29,7 @@ pytest.importorskip("ray", reason="the Ray backend is the optional extra `ray`")
 DRIVER = """
 import json, sys
 import agentlab as al
-from agentlab.sweep import run_sweep
+from agentlab.run.sweep import run_sweep
 
 
 def where():

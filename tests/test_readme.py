@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import make_env
 
-from agentlab.cli import _parser
+from agentlab.commands.cli import _parser
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, re.S)

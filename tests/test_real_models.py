@@ -11,7 +11,7 @@ import pytest
 from faulty_endpoint import FAULTS, FaultyEndpoint
 
 import agentlab as al
-from agentlab.remote import run_remote
+from agentlab.run.remote import run_remote
 
 CANARY = "sk-canary-4d7f1b2e9a0c6e85"  # the key the endpoint echoes back in its 401s
 REASONS = {  # a fault, and the outcome it leaves when it ends an episode

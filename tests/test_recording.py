@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 
 import agentlab as al
-from agentlab.recording import (
+from agentlab.run.recording import (
     NotRecorded,
     load_recording,
     record,
     record_experiment,
     replay,
 )
-from agentlab.remote import run_remote
-from agentlab.server import serve_in_thread
+from agentlab.run.remote import run_remote
+from agentlab.serve.server import serve_in_thread
 
 KEY = "sk-agentlab-secret-4f9a2c7e1b"
 SERVED = "openai-compatible:gpt-4o-mini"

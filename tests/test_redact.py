@@ -25,9 +25,7 @@ import pytest
 from nbformat import NotebookNode
 
 import agentlab as al
-from agentlab import cli
-from agentlab.durable import RedactingSerializer, load_records, sqlite_checkpointer
-from agentlab.recording import record_experiment
+from agentlab.commands import cli
 from agentlab.redact import (
     REDACTED,
     RedactingFilter,
@@ -40,9 +38,11 @@ from agentlab.redact import (
     redacted_output,
 )
 from agentlab.redact import secrets as secret_values
-from agentlab.runner import run_episode
-from agentlab.server import serve_in_thread
-from agentlab.sweep import run_sweep
+from agentlab.run.durable import RedactingSerializer, load_records, sqlite_checkpointer
+from agentlab.run.recording import record_experiment
+from agentlab.run.runner import run_episode
+from agentlab.run.sweep import run_sweep
+from agentlab.serve.server import serve_in_thread
 
 SERVED = "openai-compatible:gpt-4o-mini"
 
@@ -281,7 +281,7 @@ def test_the_server_never_logs_a_key_sent_in_a_query_string(
     monkeypatch.setenv("AGENTLAB_API_KEY", canary)  # a client that puts its key in the URL
     loopback = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with (
-        caplog.at_level(logging.INFO, logger="agentlab.server"),
+        caplog.at_level(logging.INFO, logger="agentlab.serve.server"),
         serve_in_thread() as url,
         pytest.raises(urllib.error.HTTPError),  # not a route: 404, logged with its path
     ):

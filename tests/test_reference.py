@@ -1,10 +1,10 @@
-"""Tests for agentlab.reference: the published figures the notebooks compare against."""
+"""Tests for agentlab.measure.reference: the published figures the notebooks compare against."""
 
 from __future__ import annotations
 
 import pytest
 
-from agentlab.reference import REFERENCE_DIR, names, reference
+from agentlab.measure.reference import REFERENCE_DIR, names, reference
 
 
 def test_each_table_loads_and_has_a_source_line() -> None:

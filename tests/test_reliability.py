@@ -1,4 +1,4 @@
-"""Tests for agentlab.reliability: pass^k and chain survival on hand-made tables."""
+"""Tests for agentlab.measure.reliability: pass^k and chain survival on hand-made tables."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from math import comb
 import pandas as pd
 import pytest
 
-from agentlab.reliability import chain_survival, pass_hat_k
+from agentlab.measure.reliability import chain_survival, pass_hat_k
 
 
 def test_pass_hat_k_doctest_numbers() -> None:

@@ -15,9 +15,9 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 
 import agentlab as al
-from agentlab.metrics import MetricsCallback
-from agentlab.remote import run_remote
-from agentlab.replies import ReplyFailure, failure, usage_missing
+from agentlab.measure.metrics import MetricsCallback
+from agentlab.measure.replies import ReplyFailure, failure, usage_missing
+from agentlab.run.remote import run_remote
 
 SERVED = al.EpisodeConfig(model="openai-compatible:gpt-4o-mini", reflect=False, max_steps=4)
 ERRORS = ("error: truncated", "error: unterminated_stream", "error: unreadable_reply")

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 import agentlab as al
-from agentlab.travel_runner import pick_request
+from agentlab.run.travel_runner import pick_request
 
 WALL = ["wall_s"]
 

@@ -10,7 +10,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 import agentlab as al
 from agentlab.config import SCENARIOS
 from agentlab.errors import ConfigError
-from agentlab.scenarios import REGISTRY, scenario
+from agentlab.run.scenarios import REGISTRY, scenario
 
 
 def test_every_scenario_is_registered() -> None:

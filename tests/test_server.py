@@ -23,13 +23,13 @@ import pandas as pd
 import pytest
 
 import agentlab as al
+from agentlab.commands.serve_cli import add_parser, main
 from agentlab.config import ARCHITECTURES
-from agentlab.faults import Faults
-from agentlab.models import make_model
-from agentlab.real_models import LabChatOpenAI
-from agentlab.remote import run_remote
-from agentlab.serve_cli import add_parser, main
-from agentlab.server import SimServer, serve_in_thread
+from agentlab.run.remote import run_remote
+from agentlab.serve.faults import Faults
+from agentlab.serve.models import make_model
+from agentlab.serve.real_models import LabChatOpenAI
+from agentlab.serve.server import SimServer, serve_in_thread
 
 SERVED = "openai-compatible:gpt-4o-mini"
 KEY = "sk-agentlab-test-7c1e9f0d2b"
@@ -107,7 +107,7 @@ def test_streaming_sends_chunks_then_usage_then_done(url: str) -> None:
 def test_plain_chatopenai_gets_json_schema_output_and_its_limits(url: str) -> None:
     from langchain_openai import ChatOpenAI
 
-    from agentlab.agent_state import Plan
+    from agentlab.graphs.agent_state import Plan
 
     model = ChatOpenAI(base_url=url, api_key="not-needed", model="gpt-4o-mini")  # type: ignore[arg-type]
     request = [
@@ -332,7 +332,7 @@ def test_the_serve_command_serves_until_interrupted_and_never_logs_the_key(
 ) -> None:
     run = (
         "import argparse, sys\n"
-        "from agentlab.serve_cli import add_parser, main\n"
+        "from agentlab.commands.serve_cli import add_parser, main\n"
         "parser = argparse.ArgumentParser()\n"
         "add_parser(parser.add_subparsers(dest='command'))\n"
         "sys.exit(main(parser.parse_args(sys.argv[1:])))\n"

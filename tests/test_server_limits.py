@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from agentlab.cli import main as cli_main
+from agentlab.commands.cli import main as cli_main
 from agentlab.config import ConfigError
-from agentlab.faults import Faults
-from agentlab.server import SimServer, is_loopback, serve_in_thread
+from agentlab.serve.faults import Faults
+from agentlab.serve.server import SimServer, is_loopback, serve_in_thread
 
 KEY = "sk-agentlab-limits-5d2e8a"
 CHAT = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello"}]})
@@ -172,7 +172,7 @@ class _NoBind:
 
 @pytest.fixture
 def no_bind(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    monkeypatch.setattr("agentlab.server._HTTPServer", _NoBind)
+    monkeypatch.setattr("agentlab.serve.server._HTTPServer", _NoBind)
     _NoBind.bound = []
     return _NoBind.bound
 

@@ -29,11 +29,11 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from agentlab.config import ConfigError
-from agentlab.models import make_model
-from agentlab.physics import call_latency
-from agentlab.profiles import get_profile
+from agentlab.serve.models import make_model
 from agentlab.sim.fill import Source, fill_args
 from agentlab.sim.model import SimChatModel
+from agentlab.sim.physics import call_latency
+from agentlab.sim.profiles import get_profile
 from agentlab.world.travel import requests, travel_tools
 
 _ASYNC = [

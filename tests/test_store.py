@@ -17,10 +17,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import agentlab as al
-from agentlab.store import KEY, QUARANTINE, DamagedPartWarning, SweepStore, config_key
-from agentlab.store_schema import EPISODES, STEPS, conform
-from agentlab.sweep import SweepResults, load_sweep, run_sweep
-from agentlab.sweep_chunks import failure_row, run_chunk
+from agentlab.run.store import KEY, QUARANTINE, DamagedPartWarning, SweepStore, config_key
+from agentlab.run.store_schema import EPISODES, STEPS, conform
+from agentlab.run.sweep import SweepResults, load_sweep, run_sweep
+from agentlab.run.sweep_chunks import failure_row, run_chunk
 
 WALL = ["wall_s"]  # real seconds: the only columns that differ between two runs
 
@@ -28,7 +28,7 @@ WRITER = """
 import sys, time
 from pathlib import Path
 import agentlab as al
-from agentlab.sweep import run_sweep
+from agentlab.run.sweep import run_sweep
 store, go, name, first, last = sys.argv[1:6]
 seeds = range(int(first), int(last)) if int(first) < int(last) else range(int(first), int(last), -1)
 Path(store).parent.joinpath(f"ready-{name}").touch()
@@ -191,7 +191,7 @@ def test_every_column_the_lab_writes_is_declared() -> None:
     for table, declared in ((chunk.episodes, EPISODES), (chunk.steps, STEPS)):
         assert table is not None
         undeclared = sorted(set(table.column_names) - set(declared))
-        assert not undeclared, f"declare these columns in agentlab.store_schema: {undeclared}"
+        assert not undeclared, f"declare these columns in agentlab.run.store_schema: {undeclared}"
         for field in table.schema:  # and declared as the lab writes them
             if not pa.types.is_null(field.type):
                 assert field.type == declared[field.name], field
@@ -211,7 +211,7 @@ def test_conform_never_changes_a_value() -> None:
 def test_a_store_in_use_says_so_after_its_lock_timeout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import agentlab.store as store_module
+    import agentlab.run.store as store_module
 
     SweepStore(tmp_path)
     holder = subprocess.Popen(

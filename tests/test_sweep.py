@@ -18,10 +18,10 @@ import pytest
 
 import agentlab as al
 from agentlab.config import ConfigError
-from agentlab.runner import Episode, run_episode
-from agentlab.store import KEY, SweepStore
-from agentlab.store_parts import spent_by
-from agentlab.sweep import SweepResults, load_sweep, run_sweep
+from agentlab.run.runner import Episode, run_episode
+from agentlab.run.store import KEY, SweepStore
+from agentlab.run.store_parts import spent_by
+from agentlab.run.sweep import SweepResults, load_sweep, run_sweep
 
 WALL = ["wall_s"]  # real seconds: the only columns that differ between two runs
 GRID = {"tools": [4, 16], "seeds": range(12)}  # 24 episodes, a few seconds on one core
@@ -63,7 +63,7 @@ def test_load_sweep_round_trips(uninterrupted: SweepResults) -> None:
 
 SWEEP_SCRIPT = """
 import agentlab as al
-from agentlab.sweep import run_sweep
+from agentlab.run.sweep import run_sweep
 run_sweep(al.grid(tools={tools}, seeds=range({n})), store={store!r}, workers=1,
           chunk_size=1, progress=False)
 """
@@ -248,10 +248,10 @@ def test_store_ignores_and_cleans_what_a_killed_writer_left(tmp_path: Path) -> N
 
 
 def test_same_configuration_same_key_in_another_process() -> None:
-    code = "import agentlab as al; from agentlab.store import config_key; "
+    code = "import agentlab as al; from agentlab.run.store import config_key; "
     code += "print(config_key(al.EpisodeConfig(tools=16, seed=3)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    from agentlab.store import config_key
+    from agentlab.run.store import config_key
 
     assert out.stdout.strip() == config_key(al.EpisodeConfig(tools=16, seed=3))
     assert config_key(al.EpisodeConfig(seed=3)) != config_key(al.EpisodeConfig(seed=4))

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from agentlab import sweep_cli
-from agentlab.cli import main as cli_main
+from agentlab.commands import sweep_cli
+from agentlab.commands.cli import main as cli_main
 from agentlab.config import ConfigError
-from agentlab.faults import Faults
-from agentlab.server import serve_in_thread
-from agentlab.sweep import load_sweep
+from agentlab.run.sweep import load_sweep
+from agentlab.serve.faults import Faults
+from agentlab.serve.server import serve_in_thread
 
 SWEEP = """
 store = "runs/tiny"
@@ -121,7 +121,7 @@ def test_the_summary_tells_unknown_costs_from_unpriced_ones() -> None:
 def test_retry_errors_runs_the_failed_episodes_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from agentlab.server import SimServer
+    from agentlab.serve.server import SimServer
 
     path = tmp_path / "remote.toml"
     path.write_text(
@@ -187,7 +187,7 @@ def test_a_bad_value_in_a_sweep_file_is_a_one_line_error_before_the_grid_is_buil
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the grid was built before the file was checked")
 
-    monkeypatch.setattr("agentlab.runner.grid", refuse)
+    monkeypatch.setattr("agentlab.run.runner.grid", refuse)
     path = tmp_path / "bad.toml"
     path.write_text(text)
     assert cli_main(["sweep", str(path)]) == 2

@@ -9,11 +9,11 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 import agentlab as al
-from agentlab import team, team_parallel
 from agentlab.config import EpisodeConfig
-from agentlab.metrics import MetricsCallback, StepRecord, critical_path
-from agentlab.team_runner import team_for
-from agentlab.tokens import count_text
+from agentlab.graphs import team, team_parallel
+from agentlab.measure.metrics import MetricsCallback, StepRecord, critical_path
+from agentlab.run.team_runner import team_for
+from agentlab.sim.tokens import count_text
 from agentlab.world import research as r
 
 QUESTION = r.questions()["Q-001"].text

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 import agentlab as al
-from agentlab import capabilities, team
-from agentlab.episode import DECISION_NODES
-from agentlab.team_runner import part_question, run_team_episode, team_for
-from agentlab.world import research
+from agentlab.graphs import team
+from agentlab.run.episode import DECISION_NODES
+from agentlab.run.team_runner import part_question, run_team_episode, team_for
+from agentlab.world import capabilities, research
 
 BASE = al.EpisodeConfig(scenario="research", architecture="centralized")
 SEEDS = range(48)

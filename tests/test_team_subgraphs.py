@@ -17,9 +17,9 @@ from langgraph.types import Command
 from syrupy.assertion import SnapshotAssertion
 
 import agentlab as al
-from agentlab.checkpoints import CheckpointPolicy
-from agentlab.team import build_team
-from agentlab.team_runner import team_for
+from agentlab.graphs.checkpoints import CheckpointPolicy
+from agentlab.graphs.team import build_team
+from agentlab.run.team_runner import team_for
 from agentlab.world import research as r
 
 VERIFY = CheckpointPolicy(verify="always")  # a person checks every member's tool results
@@ -31,10 +31,10 @@ import json, sys
 from langchain_core.messages import HumanMessage
 from langgraph.types import Command
 import agentlab as al
-from agentlab.checkpoints import CheckpointPolicy
-from agentlab.durable import sqlite_checkpointer
-from agentlab.team import build_team
-from agentlab.team_runner import team_for
+from agentlab.graphs.checkpoints import CheckpointPolicy
+from agentlab.run.durable import sqlite_checkpointer
+from agentlab.graphs.team import build_team
+from agentlab.run.team_runner import team_for
 from agentlab.world import research as r
 
 path, part = sys.argv[1], sys.argv[2]

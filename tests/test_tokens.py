@@ -4,10 +4,10 @@ import json
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agentlab.config import EpisodeConfig
-from agentlab.runner import run_episode
+from agentlab.run.runner import run_episode
 from agentlab.sim.model import SimChatModel
 from agentlab.sim.prompt import HANDOFF_NAME, MEMORY_NAME, Prompt, text_of
-from agentlab.tokens import (
+from agentlab.sim.tokens import (
     MESSAGE_OVERHEAD,
     REPLY_PRIMING,
     count_message,

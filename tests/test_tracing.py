@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from agentlab import tracing
+from agentlab.serve import tracing
 
 SCRIPT = """
 import agentlab as al
-from agentlab.sweep import run_sweep
+from agentlab.run.sweep import run_sweep
 
 if __name__ == "__main__":
     al.run_episodes(al.grid(seeds=range(3)), progress=False)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 SWEEP = """
 import agentlab as al
-from agentlab.sweep import load_sweep, run_sweep
+from agentlab.run.sweep import load_sweep, run_sweep
 
 if __name__ == "__main__":
     configs = al.grid(tools=[4, 16], seeds=range(3))
@@ -68,7 +68,7 @@ def test_a_two_worker_sweep_with_a_store(wheel_env: WheelEnv, outside: Path) -> 
 
 def test_the_shipped_recording_replays(wheel_env: WheelEnv, outside: Path) -> None:
     code = (
-        "from agentlab.recording import load_recording\n"
+        "from agentlab.run.recording import load_recording\n"
         "rec = load_recording('travel_served')\n"
         "print(rec.matches(rec.replay()))"
     )

@@ -1,4 +1,4 @@
-"""Tests for agentlab.widgets: the checkpoint widget driven from code, as a notebook would."""
+"""Tests for agentlab.ui.widgets: the checkpoint widget driven from code, as a notebook would."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import agentlab as al
-from agentlab.durable import sqlite_checkpointer
-from agentlab.widgets import CheckpointWidget, waiting_question
+from agentlab.run.durable import sqlite_checkpointer
+from agentlab.ui.widgets import CheckpointWidget, waiting_question
 
 WASHINGTON = al.EpisodeConfig(request="trip-001", seed=0, clarify="ambiguous")
 MEANT = "No. By Washington I mean Washington State."
@@ -74,6 +74,6 @@ def test_several_questions_in_a_row() -> None:
 
 
 def test_an_unpriced_cost_reads_unpriced() -> None:
-    from agentlab.widgets import _fmt
+    from agentlab.ui.widgets import _fmt
 
     assert _fmt(float("nan"), "cost_usd") == "unpriced" and _fmt(0.01234, "cost_usd") == "0.0123"

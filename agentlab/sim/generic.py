@@ -8,7 +8,7 @@ tool arguments and structured outputs with schema-valid values read from the req
 builds run on it.
 
 Generic behaviour makes no seeded mistakes: the errors the lab studies come from the
-scenario skills (``agentlab.sim.travel_skill``), whose decisions follow ``agentlab.physics``.
+scenario skills (``agentlab.sim.travel_skill``), whose decisions follow ``agentlab.sim.physics``.
 
 Introduced in notebook 00 (`00_quickstart.ipynb`).
 """
@@ -19,8 +19,8 @@ import re
 
 from langchain_core.messages import AIMessage, ToolMessage
 
-from agentlab.physics import Dice
 from agentlab.sim.fill import WORDS, fill_args, stem
+from agentlab.sim.physics import Dice
 from agentlab.sim.prompt import Prompt, text_of
 from agentlab.sim.reply import Reply
 

@@ -3,7 +3,7 @@
 ``SimChatModel`` is a real LangChain ``BaseChatModel``: it binds tools, returns
 ``AIMessage``s with tool calls and ``usage_metadata``, streams, and supports
 ``with_structured_output``. It is not a script of canned answers: each call reads the
-prompt it is given, makes its decisions with the probabilities of ``agentlab.physics``
+prompt it is given, makes its decisions with the probabilities of ``agentlab.sim.physics``
 (which fall with the options in scope, the context length and the errors already in
 context), and reports tokens counted from what was really sent, the modeled latency on a
 virtual clock, and the decisions it made, in ``response_metadata["agentlab"]``.
@@ -37,12 +37,12 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field, field_validator, model_validator
 
-from agentlab.physics import Dice, call_latency
-from agentlab.profiles import ModelProfile, get_profile
 from agentlab.sim.generic import generic_reply
+from agentlab.sim.physics import Dice, call_latency
+from agentlab.sim.profiles import ModelProfile, get_profile
 from agentlab.sim.prompt import Prompt
 from agentlab.sim.reply import Reply
-from agentlab.tokens import count_json, count_text
+from agentlab.sim.tokens import count_json, count_text
 
 Skill = Callable[[Prompt, Dice, ModelProfile], Reply | None]
 

@@ -20,7 +20,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from agentlab.tokens import (
+from agentlab.sim.tokens import (
     MESSAGE_OVERHEAD,
     REPLY_PRIMING,
     count_message,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentlab.physics import Decision
+from agentlab.sim.physics import Decision
 
 
 @dataclass

@@ -17,9 +17,9 @@ import re
 from collections import Counter
 from typing import Any
 
-from agentlab.physics import Decision, Dice, p_catch, p_correct
-from agentlab.profiles import ModelProfile
 from agentlab.sim.generic import fill_args
+from agentlab.sim.physics import Decision, Dice, p_catch, p_correct
+from agentlab.sim.profiles import ModelProfile
 from agentlab.sim.prompt import Prompt, text_of
 from agentlab.sim.questions import UNKNOWN, Ask, answer_from, parse_question
 from agentlab.sim.reply import Reply

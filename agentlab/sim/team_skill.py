@@ -14,8 +14,8 @@ import re
 from collections import Counter
 from typing import Any
 
-from agentlab.physics import Decision, Dice, p_correct
-from agentlab.profiles import ModelProfile
+from agentlab.sim.physics import Decision, Dice, p_correct
+from agentlab.sim.profiles import ModelProfile
 from agentlab.sim.prompt import Prompt, text_of
 from agentlab.sim.questions import UNKNOWN, Ask, answer_from, parse_question
 from agentlab.sim.reply import Reply
@@ -93,7 +93,7 @@ def items_as_results(items: list[tuple[str, str]]) -> dict[str, list[dict[str, A
 
 def route_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply:
     """The coordinator's routing decision: the agent owning the next capability, or finish."""
-    from agentlab.capabilities import ORDER
+    from agentlab.world.capabilities import ORDER
 
     owners = {a: caps.split(", ") for a, caps in _AGENT_LINE.findall(prompt.system_text())}
     done = {CAPABILITY_OF[k] for k, _ in handoff_items(prompt)}

@@ -20,9 +20,9 @@ from typing import Any
 
 from langchain_core.messages import ToolMessage
 
-from agentlab.physics import Decision, Dice, p_catch, p_correct
-from agentlab.profiles import ModelProfile
 from agentlab.sim.generic import fill_args
+from agentlab.sim.physics import Decision, Dice, p_catch, p_correct
+from agentlab.sim.profiles import ModelProfile
 from agentlab.sim.prompt import Prompt, text_of
 from agentlab.sim.reply import Reply
 from agentlab.world import places as w

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import agentlab as al
-from agentlab.recording import record_experiment
-from agentlab.server import serve_in_thread
+from agentlab.run.recording import record_experiment
+from agentlab.serve.server import serve_in_thread
 
 HERE = Path(__file__).resolve().parent
 # trip-001 ("Washington": the ambiguous request of the course), trip-006 and trip-007

@@ -1,0 +1,3 @@
+"""The command line: ``agentlab run``, ``sweep``, ``serve``, ``notebooks``, ``lab`` and their
+shared argument checks.
+"""

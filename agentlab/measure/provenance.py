@@ -1,0 +1,303 @@
+"""Error provenance: what every artifact of an episode was derived from, and what got tainted.
+
+Each step of an episode produces artifacts: a plan, tool calls with their arguments, tool
+results, memory notes, reviews and answers. An artifact is *derived from* the earlier
+artifacts whose content it uses, found in what the graph really passed along: an argument
+value comes from the most recent earlier artifact whose text contains it (an offer id from
+the search result that listed it, a destination from the plan that committed to it), a tool
+result from its call, a memory note from its result, an answer or a review from the
+bookings standing at that moment. The tracing reads only messages and state, so it works
+the same on a real model; only the judging uses the scenario's ground truth.
+
+A decision the ground truth disagrees with, whose inputs are clean, is a **root error**;
+everything derived from a root error, directly or not, is **tainted**. A root error whose
+taint reaches a wrong part of the outcome (a wrong booking, a wrong answer) has
+**escaped**; one that reaches the outcome only through parts that came out right anyway was
+**absorbed**; otherwise it was **contained** (caught, repaired, or outvoted before the
+outcome). A wrong plan that
+a person corrects at a clarification checkpoint, before anything is done with it, was never
+committed: it is counted as **prevented**, not as a root error.
+
+This module traces the artifacts (``trace``); what they are and what they count is
+``agentlab.measure.artifacts`` (``Artifact``, ``Provenance``, ``episode_counts``).
+
+Introduced in notebook 03 (`03_failure_propagation.ipynb`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from agentlab.answers import is_yes
+from agentlab.measure.artifacts import Artifact, Provenance
+from agentlab.measure.metrics import StepRecord
+from agentlab.sim.prompt import text_of
+
+ORIGINS = ("plan", "request", "memory")  # artifacts a value originates in when they state it
+MIN_VALUE_CHARS = 4  # shorter argument values ("2", "yes") are too common to trace
+
+
+def _values(args: Any) -> list[str]:
+    if isinstance(args, dict):
+        return [v for x in args.values() for v in _values(x)]
+    if isinstance(args, list):
+        return [v for x in args for v in _values(x)]
+    return [args] if isinstance(args, str) and len(args) >= MIN_VALUE_CHARS else []
+
+
+class _Tracer:
+    def __init__(self, inputs: Sequence[tuple[str, str, str]]) -> None:
+        self.artifacts: dict[str, Artifact] = {}
+        self.order: list[str] = []
+        self.bookings: dict[str, str] = {}  # kind -> result artifact standing for it
+        self.by_branch: dict[str, dict[str, str]] = {}  # the same, per parallel branch
+        self.branch = ""  # the branch of the step being traced
+        for aid, kind, text in inputs:
+            self.add(Artifact(aid, kind, text, None))
+
+    def add(self, art: Artifact) -> Artifact:
+        art.branch = art.branch or self.branch
+        parents = [self.artifacts[p] for p in art.derived_from]
+        art.tainted = any(p.tainted for p in parents)
+        art.root = art.wrong and not art.tainted
+        art.tainted = art.tainted or art.root
+        self.artifacts[art.id] = art
+        self.order.append(art.id)
+        return art
+
+    def source(self, value: str) -> str | None:
+        """Where a value came from: the latest plan or input stating it (values a plan
+        commits to originate there), else the latest artifact containing it (ids, prices)."""
+        latest = None
+        for aid in reversed(self.order):
+            art = self.artifacts[aid]
+            if art.branch and art.branch != self.branch:
+                continue  # a parallel branch cannot see another branch's work
+            if value in art.text:
+                if art.kind in ORIGINS:
+                    return aid
+                latest = latest or aid
+        return latest
+
+    def standing(self) -> list[str]:
+        """The results standing (latest booking of each kind, latest answer), as seen here."""
+        seen = self.by_branch.get(self.branch, {}) if self.branch else self.bookings
+        return sorted(seen.values())
+
+    def stand(self, kind: str, result: str) -> None:
+        """A result now stands for its kind (a booking replaces the last of its kind)."""
+        self.bookings[kind] = result
+        self.by_branch.setdefault(self.branch, {})[kind] = result
+
+    def sources(self, args: Any) -> list[str]:
+        found = {self.source(v) for v in _values(args)}
+        return sorted(a for a in found if a is not None)
+
+
+def trace(
+    records: Sequence[StepRecord],
+    correct: Sequence[bool | None],
+    messages: Sequence[BaseMessage],
+    *,
+    long_term_memory: Sequence[str] = (),
+    notes: Sequence[str] = (),
+    results: Sequence[dict[str, Any]] = (),
+) -> Provenance:
+    """Trace an episode's artifacts from its step records (with their output messages).
+
+    Args:
+        records: The episode's steps, in order, still holding their output messages.
+        correct: Per step, whether its decision agrees with the ground truth (None: no decision).
+        messages: The episode's final messages (human inputs are read from them).
+        long_term_memory: Memory notes the episode started with (clean inputs).
+        notes: Memory notes written during the episode, one per tool result, in order.
+        results: The agent's log of tool results (``state["results"]``): which plan step
+            each call served.
+
+    Returns:
+        The ``Provenance`` of the episode.
+    """
+    first = next((m for m in messages if isinstance(m, HumanMessage)), None)
+    inputs = [("request", "request", text_of(first))] if first is not None else []
+    inputs += [(f"memory#{i}", "memory", note) for i, note in enumerate(long_term_memory)]
+    t = _Tracer(inputs)
+    humans = ["request"] if first is not None else []  # grows with each answer, in time
+    by_step: dict[int, list[str]] = {}
+    answer: str | None = None
+    written = iter(notes)
+    team_answer: str | None = None
+    parts: set[str] = set()  # members' answers a team combined (each a part of its answer)
+    for rec, ok in zip(records, correct, strict=True):
+        produced: list[Artifact] = []
+        m = rec.message
+        t.branch = rec.branch if rec.stage is not None else ""
+        wrong = ok is False
+        if rec.kind == "human" and isinstance(m, HumanMessage):  # a person's answer: an input
+            humans.append(
+                t.add(Artifact(f"human#{rec.index}", "request", text_of(m), rec.index)).id
+            )
+        if rec.kind == "human" and rec.node == "clarify" and not is_yes(rec.decision):
+            plans = [a for a in t.order if t.artifacts[a].kind == "plan"]
+            if plans:  # corrected before anything was done with it: never committed
+                withdrawn = t.artifacts[plans[-1]]
+                withdrawn.withdrawn, withdrawn.root, withdrawn.tainted = True, False, False
+        elif rec.kind == "tool" and isinstance(m, ToolMessage):
+            result = t.add(
+                Artifact(
+                    f"result:{m.tool_call_id}",
+                    "tool_result",
+                    text_of(m),
+                    rec.index,
+                    [f"call:{m.tool_call_id}"] if f"call:{m.tool_call_id}" in t.artifacts else [],
+                )
+            )
+            text = next(written, text_of(m))
+            note = t.add(
+                Artifact(f"note:{m.tool_call_id}", "memory_note", text, rec.index, [result.id])
+            )
+            produced += [result, note]
+            kind = _booking_kind(m)
+            if kind:
+                t.stand(kind, result.id)
+        elif rec.kind == "llm" and isinstance(m, AIMessage):
+            if rec.node == "plan":
+                args = m.tool_calls[0]["args"] if m.tool_calls else {}
+                produced.append(
+                    t.add(
+                        Artifact(
+                            f"plan#{rec.index}",
+                            "plan",
+                            json.dumps(args),
+                            rec.index,
+                            list(humans),
+                            wrong,
+                        )
+                    )
+                )
+            elif rec.node == "reflect":
+                args = m.tool_calls[0]["args"] if m.tool_calls else {}
+                produced.append(
+                    t.add(
+                        Artifact(
+                            f"review#{rec.index}",
+                            "review",
+                            json.dumps(args),
+                            rec.index,
+                            t.standing(),
+                            wrong,
+                        )
+                    )
+                )
+            elif rec.node == "act" and m.tool_calls:
+                for c in m.tool_calls:
+                    produced.append(
+                        t.add(
+                            Artifact(
+                                f"call:{c['id']}",
+                                "tool_call",
+                                json.dumps(c["args"]),
+                                rec.index,
+                                t.sources(c["args"]),
+                                wrong,
+                            )
+                        )
+                    )
+            elif rec.node == "act":
+                answer = f"answer#{rec.index}"
+                produced.append(
+                    t.add(
+                        Artifact(
+                            answer,
+                            "answer",
+                            text_of(m),
+                            rec.index,
+                            t.standing(),
+                            wrong,
+                        )
+                    )
+                )
+            elif m.tool_calls and m.tool_calls[0]["name"] in ("Aggregate", "Revise", "Combine"):
+                # a team's answer: a vote derives from the branches' answers it agrees with
+                # (the answers it outvoted did not reach it: the vote contained their errors);
+                # a combination of parts derives from every part's answer
+                chosen = str(m.tool_calls[0]["args"].get("answer", ""))
+                every = m.tool_calls[0]["name"] == "Combine"
+                answers = sorted(
+                    {
+                        b["answer"]
+                        for b in t.by_branch.values()
+                        if "answer" in b
+                        and (every or (chosen and chosen in t.artifacts[b["answer"]].text))
+                    }
+                )
+                if every:
+                    parts |= set(answers)
+                    # a member that gave no answer left its part unknown: the combination
+                    # derives from what that member did last (no stop there: it is no answer)
+                    answered = {t.artifacts[a].branch for a in answers}
+                    last: dict[str, str] = {}
+                    for a in t.order:
+                        branch = t.artifacts[a].branch
+                        if branch and branch not in answered:
+                            last[branch] = a
+                    answers = sorted({*answers, *last.values()})
+                team_answer = f"team#{rec.index}"
+                produced.append(
+                    t.add(
+                        Artifact(
+                            team_answer,
+                            "answer",
+                            json.dumps(m.tool_calls[0]["args"]),
+                            rec.index,
+                            answers,
+                            wrong,
+                        )
+                    )
+                )
+                if m.tool_calls[0]["name"] == "Revise":  # a peer's revised answer stands for it
+                    t.by_branch.setdefault(t.branch, {})["answer"] = team_answer
+            elif m.tool_calls and m.tool_calls[0]["name"] == "Route":
+                routed = [a for a in t.order if t.artifacts[a].kind == "tool_result"]
+                produced.append(
+                    t.add(Artifact(f"route#{rec.index}", "route", text_of(m), rec.index, routed))
+                )
+            else:  # a summary: derived from the results it condenses
+                condensed = [a for a in t.order if t.artifacts[a].kind == "tool_result"]
+                produced.append(
+                    t.add(
+                        Artifact(
+                            f"summary#{rec.index}", "summary", text_of(m), rec.index, condensed
+                        )
+                    )
+                )
+        by_step[rec.index] = [a.id for a in produced]
+    submitted = t.bookings.get("answer")
+    if team_answer is not None and (
+        submitted is None or t.order.index(team_answer) > t.order.index(submitted)
+    ):
+        outcome = [team_answer]  # the team's vote is its answer
+    else:
+        outcome = sorted(t.bookings.values()) + ([answer] if answer else [])
+    served = {
+        f"call:{r['call_id']}": int(r["step"])
+        for r in results
+        if r.get("step") and r.get("call_id")
+    }
+    return Provenance(t.artifacts, outcome, by_step, served, parts)
+
+
+def _booking_kind(m: ToolMessage) -> str | None:
+    """The kind of outcome a tool result stands for: a booking's kind, or "answer"."""
+    if m.name == "submit_answer" and m.status != "error":
+        return "answer"
+    if m.name != "book_offer" or m.status == "error":
+        return None
+    try:
+        c = json.loads(text_of(m))
+    except json.JSONDecodeError:
+        return None
+    return str(c["kind"]) if isinstance(c, dict) and c.get("status") == "confirmed" else None

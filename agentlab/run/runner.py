@@ -1,0 +1,171 @@
+"""Run episodes and turn their records into tidy tables: ``episodes`` and ``steps``.
+
+Introduced in notebook 00 (`00_quickstart.ipynb`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from typing import Any, Literal
+
+import pandas as pd
+from langchain_core.language_models import BaseChatModel
+from langgraph.types import Checkpointer
+from tqdm.auto import tqdm
+
+from agentlab.config import EpisodeConfig
+from agentlab.errors import ConfigError
+from agentlab.model_names import check_model_string
+from agentlab.run.episode import (  # the tables' shapes; runner is where notebooks find them
+    Episode,
+    Results,
+)
+from agentlab.run.scenarios import scenario
+from agentlab.serve.deadlines import (
+    DEFAULT_EPISODE_DEADLINE_S,
+    check_seconds,
+    episode_deadline,
+)
+from agentlab.serve.tracing import tracing_guarded
+
+
+def _deadline(config: EpisodeConfig, deadline_s: float | Literal["auto"] | None) -> float | None:
+    """An episode's deadline in seconds: ``"auto"`` is the default of a real model, none for
+    the simulated one."""
+    if deadline_s == "auto":
+        real = check_model_string(config.model)[0] != "sim"
+        return DEFAULT_EPISODE_DEADLINE_S if real else None
+    return check_seconds("deadline_s", deadline_s)
+
+
+@tracing_guarded
+def run_episode(
+    config: EpisodeConfig,
+    *,
+    model: BaseChatModel | None = None,
+    checkpointer: Checkpointer = None,
+    thread_id: str | None = None,
+    answer: Callable[[dict[str, Any]], str] | None = None,
+    stop_at_interrupt: bool = False,
+    resume: str | None = None,
+    deadline_s: float | Literal["auto"] | None = "auto",
+) -> Episode:
+    """Run one episode of its scenario and record everything it did.
+
+    The scenario registry (``agentlab.run.scenarios``) says who runs it: the travel agent, or
+    the research team of ``config.architecture``. A failing model call, tool or graph step
+    ends the episode with outcome ``"error: <reason>"``; it never raises (bad input does:
+    ``ConfigError``, e.g. a checkpoint option the scenario does not honour). Travel: when
+    a checkpoint interrupts the run, the
+    simulated traveller (``TravelUser``) answers, or ``answer`` does; with
+    ``stop_at_interrupt`` the episode stops instead (outcome ``"interrupted"``, question in
+    ``Episode.pending``) and ``resume=`` continues it later, in this process or another
+    one when the checkpointer is durable (``agentlab.run.durable.sqlite_checkpointer``).
+
+    Args:
+        config: What to run.
+        model: A ready model to use instead of ``make_model(config.model, seed=config.seed)``.
+        checkpointer: A LangGraph checkpointer (default: in memory when checkpoints are on).
+        thread_id: The run's thread in the checkpointer (default: from request and seed).
+            A SQLite checkpointer refuses (``ConfigError``) a thread that another
+            configuration started.
+        answer: Answers checkpoint questions (default: the simulated traveller).
+        stop_at_interrupt: Stop at the first question instead of answering it.
+        resume: The answer to the question a stopped run is waiting on.
+        deadline_s: Wall-clock seconds the episode may take; past them it stops with
+            outcome ``"deadline"``, keeping its steps (``agentlab.serve.deadlines``). ``"auto"``:
+            ``DEFAULT_EPISODE_DEADLINE_S`` for a real model, none for the simulated one
+            (its time is virtual). None: no deadline.
+
+    Returns:
+        The ``Episode``: call ``.row()`` and ``.step_rows()`` for the tables.
+
+    Example:
+        >>> import agentlab as al
+        >>> ep = al.run_episode(al.EpisodeConfig(seed=0))
+        >>> ep.request.id
+        'trip-001'
+    """
+    options = {
+        "checkpointer": checkpointer,
+        "thread_id": thread_id,
+        "answer": answer,
+        "stop_at_interrupt": stop_at_interrupt or None,
+        "resume": resume,
+    }
+    world = scenario(config.scenario)
+    for name, value in options.items():
+        if value is not None and name not in world.options:
+            raise ConfigError(
+                name,
+                value,
+                f"the default None; scenario {config.scenario!r} runs with none of "
+                f"{', '.join(options)} but {', '.join(world.options) or 'none'}",
+            )
+    given = {k: v for k, v in options.items() if v is not None}
+    with episode_deadline(_deadline(config, deadline_s)):  # bounds every call within it
+        return world.run(config, model=model, **given)
+
+
+def run_episodes(
+    configs: Iterable[EpisodeConfig], *, progress: bool = True, model: BaseChatModel | None = None
+) -> Results:
+    """Run many episodes in this process and return their tables.
+
+    Args:
+        configs: The episodes to run (e.g. from ``grid``).
+        progress: Show a progress bar (works in JupyterLab and terminals).
+        model: A ready model for every episode (default: each config's own).
+
+    Returns:
+        ``Results`` with ``episodes`` and ``steps`` DataFrames.
+    """
+    configs = list(configs)
+    rows: list[dict[str, Any]] = []
+    steps: list[dict[str, Any]] = []
+    for i, cfg in enumerate(tqdm(configs, disable=not progress, desc="episodes")):
+        ep = run_episode(cfg, model=model)
+        rows.append({"episode": i, **ep.row()})
+        steps.extend({"episode": i, **s} for s in ep.step_rows())
+    return Results(pd.DataFrame(rows), pd.DataFrame(steps))
+
+
+def grid(
+    base: EpisodeConfig | None = None, *, seeds: Iterable[int] = (0,), **axes: Iterable[Any]
+) -> list[EpisodeConfig]:
+    """Every combination of the given field values, times the seeds.
+
+    Each combination is set at once, so the order of the axes does not matter. A
+    combination that is refused (a value out of range, or a field its scenario, architecture
+    or memory, clarify, verify or reflect setting does not read: ``agentlab.applies``) stops
+    the grid with a ``ConfigError`` naming the field and the combination; none is dropped.
+    A grid is a list: sweep a dependent field only where it applies, and add the lists,
+    e.g. ``grid(memory="full") + grid(memory="window", window=[4, 8])``.
+
+    Example:
+        >>> len(grid(tools=[4, 32], seeds=range(3)))
+        6
+        >>> try:
+        ...     grid(memory=["window", "full"], window=[4])
+        ... except ConfigError as err:
+        ...     print(err.field, "|", str(err).rsplit("; ", 1)[1])
+        window | refused in the grid's combination memory='full', window=4
+    """
+    base = base or EpisodeConfig()
+    options = {
+        name: [values] if isinstance(values, str) or not isinstance(values, Iterable) else values
+        for name, values in axes.items()
+    }
+    configs = []
+    for combo in itertools.product(*options.values()):
+        changes = dict(zip(options, combo, strict=True))
+        try:
+            config = base.with_(**changes)
+        except ConfigError as exc:
+            shown = ", ".join(f"{k}={v!r}" for k, v in changes.items())
+            raise ConfigError(
+                exc.field, exc.value, f"{exc.allowed}; refused in the grid's combination {shown}"
+            ) from None
+        configs.append(config)
+    return [c.with_(seed=s) for c in configs for s in seeds]

@@ -1,0 +1,350 @@
+"""A sweep's durable store: Parquet parts keyed by configuration, safe to kill at any moment.
+
+A store is a folder::
+
+    sweep.json              the planned configurations, in order (the "manifest")
+    episodes/<part>.parquet one row per episode, each with its ``config_key``
+    steps/<part>.parquet    the steps of the same episodes
+    quarantine/             damaged parts, moved aside (their episodes run again)
+    .lock                   the writers' lock
+
+Each finished chunk of episodes becomes one *part*, written as a temporary file and renamed
+into place (a rename is atomic), steps first and episodes last: a part exists when its
+episodes file does. A process killed mid-write leaves at most a temporary file or an
+orphan steps file, which loading ignores and the next run removes.
+
+Writers take the store's file lock (``filelock``) to plan, to write a part and to clean,
+so two sweeps on one store, in two processes, stay correct: a part never repeats an
+episode already stored (unless it is a retry of an error row), and neither sweep removes
+what the other is writing. Parts are numbered in the order they were written; loading keeps
+one row per ``config_key``, the newest (a retried episode replaces its error row). A part
+that cannot be read is moved to ``quarantine/`` with a ``DamagedPartWarning`` naming it;
+the rest loads, and the next run computes its episodes again. Every part is written and
+read with the declared column types of ``agentlab.run.store_schema``. The part files as Arrow
+tables (written atomically, read back in order, concatenated) are ``agentlab.run.store_parts``.
+
+``config_key`` (``agentlab.run.identity``) is a stable hash of every field of the
+configuration, seed included, and of its endpoint for a real model: the same configuration
+gets the same key in any process, on any machine, in any session.
+
+Introduced in notebook 10 (`10_your_own_experiment.ipynb`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import uuid
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from filelock import FileLock, Timeout
+
+from agentlab.redact import redact, redact_arrow
+from agentlab.run.identity import config_key, config_row, identity
+from agentlab.run.store_parts import (
+    KEY,
+    SUMMARY,
+    is_damaged,
+    part_order,
+    part_summary,
+    spent_by,
+    to_frame,
+    without_keys,
+    write_atomic,
+)
+from agentlab.run.store_schema import EPISODES, STEPS, conform
+
+FORMAT = "agentlab-sweep/1"  # written in sweep.json; bump when the layout changes
+MANIFEST = "sweep.json"
+QUARANTINE = "quarantine"  # the folder damaged parts are moved to
+LOCK = ".lock"  # the writers' lock file
+LOCK_TIMEOUT = 120.0  # seconds to wait for another writer before saying so
+
+
+class DamagedPartWarning(UserWarning):
+    """A part of a store could not be read; it was moved to the store's quarantine."""
+
+
+class SweepStore:
+    """The folder holding one sweep's results (created when missing).
+
+    Example:
+        >>> import tempfile
+        >>> store = SweepStore(tempfile.mkdtemp())
+        >>> store.stored_keys()
+        set()
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        if self.path.is_dir() and not (self.path / MANIFEST).exists():
+            mine = ("episodes", "steps", QUARANTINE, LOCK)
+            other = [  # another sweep may be creating this store: its manifest is on the way
+                p.name
+                for p in self.path.iterdir()
+                if p.name not in mine
+                and not re.fullmatch(rf"\.{re.escape(MANIFEST)}\.\w+\.tmp", p.name)
+            ]
+            if other:  # never scatter a store's files among someone else's
+                raise ValueError(
+                    f"{self.path}: not a sweep store and not empty ({other[0]!r} is there); "
+                    "give a new or empty folder"
+                )
+        for sub in ("episodes", "steps"):
+            (self.path / sub).mkdir(parents=True, exist_ok=True)
+        self._lock = FileLock(self.path / LOCK, timeout=LOCK_TIMEOUT)
+        # parts this object wrote, as written: reading them back is the sweep's last serial
+        # step, and the tables are the ones just stored (Parquet round-trips these types)
+        self._written: dict[Path, pa.Table] = {}
+        # what each part holds (keys, outcomes, spending), read once: parts never change
+        self._index: dict[str, pa.Table] = {}
+        manifest = self.path / MANIFEST
+        if manifest.exists():
+            data = json.loads(manifest.read_text())
+            if data.get("format") != FORMAT:
+                raise ValueError(f"{self.path}: not an agentlab sweep store ({FORMAT})")
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's writer lock (reentrant) for the block."""
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise TimeoutError(
+                f"{self.path}: another process has held the store's lock ({LOCK}) for "
+                f"{LOCK_TIMEOUT:g} s; is a sweep writing to this store stuck?"
+            ) from None
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    # --- the manifest: what the sweep plans to run, in order ------------------------
+
+    def planned(self) -> list[dict[str, Any]]:
+        """The planned configurations as rows (each with its ``config_key``), in order."""
+        manifest = self.path / MANIFEST
+        if not manifest.exists():
+            return []
+        return list(json.loads(manifest.read_text())["configs"])
+
+    def plan(
+        self, configs: Iterable[Any], *, settings: Mapping[str, Any] | None = None
+    ) -> list[str]:
+        """Add configurations to the manifest (kept in first-planned order); their keys.
+
+        Args:
+            configs: The configurations.
+            settings: Other settings that change their results (part of each key and row).
+        """
+        with self.locked():
+            planned = self.planned()
+            known = {row[KEY] for row in planned}
+            keys = []
+            for config in configs:
+                key = config_key(config, settings=settings)
+                keys.append(key)
+                if key not in known:
+                    known.add(key)
+                    extra = identity(config, settings=settings)
+                    planned.append({KEY: key, **config_row(config), **extra})
+            text = json.dumps({"format": FORMAT, "configs": planned}, default=str)
+            tmp = self.path / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
+            tmp.write_text(redact(text))
+            os.replace(tmp, self.path / MANIFEST)
+        return keys
+
+    # --- parts ------------------------------------------------------------------------
+
+    def _parts(self) -> list[Path]:
+        """The committed parts, oldest first."""
+        return sorted((self.path / "episodes").glob("*.parquet"), key=lambda p: part_order(p.name))
+
+    def write_part(
+        self, episodes: pa.Table, steps: pa.Table | None, *, replace: Iterable[str] = ()
+    ) -> str | None:
+        """Store one finished chunk: steps first, then episodes (the commit).
+
+        Under the store's lock, rows whose episode is stored already (by this sweep or by
+        another one on the same store) are left out, unless their key is in ``replace``
+        (a retry of an error row, which the new row supersedes).
+
+        Returns:
+            The part's name, or None when every row was stored already.
+        """
+        episodes = conform(redact_arrow(episodes), EPISODES)  # no key in a file; declared types
+        steps = conform(redact_arrow(steps), STEPS) if steps is not None else None
+        with self.locked():
+            self._refresh()
+            stored = self._keys() - set(replace)
+            if stored:
+                episodes, steps = without_keys(episodes, stored), without_keys(steps, stored)
+            if not episodes.num_rows:
+                return None
+            seq = max((part_order(n)[0] for n in self._index), default=0) + 1
+            name = f"{seq:012d}-{uuid.uuid4().hex[:8]}.parquet"  # numbered: newer sort later
+            if steps is not None and steps.num_rows:
+                write_atomic(steps, self.path / "steps" / name)
+                self._written[self.path / "steps" / name] = steps
+            write_atomic(episodes, self.path / "episodes" / name)
+            self._written[self.path / "episodes" / name] = episodes
+            self._index[name] = part_summary(episodes)
+        return name
+
+    def _read(self, path: Path, columns: list[str] | None = None) -> pa.Table | None:
+        """A stored part's table (from memory when this object wrote it); None when it is
+        damaged (then moved to the quarantine, with a warning) or gone."""
+        table = self._written.get(path)
+        if table is not None:
+            return table
+        try:
+            return pq.read_table(path, columns=columns)
+        except FileNotFoundError:  # moved aside by another process meanwhile
+            return None
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            if not is_damaged(exc):
+                raise
+            self.quarantine(path.name, f"{path}: {type(exc).__name__}: {exc}")
+            return None
+
+    def quarantine(self, name: str, reason: str) -> None:
+        """Move a part (its episodes and steps files) to ``quarantine/``, with a warning."""
+        with self.locked():
+            moved = []
+            for sub in ("episodes", "steps"):
+                source = self.path / sub / name
+                if source.exists():
+                    target = self.path / QUARANTINE / sub / name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(source, target)
+                    moved.append(str(target))
+                self._written.pop(source, None)
+            self._index.pop(name, None)
+        if moved:
+            warnings.warn(
+                f"damaged store part: {reason}; moved to {', '.join(moved)}. The rest of the "
+                "store loads; its episodes run again when the sweep is run again",
+                DamagedPartWarning,
+                stacklevel=3,
+            )
+
+    def _refresh(self) -> None:
+        """Read what new parts hold (and forget parts gone), quarantining damaged ones."""
+        parts = self._parts()
+        names = {p.name for p in parts}
+        for name in set(self._index) - names:
+            del self._index[name]
+        for part in parts:
+            if part.name in self._index:
+                continue
+            try:
+                present = pq.read_schema(part).names
+            except FileNotFoundError:
+                continue
+            except (pa.ArrowException, OSError, ValueError) as exc:
+                if not is_damaged(exc):
+                    raise
+                self.quarantine(part.name, f"{part}: {type(exc).__name__}: {exc}")
+                continue
+            if KEY not in present:
+                self.quarantine(part.name, f"{part}: no {KEY} column")
+                continue
+            table = self._read(part, [c for c in SUMMARY if c in present])
+            if table is not None:
+                self._index[part.name] = part_summary(table)
+
+    def _keys(self) -> set[str]:
+        keys: set[str] = set()
+        for table in self._index.values():
+            keys.update(table.column(KEY).to_pylist())
+        return keys
+
+    def stored_keys(self) -> set[str]:
+        """The ``config_key`` of every stored episode."""
+        self._refresh()
+        return self._keys()
+
+    def outcomes(self) -> dict[str, str | None]:
+        """Each stored episode's outcome (its newest row's), by ``config_key``."""
+        self._refresh()
+        out: dict[str, str | None] = {}
+        for name in sorted(self._index, key=part_order):
+            table = self._index[name]
+            outcomes = (
+                table.column("outcome").to_pylist()
+                if "outcome" in table.column_names
+                else [None] * table.num_rows
+            )
+            out.update(zip(table.column(KEY).to_pylist(), outcomes, strict=True))
+        return out
+
+    def spent(self, keys: Iterable[str]) -> tuple[float, float]:
+        """Dollars and tokens (in + out) spent by the stored episodes among ``keys``: every
+        row, a retried episode's replaced error rows included (that money was spent). Either
+        is NaN when a row's is (see ``spent_by``)."""
+        wanted = set(keys)
+        usd, tokens = 0.0, 0.0
+        self._refresh()
+        for table in self._index.values():
+            for row in table.to_pylist():
+                if row[KEY] in wanted:
+                    row_usd, row_tokens = spent_by(row)
+                    usd, tokens = usd + row_usd, tokens + row_tokens
+        return usd, tokens
+
+    def clean(self) -> None:
+        """Remove what a killed writer left: temporary files and steps with no episodes."""
+        with self.locked():  # a live writer's files are never half-written while we hold it
+            committed = {p.name for p in self._parts()}
+            for sub in ("episodes", "steps"):
+                for tmp in (self.path / sub).glob(".*.tmp"):
+                    tmp.unlink(missing_ok=True)
+            for orphan in (self.path / "steps").glob("*.parquet"):
+                if orphan.name not in committed:
+                    orphan.unlink(missing_ok=True)
+            for tmp in self.path.glob(f".{MANIFEST}.*.tmp"):
+                tmp.unlink(missing_ok=True)
+
+    def load(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The ``episodes`` and ``steps`` tables: one episode per key (its newest row), in
+        planned order. A damaged part is quarantined (with a warning) and left out.
+
+        Each row starts with ``episode`` (its position in the manifest) and ``config_key``.
+        """
+        while True:  # each pass that finds a damaged part has moved it aside
+            loaded = self._load()
+            if loaded is not None:
+                return loaded
+
+    def _load(self) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        order = {row[KEY]: i for i, row in enumerate(self.planned())}
+        parts: dict[str, pa.Table] = {}
+        winners: dict[str, str] = {}  # key -> the newest part that holds it
+        for part in self._parts():
+            table = self._read(part)
+            if table is None:
+                continue
+            parts[part.name] = table
+            winners.update(dict.fromkeys(table.column(KEY).to_pylist(), part.name))
+        episodes: list[pa.Table] = []
+        steps: list[pa.Table] = []
+        winning = set(winners.values())
+        for name, table in parts.items():
+            keep = [winners[k] == name for k in table.column(KEY).to_pylist()]
+            episodes.append(table.filter(pa.array(keep, pa.bool_())))
+            path = self.path / "steps" / name
+            if name in winning and path.exists():
+                step_table = self._read(path)
+                if step_table is None:  # its episodes went to the quarantine too: again
+                    return None
+                keep = [winners.get(k) == name for k in step_table.column(KEY).to_pylist()]
+                steps.append(step_table.filter(pa.array(keep, pa.bool_())))
+        return to_frame(episodes, order), to_frame(steps, order, by_step=True)

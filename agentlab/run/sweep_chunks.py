@@ -1,0 +1,214 @@
+"""A sweep's work in chunks: what a worker runs, how the work is split, how chunks run.
+
+``run_chunk`` runs some episodes in a worker and returns their rows (a failing episode is
+a row with its reason, never an exception); ``split_chunks`` cuts the work into chunks that
+shrink as the work left does; ``run_chunks`` runs them on a backend (``agentlab.run.backends``),
+stores each as it finishes, splits a chunk whose worker crashed into single episodes, and
+stops scheduling once the ``SweepBudget`` is spent. ``agentlab.run.sweep`` (``run_sweep``)
+plans the sweep and calls them.
+
+Introduced in notebook 10 (`10_your_own_experiment.ipynb`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from agentlab.config import EpisodeConfig
+from agentlab.redact import error_text
+from agentlab.run.backends import Backend
+from agentlab.run.identity import config_row
+from agentlab.run.runner import run_episode
+from agentlab.run.scenarios import scenario
+from agentlab.run.store import SweepStore
+from agentlab.run.store_parts import KEY, spent_by, to_table
+
+MAX_CHUNK = 16  # episodes per chunk at most: one store part, one progress-bar tick
+BUDGET_CHUNK = 2  # ... when a sweep budget is set, so it overshoots by little
+
+Item = tuple[str, Any]  # (config_key, configuration)
+
+
+@dataclass
+class Chunk:
+    """What a worker sends back: the chunk's rows as Arrow tables, and what it spent."""
+
+    episodes: pa.Table
+    steps: pa.Table | None
+    usd: float
+    tokens: float  # NaN: a reply reported no usage
+
+
+def _request_id(config: EpisodeConfig) -> str:
+    """The id of the request (or question) an episode works on, as the runners pick it."""
+    return scenario(config.scenario).request_id(config)
+
+
+def failure_row(key: str, config: Any, reason: str) -> dict[str, Any]:
+    """The ``episodes`` row of an episode that failed outside the runner (or crashed)."""
+    row: dict[str, Any] = {KEY: key, **config_row(config)}
+    if isinstance(config, EpisodeConfig):
+        with contextlib.suppress(Exception):  # unless picking the request is what failed
+            row["request_id"] = _request_id(config)
+    return row | {"success": False, "outcome": reason}
+
+
+def _reason(exc: BaseException) -> str:
+    return f"error: {error_text(exc)}"  # redacted: a provider may echo the key
+
+
+def run_chunk(items: list[Item], episode_fn: Callable[[Any], Any] = run_episode) -> Chunk:
+    """Run some episodes (in a worker) and return their rows; never raises for an episode.
+
+    Each ``episodes`` row is ``{"config_key", **episode.row()}``; each ``steps`` row carries
+    the whole configuration too, so either table can be grouped by any swept field.
+    """
+    rows: list[dict[str, Any]] = []
+    steps: list[dict[str, Any]] = []
+    for key, config in items:
+        try:
+            episode = episode_fn(config)
+            row = {KEY: key, **episode.row()}
+            fields = config_row(config)
+            episode_steps = [{KEY: key, **fields, **s} for s in episode.step_rows()]
+        except Exception as exc:  # outside the runner's own net: still a row, with its reason
+            row, episode_steps = failure_row(key, config, _reason(exc)), []
+        rows.append(row)
+        steps.extend(episode_steps)
+    spent = [spent_by(r) for r in rows]
+    return Chunk(
+        to_table(rows),
+        to_table(steps) if steps else None,
+        sum(s[0] for s in spent),
+        sum(s[1] for s in spent),
+    )
+
+
+def split_chunks(
+    items: list[Item], workers: int, size: int | None, budgeted: bool
+) -> list[list[Item]]:
+    """Split the work into chunks that shrink as the work left does ("guided" scheduling).
+
+    Each chunk is about a quarter of a worker's share of what is left, at most ``MAX_CHUNK``
+    episodes (``BUDGET_CHUNK`` under a sweep budget): big chunks keep the per-chunk overhead
+    low, small last chunks keep every worker busy to the end.
+    """
+    cap = size or (BUDGET_CHUNK if budgeted else MAX_CHUNK)
+    out, i = [], 0
+    while i < len(items):
+        k = size or max(1, min(cap, math.ceil((len(items) - i) / (4 * max(workers, 1)))))
+        out.append(items[i : i + k])
+        i += k
+    return out
+
+
+class SweepBudget:
+    """The sweep's caps and what its stored episodes have spent."""
+
+    def __init__(self, usd: float | None, tokens: int | None, spent: tuple[float, float]) -> None:
+        self.usd_cap, self.tokens_cap = usd, tokens  # checked by run_sweep (check_budgets)
+        self.usd, self.tokens = spent
+
+    @property
+    def active(self) -> bool:
+        return self.usd_cap is not None or self.tokens_cap is not None
+
+    def add(self, chunk: Chunk) -> None:
+        self.usd += chunk.usd
+        self.tokens += chunk.tokens
+
+    def exceeded(self) -> str | None:
+        """Why no new work may start, or None."""
+        if self.usd_cap is not None and math.isnan(self.usd):  # never counted as $0
+            return (
+                "budget_usd cannot apply: a stored episode's cost is NaN (an unpriced model, "
+                "see price_source, or a reply without usage, see usage_missing); cap an "
+                "unpriced model with budget_tokens instead"
+            )
+        if self.usd_cap is not None and self.usd >= self.usd_cap:
+            return f"budget_usd ${self.usd_cap:g} reached (${self.usd:.4f} spent)"
+        if self.tokens_cap is not None and math.isnan(self.tokens):  # never counted as 0
+            return (
+                "budget_tokens cannot apply: a stored episode's tokens are unknown (a reply "
+                "without usage, see usage_missing); the endpoint must report token usage"
+            )
+        if self.tokens_cap is not None and self.tokens >= self.tokens_cap:
+            return f"budget_tokens {self.tokens_cap:,} reached ({int(self.tokens):,} spent)"
+        return None
+
+
+def run_chunks(
+    backend: Backend,
+    chunks: list[list[Item]],
+    store: SweepStore,
+    budget: SweepBudget,
+    bar: Any,
+    episode_fn: Callable[[Any], Any],
+    replace: Iterable[str] = (),
+) -> str | None:
+    """Run the chunks, storing each as it finishes; the reason it stopped early, or None.
+
+    A chunk whose worker crashed (or that failed outside any episode) is split into single
+    episodes, run one at a time so a crash names its episode; an episode that still fails
+    becomes a failure row. The stored rows of the keys in ``replace`` (retried errors) are
+    superseded by the new ones.
+    """
+    queue, suspects = deque(chunks), deque[list[Item]]()
+    running: dict[Future[Any], tuple[list[Item], bool]] = {}  # future -> (items, ran alone)
+    failures, stopped = 0, budget.exceeded()
+    # chunks in flight: two per worker keep every worker busy; one under a sweep budget,
+    # since whatever is running when the budget is reached still runs to the end
+    limit = backend.workers * (1 if budget.active else 2)
+
+    def store_chunk(chunk: Chunk, n: int) -> None:
+        nonlocal failures, stopped
+        store.write_part(chunk.episodes, chunk.steps, replace=replace)
+        budget.add(chunk)
+        outcomes = chunk.episodes.column("outcome").to_pylist()
+        failures += sum(str(o).startswith("error") for o in outcomes)
+        bar.update(n)
+        bar.set_postfix(usd=f"{budget.usd:.4f}", errors=failures, refresh=False)
+        stopped = stopped or budget.exceeded()
+
+    while True:
+        if stopped is None:
+            if suspects and not running:
+                items = suspects.popleft()
+                running[backend.submit(run_chunk, items, episode_fn)] = (items, True)
+            while not suspects and queue and len(running) < limit:
+                items = queue.popleft()
+                running[backend.submit(run_chunk, items, episode_fn)] = (items, False)
+        if not running:
+            return stopped
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in done:
+            if future not in running:  # already handled with a broken pool below
+                continue
+            items, alone = running.pop(future)
+            try:
+                chunk = future.result()
+            except Exception as exc:
+                if backend.broken(exc):  # the other running chunks died with the pool
+                    for other, (more, _) in list(running.items()):
+                        running.pop(other)
+                        if other.done() and not other.cancelled() and other.exception() is None:
+                            store_chunk(other.result(), len(more))
+                        else:
+                            suspects.extend([item] for item in more)
+                    backend.restart()
+                if alone and len(items) == 1:  # it failed on its own: its episode's fault
+                    key, config = items[0]
+                    reason = "error: worker crashed" if backend.broken(exc) else _reason(exc)
+                    chunk = Chunk(to_table([failure_row(key, config, reason)]), None, 0.0, 0.0)
+                else:
+                    suspects.extend([item] for item in items)
+                    continue
+            store_chunk(chunk, len(items))

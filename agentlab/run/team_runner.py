@@ -1,0 +1,218 @@
+"""Run research questions through a team, and turn the run into the lab's tables.
+
+``team_for`` turns an ``EpisodeConfig`` (architecture, team size, capability placement)
+into a ``TeamSpec``; ``run_team_episode`` runs it on one question and returns the same
+``Episode`` (and so the same ``episodes`` and ``steps`` columns, provenance included) as a
+travel episode, plus the team's own: coordination tokens, agents, the answer.
+
+Introduced in notebook 05 (`05_decomposition.ipynb`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage
+
+from agentlab.config import EpisodeConfig
+from agentlab.graphs.team import AgentSpec, TeamSpec, build_team
+from agentlab.measure.metrics import BudgetExceeded, MetricsCallback, StepRecord, in_order
+from agentlab.measure.provenance import trace
+from agentlab.measure.replies import ReplyFailure
+from agentlab.redact import error_text
+from agentlab.run.episode import Episode
+from agentlab.serve.deadlines import EpisodeDeadline, check_episode
+from agentlab.serve.models import make_model
+from agentlab.serve.tracing import tracing_guarded
+from agentlab.sim.questions import parse_question
+from agentlab.world import research as r
+from agentlab.world.capabilities import ORDER, Capability, capabilities, parse_placement
+
+DEDICATED = {
+    "retrieve": "retriever",
+    "rank_filter": "ranker",
+    "synthesize": "analyst",
+    "fact_check": "checker",
+}
+WORK = ("retrieve", "rank_filter", "synthesize")  # every capability but verification
+DEFAULT_PLACEMENT = {
+    "retrieve": "retriever",
+    "rank_filter": "retriever",
+    "synthesize": "analyst",
+    "fact_check": "own",
+}
+
+
+def placed_agents(placement: dict[str, str], caps: dict[str, Capability]) -> tuple[AgentSpec, ...]:
+    """Agents for a placement: each capability in its own agent, or embedded in a host.
+
+    An embedded capability is carried by its host and, when its ``reuse`` says more agents
+    call on it, by as many other working agents; a capability of its own is one agent.
+
+    Example:
+        >>> [a.name for a in placed_agents({"fact_check": "own"}, capabilities())]
+        ['retriever', 'analyst', 'checker']
+    """
+    where = {**DEFAULT_PLACEMENT, **placement}
+    carried: dict[str, list[str]] = {}
+    for c in ORDER:
+        host = DEDICATED[c] if where[c] == "own" else where[c]
+        carried.setdefault(host, []).append(c)
+    order = sorted(carried, key=lambda a: min(ORDER.index(c) for c in carried[a]))
+    for c in ORDER:
+        if where[c] != "own" and caps[c].reuse > 1:  # every agent that needs it carries it
+            for a in [a for a in order if a != where[c]][: caps[c].reuse - 1]:
+                if c not in carried[a]:
+                    carried[a].append(c)
+    return tuple(AgentSpec(a, tuple(sorted(carried[a], key=ORDER.index))) for a in order)
+
+
+def team_for(config: EpisodeConfig, caps: dict[str, Capability] | None = None) -> TeamSpec:
+    """The team an episode config describes (research scenario)."""
+    caps = caps or capabilities()
+    n, arch = config.team_size, config.architecture
+    if arch == "single":
+        agents: tuple[AgentSpec, ...] = (AgentSpec("researcher", ORDER),)
+    elif arch == "decentralized":
+        agents = tuple(AgentSpec(f"researcher_{i + 1}", ORDER) for i in range(n))
+    elif arch == "independent":  # nobody verifies: every member does the work, none checks
+        agents = tuple(AgentSpec(f"researcher_{i + 1}", WORK) for i in range(n))
+    elif arch == "hybrid":
+        agents = (
+            *(AgentSpec(f"researcher_{i + 1}", WORK) for i in range(n)),
+            AgentSpec("checker", ("fact_check",)),
+        )
+    else:
+        agents = placed_agents(parse_placement(config.placement), caps)
+    return TeamSpec(
+        arch,  # type: ignore[arg-type]
+        agents,
+        handoff_tokens=config.handoff_tokens,
+        rounds=config.debate_rounds,
+        distractors=config.tools - len(r.RESEARCH_TOOLS),
+    )
+
+
+def part_question(q: r.Question, part: str) -> r.Question:
+    """The ground truth of one part of a split question (the whole question's if the part
+    is not a lookup of one of its facts)."""
+    ask = parse_question(part)
+    fact = ask.fact_ids[0] if ask is not None and ask.kind == "lookup" else None
+    if fact is None or fact not in q.fact_ids:
+        return q
+    return r.Question(f"{q.qid}:{fact}", part, "lookup", (fact,), r.true_value(fact))
+
+
+def _judge(
+    q: r.Question, records: list[StepRecord], success: bool, state: dict[str, Any]
+) -> list[bool | None]:
+    """Per record, whether its decision was right (None: not judged), against the truth of
+    the question its agent was answering (a member of a split team: its part)."""
+    asked = {agent: part_question(q, part) for agent, part in state.get("assigned", {}).items()}
+    answered: dict[str, bool] = {}  # member -> whether its last answer was right for its part
+    for rec in records:
+        if rec.kind == "llm" and isinstance(rec.message, AIMessage) and rec.branch in asked:
+            for c in rec.message.tool_calls:
+                if c["name"] == "submit_answer":
+                    said = str(c.get("args", {}).get("answer", ""))
+                    answered[rec.branch] = r.is_correct(asked[rec.branch], said)
+    out: list[bool | None] = []
+    for rec in records:
+        m = rec.message
+        if rec.kind != "llm" or not isinstance(m, AIMessage) or rec.node == "remember":
+            out.append(None)
+            continue
+        calls = m.tool_calls
+        if not calls:
+            branch = rec.branch or ""
+            done = answered.get(branch, False) if branch in asked else success
+            out.append(done if rec.node == "act" else None)
+            continue
+        truth = asked.get(rec.branch or "", q)
+        ask = parse_question(truth.text)
+        c = calls[0]
+        name, args = c["name"], c.get("args", {})
+        if name == "search_corpus":
+            out.append(bool(ask) and any(e in str(args.get("query", "")) for e in ask.entities))  # type: ignore[union-attr]
+        elif name == "filter_documents":
+            out.append(r.judge_filter(truth, list(args.get("keep", []))))
+        elif name in ("submit_answer", "Aggregate", "Revise", "Combine"):
+            out.append(r.is_correct(truth, str(args.get("answer", ""))))
+        elif name == "cross_check":
+            out.append(
+                f"F-{str(args.get('entity', '')).replace(' ', '_')}-{args.get('attribute')}"
+                in truth.fact_ids
+            )
+        else:
+            out.append(None)  # plans, reviews and routing are not judged against the truth here
+    return out
+
+
+def question_id(config: EpisodeConfig) -> str:
+    """The id of the question an episode of ``config`` works on: its ``request``, or the
+    seed's (``question_ids()[seed % n]``)."""
+    ids = r.question_ids()
+    return config.request or ids[config.seed % len(ids)]
+
+
+@tracing_guarded
+def run_team_episode(
+    config: EpisodeConfig,
+    *,
+    model: BaseChatModel | None = None,
+    caps: dict[str, Capability] | None = None,
+) -> Episode:
+    """Run one research question through the config's team; never raises.
+
+    Args:
+        config: ``scenario="research"``, with ``architecture``, ``team_size``, ``placement``.
+        model: A ready model instead of ``make_model(config.model, seed=config.seed)``.
+        caps: Capability data to use instead of ``capabilities()`` (e.g. ``with_data(...)``).
+
+    Returns:
+        An ``Episode`` whose row carries the team's columns.
+    """
+    q = r.questions()[question_id(config)]
+    spec = team_for(config, caps)
+    graph = build_team(
+        spec,
+        model=model or make_model(config.model, seed=config.seed),
+        caps=caps,
+        max_steps=config.max_steps,
+    )
+    callback = MetricsCallback(budget_tokens=config.budget_tokens, budget_usd=config.budget_usd)
+    state: dict[str, Any] = {}
+    start = time.perf_counter()
+    outcome = ""
+    try:
+        for values in graph.stream(
+            {"messages": [HumanMessage(q.text)]},
+            config={"callbacks": [callback], "recursion_limit": 200},
+            stream_mode="values",
+        ):
+            state = values
+            check_episode()  # past the deadline: stop between steps, keep them
+    except BudgetExceeded:
+        outcome = "budget"
+    except (EpisodeDeadline, ReplyFailure) as exc:  # a deadline, or a reply that is no decision
+        outcome = exc.outcome
+    except Exception as exc:  # an episode's failure is its outcome, never the sweep's end
+        outcome = f"error: {error_text(exc)}"  # redacted: a provider may echo the key
+    wall = time.perf_counter() - start
+    answer = str(state.get("final") or "")
+    outcome = outcome or ("answered" if answer else "no_answer")
+    ok = outcome == "answered" and r.is_correct(q, answer)
+    records = in_order(callback.records)
+    correct = _judge(q, records, ok, state)
+    prov = trace(records, correct, state.get("messages", [])[:1])
+    for rec in records:
+        rec.message = None
+    extra = {
+        "architecture": spec.topology,
+        "answer": answer,
+        "contested": q.contested,
+        "question_kind": q.kind,
+    }
+    return Episode(config, q, state, records, outcome, ok, wall, correct, prov, None, extra)

@@ -1,0 +1,162 @@
+"""The physics of the simulated model: how good a decision is, and how long a call takes.
+
+Every number the lab plots comes out of these few formulas applied to the actual prompt
+of each call (its token count, the options it offers, the errors already visible in it),
+with the parameters of a ``ModelProfile``. Nothing here knows about scenarios.
+
+Randomness is a pure function of the model's seed and the prompt: the same prompt with
+the same seed always gives the same decisions (so replays and resumed checkpoints agree
+with uninterrupted runs), and the simulated model keeps no hidden state between calls.
+
+Introduced in notebook 00 (`00_quickstart.ipynb`); scope effects in notebook 02.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TypeVar
+
+from agentlab.sim.profiles import ModelProfile
+
+T = TypeVar("T")
+
+
+def options_factor(profile: ModelProfile, options: int) -> float:
+    """Share of accuracy kept when choosing among ``options`` alternatives (1 for one option)."""
+    extra = max(options - 1, 0) / profile.options_half
+    return 1.0 / (1.0 + extra**profile.options_slope)
+
+
+def context_factor(profile: ModelProfile, context_tokens: int) -> float:
+    """Share of accuracy kept with ``context_tokens`` of prompt (NoLiMa-shaped decay)."""
+    return math.exp(-max(context_tokens, 0) / profile.context_scale_tokens)
+
+
+def p_correct(
+    profile: ModelProfile, *, options: int, context_tokens: int, errors_in_context: int = 0
+) -> float:
+    """Probability that one decision is right.
+
+    Args:
+        profile: The model's profile.
+        options: Alternatives the decision chooses among (tools in scope, offers, ...).
+        context_tokens: Input tokens of the prompt the decision is made on.
+        errors_in_context: Earlier errors visible in the prompt (self-conditioning).
+
+    Returns:
+        A probability in (0, 1].
+
+    Example:
+        >>> from agentlab.sim.profiles import get_profile
+        >>> p = get_profile("gpt-4o")
+        >>> narrow = p_correct(p, options=4, context_tokens=1000)
+        >>> narrow > p_correct(p, options=120, context_tokens=1000)
+        True
+    """
+    return (
+        profile.base_accuracy
+        * options_factor(profile, options)
+        * context_factor(profile, context_tokens)
+        * (1.0 - profile.self_conditioning) ** errors_in_context
+    )
+
+
+def p_catch(profile: ModelProfile, *, context_tokens: int, own_work: bool = False) -> float:
+    """Probability that a review (reflection, verification) catches one visible error.
+
+    A model reviewing work it produced itself, in the same context, catches less
+    (``self_review_discount``) than an independent reviewer.
+    """
+    own = 1.0 - profile.self_review_discount if own_work else 1.0
+    return profile.reflection_catch * own * context_factor(profile, context_tokens)
+
+
+def call_latency(profile: ModelProfile, *, input_tokens: int, output_tokens: int) -> float:
+    """Modeled seconds of one call: ttft + prefill per input token + decoding the output."""
+    return (
+        profile.ttft_s
+        + profile.prefill_s_per_token * input_tokens
+        + output_tokens / profile.decode_tokens_per_s
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of one simulated decision, recorded in the response metadata."""
+
+    kind: str  # what was decided: "tool", "offer", "interpretation", ...
+    options: int  # alternatives in scope
+    p_correct: float  # probability of the intended choice
+    correct: bool  # whether the model made its intended choice
+    chosen: str  # what it chose
+
+
+class Dice:
+    """Seeded draws for one model call: a pure function of (seed, prompt fingerprint, label)."""
+
+    def __init__(self, seed: int, fingerprint: str) -> None:
+        self._seed = seed
+        self._fingerprint = fingerprint
+
+    def rng(self, label: str) -> random.Random:
+        """An independent random stream for one named decision of this call."""
+        digest = hashlib.blake2b(
+            f"{self._seed}|{self._fingerprint}|{label}".encode(), digest_size=8
+        ).digest()
+        return random.Random(int.from_bytes(digest, "big"))
+
+    def chance(self, label: str, p: float) -> bool:
+        """True with probability ``p``."""
+        return self.rng(label).random() < p
+
+    def weighted(self, label: str, items: Sequence[T], weights: Sequence[float]) -> T:
+        """One item drawn with the given weights."""
+        return self.rng(label).choices(list(items), weights=list(weights), k=1)[0]
+
+    def choose_tool(self, intended: str, options: Sequence[str], p: float) -> Decision:
+        """Choose the tool for a step: a wrong pick falls on tools named like the right one."""
+        sims = [similarity(intended, o) for o in options]
+        return self.choose(
+            "tool", intended=intended, options=options, kind="tool", p=p, similarity=sims
+        )
+
+    def choose(
+        self,
+        label: str,
+        *,
+        intended: str,
+        options: Sequence[str],
+        p: float,
+        similarity: Sequence[float] | None = None,
+        kind: str = "choice",
+    ) -> Decision:
+        """Choose among ``options``: the intended one with probability ``p``, else another.
+
+        A wrong choice falls more often on options similar to the intended one
+        (``similarity`` weights, one per option); with no similarity, uniformly.
+        """
+        others = [o for o in options if o != intended]
+        if not others or self.chance(label, p):
+            return Decision(kind, len(options), p, True, intended)
+        weights = (
+            [0.05 + s for o, s in zip(options, similarity, strict=True) if o != intended]
+            if similarity is not None
+            else [1.0] * len(others)
+        )
+        return Decision(
+            kind, len(options), p, False, self.weighted(label + ":alt", others, weights)
+        )
+
+
+@lru_cache(maxsize=16384)
+def similarity(a: str, b: str) -> float:
+    """Jaccard overlap of the words of two texts (names and descriptions of tools); cached,
+    as every act call compares the step's tool with every tool in scope."""
+    wa = set(a.lower().replace("_", " ").split())
+    wb = set(b.lower().replace("_", " ").split())
+    return len(wa & wb) / len(wa | wb) if wa | wb else 0.0

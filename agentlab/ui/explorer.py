@@ -1,0 +1,391 @@
+"""Widgets to explore team designs: where each capability lives, and one run step by step.
+
+``PlacementExplorer``: a toggle per capability (its own agent, or embedded in a host),
+sliders for the handoff budget and the team size, an architecture menu. Every change
+re-runs a small sweep on the simulated model and updates in place the team (a table and its
+Mermaid diagram, drawn offline) and one plotly ``FigureWidget``: cost per correct answer,
+latency, escaped errors and success, the previous design beside the current one.
+``RunStepper``: one episode step by step (agent, node, decision, tokens, taint) on a
+timeline that highlights the current step.
+
+    ex = PlacementExplorer(seeds=range(12))   # show it: the last expression of a cell
+    ex.set("fact_check", "analyst")           # as a click would; ex.results has the tables
+    RunStepper(ex.episode(seed=3))            # one of those runs, step by step
+
+Introduced in notebook 06 (`06_capability_placement.ipynb`).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+import plotly.graph_objects as go
+from IPython.display import display
+from plotly.graph_objects import Figure
+from plotly.subplots import make_subplots
+
+from agentlab.applies import HANDED_OFF, PLACED, SIZED
+from agentlab.config import ARCHITECTURES, EpisodeConfig
+from agentlab.graphs.team import TeamSpec, build_team
+from agentlab.measure.costs import usd_text, usd_total
+from agentlab.measure.pricing import UNPRICED
+from agentlab.run.runner import Episode, Results, grid, run_episodes
+from agentlab.run.team_runner import DEDICATED, DEFAULT_PLACEMENT, run_team_episode, team_for
+from agentlab.serve.models import make_model
+from agentlab.ui.draw import mermaid
+from agentlab.ui.plot_base import PALETTE, TEMPLATE, WRONG
+from agentlab.ui.taint_plots import CLEAN, ROOT, add_step_bars
+from agentlab.world.capabilities import ORDER, Capability
+
+EMBED_IN = {"retrieve": "analyst", "rank_filter": "retriever", "synthesize": "retriever",
+            "fact_check": "analyst"}  # fmt: skip  # the host each toggle offers
+LABELS = {"retrieve": "retrieve", "rank_filter": "rank & filter", "synthesize": "synthesize",
+          "fact_check": "fact-check"}  # fmt: skip
+METRICS = ("¢ per correct answer", "latency (s)", "escaped errors", "success (%)")
+BEFORE, NOW = "#BBBBBB", PALETTE[0]
+
+
+def _scores(episodes: pd.DataFrame) -> list[float | None]:
+    """The four numbers the explorer plots, in the order of ``METRICS``."""
+    wins = int(episodes["success"].sum())
+    per_win = 100 * usd_total(episodes["cost_usd"]) / wins if wins else None  # NaN: unpriced
+    latency, escaped = float(episodes["latency_s"].mean()), float(episodes["errors_escaped"].sum())
+    return [per_win, latency, escaped, 100 * float(episodes["success"].mean())]
+
+
+def _text(v: float | None, i: int) -> str:
+    if v is not None and math.isnan(v):
+        return UNPRICED if i == 0 else "n/a"
+    return "n/a" if v is None else f"{v:.2f}" if i == 0 else f"{v:.1f}" if i == 1 else f"{v:.0f}"
+
+
+class PlacementExplorer:
+    """Move capabilities between their own agent and a host; watch cost, latency and errors.
+
+    Args:
+        question_ids: Research questions to run (default: one per seed, ``Q-...`` by seed).
+        seeds: Seeds of the simulated model; the sweep is ``questions x seeds`` episodes.
+        model: The model string of every episode (a simulated profile keeps it free).
+        architecture: The starting topology (placement matters for pipeline, centralized,
+            hierarchical and swarm; team size for independent, decentralized and hybrid; the
+            handoff budget for all but single, independent and decentralized). A control the
+            topology does not read is greyed out, and the config leaves it at its default.
+        caps: Capability data instead of ``capabilities()`` (e.g. ``with_data(...)``).
+
+    ``.set(name, value)`` changes a control as a click would and re-runs; ``.results`` is
+    the latest sweep, ``.figure`` the ``FigureWidget``, ``.config`` the current
+    ``EpisodeConfig``, ``.team`` its ``TeamSpec``, ``.diagram_text`` its Mermaid text.
+
+    Example:
+        >>> ex = PlacementExplorer(seeds=range(2))
+        >>> ex.set("fact_check", "analyst").config.placement.endswith("fact_check=analyst")
+        True
+    """
+
+    def __init__(
+        self,
+        question_ids: Iterable[str] | None = None,
+        seeds: Iterable[int] = range(12),
+        model: str = "sim:gpt-4o-mini",
+        *,
+        architecture: str = "centralized",
+        caps: dict[str, Capability] | None = None,
+    ) -> None:
+        self.question_ids = list(question_ids) if question_ids is not None else None
+        self.seeds, self.model, self.caps = list(seeds), model, caps
+        self.results: Results | None = None
+        self.team: TeamSpec  # the current team, drawn as a table and a diagram
+        self.seconds = 0.0  # how long the latest sweep took (wall clock)
+        self.runs = 0  # sweeps run so far
+        self.diagram_text = ""
+        self._previous: list[float | None] = [None] * len(METRICS)
+        style = {"description_width": "95px"}
+        self.toggles = {
+            c: widgets.ToggleButtons(
+                options=[("own agent", "own"), (f"embedded in {EMBED_IN[c]}", EMBED_IN[c])],
+                value="own" if DEFAULT_PLACEMENT[c] in ("own", DEDICATED[c]) else EMBED_IN[c],
+                description=LABELS[c],
+                style={**style, "button_width": "170px"},
+            )
+            for c in ORDER
+        }
+        self.architecture = widgets.Dropdown(
+            options=ARCHITECTURES, value=architecture, description="architecture", style=style
+        )
+        self.handoff_tokens = widgets.IntSlider(
+            value=300, min=50, max=1000, step=50, description="handoff tokens",
+            continuous_update=False, style={"description_width": "110px"},
+        )  # fmt: skip
+        self.team_size = widgets.IntSlider(
+            value=3, min=2, max=6, description="researchers", continuous_update=False,
+            style={"description_width": "110px"},
+        )  # fmt: skip
+        self.readout = widgets.HTML()
+        self.agents_table = widgets.HTML()
+        self.diagram = widgets.Output(layout={"min_width": "320px"})
+        self.figure = go.FigureWidget(self._empty_figure())
+        for w in (*self.toggles.values(), self.architecture, self.handoff_tokens, self.team_size):
+            w.observe(lambda _: self._changed(), names="value")
+        controls = widgets.VBox(
+            [self.architecture, *self.toggles.values(), self.handoff_tokens, self.team_size],
+            layout={"width": "470px"},
+        )
+        self.box = widgets.VBox(
+            [widgets.HBox([controls, widgets.VBox([self.agents_table, self.diagram])]),
+             self.readout, self.figure],
+        )  # fmt: skip
+        self.box.add_class("agentlab-explorer")
+        self.agents_table.add_class("agentlab-team")
+        self._changed()
+
+    @property
+    def config(self) -> EpisodeConfig:
+        """The episode configuration the controls describe (seed 0): the controls that the
+        architecture reads (the others are greyed out, and left at their defaults)."""
+        arch = self.architecture.value
+        read: dict[str, Any] = {}
+        if arch in PLACED:
+            read["placement"] = ",".join(f"{c}={self.toggles[c].value}" for c in ORDER)
+        if arch in HANDED_OFF:
+            read["handoff_tokens"] = self.handoff_tokens.value
+        if arch in SIZED:
+            read["team_size"] = self.team_size.value
+        return EpisodeConfig(scenario="research", architecture=arch, model=self.model, **read)
+
+    def set(self, name: str, value: Any) -> PlacementExplorer:
+        """Change one control as a click would and re-run; returns the explorer.
+
+        ``name`` is a capability (value ``"own"``, ``"embedded"`` or the host's name),
+        ``"architecture"``, ``"handoff_tokens"`` or ``"team_size"``.
+        """
+        if name in self.toggles:
+            host = EMBED_IN[name]
+            if value not in ("own", "embedded", host):
+                raise ValueError(f"{name}: got {value!r}; allowed: own, embedded, {host}")
+            self.toggles[name].value = host if value == "embedded" else value
+        elif name in ("architecture", "handoff_tokens", "team_size"):
+            getattr(self, name).value = value
+        else:
+            allowed = ", ".join([*self.toggles, "architecture", "handoff_tokens", "team_size"])
+            raise ValueError(f"set: got {name!r}; allowed: {allowed}")
+        return self
+
+    def episode(self, seed: int = 0, question_id: str | None = None) -> Episode:
+        """One episode of the current design (e.g. to walk through with ``RunStepper``)."""
+        return run_team_episode(self.config.with_(seed=seed, request=question_id), caps=self.caps)
+
+    def _sweep(self) -> Results:
+        ids = self.question_ids
+        extra: dict[str, Any] = {"request": ids} if ids is not None else {}
+        configs = grid(self.config, seeds=self.seeds, **extra)
+        if self.caps is None:
+            return run_episodes(configs, progress=False)
+        rows: list[dict[str, Any]] = []
+        steps: list[dict[str, Any]] = []
+        for i, cfg in enumerate(configs):
+            ep = run_team_episode(cfg, caps=self.caps)
+            rows.append({"episode": i, **ep.row()})
+            steps.extend({"episode": i, **s} for s in ep.step_rows())
+        return Results(pd.DataFrame(rows), pd.DataFrame(steps))
+
+    def _changed(self) -> None:
+        arch = self.architecture.value
+        for t in self.toggles.values():
+            t.disabled = arch not in PLACED
+        self.team_size.disabled = arch not in SIZED
+        self.handoff_tokens.disabled = arch not in HANDED_OFF
+        self.readout.value = "<i>running…</i>"
+        start = time.perf_counter()
+        self.results = self._sweep()
+        self.seconds, self.runs = time.perf_counter() - start, self.runs + 1
+        self._draw_team()
+        self._update_figure()
+
+    def _draw_team(self) -> None:
+        self.team = spec = team_for(self.config, self.caps)
+        rows = "".join(
+            f"<tr><td><b>{html.escape(a.name)}</b></td>"
+            f"<td>{html.escape(', '.join(LABELS[c] for c in a.capabilities))}</td></tr>"
+            for a in spec.agents
+        )
+        self.agents_table.value = (
+            f"<b>{spec.topology}</b>: {len(spec.agents)} agents"
+            f"<table style='border-collapse:collapse'>{rows}</table>"
+        )
+        graph = build_team(spec, model=make_model(self.model, seed=0), caps=self.caps)
+        self.diagram_text = mermaid(graph)
+        self.diagram.outputs = (
+            {"output_type": "display_data", "metadata": {},
+             "data": {"text/markdown": f"```mermaid\n{self.diagram_text}\n```",
+                      "text/plain": self.diagram_text}},
+        )  # fmt: skip
+
+    def _empty_figure(self) -> Figure:
+        fig = make_subplots(rows=1, cols=len(METRICS), subplot_titles=METRICS)
+        for i in range(len(METRICS)):
+            fig.add_bar(
+                x=["previous", "now"], y=[None, None], marker_color=[BEFORE, NOW],
+                textposition="outside", cliponaxis=False, row=1, col=i + 1,
+                hovertemplate="%{x}: %{text}<extra></extra>",
+            )  # fmt: skip
+        return fig.update_layout(
+            template=TEMPLATE, height=300, width=900, showlegend=False,
+            margin={"t": 60, "b": 30, "l": 40, "r": 20},
+        )  # fmt: skip
+
+    def _update_figure(self) -> None:
+        assert self.results is not None
+        e = self.results.episodes
+        now = _scores(e)
+        with self.figure.batch_update():
+            for i, trace in enumerate(self.figure.data):
+                pair = [self._previous[i], now[i]]
+                trace.y = [0 if v is None else v for v in pair]  # None: nothing succeeded
+                first = self.runs == 1  # nothing before the first sweep
+                trace.text = ["" if first else _text(pair[0], i), _text(now[i], i)]
+        self._previous = now
+        coordination = 100 * e["coordination_tokens"].sum() / max(1, e["tokens_in"].sum())
+        self.readout.value = (
+            f"<span class='agentlab-readout'>{self.config.architecture}, "
+            f"{len(self.team.agents)} agents: {int(e['success'].sum())} of {len(e)} correct, "
+            f"{usd_text(usd_total(e['cost_usd']))} in all, {coordination:.0f}% of input tokens on "
+            f"coordination, escaped errors: {int(e['errors_escaped'].sum())} "
+            f"(sweep {self.runs}, {self.seconds:.1f} s)</span>"
+        )
+
+    def _ipython_display_(self) -> None:
+        display(self.box)
+
+
+class RunStepper:
+    """Walk one episode step by step: who acted, what it decided, and what was tainted.
+
+    Args:
+        episode: An ``Episode`` (e.g. ``run_episode(config)``), or the ``steps`` rows of one.
+
+    Next / Previous and the slider move through the steps; ``.go(i)``, ``.next()`` and
+    ``.previous()`` do the same from code. ``.row`` is the current step's row of the
+    ``steps`` table, ``.rows`` all of them, ``.figure`` the timeline.
+
+    Example:
+        >>> import agentlab as al
+        >>> s = RunStepper(al.run_episode(al.EpisodeConfig(seed=0)))
+        >>> s.next().index, s.row["step"]
+        (1, 1)
+    """
+
+    COLUMNS = ("step", "agent", "node", "kind", "decision", "tokens_in", "tokens_out",
+               "tainted", "root_error")  # fmt: skip
+
+    def __init__(self, episode: Episode | pd.DataFrame | list[dict[str, Any]]) -> None:
+        rows = episode.step_rows() if isinstance(episode, Episode) else episode
+        self.rows = pd.DataFrame(rows).reset_index(drop=True)
+        if self.rows.empty or "tainted" not in self.rows.columns:
+            raise ValueError("RunStepper: need a traced episode with at least one step")
+        s = self.rows
+        s["lane"] = s["agent"].where(s["agent"].astype(bool), s["node"])
+        self.index = 0
+        self.previous_button = widgets.Button(description="◀ Previous")
+        self.next_button = widgets.Button(description="Next ▶", button_style="primary")
+        self.slider = widgets.IntSlider(0, 0, len(s) - 1, description="step")
+        self.detail = widgets.HTML(layout={"margin": "0 24px 0 0"})
+        self.neighbours = widgets.HTML()
+        self.previous_button.on_click(lambda _: self.previous())
+        self.next_button.on_click(lambda _: self.next())
+        self.slider.observe(lambda c: c["new"] != self.index and self.go(c["new"]), names="value")
+        self.figure = go.FigureWidget(self._timeline())
+        self.box = widgets.VBox(
+            [widgets.HBox([self.previous_button, self.next_button, self.slider]),
+             widgets.HBox([self.detail, self.neighbours]), self.figure]
+        )  # fmt: skip
+        self.go(0)
+
+    @property
+    def row(self) -> dict[str, Any]:
+        """The current step's row (plain Python values)."""
+        row = self.rows.iloc[self.index].to_dict()
+        return {str(k): v.item() if hasattr(v, "item") else v for k, v in row.items()}
+
+    def go(self, index: int) -> RunStepper:
+        """Show step ``index`` (0-based position in the episode's steps)."""
+        self.index = max(0, min(int(index), len(self.rows) - 1))
+        self.slider.value = self.index  # the slider's observer sees nothing new
+        self.previous_button.disabled = self.index == 0
+        self.next_button.disabled = self.index == len(self.rows) - 1
+        r = self.row
+        state = "clean"
+        if r["tainted"] or r["root_error"]:
+            what = "root error" if r["root_error"] else "tainted"
+            state = f"<b style='color:{ROOT if r['root_error'] else WRONG}'>{what}</b>"
+        facts = {
+            "step": f"{self.index + 1} of {len(self.rows)} (#{r['step']})",
+            "agent": r["agent"] or "-", "node": r["node"], "kind": r["kind"],
+            "decision": r["decision"], "tokens in / out": f"{r['tokens_in']} / {r['tokens_out']}",
+            "cost": usd_text(r["cost_usd"], 5), "latency": f"{r['latency_s']:.2f} s",
+            "correct": r.get("correct"), "taint": state,
+            "derived from": r.get("derived_from") or "-",
+        }  # fmt: skip
+        cells = "".join(
+            f"<tr><td>{k}</td><td>{v if k == 'taint' else _esc(v)}</td></tr>"
+            for k, v in facts.items()
+        )
+        self.detail.value = f"<table class='agentlab-step'>{cells}</table>"
+        lo = max(0, self.index - 3)
+        near = self.rows.iloc[lo : self.index + 4]
+        head = "".join(f"<th>{c}</th>" for c in self.COLUMNS)
+        body = "".join(
+            f"<tr style='{'outline:2px solid #000;font-weight:bold;' if i == self.index else ''}"
+            f"{f'color:{WRONG}' if row['tainted'] else ''}'>"
+            + "".join(f"<td>{_esc(row[c])}</td>" for c in self.COLUMNS) + "</tr>"
+            for i, row in near.iterrows()
+        )  # fmt: skip
+        self.neighbours.value = f"<table><tr>{head}</tr>{body}</table>"
+        with self.figure.batch_update():
+            mark = self.figure.data[-1]
+            mark.x, mark.base, mark.y = [r["latency_s"]], [r["start_s"]], [r["lane"]]
+        return self
+
+    def next(self) -> RunStepper:
+        """Move one step forward (stays on the last)."""
+        return self.go(self.index + 1)
+
+    def previous(self) -> RunStepper:
+        """Move one step back (stays on the first)."""
+        return self.go(self.index - 1)
+
+    def _timeline(self) -> Figure:
+        s = self.rows
+        tainted = s["tainted"].fillna(False).astype(bool)
+        fig = go.Figure()
+        add_step_bars(
+            fig, s, lane="lane",
+            groups=[("clean", CLEAN, s[~tainted]), ("tainted", WRONG, s[tainted])],
+            custom=["step", "node", "decision"],
+            hover="step %{customdata[0]} (%{customdata[1]}): %{customdata[2]}<extra></extra>",
+        )  # fmt: skip
+        fig.add_bar(
+            y=[None], x=[None], base=[None], orientation="h", name="current step",
+            marker={"color": "rgba(0,0,0,0)", "line": {"color": ROOT, "width": 3}},
+        )  # fmt: skip
+        lanes = list(dict.fromkeys(s["lane"]))
+        return fig.update_layout(
+            template=TEMPLATE, barmode="overlay", height=160 + 40 * len(lanes),
+            xaxis_title="virtual clock (s)", margin={"t": 30},
+            yaxis={"type": "category", "categoryorder": "array", "categoryarray": lanes[::-1]},
+            legend={"orientation": "h", "y": -0.3},
+        )  # fmt: skip
+
+    def _ipython_display_(self) -> None:
+        display(self.box)
+
+
+def _esc(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return html.escape("-" if value is None else str(value))

@@ -1,0 +1,145 @@
+"""What every figure of the lab shares: its look, its axis labels and the statistics it draws.
+
+The palette (colour-blind safe), the plotly template, the colours of graph nodes and prompt
+components, the axis labels of configuration columns, and the statistics figures draw:
+means with 95% normal intervals over episodes, rates with Wilson 95% intervals, and a note
+on a figure whose cost is unpriced. ``agentlab.ui.plots``, ``agentlab.ui.reference_plots``,
+``agentlab.ui.error_plots``, ``agentlab.ui.taint_plots`` and ``agentlab.ui.team_plots`` draw
+with them.
+
+Introduced in notebook 00 (`00_quickstart.ipynb`), with the first figure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from agentlab.measure.costs import unpriced_models
+from agentlab.measure.pricing import UNPRICED
+from agentlab.sim.prompt import COMPONENTS
+
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999")
+NODE_COLORS = dict(zip(("plan", "act", "tools", "remember", "reflect"), PALETTE, strict=False))
+PART_COLORS = dict(zip((*COMPONENTS, "output"), PALETTE, strict=False))
+WRONG, REFERENCE = "#D55E00", "#555555"
+Bins = Sequence[float] | None
+TEMPLATE = go.layout.Template(pio.templates["plotly_white"])
+TEMPLATE.layout.update(
+    font={"size": 13}, colorway=PALETTE, title={"x": 0.01}, legend={"bgcolor": "rgba(0,0,0,0)"}
+)
+LABELS = {"tools": "tools in scope", "tools_in_scope": "tools in scope", "memory": "memory policy",
+          "memory_items": "long-term memory notes", "window": "messages kept verbatim"}  # fmt: skip
+
+
+def axis_label(col: str) -> str:
+    """The axis label of a configuration column (``tools`` -> ``tools in scope``)."""
+    return LABELS.get(col, col.replace("_", " "))
+
+
+def table_column(table: pd.DataFrame, name: str) -> str:
+    """``name``, or its steps-table spelling (``tools`` is ``tools_in_scope`` there)."""
+    if name not in table.columns and name == "tools" and "tools_in_scope" in table.columns:
+        return "tools_in_scope"
+    if name not in table.columns:
+        raise ValueError(f"column {name!r} not in the table; columns: {', '.join(table.columns)}")
+    return name
+
+
+def wilson_interval(successes: float, n: float, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of a rate (95% by default); (nan, nan) when ``n`` is 0."""
+    if n <= 0:
+        return math.nan, math.nan
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def group_means(df: pd.DataFrame, by: list[str], y: str, *, money: bool = False) -> pd.DataFrame:
+    """Mean of ``y`` per group with a 95% normal interval over rows (0 for one row).
+
+    Rows where ``y`` is NaN are left out, except for ``money``: a group with an unpriced
+    row has no mean (NaN, not drawn), never the mean of its priced rows."""
+    if money:
+        g = df.groupby(by, sort=True)[y]
+        out = g.agg(["mean", "sem", "size", "count"]).reset_index()
+        out.loc[out["count"] < out["size"], ["mean", "sem"]] = math.nan
+    else:
+        out = df.dropna(subset=[y]).groupby(by, sort=True)[y].agg(["mean", "sem", "size"])
+        out = out.reset_index()
+    out["half"] = (1.96 * out["sem"]).fillna(0.0)
+    return out
+
+
+def note_unpriced(fig: go.Figure, table: pd.DataFrame, **where: object) -> go.Figure:
+    """Say on a figure that some cost is unpriced (and so not drawn), naming the models, or
+    unknown (a NaN cost of a priced model).
+
+    Args:
+        fig: The figure.
+        table: The ``episodes`` or ``steps`` table the figure's costs come from.
+        **where: ``row`` and ``col`` of the cost panel (default: the whole figure).
+    """
+    models = unpriced_models(table)
+    if models:
+        text = f"cost {UNPRICED} (no price) for {', '.join(models)}: not drawn"
+    elif "cost_usd" in table.columns and table["cost_usd"].isna().any():
+        text = "some cost unknown (no usage reported, or a failed run): not drawn"
+    else:
+        return fig
+    ref = "domain" if where else "paper"
+    return fig.add_annotation(
+        text=text,
+        xref=f"x {ref}" if where else ref, yref=f"y {ref}" if where else ref, x=0.01, y=0.99,
+        xanchor="left", yanchor="top", showarrow=False, font={"color": WRONG},
+        bgcolor="rgba(255,255,255,0.8)", **where,
+    )  # fmt: skip
+
+
+def group_rates(df: pd.DataFrame, by: str, y: str) -> pd.DataFrame:
+    """Rate of a boolean column per group, with its Wilson interval, in percent."""
+    d = df.dropna(subset=[y]).assign(_ok=lambda t: t[y].astype(bool))
+    out = d.groupby(by, sort=True, observed=True)["_ok"].agg(n="size", hits="sum").reset_index()
+    ci = [wilson_interval(h, n) for h, n in zip(out["hits"], out["n"], strict=True)]
+    out["rate_pct"] = 100 * out["hits"] / out["n"]
+    out["lo_pct"] = [100 * lo for lo, _ in ci]
+    out["hi_pct"] = [100 * hi for _, hi in ci]
+    return out
+
+
+def rate_line(rates: pd.DataFrame, x: str, name: str, color: str, **kw: object) -> go.Scatter:
+    """A rate in percent with asymmetric (Wilson) whiskers."""
+    err = {"type": "data", "symmetric": False, "array": rates["hi_pct"] - rates["rate_pct"],
+           "arrayminus": rates["rate_pct"] - rates["lo_pct"]}  # fmt: skip
+    return go.Scatter(
+        x=rates[x], y=rates["rate_pct"], error_y=err, mode="lines+markers", name=name,
+        line={"color": color}, customdata=rates["n"], **kw,
+    )  # fmt: skip
+
+
+def whisker_line(stats: pd.DataFrame, x: str, name: str, color: str, **kw: object) -> go.Scatter:
+    """Group means (``group_means``) as a line with 95% whiskers."""
+    return go.Scatter(
+        x=stats[x], y=stats["mean"], name=name, mode="lines+markers",
+        line={"color": color}, legendgroup=name,
+        error_y={"type": "data", "array": stats["half"], "thickness": 1.2, "width": 4},
+        **kw,
+    )  # fmt: skip
+
+
+def log_axis(fig: go.Figure, values: pd.Series, log_x: bool) -> None:
+    """A logarithmic x axis ticked at the values swept."""
+    if log_x:
+        fig.update_xaxes(type="log", tickvals=sorted(values.unique()))
+
+
+def titled_layout(fig: go.Figure, title: str, note: str = "", **kw: Any) -> go.Figure:
+    """The lab's template and a title, with ``note`` as its subtitle when there is one."""
+    t = {"text": title, "subtitle": {"text": note}} if note else title
+    return fig.update_layout(template=TEMPLATE, title=t, margin={"t": 100 if note else 80}, **kw)

@@ -1,0 +1,330 @@
+"""Figures and tables of team runs: per-agent context, what each architecture costs,
+team size, the published architecture table, and where a capability should live.
+
+Every function takes ``agentlab.run_episodes`` tables (``Results``, or its ``episodes``)
+and returns a ``pandas.DataFrame`` or a ``plotly.graph_objects.Figure`` (nothing is
+displayed). Rates carry Wilson 95% intervals; means carry 95% normal intervals.
+
+Introduced in notebook 05 (`05_decomposition.ipynb`); placement in notebook 06.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from agentlab.measure.costs import usd_per_success, usd_totals
+from agentlab.measure.pricing import UNPRICED
+from agentlab.measure.reference import reference as load_reference
+from agentlab.run.episode import DECISION_NODES, Results
+from agentlab.sim.prompt import COMPONENTS
+from agentlab.ui import plots
+from agentlab.ui.plots import PALETTE, PART_COLORS, REFERENCE, TEMPLATE, note_unpriced
+
+LAB, PAPER = PALETTE[0], REFERENCE
+KIM = "kim2025_architectures"
+
+
+def _x(table: pd.DataFrame, col: str, baseline: str = "single") -> pd.Series:
+    """A column as multiples of the baseline row's value (NaN when that is 0)."""
+    base = float(table[col].loc[baseline])
+    return table[col] / base if base else table[col] * math.nan
+
+
+def _decisions(runs: Results, by: str) -> pd.DataFrame:
+    """The agents' own decisions (plan and act calls), with the episode's ``by`` column."""
+    s = runs.steps.merge(runs.episodes[["episode", by]], on="episode")
+    return s[(s["kind"] == "llm") & s["node"].isin(DECISION_NODES)]
+
+
+def agent_context(runs: Results, by: str = "architecture") -> pd.DataFrame:
+    """Per agent: decisions per episode, and the input tokens each decision sees, by part.
+
+    Coordination calls (routing, aggregation, debate) are not an agent's own decisions and
+    are left out (``architecture_table`` counts them). Introduced in notebook 05.
+
+    Args:
+        runs: The tables of a sweep.
+        by: The episodes column that tells the teams apart (e.g. ``architecture``).
+
+    Returns:
+        One row per (``by``, agent): decisions, tokens_in and tokens_in_<part> per decision,
+        options (tools in scope).
+    """
+    d = _decisions(runs, by)
+    n = runs.episodes.groupby(by)["episode"].nunique()
+    parts = [f"tokens_in_{c}" for c in COMPONENTS]
+    out = d.groupby([by, "agent"], sort=False)[["tokens_in", *parts, "options"]].mean()
+    out.insert(0, "decisions", d.groupby([by, "agent"], sort=False).size() / n.reindex(
+        out.index.get_level_values(0)).to_numpy())  # fmt: skip
+    return out.reset_index()
+
+
+def agent_context_bars(table: pd.DataFrame, by: str = "architecture") -> go.Figure:
+    """Stacked bars: the input tokens of one decision, per agent, by part (system, tool
+    schemas, memory, history, handoff). From ``agent_context``. Introduced in notebook 05.
+    """
+    x = [table[by].astype(str).tolist(), table["agent"].tolist()]
+    fig = go.Figure()
+    for part in COMPONENTS:
+        col = f"tokens_in_{part}"
+        if table[col].any():
+            fig.add_bar(x=x, y=table[col], name=part, marker_color=PART_COLORS[part],
+                        hovertemplate=f"{part}: %{{y:,.0f}} tokens<extra></extra>")  # fmt: skip
+    note = "mean over its plan and act calls; coordination calls left out"
+    return fig.update_layout(
+        template=TEMPLATE, barmode="stack", height=440, yaxis_title="input tokens per decision",
+        title={"text": "What each agent reads to make one decision", "subtitle": {"text": note}},
+        margin={"t": 100},
+    )  # fmt: skip
+
+
+def architecture_table(episodes: pd.DataFrame, baseline: str = "single") -> pd.DataFrame:
+    """Per architecture: success, turns, tokens, coordination, latency, cost and errors, and
+    the turns and tokens as multiples of ``baseline``'s. Introduced in notebook 05.
+
+    ``coordination_pct`` is the share of all tokens spent on routing, handoffs, aggregation
+    and debate; ``cost_per_success_usd`` is the total cost over the successes.
+    """
+    e = episodes.assign(tokens=episodes["tokens_in"] + episodes["tokens_out"])
+    g = e.groupby("architecture", sort=False)
+    out = pd.DataFrame({
+        "episodes": g.size(), "success": g["success"].mean(), "turns": g["llm_calls"].mean(),
+        "tokens": g["tokens"].mean(), "coordination_tokens": g["coordination_tokens"].mean(),
+        "latency_s": g["latency_s"].mean(),
+        "cost_per_success_usd": usd_per_success(g["cost_usd"], g["success"]),
+        "errors_contained": g["errors_contained"].mean(),
+        "errors_escaped": g["errors_escaped"].mean(),
+    })  # fmt: skip
+    out["coordination_pct"] = 100 * out["coordination_tokens"] / out["tokens"]
+    if baseline in out.index:
+        out["turns_x"] = _x(out, "turns", baseline)
+        out["tokens_x"] = _x(out, "tokens", baseline)
+    out["successes_per_1k_tokens"] = 1000 * out["success"] / out["tokens"]
+    return out
+
+
+def architecture_bars(table: pd.DataFrame) -> go.Figure:
+    """Four panels from ``architecture_table``: tokens per episode against the single agent,
+    coordination tokens, cost per successful answer, and root errors contained or escaped.
+    Introduced in notebook 05.
+    """
+    names = table.index.astype(str).tolist()
+    fig = make_subplots(rows=2, cols=2, vertical_spacing=0.2, subplot_titles=[
+        "tokens per episode (x single agent)", "coordination tokens per episode",
+        "cost per successful answer (US cents)", "root errors per episode"])  # fmt: skip
+    fig.add_bar(x=names, y=table["tokens_x"], marker_color=LAB, row=1, col=1, showlegend=False)
+    fig.add_hline(y=1, line={"dash": "dot", "color": REFERENCE}, row=1, col=1)
+    fig.add_bar(x=names, y=table["coordination_tokens"], marker_color=PALETTE[1], row=1, col=2,
+                showlegend=False)  # fmt: skip
+    cents = 100 * table["cost_per_success_usd"]
+    fig.add_bar(x=names, y=cents, marker_color=PALETTE[2], row=2, col=1, showlegend=False)
+    gaps = [  # a cost per success that is NaN says why: unpriced, or nothing succeeded
+        (n, UNPRICED if won > 0 else "no success")
+        for n, c, won in zip(names, cents, table["success"], strict=True)
+        if c != c
+    ]
+    if gaps:
+        fig.add_scatter(x=[n for n, _ in gaps], y=[0] * len(gaps), text=[t for _, t in gaps],
+                        mode="text", textposition="top center", showlegend=False,
+                        hoverinfo="skip", row=2, col=1)  # fmt: skip
+    for col, color, name in (("errors_contained", LAB, "contained"),
+                             ("errors_escaped", PALETTE[5], "escaped")):  # fmt: skip
+        fig.add_bar(x=names, y=table[col], name=name, marker_color=color, row=2, col=2)
+    return fig.update_layout(template=TEMPLATE, height=680, barmode="stack",
+                             title="What splitting the work costs, and what it buys",
+                             legend={"orientation": "h", "y": -0.12})  # fmt: skip
+
+
+def agent_timeline(steps: pd.DataFrame) -> go.Figure:
+    """One episode on the virtual clock, one lane per agent, so parallel members run side by
+    side; bars coloured by node, wrong decisions marked. Introduced in notebook 05.
+
+    Args:
+        steps: The ``steps`` table of one episode.
+    """
+    fig = go.Figure()
+    for node, part in steps.groupby("node", sort=False):
+        fig.add_bar(
+            y=part["agent"], x=part["latency_s"], base=part["start_s"], orientation="h",
+            name=str(node), marker_color=plots.NODE_COLORS.get(str(node), PALETTE[-1]),
+            customdata=part[["decision", "tokens_in"]],
+            hovertemplate="%{customdata[0]}: %{x:.2f} s, %{customdata[1]} tokens in<extra></extra>",
+        )  # fmt: skip
+    wrong = steps[steps["correct"].eq(False)]
+    x = wrong["start_s"] + wrong["latency_s"]
+    fig.add_scatter(y=wrong["agent"], x=x, mode="markers", name="wrong decision",
+                    marker={"symbol": "x", "size": 10, "color": plots.WRONG})  # fmt: skip
+    end, lanes = float((steps["start_s"] + steps["latency_s"]).max()), steps["agent"].nunique()
+    order = steps.sort_values(["start_s", "agent"])["agent"].unique()  # who starts first, on top
+    return fig.update_layout(
+        template=TEMPLATE, barmode="overlay", height=180 + 45 * lanes,
+        title=f"{len(steps)} steps by {lanes} agents: {end:.0f} s on the virtual clock",
+        xaxis_title="virtual clock (s)", yaxis={"autorange": "reversed", "type": "category",
+        "categoryorder": "array", "categoryarray": list(order)},
+    )  # fmt: skip
+
+
+def team_size_lines(runs: Results) -> go.Figure:
+    """Coordination tokens and modeled latency against team size, one line per architecture.
+
+    Latency is the critical path (parallel members cost their longest branch); the dotted
+    lines add up every step, as if the members took turns. Introduced in notebook 05.
+    """
+    e = runs.episodes.assign(serial_s=runs.episodes["episode"].map(
+        runs.steps.groupby("episode")["latency_s"].sum()))  # fmt: skip
+    means = e.groupby(["architecture", "team_size"])[
+        ["coordination_tokens", "latency_s", "serial_s"]].mean().reset_index()  # fmt: skip
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[
+        "coordination tokens per episode", "modeled latency per episode (s)"])  # fmt: skip
+    for i, (arch, m) in enumerate(means.groupby("architecture", sort=True)):
+        c = PALETTE[i % len(PALETTE)]
+        kw = {"x": m["team_size"], "mode": "lines+markers", "legendgroup": arch}
+        fig.add_scatter(y=m["coordination_tokens"], name=str(arch), line_color=c, row=1, col=1,
+                        **kw)  # fmt: skip
+        fig.add_scatter(y=m["latency_s"], name=f"{arch}: critical path", line_color=c,
+                        showlegend=False, row=1, col=2, **kw)  # fmt: skip
+        fig.add_scatter(y=m["serial_s"], name=f"{arch}: sum of all steps", showlegend=False,
+                        line={"color": c, "dash": "dot"}, row=1, col=2, **kw)  # fmt: skip
+    fig.update_xaxes(title_text="members", tickvals=sorted(means["team_size"].unique()))
+    fig.update_yaxes(rangemode="tozero")
+    note = "right: solid, the critical path; dotted, the sum of every step"
+    return fig.update_layout(template=TEMPLATE, height=440, margin={"t": 120},
+                             title={"text": "More members: more coordination, not more waiting",
+                                    "subtitle": {"text": note}})  # fmt: skip
+
+
+def against_paper(table: pd.DataFrame, paper: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The lab's architecture table beside Kim et al.'s, each relative to its single agent.
+
+    The lab's ``error_amplification`` is its failure rate over the single agent's; the
+    paper's is its own measure (see its source in ``data/reference/README.md``), so read
+    the two as orderings. Introduced in notebook 05.
+
+    Args:
+        table: ``architecture_table`` of a sweep that includes ``single``.
+        paper: Kim et al.'s table (default: ``reference("kim2025_architectures")``).
+
+    Returns:
+        One row per architecture the paper lists, lab and paper columns side by side.
+    """
+    ref = (load_reference(KIM) if paper is None else paper).set_index("architecture")
+    lab = table.reindex(ref.index).assign(failure=lambda t: 1 - t["success"])
+    return pd.DataFrame({
+        "success_lab": lab["success"], "success_paper": ref["success"],
+        "turns_x_lab": lab["turns_x"], "turns_x_paper": _x(ref, "turns"),
+        "success_per_token_x_lab": _x(lab, "successes_per_1k_tokens"),
+        "success_per_token_x_paper": _x(ref, "successes_per_1k_tokens"),
+        "error_amplification_lab": _x(lab, "failure"),
+        "error_amplification_paper": ref["error_amplification"],
+    })  # fmt: skip
+
+
+def against_paper_bars(side: pd.DataFrame) -> go.Figure:
+    """Three panels of ``against_paper``: turns, successes per token and error amplification,
+    each relative to the single agent, the lab's bars beside the paper's. Notebook 05."""
+    metrics = [("turns_x", "turns (x single)"),
+               ("success_per_token_x", "successes per token (x single)"),
+               ("error_amplification", "error amplification (x single)")]  # fmt: skip
+    fig = make_subplots(rows=1, cols=3, subplot_titles=[t for _, t in metrics])
+    names = side.index.astype(str).tolist()
+    for col, (key, _) in enumerate(metrics, 1):
+        for who, color in (("lab", LAB), ("paper", PAPER)):
+            label = "lab (simulated)" if who == "lab" else "Kim et al. 2025"
+            fig.add_bar(x=names, y=side[f"{key}_{who}"], name=label, marker_color=color,
+                        legendgroup=who, showlegend=col == 1, row=1, col=col,
+                        texttemplate="%{y:.1f}", textposition="outside", cliponaxis=False,
+                        textfont_size=10)  # fmt: skip
+        fig.add_hline(y=1, line={"dash": "dot", "color": REFERENCE}, row=1, col=col)
+    note = "3 agents per team in both; the paper at an equal token budget, the lab without one"
+    return fig.update_layout(template=TEMPLATE, height=460, barmode="group", margin={"t": 100},
+                             title={"text": "The lab's architectures beside the published table",
+                                    "subtitle": {"text": note}},
+                             legend={"orientation": "h", "y": -0.3})  # fmt: skip
+
+
+def _rate(hits: float, n: float) -> tuple[float, float, float]:
+    lo, hi = plots.wilson_interval(hits, n)
+    p = hits / n if n else math.nan
+    return 100 * p, 100 * (hi - p), 100 * (p - lo)
+
+
+def placement_bars(
+    episodes: pd.DataFrame, x: str = "design", color: str | None = None
+) -> go.Figure:
+    """Success, cost per successful answer and escaped errors, per design.
+
+    Args:
+        episodes: The ``episodes`` table, with a column naming each design.
+        x: The column on the x axis.
+        color: A column whose values get bars side by side (e.g. where a capability lives).
+
+    Returns:
+        Three panels. Success and the share of episodes where an error escaped into a
+        wrong outcome carry Wilson 95% whiskers. Introduced in notebook 06
+        (`06_capability_placement.ipynb`).
+    """
+    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.08, subplot_titles=[
+        "success (%)", "cost per successful answer (US cents)",
+        "episodes with an escaped error (%)"])  # fmt: skip
+    groups = [(None, episodes)] if color is None else list(episodes.groupby(color, sort=False))
+    for i, (value, part) in enumerate(groups):
+        g = part.groupby(x, sort=False)
+        n, wins = g.size(), g["success"].sum()
+        esc = g["errors_escaped"].apply(lambda s: (s > 0).sum())  # episodes with an escape
+        names = [str(v) for v in n.index]
+        c = PALETTE[i % len(PALETTE)]
+        kw = {"marker_color": c, "legendgroup": str(value), "name": str(value)}
+        for col, hits in ((1, wins), (3, esc)):
+            r = [_rate(h, k) for h, k in zip(hits, n, strict=True)]
+            err = {"type": "data", "symmetric": False, "array": [v[1] for v in r],
+                   "arrayminus": [v[2] for v in r]}  # fmt: skip
+            fig.add_bar(x=names, y=[v[0] for v in r], error_y=err, showlegend=False,
+                        row=1, col=col, **kw)  # fmt: skip
+        cps = 100 * usd_totals(g["cost_usd"]) / wins.where(wins > 0)
+        fig.add_bar(x=names, y=cps, showlegend=color is not None, row=1, col=2, **kw)
+    fig.update_yaxes(rangemode="tozero")
+    fig.update_yaxes(range=[0, 105], row=1, col=1)
+    note_unpriced(fig, episodes, row=1, col=2)
+    legend = {"orientation": "h", "yanchor": "bottom", "y": 1.1, "xanchor": "right", "x": 1,
+              "title": color or ""}  # fmt: skip
+    title = "Where a capability lives changes what an answer costs"
+    return fig.update_layout(template=TEMPLATE, height=450, margin={"t": 110}, barmode="group",
+                             legend=legend, title=title)  # fmt: skip
+
+
+def placement_table(episodes: pd.DataFrame, by: str | list[str] = "design") -> pd.DataFrame:
+    """Per design: success, cost per successful answer, escaped errors (a wrong final answer
+    counts one), coordination tokens and latency. The numbers behind ``placement_bars``.
+    Introduced in notebook 06 (`06_capability_placement.ipynb`)."""
+    g = episodes.groupby(by, sort=False)
+    return pd.DataFrame({
+        "episodes": g.size(), "success": g["success"].mean(),
+        "cost_per_success_usd": usd_per_success(g["cost_usd"], g["success"]),
+        "errors_escaped": g["errors_escaped"].mean(),
+        "coordination_tokens": g["coordination_tokens"].mean(), "latency_s": g["latency_s"].mean(),
+    })  # fmt: skip
+
+
+def capability_work(runs: Results, by: str = "design") -> pd.DataFrame:
+    """How the fact-check and the rank-and-filter did their work, per design.
+
+    ``wrong_drafts`` counts episodes whose first submitted answer was wrong, ``corrected``
+    those of them whose final answer was right (a fact-check caught the draft);
+    ``filter_right_pct`` is the share of filter decisions judged right (every needed fact
+    kept from a true source, nothing misleading kept) and ``filter_tokens`` the input tokens
+    such a decision read. Introduced in notebook 06 (`06_capability_placement.ipynb`).
+    """
+    s = runs.steps.merge(runs.episodes[["episode", by, "success"]], on="episode")
+    llm = s[s["kind"] == "llm"].assign(right=lambda t: t["correct"].eq(True))
+    drafts = llm[llm["decision"] == "submit_answer"].groupby("episode").first()
+    wrong = drafts[~drafts["right"]].groupby(by, sort=False)
+    filters = llm[llm["decision"] == "filter_documents"].groupby(by, sort=False)
+    return pd.DataFrame({
+        "wrong_drafts": wrong.size(), "corrected": wrong["success"].sum(),
+        "filter_right_pct": 100 * filters["right"].mean(),
+        "filter_tokens": filters["tokens_in"].mean(),
+    }).fillna({"wrong_drafts": 0, "corrected": 0})  # fmt: skip
