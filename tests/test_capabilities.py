@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import agentlab as al
-from agentlab.world import capabilities as c
 from agentlab.run.team_runner import placed_agents
+from agentlab.world import capabilities as c
 from agentlab.world.research import RESEARCH_TOOLS
 
 

@@ -127,7 +127,8 @@ def test_every_exported_name_resolves_and_the_heavy_ones_load_on_first_use() -> 
     code = (
         "import sys, agentlab as al\n"
         "lazy = [m for m in "
-        "('agentlab.run.sweep', 'agentlab.ui.explorer', 'agentlab.serve.server') "
+        "('agentlab.run.sweep', 'agentlab.ui.explorer', 'agentlab.serve.server', "
+        "'langchain_core', 'langgraph', 'pandas', 'plotly') "
         "if m in sys.modules]\n"
         "assert not lazy, lazy\n"
         "missing = [n for n in al.__all__ if getattr(al, n, None) is None]\n"
