@@ -28,6 +28,14 @@ def test_run_prints_the_episode_table_and_writes_it(
     assert len(table) == 6 and set(table.tools) == {4, 32}
 
 
+def test_window_applies_to_the_runs_whose_memory_reads_it(tmp_path: Path) -> None:
+    out = tmp_path / "episodes.csv"
+    argv = ["run", "--memory", "full", "window", "--window", "4", "--max-steps", "3"]
+    assert main([*argv, "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert dict(zip(table.memory, table.window, strict=True)) == {"full": 6, "window": 4}
+
+
 def _status(argv: list[str]) -> int:
     """``main``'s exit status, whether it returns it or argparse exits with it."""
     try:
@@ -67,6 +75,8 @@ def nothing_runs(monkeypatch: pytest.MonkeyPatch) -> None:
             "--seeds: got 5000; allowed: at most 10,000 episodes in all",
         ),
         (["run", "--seed-start", "-1"], "--seed-start: got '-1'; allowed: an integer >= 0"),
+        (["run", "--window", "4"], "--window: got 4; allowed: the default 6; window applies"),
+        (["run", "--scenario", "research", "--window", "4"], "--window: got 4; allowed"),
         (["run", "--out", "x.xlsx", "--seeds", "1"], "--out: got 'x.xlsx'"),
         (["run", "--steps-out", "s.txt"], "--steps-out: got 's.txt'; allowed: a file ending in"),
         (["run", "--out", "a.csv", "--steps-out", "a.csv"], "--steps-out: got 'a.csv'; allowed"),

@@ -98,3 +98,17 @@ def test_a_simulated_episode_past_its_deadline_is_a_row() -> None:
 def test_a_research_episode_past_its_deadline_stops_too() -> None:
     ep = al.run_episode(al.EpisodeConfig(scenario="research"), deadline_s=1e-9)
     assert ep.outcome == "deadline" and not ep.success
+
+
+def test_models_share_one_hooked_client_and_a_proxy_still_works(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    one = make_model("openai-compatible:gpt-4o-mini", base_url="http://127.0.0.1:9/v1")
+    two = make_model("openai-compatible:gpt-4o-mini", base_url="http://127.0.0.1:9/v1", seed=3)
+    assert one.http_client is two.http_client  # type: ignore[attr-defined]  # pooled
+    monkeypatch.setenv("OPENAI_PROXY", "http://127.0.0.1:3128")
+    proxied = make_model("openai-compatible:gpt-4o-mini", base_url="http://127.0.0.1:9/v1")
+    assert proxied.http_client is not one.http_client  # type: ignore[attr-defined]
+    assert proxied.http_async_client is not None  # type: ignore[attr-defined]  # proxied too
+    hooks = proxied.http_client.event_hooks["request"]  # type: ignore[attr-defined]
+    assert [h.__name__ for h in hooks] == ["refuse_if_abandoned"]

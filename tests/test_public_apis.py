@@ -8,6 +8,7 @@ public extension points. Everything else that starts with ``_`` is someone's int
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,11 @@ EXTENSION_POINTS = {
     "_identifying_params",
     "_run",
     "_arun",
+    "_resolve_model_profile",  # BaseChatModel: "Override this in subclasses"
+    "_get_ls_params",  # BaseChatModel: "standard params for tracing", set by each provider
 }
+LIBRARIES = ("langchain", "langgraph")
+MACHINERY = {"_abc_impl", "_is_protocol", "_is_runtime_protocol"}  # set by abc and typing
 ALLOWED = {
     ("os", "_exit"),  # documented: leave a forked child at once
     # the standard library's ProcessPoolExecutor offers no public way to stop running
@@ -130,3 +135,36 @@ def test_the_check_catches_what_it_is_for() -> None:
         "3: getattr(node, '_func')",
         "6: self._parse_input",
     ]
+
+
+def _library_classes() -> list[tuple[str, type]]:
+    """Every class the package defines on top of a LangChain or LangGraph class."""
+    found = []
+    for path in _sources():
+        if path.name == "__main__.py":  # runs the command line when imported
+            continue
+        name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        module = importlib.import_module(name.removesuffix(".__init__"))
+        for cls in vars(module).values():
+            if (
+                isinstance(cls, type)
+                and cls.__module__ == module.__name__
+                and any(b.__module__.startswith(LIBRARIES) for b in cls.__mro__[1:])
+            ):
+                found.append((f"{module.__name__}.{cls.__name__}", cls))
+    return found
+
+
+def test_no_private_method_of_a_library_class_is_overridden_but_its_extension_points() -> None:
+    overridden = [
+        f"{where}.{attr}"
+        for where, cls in _library_classes()
+        for attr in vars(cls)
+        if _is_private(attr)
+        and attr not in EXTENSION_POINTS | MACHINERY
+        and any(
+            attr in vars(base) for base in cls.__mro__[1:] if base.__module__.startswith(LIBRARIES)
+        )
+    ]
+    assert overridden == []
+    assert any(name.endswith("SimChatModel") for name, _ in _library_classes())  # it looks

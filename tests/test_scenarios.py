@@ -43,3 +43,10 @@ def test_a_run_option_the_research_scenario_does_not_honour_is_refused(
     with pytest.raises(ConfigError, match=f"^{option}: got .*scenario 'research' runs with none"):
         al.run_episode(config, **{option: value})  # type: ignore[arg-type]
     assert set(scenario("travel").options) >= {option}  # travel honours every one of them
+
+
+def test_the_team_runner_refuses_a_travel_config() -> None:
+    # its fields were checked as travel ones: memory, reflect and clarify apply there only
+    config = al.EpisodeConfig(memory="window", reflect=False, clarify="always")
+    with pytest.raises(ConfigError, match=r"^scenario: got 'travel'"):
+        al.run_team_episode(config)

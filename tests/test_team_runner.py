@@ -12,7 +12,7 @@ import pytest
 
 import agentlab as al
 from agentlab.graphs import team
-from agentlab.run.episode import DECISION_NODES
+from agentlab.run.episode import DECISION_NODES, Episode
 from agentlab.run.team_runner import part_question, run_team_episode, team_for
 from agentlab.world import capabilities, research
 
@@ -297,7 +297,7 @@ def test_members_are_judged_on_their_part_even_when_the_run_stops() -> None:
     capped = run_team_episode(BASE.with_(architecture="independent", seed=1, budget_tokens=6000))
     assert capped.outcome == "budget"
 
-    def judged(ep: al.runner.Episode) -> dict[str, list[tuple[str, object]]]:
+    def judged(ep: Episode) -> dict[str, list[tuple[str, object]]]:
         out: dict[str, list[tuple[str, object]]] = {}
         for row in ep.step_rows():
             if str(row["agent"]).startswith("researcher_"):

@@ -119,3 +119,18 @@ def test_a_team_paused_in_a_member_resumes_from_sqlite_in_a_fresh_process(tmp_pa
     assert resumed["answered"] >= 3
     assert resumed["final"] == plain["final"]
     assert resumed["messages"] == [m.content for m in plain["messages"]]
+
+
+@pytest.mark.parametrize("architecture", ["independent", "decentralized", "hybrid"])
+def test_a_parallel_crews_members_wait_together_and_resume_by_interrupt_id(
+    architecture: str,
+) -> None:
+    plain = _team(architecture).invoke({"messages": [_question()]}, {"recursion_limit": 200})
+    team = _team(architecture, checkpoints=VERIFY, checkpointer=InMemorySaver())
+    out = team.invoke({"messages": [_question()]}, THREAD)
+    waits = []
+    while "__interrupt__" in out:
+        waits.append(len(out["__interrupt__"]))
+        out = team.invoke(Command(resume={i.id: "yes" for i in out["__interrupt__"]}), THREAD)
+    assert max(waits) > 1  # several members were waiting at once
+    assert out["final"] == plain["final"]

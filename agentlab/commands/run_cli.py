@@ -20,6 +20,7 @@ import math
 import sys
 from typing import Any
 
+from agentlab.applies import APPLIES
 from agentlab.config import ConfigError, EpisodeConfig
 
 MAX_RUN_EPISODES = 10_000  # the most episodes one `agentlab run` may plan (more: agentlab sweep)
@@ -75,7 +76,6 @@ def check_run(ns: argparse.Namespace, suffixes: tuple[str, ...]) -> list[Episode
             scenario=ns.scenario,
             request=ns.request,
             **{axis: getattr(ns, axis)[0] for axis in AXES},
-            window=ns.window,
             reflect=not ns.no_reflect,
             max_steps=ns.max_steps,
             model=ns.model,
@@ -87,12 +87,30 @@ def check_run(ns: argparse.Namespace, suffixes: tuple[str, ...]) -> list[Episode
             seeds=range(ns.seed_start, ns.seed_start + ns.seeds),
             **{axis: getattr(ns, axis) for axis in AXES},
         )
+        configs = _with_window(configs, ns.window)
     except ConfigError as exc:
         raise _as_flag(exc) from None
     make_model(base.model, seed=0)  # a real model's endpoint and key are set (no call made)
     _check_outputs(ns, suffixes)
     _check_columns(ns)
     return configs
+
+
+def _with_window(configs: list[EpisodeConfig], window: int) -> list[EpisodeConfig]:
+    """``--window`` set on the runs whose ``--memory`` reads it (window, summary), so one
+    command compares ``--memory full window``; refused when none does.
+
+    Example:
+        >>> runs = _with_window([EpisodeConfig(), EpisodeConfig(memory="window")], 4)
+        >>> [c.window for c in runs]
+        [6, 4]
+    """
+    if window == EpisodeConfig().window:
+        return configs
+    reads = APPLIES["window"].values
+    if not any(c.memory in reads for c in configs):
+        return [c.with_(window=window) for c in configs]  # refused, naming the field
+    return [c.with_(window=window) if c.memory in reads else c for c in configs]
 
 
 def _check_outputs(ns: argparse.Namespace, suffixes: tuple[str, ...]) -> None:

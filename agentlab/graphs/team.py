@@ -118,7 +118,9 @@ def build_team(
     (a clarification, a verification) stops the team and reaches the caller, who resumes
     with ``Command(resume=answer)``. The members of a parallel crew (independent,
     decentralized, the hybrid's researchers) run in one ``member`` node, a ``Send`` each:
-    they checkpoint and interrupt the same way but are drawn as that one node.
+    they checkpoint and interrupt the same way but are drawn as that one node, and since
+    several may be waiting at once the caller answers each by its interrupt's id:
+    ``Command(resume={i.id: answer for i in out["__interrupt__"]})``.
 
     Args:
         spec: Topology and agents.

@@ -17,6 +17,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 
 from agentlab.config import EpisodeConfig
+from agentlab.errors import ConfigError
 from agentlab.graphs.team import AgentSpec, TeamSpec, build_team
 from agentlab.measure.metrics import BudgetExceeded, MetricsCallback, StepRecord, in_order
 from agentlab.measure.provenance import trace
@@ -173,7 +174,12 @@ def run_team_episode(
 
     Returns:
         An ``Episode`` whose row carries the team's columns.
+
+    Raises:
+        ConfigError: ``config.scenario`` is not "research".
     """
+    if config.scenario != "research":  # its fields were checked for another scenario
+        raise ConfigError("scenario", config.scenario, "'research' (run_episode runs any)")
     q = r.questions()[question_id(config)]
     spec = team_for(config, caps)
     graph = build_team(

@@ -28,6 +28,7 @@ import asyncio
 import getpass
 import json
 import os
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -60,6 +61,44 @@ RETRY_HEADER = "x-stainless-retry-count"  # which retry a request is (the OpenAI
 redact_logs()  # what the OpenAI client and httpx log never holds a key (agentlab.redact)
 
 
+_CLIENTS: dict[tuple[Any, ...], Any] = {}  # (socket options, proxy) -> shared client
+_CLIENTS_LOCK = threading.Lock()
+
+
+def hooked_client(socket_options: Any = None, proxy: str | None = None) -> Any:
+    """The sync HTTP client of ``LabChatOpenAI``: ``openai.DefaultHttpxClient`` with the
+    request hook that refuses an abandoned call's requests (``refuse_if_abandoned``).
+
+    One client per (socket options, proxy), shared by every model of the process, so
+    connections are pooled across episodes as ChatOpenAI's own default client pools them
+    (the hook holds no state: it reads the calling thread's context).
+
+    Example:
+        >>> hooked_client() is hooked_client()
+        True
+    """
+    key = (tuple(tuple(o) for o in socket_options or ()), proxy)
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            transport = (
+                httpx2.HTTPTransport(
+                    socket_options=[tuple(o) for o in socket_options],
+                    limits=openai.DEFAULT_CONNECTION_LIMITS,
+                    proxy=proxy,
+                )
+                if socket_options
+                else None
+            )
+            client = openai.DefaultHttpxClient(
+                event_hooks={"request": [refuse_if_abandoned]},
+                transport=transport,
+                proxy=None if transport is not None else proxy,
+            )
+            _CLIENTS[key] = client
+    return client
+
+
 class LabChatOpenAI(ChatOpenAI):
     """``ChatOpenAI`` with structured output through tool calling, a wall-clock deadline per
     call, and streams read whole (see the module)."""
@@ -78,22 +117,18 @@ class LabChatOpenAI(ChatOpenAI):
     def _sync_client(cls, values: Any) -> Any:
         """Give the sync path an HTTP client that refuses an abandoned call's requests (a
         call past its deadline runs on in a helper thread until its read times out; its
-        retries must not reach the endpoint). A client you pass is used as it is."""
+        retries must not reach the endpoint). A client you pass is used as it is. A proxy
+        (``openai_proxy`` or ``OPENAI_PROXY``) goes into that client, and into an async
+        one, since ``ChatOpenAI`` takes a proxy or clients, not both."""
         if not isinstance(values, dict) or values.get("http_client") is not None:
             return values
-        options = values.get("http_socket_options")
-        transport = (
-            httpx2.HTTPTransport(
-                socket_options=list(options), limits=openai.DEFAULT_CONNECTION_LIMITS
-            )
-            if options
-            else None
-        )
-        hooks = {"request": [refuse_if_abandoned]}
-        return {
-            **values,
-            "http_client": openai.DefaultHttpxClient(event_hooks=hooks, transport=transport),
-        }
+        proxy = values.get("openai_proxy") or os.environ.get("OPENAI_PROXY") or None
+        out = {**values, "http_client": hooked_client(values.get("http_socket_options"), proxy)}
+        if proxy:
+            out["openai_proxy"] = None
+            if values.get("http_async_client") is None:
+                out["http_async_client"] = openai.DefaultAsyncHttpxClient(proxy=proxy)
+        return out
 
     def with_structured_output(
         self, schema: Any = None, *, method: Any = "function_calling", **kwargs: Any

@@ -1,4 +1,6 @@
-"""The worlds agents act in: travel bookings, and the tool catalogue that grows scope."""
+"""The worlds agents act in: travel (requests, bookings, the judge, the simulated
+traveller), research (the corpus, questions, tools, the research team's capabilities), and
+the tool catalogue that grows an agent's scope."""
 
 from __future__ import annotations
 
