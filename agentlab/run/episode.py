@@ -19,13 +19,33 @@ import pandas as pd
 from agentlab.config import EpisodeConfig
 from agentlab.measure.artifacts import Provenance, episode_counts
 from agentlab.measure.costs import usd_totals
-from agentlab.measure.metrics import StepRecord, critical_path
+from agentlab.measure.metrics import BudgetExceeded, StepRecord, critical_path
+from agentlab.measure.replies import ReplyFailure
+from agentlab.redact import error_text
+from agentlab.serve.deadlines import EpisodeDeadline
 from agentlab.sim.prompt import COMPONENTS
 
 DECISION_NODES = ("plan", "act", "reflect")  # an agent's own LLM calls that decide something
 NOT_DECISIONS = ("remember",)  # LLM calls that decide nothing (memory summaries)
 # LLM calls that coordinate a team: routing, team leads, peer handoffs, aggregation, debate
 COORDINATION_NODES = ("coordinator", "research_lead", "analysis_lead", "aggregate", "member")
+
+
+def outcome_of(exc: Exception) -> str:
+    """The outcome of an episode that ``exc`` ended: ``"budget"``, ``"deadline"``, a reply
+    that is no decision (``"error: truncated"``, ...), or ``"error: <reason>"`` for any
+    other failure, redacted (a provider may echo the key). An episode's failure is its
+    outcome, never the sweep's end.
+
+    Example:
+        >>> outcome_of(ValueError("boom"))
+        'error: ValueError: boom'
+    """
+    if isinstance(exc, BudgetExceeded):
+        return "budget"
+    if isinstance(exc, EpisodeDeadline | ReplyFailure):  # a deadline, or no decision
+        return exc.outcome
+    return f"error: {error_text(exc)}"
 
 
 @dataclass

@@ -19,12 +19,10 @@ from langchain_core.messages import AIMessage, HumanMessage
 from agentlab.config import EpisodeConfig
 from agentlab.errors import ConfigError
 from agentlab.graphs.team import AgentSpec, TeamSpec, build_team
-from agentlab.measure.metrics import BudgetExceeded, MetricsCallback, StepRecord, in_order
+from agentlab.measure.metrics import MetricsCallback, StepRecord, in_order
 from agentlab.measure.provenance import trace
-from agentlab.measure.replies import ReplyFailure
-from agentlab.redact import error_text
-from agentlab.run.episode import Episode
-from agentlab.serve.deadlines import EpisodeDeadline, check_episode
+from agentlab.run.episode import Episode, outcome_of
+from agentlab.serve.deadlines import check_episode
 from agentlab.serve.models import make_model
 from agentlab.serve.tracing import tracing_guarded
 from agentlab.sim.questions import parse_question
@@ -200,12 +198,8 @@ def run_team_episode(
         ):
             state = values
             check_episode()  # past the deadline: stop between steps, keep them
-    except BudgetExceeded:
-        outcome = "budget"
-    except (EpisodeDeadline, ReplyFailure) as exc:  # a deadline, or a reply that is no decision
-        outcome = exc.outcome
-    except Exception as exc:  # an episode's failure is its outcome, never the sweep's end
-        outcome = f"error: {error_text(exc)}"  # redacted: a provider may echo the key
+    except Exception as exc:  # the episode's outcome, its steps kept
+        outcome = outcome_of(exc)
     wall = time.perf_counter() - start
     answer = str(state.get("final") or "")
     outcome = outcome or ("answered" if answer else "no_answer")

@@ -22,13 +22,11 @@ from langgraph.types import Checkpointer, Command
 
 from agentlab.config import EpisodeConfig
 from agentlab.graphs.agent import build_agent
-from agentlab.measure.metrics import BudgetExceeded, MetricsCallback, StepRecord
+from agentlab.measure.metrics import MetricsCallback, StepRecord
 from agentlab.measure.provenance import trace
-from agentlab.measure.replies import ReplyFailure
-from agentlab.redact import error_text
 from agentlab.run.durable import claim_thread, load_records, save_records
-from agentlab.run.episode import DECISION_NODES, Episode
-from agentlab.serve.deadlines import EpisodeDeadline, check_episode
+from agentlab.run.episode import DECISION_NODES, Episode, outcome_of
+from agentlab.serve.deadlines import check_episode
 from agentlab.serve.models import make_model
 from agentlab.world import travel
 from agentlab.world.travel_user import TravelUser
@@ -143,12 +141,8 @@ def run_travel_episode(
                 checkpoint=str(pending.get("checkpoint")), answer=reply, seconds=user.response_s
             )
             step, pending = Command(resume=reply), None
-    except BudgetExceeded:
-        outcome = "budget"
-    except (EpisodeDeadline, ReplyFailure) as exc:  # a deadline, or a reply that is no decision
-        outcome = exc.outcome
-    except Exception as exc:  # an episode's failure is its outcome, never the sweep's end
-        outcome = f"error: {error_text(exc)}"  # redacted: a provider may echo the key
+    except Exception as exc:  # the episode's outcome, its steps kept
+        outcome = outcome_of(exc)
     wall = time.perf_counter() - start
     if not outcome:
         outcome = state.get("outcome") or "answered"
