@@ -87,9 +87,10 @@ def build_agent(
 
     Returns:
         The compiled graph; invoke it with ``{"messages": [HumanMessage(request)]}``.
-        Each structure (everything but the model) is compiled once per process and the
-        graph returned is it with this model in its config (``with_config``), so building
-        one agent per episode costs little; a graph with a checkpointer is compiled anew.
+        Each structure (everything but the model and the checkpointer) is compiled once
+        per process; the graph returned is a copy of it with this model in its config
+        (``with_config``) and this checkpointer, so building one agent per episode costs
+        little.
 
     Example:
         >>> import agentlab as al
@@ -111,12 +112,11 @@ def build_agent(
         name=name,
         policy=checkpoints or CheckpointPolicy(),
     )
-    if checkpointer is None:
-        compiled, key = _compiled(**structure)
-    else:  # compiled with its checkpointer, not cached (a cache would keep it open)
-        key = f"__agentlab_agent_{next(_KEYS)}"
-        compiled = _compile(key, checkpointer=checkpointer, **structure)
-    return compiled.with_config(configurable={key: _Models(model, tools, name)})
+    compiled, key = _compiled(**structure)
+    bound = compiled.with_config(configurable={key: _Models(model, tools, name)})
+    # the checkpointer joins the copy (Pregel.copy, as with_config makes its copy), so the
+    # structure is compiled once whatever the checkpointer, and the cache keeps none open
+    return bound if checkpointer is None else bound.copy({"checkpointer": checkpointer})
 
 
 class _Models:
