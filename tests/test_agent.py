@@ -9,7 +9,7 @@ from agentlab.world.travel import INSTRUCTIONS, digest, requests
 def _graph(**kw):  # type: ignore[no-untyped-def]
     kw.setdefault("model", al.make_model("sim", seed=0))
     return al.build_agent(
-        tools=al.travel_tools(4),
+        tools=al.world.travel.travel_tools(4),
         instructions=INSTRUCTIONS,
         digest=digest,
         **kw,
@@ -17,7 +17,7 @@ def _graph(**kw):  # type: ignore[no-untyped-def]
 
 
 def test_graph_shape_is_pinned(snapshot) -> None:  # type: ignore[no-untyped-def]
-    assert al.mermaid(_graph()) == snapshot
+    assert al.ui.draw.mermaid(_graph()) == snapshot
 
 
 def test_loop_runs_plan_act_tools_remember_reflect() -> None:
@@ -68,7 +68,7 @@ def test_summary_memory_calls_the_model_to_summarize() -> None:
 def test_a_malformed_tool_call_fails_as_a_decision_and_the_model_repairs() -> None:
     from langchain_core.messages import AIMessage
 
-    class Sloppy(al.SimChatModel):
+    class Sloppy(al.sim.model.SimChatModel):
         """The sim, but its first act call comes back with arguments that are not JSON."""
 
         def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]
@@ -99,7 +99,7 @@ def test_a_malformed_tool_call_fails_as_a_decision_and_the_model_repairs() -> No
             return result
 
     graph = al.build_agent(
-        model=Sloppy(seed=0), tools=al.travel_tools(4), instructions=INSTRUCTIONS, digest=digest
+        model=Sloppy(seed=0), tools=al.world.travel.travel_tools(4), instructions=INSTRUCTIONS, digest=digest
     )
     state = graph.invoke({"messages": [HumanMessage(requests()["trip-002"].text)]})
     errors = [m for m in state["messages"] if getattr(m, "status", None) == "error"]
@@ -148,7 +148,7 @@ def test_structured_output_that_does_not_parse_is_a_failed_decision(
 ) -> None:
     from langchain_core.messages import AIMessage
 
-    class Garbled(al.SimChatModel):
+    class Garbled(al.sim.model.SimChatModel):
         """The sim, but one kind of its structured outputs does not fit the schema."""
 
         def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]

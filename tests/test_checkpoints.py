@@ -58,7 +58,7 @@ def test_bad_policies_name_the_field() -> None:
 def test_interrupt_and_resume_with_the_learners_answer() -> None:
     graph = al.build_agent(
         model=al.make_model("sim", seed=0),
-        tools=al.travel_tools(4),
+        tools=al.world.travel.travel_tools(4),
         instructions=INSTRUCTIONS,
         digest=digest,
         checkpoints=CheckpointPolicy(clarify="ambiguous"),

@@ -10,8 +10,8 @@ from agentlab.measure.metrics import price_for
 
 
 def test_callback_records_llm_calls_with_components() -> None:
-    cb = al.MetricsCallback()
-    model = al.make_model("sim:gpt-4o").bind_tools(al.travel_tools(8))
+    cb = al.measure.metrics.MetricsCallback()
+    model = al.make_model("sim:gpt-4o").bind_tools(al.world.travel.travel_tools(8))
     model.invoke("Hello there", config={"callbacks": [cb], "metadata": {"agent": "solo"}})
     (rec,) = cb.records
     assert rec.kind == "llm" and rec.agent == "solo" and rec.options == 8
@@ -22,7 +22,7 @@ def test_callback_records_llm_calls_with_components() -> None:
 
 
 def test_real_model_tokens_are_split_in_proportion() -> None:
-    cb = al.MetricsCallback()
+    cb = al.measure.metrics.MetricsCallback()
     from uuid import uuid4
 
     from langchain_core.messages import SystemMessage
@@ -47,7 +47,7 @@ def test_unknown_price_warns_and_is_nan_not_zero() -> None:
         warnings.simplefilter("always")
         assert price_for("mystery-model") is None
     assert "no price" in str(caught[0].message)
-    cb = al.MetricsCallback()
+    cb = al.measure.metrics.MetricsCallback()
     from uuid import uuid4
 
     run = uuid4()

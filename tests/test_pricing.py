@@ -73,7 +73,7 @@ def test_the_table_refuses_a_name_listed_twice(tmp_path: Path) -> None:
 
 def test_the_callback_labels_each_call_with_its_price_source() -> None:
     def record(reported: str) -> StepRecord:
-        cb = al.MetricsCallback()
+        cb = al.measure.metrics.MetricsCallback()
         run = uuid4()
         cb.on_chat_model_start({}, [[AIMessage("hi")]], run_id=run)
         msg = AIMessage(
@@ -107,7 +107,7 @@ def test_a_dollar_budget_refuses_an_unpriced_model() -> None:
 
 def test_a_dollar_budget_stops_an_episode_whose_reply_is_unpriced() -> None:
     # the configured model was priced, but the endpoint reports a name no source prices
-    cb = al.MetricsCallback(budget_usd=1.0)
+    cb = al.measure.metrics.MetricsCallback(budget_usd=1.0)
     run = uuid4()
     cb.on_chat_model_start({}, [[AIMessage("hi")]], run_id=run)
     msg = AIMessage(

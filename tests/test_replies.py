@@ -31,8 +31,8 @@ def _one(fault: str | None = None, *, streaming: bool, **options: Any) -> tuple[
     return res, endpoint
 
 
-def _record(message: AIMessage) -> al.MetricsCallback:
-    callback = al.MetricsCallback()
+def _record(message: AIMessage) -> al.measure.metrics.MetricsCallback:
+    callback = al.measure.metrics.MetricsCallback()
     run = uuid4()
     callback.on_chat_model_start({}, [[]], run_id=run)
     callback.on_llm_end(LLMResult(generations=[[ChatGeneration(message=message)]]), run_id=run)
@@ -62,7 +62,7 @@ def test_the_metrics_record_unknown_usage_as_nan_and_a_cut_reply_as_spent() -> N
     cut = AIMessage(
         "Paris is", usage_metadata=usage, response_metadata={**meta, "finish_reason": "length"}
     )
-    callback = al.MetricsCallback()
+    callback = al.measure.metrics.MetricsCallback()
     run = uuid4()
     callback.on_chat_model_start({}, [[]], run_id=run)
     with pytest.raises(ReplyFailure, match="truncated"):

@@ -72,7 +72,7 @@ def test_memory_items_cost_tokens_in_every_prompt() -> None:
 
 
 def test_a_failing_model_is_an_episode_outcome_not_a_crash() -> None:
-    class Broken(al.SimChatModel):
+    class Broken(al.sim.model.SimChatModel):
         def _generate(self, *a, **k):  # type: ignore[no-untyped-def]
             raise TimeoutError("the model did not answer")
 

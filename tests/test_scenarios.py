@@ -49,4 +49,4 @@ def test_the_team_runner_refuses_a_travel_config() -> None:
     # its fields were checked as travel ones: memory, reflect and clarify apply there only
     config = al.EpisodeConfig(memory="window", reflect=False, clarify="always")
     with pytest.raises(ConfigError, match=r"^scenario: got 'travel'"):
-        al.run_team_episode(config)
+        al.run.team_runner.run_team_episode(config)

@@ -77,7 +77,7 @@ def _chat(**extra: Any) -> dict[str, Any]:
 def test_models_lists_the_simulated_profiles(url: str) -> None:
     status, body = _http("GET", f"{url}/models")
     assert status == 200 and body["object"] == "list"
-    assert {m["id"] for m in body["data"]} == set(al.profiles())
+    assert {m["id"] for m in body["data"]} == set(al.sim.profiles.profiles())
     assert _http("GET", f"{url}/models/gpt-4o")[1]["id"] == "gpt-4o"
 
 
@@ -112,7 +112,7 @@ def test_plain_chatopenai_gets_json_schema_output_and_its_limits(url: str) -> No
     model = ChatOpenAI(base_url=url, api_key="not-needed", model="gpt-4o-mini")  # type: ignore[arg-type]
     request = [
         ("system", "Tools: search_flights, book_offer"),
-        ("user", al.requests()["trip-001"].text),
+        ("user", al.world.travel.requests()["trip-001"].text),
     ]
     out = model.with_structured_output(Plan, include_raw=True).invoke(request)  # json_schema
     assert isinstance(out["parsed"], Plan) and out["parsed"].steps
@@ -267,7 +267,7 @@ def test_a_malformed_call_is_recorded_as_that_call_not_as_an_answer() -> None:
     from langchain_core.messages import AIMessage
     from langchain_core.outputs import ChatGeneration, LLMResult
 
-    callback = al.MetricsCallback()
+    callback = al.measure.metrics.MetricsCallback()
     run = uuid4()
     callback.on_chat_model_start({}, [[]], run_id=run)
     cut_short = {"name": "book_offer", "args": '{"offer_id": "H', "id": "c1", "error": None}

@@ -40,7 +40,7 @@ def _run(topology: str, seed: int = 0, **fields: Any) -> tuple[dict[str, Any], l
 @pytest.mark.parametrize("topology", team.TOPOLOGIES)
 def test_every_topology_compiles_and_draws_offline(topology: str) -> None:
     spec = _team(topology)
-    text = al.mermaid(_graph(topology))
+    text = al.ui.draw.mermaid(_graph(topology))
     assert text.lstrip().startswith("---") and "graph TD;" in text
     nodes = {
         "single": ["researcher", "finish"],
@@ -58,11 +58,11 @@ def test_every_topology_compiles_and_draws_offline(topology: str) -> None:
 
 
 def test_centralized_graph_is_pinned(snapshot) -> None:  # type: ignore[no-untyped-def]
-    assert al.mermaid(_graph("centralized")) == snapshot
+    assert al.ui.draw.mermaid(_graph("centralized")) == snapshot
 
 
 def test_hybrid_graph_is_pinned(snapshot) -> None:  # type: ignore[no-untyped-def]
-    assert al.mermaid(_graph("hybrid")) == snapshot
+    assert al.ui.draw.mermaid(_graph("hybrid")) == snapshot
 
 
 @pytest.mark.parametrize("topology", team.TOPOLOGIES)

@@ -166,6 +166,23 @@ def test_team_for_follows_the_config() -> None:
     assert team_for(BASE.with_(architecture="decentralized", debate_rounds=2)).rounds == 2
 
 
+def test_splitting_the_question_is_coordination() -> None:
+    """The independent team's split call is work about the work: its tokens are counted as
+    coordination, with the aggregation, and nothing else the members do is."""
+    episode = run_team_episode(BASE.with_(architecture="independent", team_size=3, seed=1))
+    by_node: dict[str, int] = {}
+    for r in episode.records:
+        if r.kind == "llm":
+            by_node[r.node] = by_node.get(r.node, 0) + r.input_tokens + r.tokens_out
+    assert by_node["split"] > 0
+    handed = sum(
+        r.tokens_in.get("handoff", 0)
+        for r in episode.records
+        if r.kind == "llm" and r.node not in ("split", "aggregate")
+    )
+    assert episode.row()["coordination_tokens"] == by_node["split"] + by_node["aggregate"] + handed
+
+
 def test_the_row_carries_the_team_columns() -> None:
     row = run_team_episode(BASE.with_(seed=1)).row()
     assert row["architecture"] == "centralized" and row["request_id"] == "Q-002"

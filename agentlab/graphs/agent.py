@@ -94,7 +94,7 @@ def build_agent(
 
     Example:
         >>> import agentlab as al
-        >>> graph = al.build_agent(model=al.make_model("sim"), tools=al.travel_tools(4),
+        >>> graph = al.build_agent(model=al.make_model("sim"), tools=al.world.travel.travel_tools(4),
         ...                        instructions="You book trips.")
         >>> "reflect" in graph.get_graph().nodes
         True

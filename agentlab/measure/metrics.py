@@ -146,7 +146,7 @@ class MetricsCallback(BaseCallbackHandler):
 
     Example:
         >>> import agentlab as al
-        >>> cb = al.MetricsCallback()
+        >>> cb = al.measure.metrics.MetricsCallback()
         >>> _ = al.make_model("sim").invoke("Hi", config={"callbacks": [cb]})
         >>> cb.records[0].kind
         'llm'

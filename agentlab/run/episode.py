@@ -28,7 +28,14 @@ from agentlab.sim.prompt import COMPONENTS
 DECISION_NODES = ("plan", "act", "reflect")  # an agent's own LLM calls that decide something
 NOT_DECISIONS = ("remember",)  # LLM calls that decide nothing (memory summaries)
 # LLM calls that coordinate a team: routing, team leads, peer handoffs, aggregation, debate
-COORDINATION_NODES = ("coordinator", "research_lead", "analysis_lead", "aggregate", "member")
+COORDINATION_NODES = (
+    "coordinator",
+    "research_lead",
+    "analysis_lead",
+    "split",  # the independent team's division of the question: work about the work
+    "aggregate",
+    "member",
+)
 
 
 def outcome_of(exc: Exception) -> str:

@@ -26,7 +26,7 @@ def show_graph(graph: Any) -> Any:
 
     Example:
         >>> import agentlab as al
-        >>> g = al.build_agent(model=al.make_model(), tools=al.travel_tools(), instructions="")
+        >>> g = al.build_agent(model=al.make_model(), tools=al.world.travel.travel_tools(), instructions="")
         >>> "```mermaid" in al.show_graph(g).data
         True
     """

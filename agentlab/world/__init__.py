@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
+from types import ModuleType
 from typing import get_type_hints
 
 from langchain_core.tools import BaseTool
+
+from agentlab.lazy import submodule
 
 
 def resolve_hints(tools: Iterable[BaseTool]) -> None:
@@ -23,3 +26,8 @@ def resolve_hints(tools: Iterable[BaseTool]) -> None:
         if func is not None:
             with contextlib.suppress(Exception):  # unresolvable: evaluated per call, as before
                 func.__annotations__ = get_type_hints(func, include_extras=True)
+
+
+def __getattr__(name: str) -> ModuleType:
+    """This layer's modules, imported on first use (``al.world.<module>``)."""
+    return submodule(__name__, name)
