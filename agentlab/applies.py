@@ -1,8 +1,10 @@
 """Which ``EpisodeConfig`` field each scenario and architecture reads: one table, one check.
 
 A field is read everywhere unless ``APPLIES`` says where: by the scenarios whose episodes
-read it and, for a dependent field, the values of the field it depends on (``window`` is
-read only with ``memory`` "window" or "summary"). A field that does not apply where a
+read it, on which architectures (the single travel agent's memory, reflection and
+checkpoints are its own: a travel team's members run without them) and, for a dependent
+field, the values of the field it depends on (``window`` is read only with ``memory``
+"window" or "summary"). A field that does not apply where a
 configuration sends it must hold its default value; any other value is refused with a
 ``ConfigError`` naming the field, the default, where the field applies and the settings
 that rule it out here, never silently ignored. A dataclass cannot tell "left at the
@@ -25,6 +27,8 @@ from typing import Any
 from agentlab.errors import ConfigError
 
 TRAVEL, RESEARCH = "travel", "research"
+BOTH = (TRAVEL, RESEARCH)
+ALONE = ("single",)  # the one-agent loop: memory, reflection and checkpoints are its own
 SIZED = ("independent", "decentralized", "hybrid")  # team_size: how many members work
 PLACED = ("pipeline", "centralized", "hierarchical", "swarm")  # agents follow the placement
 # a member receives other members' reports through a bounded handoff
@@ -37,26 +41,29 @@ class Rule:
     """Where one field is read (a field without a rule is read everywhere)."""
 
     scenarios: tuple[str, ...]  # the scenarios whose episodes read it
+    architectures: tuple[str, ...] = ()  # and only on these architectures (empty: on any)
     parent: str = ""  # a field that rules it in or out, e.g. "memory" for window
     values: tuple[Any, ...] = ()  # the parent's values under which it is read
     note: str = ""  # what the user should know beyond the table, said in the error
 
 
+TEAM_NOTE = "a travel team's members run without memory settings, reflection or checkpoints"
 APPLIES: dict[str, Rule] = {
-    "memory": Rule((TRAVEL,)),
-    "window": Rule((TRAVEL,), "memory", ("window", "summary")),
-    "memory_items": Rule((TRAVEL,)),
-    "reflect": Rule((TRAVEL,), note="the research team's agents never reflect"),
-    "max_reflections": Rule((TRAVEL,), "reflect", (True,)),
-    "clarify": Rule((TRAVEL,)),
-    "ambiguity_threshold": Rule((TRAVEL,), "clarify", ("ambiguous",)),
-    "verify": Rule((TRAVEL,)),
-    "verify_every": Rule((TRAVEL,), "verify", ("every_k",)),
-    "architecture": Rule((RESEARCH,), note="scenario 'travel' runs as 'single' only"),
-    "team_size": Rule((RESEARCH,), "architecture", SIZED),
-    "placement": Rule((RESEARCH,), "architecture", PLACED),
-    "handoff_tokens": Rule((RESEARCH,), "architecture", HANDED_OFF),
-    "debate_rounds": Rule((RESEARCH,), "architecture", DEBATING),
+    "memory": Rule((TRAVEL,), ALONE, note=TEAM_NOTE),
+    "window": Rule((TRAVEL,), ALONE, "memory", ("window", "summary")),
+    "memory_items": Rule((TRAVEL,), ALONE, note=TEAM_NOTE),
+    "reflect": Rule(
+        (TRAVEL,), ALONE, note="a team checks by its placement of 'check' or 'fact_check'"
+    ),
+    "max_reflections": Rule((TRAVEL,), ALONE, "reflect", (True,)),
+    "clarify": Rule((TRAVEL,), ALONE, note=TEAM_NOTE),
+    "ambiguity_threshold": Rule((TRAVEL,), ALONE, "clarify", ("ambiguous",)),
+    "verify": Rule((TRAVEL,), ALONE, note=TEAM_NOTE),
+    "verify_every": Rule((TRAVEL,), ALONE, "verify", ("every_k",)),
+    "team_size": Rule(BOTH, (), "architecture", SIZED),
+    "placement": Rule(BOTH, (), "architecture", PLACED),
+    "handoff_tokens": Rule(BOTH, (), "architecture", HANDED_OFF),
+    "debate_rounds": Rule((RESEARCH,), (), "architecture", DEBATING),
 }
 
 
@@ -72,6 +79,8 @@ def applies(config: Any, name: str) -> bool:
     if rule is None:
         return True
     if config.scenario not in rule.scenarios:
+        return False
+    if rule.architectures and config.architecture not in rule.architectures:
         return False
     return not rule.parent or getattr(config, rule.parent) in rule.values
 
@@ -98,8 +107,9 @@ def check_applies(config: Any) -> None:
         ...     EpisodeConfig(window=4)
         ... except ConfigError as err:
         ...     print(err)  # doctest: +NORMALIZE_WHITESPACE
-        window: got 4; allowed: the default 6; window applies only to scenario 'travel' with
-        memory 'window' or 'summary' (here: scenario 'travel', memory 'full')
+        window: got 4; allowed: the default 6; window applies only to scenario 'travel' as
+        architecture 'single' with memory 'window' or 'summary' (here: scenario 'travel',
+        memory 'full')
     """
     for f in fields(config):
         value = getattr(config, f.name)
@@ -107,10 +117,13 @@ def check_applies(config: Any) -> None:
             continue
         rule = APPLIES[f.name]
         where = f"scenario {_listed(rule.scenarios)}"
+        if rule.architectures:
+            where += f" as architecture {_listed(rule.architectures)}"
         if rule.parent:
             where += f" with {rule.parent} {_listed(rule.values)}"
         here = [f"scenario {config.scenario!r}"]
-        if config.scenario == RESEARCH:
+        by_architecture = rule.parent == "architecture" or config.architecture != "single"
+        if config.scenario == RESEARCH or by_architecture:
             here.append(f"architecture {config.architecture!r}")
         if rule.parent and rule.parent != "architecture" and config.scenario in rule.scenarios:
             here.append(f"{rule.parent} {getattr(config, rule.parent)!r}")

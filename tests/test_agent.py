@@ -99,7 +99,10 @@ def test_a_malformed_tool_call_fails_as_a_decision_and_the_model_repairs() -> No
             return result
 
     graph = al.build_agent(
-        model=Sloppy(seed=0), tools=al.world.travel.travel_tools(4), instructions=INSTRUCTIONS, digest=digest
+        model=Sloppy(seed=0),
+        tools=al.world.travel.travel_tools(4),
+        instructions=INSTRUCTIONS,
+        digest=digest,
     )
     state = graph.invoke({"messages": [HumanMessage(requests()["trip-002"].text)]})
     errors = [m for m in state["messages"] if getattr(m, "status", None) == "error"]

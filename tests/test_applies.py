@@ -13,11 +13,19 @@ import pytest
 
 import agentlab as al
 from agentlab.applies import APPLIES, applies
-from agentlab.config import ARCHITECTURES, SCENARIOS, ConfigError, EpisodeConfig
+from agentlab.config import (
+    ARCHITECTURES,
+    SCENARIOS,
+    TRAVEL_ARCHITECTURES,
+    ConfigError,
+    EpisodeConfig,
+)
 
 FIELDS = tuple(f.name for f in dataclasses.fields(EpisodeConfig))
 SEEDS = (0, 1)  # a field that applies changes the run on at least one of these seeds
 REQUESTS = {"travel": "trip-004", "research": "Q-005"}  # not what seed 0 or 1 picks
+PLACEMENTS = {"travel": "check=booker", "research": "fact_check=analyst"}  # moves one
+ON = {"travel": TRAVEL_ARCHITECTURES, "research": ARCHITECTURES}  # what each scenario runs as
 # per field: a valid value other than its default, and the settings under which it is read
 CHANGES: dict[str, tuple[Any, dict[str, Any]]] = {
     "request": (None, {}),  # per scenario: REQUESTS
@@ -34,8 +42,8 @@ CHANGES: dict[str, tuple[Any, dict[str, Any]]] = {
     "verify_every": (1, {"verify": "every_k"}),
     "budget_tokens": (3000, {}),
     "budget_usd": (0.0005, {}),
-    "team_size": (5, {}),
-    "placement": ("fact_check=analyst", {}),
+    "team_size": (2, {}),  # fewer members than a trip has parts, or than research's default
+    "placement": (None, {}),  # per scenario: PLACEMENTS
     "handoff_tokens": (20, {}),
     "debate_rounds": (2, {}),
     "model": ("sim:gpt-4o", {}),
@@ -53,10 +61,10 @@ WALKED = tuple(f for f in FIELDS if f not in ("scenario", "architecture"))  # se
 
 def _cases() -> list[tuple[str, str, str, dict[str, Any]]]:
     """(scenario, architecture, field, settings) for every field on every architecture of
-    every scenario; travel only on "single" (the others are refused: see below)."""
+    every scenario (travel's debating teams are refused: see below)."""
     out: list[tuple[str, str, str, dict[str, Any]]] = []
     for scenario in SCENARIOS:
-        for arch in ARCHITECTURES if scenario == "research" else ("single",):
+        for arch in ON[scenario]:
             for name in WALKED:
                 settings = [CHANGES[name][1], {}, *([ALSO[name]] if name in ALSO else [])]
                 for extra in settings:
@@ -125,7 +133,9 @@ def test_a_field_changes_the_run_or_is_refused(
     scenario: str, architecture: str, name: str, settings: dict[str, Any]
 ) -> None:
     base = EpisodeConfig(scenario=scenario, architecture=architecture, **settings)
-    value = REQUESTS[scenario] if name == "request" else CHANGES[name][0]
+    value = {"request": REQUESTS, "placement": PLACEMENTS}.get(name, {}).get(
+        scenario, CHANGES[name][0]
+    )
     if applies(base, name):
         assert _changed(base, name, value), f"{name}={value!r} changed nothing"
         return
@@ -133,20 +143,27 @@ def test_a_field_changes_the_run_or_is_refused(
     assert _ignored(base, name, value), f"{name}={value!r} is refused but changes the run"
     default = getattr(EpisodeConfig(), name)
     assert f"the default {default!r}; {name} applies only to scenario" in message, message
-    if scenario == "research":
+    if scenario == "research" or architecture != "single":
         assert f"architecture {architecture!r}" in message, message
     rule = APPLIES[name]
     if scenario in rule.scenarios and rule.parent:  # the setting that rules it out here
         assert f"{rule.parent} {getattr(base, rule.parent)!r}" in message, message
 
 
-@pytest.mark.parametrize("architecture", [a for a in ARCHITECTURES if a != "single"])
-def test_travel_runs_as_single_only(architecture: str) -> None:
-    message = _refusal(EpisodeConfig(), "architecture", architecture)
-    assert "scenario 'travel' runs as 'single' only" in message
-    assert "the default 'single'" in message
-    with pytest.raises(ConfigError, match="architecture: got 'bogus'; allowed: the default"):
+@pytest.mark.parametrize("architecture", [a for a in ARCHITECTURES if a not in ON["travel"]])
+def test_travel_has_no_debating_team_and_says_so(architecture: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        EpisodeConfig(architecture=architecture)
+    message = str(err.value)
+    assert message.startswith(f"architecture: got {architecture!r}; allowed: for scenario 'travel'")
+    assert "single, pipeline, centralized, hierarchical, swarm, independent" in message
+    with pytest.raises(ConfigError, match="architecture: got 'bogus'; allowed: for scenario"):
         EpisodeConfig(architecture="bogus")
+
+
+@pytest.mark.parametrize("architecture", TRAVEL_ARCHITECTURES[1:])
+def test_every_travel_team_changes_the_run(architecture: str) -> None:
+    assert _changed(EpisodeConfig(), "architecture", architecture)
 
 
 @pytest.mark.parametrize("architecture", [a for a in ARCHITECTURES if a != "single"])
@@ -173,7 +190,7 @@ def test_the_table_names_fields_and_parents_that_exist() -> None:
 
 def test_the_defaults_always_pass() -> None:
     for scenario in SCENARIOS:
-        for arch in ARCHITECTURES if scenario == "research" else ("single",):
+        for arch in ON[scenario]:
             EpisodeConfig(scenario=scenario, architecture=arch)  # nothing refused
 
 

@@ -15,7 +15,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 from langgraph.pregel import Pregel
 
-from agentlab.config import ARCHITECTURES
+from agentlab.config import ARCHITECTURES, TRAVEL_ARCHITECTURES
 from agentlab.world import research, travel
 
 
@@ -41,7 +41,8 @@ def graphs(repo_root: Path) -> dict[str, Any]:
 
 
 def test_every_architecture_and_the_travel_agent_are_served(graphs: dict[str, Any]) -> None:
-    assert set(graphs) == {"travel_agent"} | {f"research_{a}" for a in ARCHITECTURES}
+    travel_teams = {f"travel_{a}" for a in TRAVEL_ARCHITECTURES[1:]}
+    assert set(graphs) == {"travel_agent"} | travel_teams | {f"research_{a}" for a in ARCHITECTURES}
     for name, graph in graphs.items():
         assert isinstance(graph, Pregel), name
         assert graph.checkpointer is None, f"{name}: the Studio brings its own checkpointer"
@@ -61,3 +62,11 @@ def test_a_team_answers_a_question(graphs: dict[str, Any]) -> None:
         {"messages": [HumanMessage(question.text)]}, {"recursion_limit": 200}
     )
     assert state["final"]
+
+
+def test_a_travel_team_books_a_trip(graphs: dict[str, Any]) -> None:
+    request = travel.requests()["trip-002"]
+    state = graphs["travel_centralized"].invoke(
+        {"messages": [HumanMessage(request.text)]}, {"recursion_limit": 400}
+    )
+    assert state["final"] and travel.Itinerary.from_messages(state["results"]).bookings

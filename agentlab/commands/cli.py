@@ -57,6 +57,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--no-reflect", action="store_true", help="skip the review step")
     run.add_argument(
+        "--architecture",
+        nargs="+",
+        default=[defaults.architecture],
+        help="one agent (single) or a team: pipeline, centralized, hierarchical, swarm, "
+        "independent (research also decentralized, hybrid); several values sweep",
+    )
+    run.add_argument(
+        "--placement",
+        default=defaults.placement,
+        help="where capabilities live in a team, e.g. check=booker (travel), "
+        "fact_check=own (research)",
+    )
+    run.add_argument(
         "--max-steps",
         type=integer(1),
         default=defaults.max_steps,
@@ -147,7 +160,7 @@ def _run(ns: argparse.Namespace) -> int:
     ):
         # labelled on the whole table (price_source tells unpriced from unknown), then selected
         print(show_costs(table)[columns].to_string(index=False))
-    by = ["tools", "memory", "memory_items"]
+    by = ["architecture", "tools", "memory", "memory_items"]
     summary = results.cost_per_success(by=by)
     print(f"\nsuccess rate {table['success'].mean():.0%} over {len(table)} episodes")
     print(show_costs(summary, cost_labels(table, by)).to_string(index=False))

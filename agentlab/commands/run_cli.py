@@ -25,7 +25,8 @@ from agentlab.config import ConfigError, EpisodeConfig
 
 MAX_RUN_EPISODES = 10_000  # the most episodes one `agentlab run` may plan (more: agentlab sweep)
 DEFAULT_COLUMNS = (
-    "request_id,tools,memory,seed,success,outcome,cost_usd,tokens_in,llm_calls,decisions,latency_s"
+    "request_id,architecture,tools,memory,seed,success,outcome,cost_usd,tokens_in,llm_calls,"
+    "decisions,latency_s"
 )
 FLAGS = {  # EpisodeConfig field -> the flag of `agentlab run` that sets it
     "scenario": "--scenario",
@@ -35,11 +36,14 @@ FLAGS = {  # EpisodeConfig field -> the flag of `agentlab run` that sets it
     "memory_items": "--memory-items",
     "window": "--window",
     "reflect": "--no-reflect",
+    "architecture": "--architecture",
+    "placement": "--placement",
     "max_steps": "--max-steps",
     "model": "--model",
     "seed": "--seed-start",
 }
-AXES = ("tools", "memory", "memory_items")  # the flags that take several values (a grid)
+# the flags that take several values (a grid)
+AXES = ("tools", "memory", "memory_items", "architecture")
 
 
 def _as_flag(exc: ConfigError) -> ConfigError:
@@ -69,7 +73,8 @@ def check_run(ns: argparse.Namespace, suffixes: tuple[str, ...]) -> list[Episode
             "--seeds",
             ns.seeds,
             f"at most {MAX_RUN_EPISODES:,} episodes in all (--seeds x the values of --tools, "
-            f"--memory, --memory-items: {size:,} here); use `agentlab sweep` for more",
+            f"--memory, --memory-items, --architecture: {size:,} here); use `agentlab sweep` "
+            "for more",
         )
     try:
         base = EpisodeConfig(
@@ -77,6 +82,7 @@ def check_run(ns: argparse.Namespace, suffixes: tuple[str, ...]) -> list[Episode
             request=ns.request,
             **{axis: getattr(ns, axis)[0] for axis in AXES},
             reflect=not ns.no_reflect,
+            placement=ns.placement,
             max_steps=ns.max_steps,
             model=ns.model,
             seed=ns.seed_start,

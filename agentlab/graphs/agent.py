@@ -64,6 +64,7 @@ def build_agent(
     max_reflections: int = 1,
     max_steps: int = 30,
     name: str = "agent",
+    plan_reads: tuple[str, ...] = ("user",),
     checkpoints: CheckpointPolicy | None = None,
     checkpointer: Checkpointer = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
@@ -81,6 +82,8 @@ def build_agent(
         max_reflections: Reviews allowed.
         max_steps: LLM calls allowed; the run then stops with outcome "step_limit".
         name: The agent's name in metrics.
+        plan_reads: The names of the messages, beyond the request, its plan call reads:
+            the person's answers ("user"); a team member also its handoff.
         checkpoints: When to stop and ask a person (clarify the plan, verify results);
             needs a ``checkpointer`` when any is active.
         checkpointer: A LangGraph checkpointer (for interrupts and resuming).
@@ -94,7 +97,8 @@ def build_agent(
 
     Example:
         >>> import agentlab as al
-        >>> graph = al.build_agent(model=al.make_model("sim"), tools=al.world.travel.travel_tools(4),
+        >>> tools = al.world.travel.travel_tools(4)
+        >>> graph = al.build_agent(model=al.make_model("sim"), tools=tools,
         ...                        instructions="You book trips.")
         >>> "reflect" in graph.get_graph().nodes
         True
@@ -110,6 +114,7 @@ def build_agent(
         max_reflections=max_reflections,
         max_steps=max_steps,
         name=name,
+        plan_reads=plan_reads,
         policy=checkpoints or CheckpointPolicy(),
     )
     compiled, key = _compiled(**structure)
@@ -180,6 +185,7 @@ def _compile(
     max_reflections: int,
     max_steps: int,
     name: str,
+    plan_reads: tuple[str, ...],
     policy: CheckpointPolicy,
     checkpointer: Checkpointer = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
@@ -211,7 +217,9 @@ def _compile(
 
     def plan(state: AgentState, config: RunnableConfig) -> AgentState:
         system = SystemMessage(f"{instructions}\n\nTools: {tool_list}\n\n{PLANNER}")
-        said = [m for m in state["messages"] if isinstance(m, HumanMessage) and m.name == "user"]
+        said = [
+            m for m in state["messages"] if isinstance(m, HumanMessage) and m.name in plan_reads
+        ]
         parsed = models(config).planner.invoke([system, state["messages"][0], *said])[1]
         if parsed is None:  # a plan that does not parse is a failed decision, not an empty plan
             raise ReplyFailure("unparseable_plan")

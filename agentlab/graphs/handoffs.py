@@ -10,6 +10,7 @@ Introduced in notebook 05 (`05_decomposition.ipynb`).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from langchain_core.messages import AnyMessage, ToolMessage
 
@@ -46,12 +47,39 @@ def items_of(message: ToolMessage) -> list[str]:
     return []
 
 
-def report_items(messages: list[AnyMessage]) -> list[str]:
-    """Every handoff item in a list of messages (reports and tool results)."""
+def travel_items_of(message: ToolMessage) -> list[str]:
+    """A travel tool result as handoff items: the offers a search found (``[offers]``, every
+    offer, cheapest first) or the booking made (``[booked]``); a failed call gives none."""
+    if message.status == "error":
+        return []
+    try:
+        res = json.loads(text_of(message))
+    except json.JSONDecodeError:
+        return []
+    if not isinstance(res, dict):
+        return []
+    if "offers" in res and res.get("offers"):
+        offers = sorted(res["offers"], key=lambda o: o["total_usd"])
+        listed = "; ".join(f"{o['offer_id']} ${o['total_usd']:.2f}" for o in offers)
+        return [f"[offers] {res['kind']} at {res['place']}: {listed}"]
+    if res.get("status") == "confirmed":
+        kind = res.get("ground_kind", res["kind"])
+        return [
+            f"[booked] {kind} {res['offer_id']} {res['name']} ({res['serves']}) "
+            f"{res['start']} to {res['end']} for {res['travelers']}, ${res['total_usd']:.2f}"
+        ]
+    return []
+
+
+def report_items(
+    messages: list[AnyMessage], items: Callable[[ToolMessage], list[str]] = items_of
+) -> list[str]:
+    """Every handoff item in a list of messages (reports and tool results), tool results
+    read by ``items`` (the research world's by default)."""
     out: list[str] = []
     for m in messages:
         if isinstance(m, ToolMessage):
-            out.extend(items_of(m))
+            out.extend(items(m))
         elif m.name != HANDOFF:
             out.extend(line for line in text_of(m).splitlines() if line.startswith("["))
     return out

@@ -47,17 +47,18 @@ from pydantic import BaseModel, Field, create_model
 
 from agentlab.config import ARCHITECTURES
 from agentlab.graphs.agent import build_agent
+from agentlab.graphs.agent_state import REVIEWER, Review
 from agentlab.graphs.checkpoints import CheckpointPolicy
-from agentlab.graphs.handoffs import HANDOFF, answer_of, handoff, report_items
+from agentlab.graphs.handoffs import HANDOFF, handoff, report_items
 from agentlab.graphs.structured import Structured
 from agentlab.graphs.team_parallel import debate_or_check, split_work
 from agentlab.graphs.team_spec import AgentSpec, TeamSpec
-from agentlab.world import research as r
-from agentlab.world.capabilities import ORDER, Capability, capabilities
+from agentlab.graphs.team_world import WORLDS, TeamWorld, plan_line, tool_results
+from agentlab.measure.replies import ReplyFailure
+from agentlab.world.capabilities import Capability
 from agentlab.world.catalogue import catalogue_tools
 
 TOPOLOGIES = ARCHITECTURES  # one list, kept in agentlab.config
-RESEARCHER = r.INSTRUCTIONS
 
 
 class TeamState(TypedDict, total=False):
@@ -70,6 +71,7 @@ class TeamState(TypedDict, total=False):
     round: int  # debate round
     parts: list[str]  # the parts an independent team split the question into
     assigned: Annotated[dict[str, str], operator.or_]  # member -> the part it answers
+    results: Annotated[list[AnyMessage], operator.add]  # the members' tool results
 
 
 def agent_tools(
@@ -80,11 +82,13 @@ def agent_tools(
     tools in the system's wider scope (``spec.distractors``, dealt out by capability).
 
     Example:
+        >>> from agentlab.world.capabilities import ORDER
         >>> spec = TeamSpec("single", (AgentSpec("solo", ORDER),), distractors=8)
         >>> len(agent_tools(spec.agents[0], spec))
         12
     """
-    caps = caps or capabilities()
+    world = WORLDS[spec.world]
+    caps = caps or world.capabilities()
     alone = len(agent.capabilities) == 1
     wanted = [
         t
@@ -92,8 +96,9 @@ def agent_tools(
         for t in (*caps[c].tools, *(caps[c].own_tools if alone else ()))
     ]
     extra = catalogue_tools(spec.distractors)
-    tools = [r.RESEARCH_TOOLS[t] for t in wanted] + [
-        t for c in agent.capabilities for t in extra[ORDER.index(c) :: len(ORDER)]
+    own, order = world.tools(), world.order
+    tools = [own[t] for t in wanted] + [
+        t for c in agent.capabilities for t in extra[order.index(c) :: len(order)]
     ]
     return list({t.name: t for t in tools}.values())
 
@@ -150,25 +155,32 @@ def build_team(
     """
     if checkpoints is not None and checkpoints.active and checkpointer is None:
         raise ValueError("checkpoints: an active policy needs a checkpointer to pause in")
-    caps = caps or capabilities()
+    world = WORLDS[spec.world]
+    caps = caps or world.capabilities()
     names = [a.name for a in spec.agents]
 
-    def worker(
-        agent: AgentSpec, *, reflect: bool = False
-    ) -> CompiledStateGraph[Any, Any, Any, Any]:
-        tools = agent_tools(agent, spec, caps)
+    def instructions(agent: AgentSpec) -> str:
         duties = "\n".join(f"- {caps[c].instructions}" for c in agent.capabilities)
+        return f"{world.instructions} You are {agent.name}.\nYour part:\n{duties}"
+
+    def reviews_only(agent: AgentSpec) -> bool:
+        return bool(world.reviews) and set(agent.capabilities) <= set(world.reviews)
+
+    def worker(agent: AgentSpec) -> CompiledStateGraph[Any, Any, Any, Any]:
         return build_agent(
             model=model,
-            tools=tools,
-            instructions=f"{RESEARCHER} You are {agent.name}.\nYour part:\n{duties}",
-            reflect=reflect,
+            tools=agent_tools(agent, spec, caps),
+            instructions=instructions(agent),
+            digest=world.digest,
+            # a review capability embedded in a working agent: it reviews its own work
+            reflect=bool(set(world.reviews) & set(agent.capabilities)),
             max_steps=max_steps,
             name=agent.name,
+            plan_reads=("user", HANDOFF) if world.plan_reads_handoff else ("user",),
             checkpoints=checkpoints,
         )
 
-    workers = {a.name: worker(a) for a in spec.agents}
+    workers = {a.name: worker(a) for a in spec.agents if not reviews_only(a)}
 
     def run(
         agent: AgentSpec,
@@ -178,7 +190,7 @@ def build_team(
         member: CompiledStateGraph[Any, Any, Any, Any] | None = None,
     ) -> dict[str, Any]:
         question = state["messages"][0]
-        items = report_items(state["messages"][1:])
+        items = report_items(state["messages"][1:], world.items_of)
         coupling = max(caps[c].coupling for c in agent.capabilities)
         msgs: list[AnyMessage] = [question]
         if items or extra:
@@ -189,18 +201,44 @@ def build_team(
             {"messages": msgs}, config={"metadata": {"agent": agent.name, **where}}
         )
         new = out["messages"][len(msgs) :]
-        lines = report_items(new)
-        answer = answer_of(new)
+        lines = report_items(new, world.items_of)
+        if world.reports_plan in agent.capabilities:  # after its results: the latest item
+            lines = lines + plan_line(out.get("plan", {}))
+        answer = world.answer_of(new)
         report = AIMessage("\n".join([f"{agent.name} reports:", *lines]), name=agent.name)
         got = (
             [{"agent": agent.name, "answer": answer, "round": state.get("round", 0)}]
             if answer
             else []
         )
-        return {"messages": [report], "answers": got}
+        return {"messages": [report], "answers": got, "results": tool_results(new)}
+
+    def review(agent: AgentSpec) -> Any:
+        """An agent whose only capability is a review: one review call over its handoff,
+        reporting each problem it finds (``[issue]``) or that it found none."""
+        reviewer = Structured(model, Review, metadata={"agent": agent.name})
+        coupling = max(caps[c].coupling for c in agent.capabilities)
+
+        def work(state: TeamState) -> dict[str, Any]:
+            items = report_items(state["messages"][1:], world.items_of)
+            note = handoff(items, coupling=coupling, budget=spec.handoff_tokens)
+            told = SystemMessage(f"{instructions(agent)}\n\n{REVIEWER}")
+            asked = [told, state["messages"][0], HumanMessage(note, name=HANDOFF)]
+            verdict = reviewer.invoke([*asked, HumanMessage("Review the work now.")])[1]
+            if verdict is None:  # a review that does not parse is a failed decision
+                raise ReplyFailure("unparseable_review")
+            found = [f"[issue] {i.problem}" for i in verdict.issues]
+            lines = found or ["[checked] the bookings agree with the request"]
+            report = AIMessage("\n".join([f"{agent.name} reports:", *lines]), name=agent.name)
+            return {"messages": [report]}
+
+        return work
 
     def node(agent: AgentSpec) -> Any:
-        """The agent's own node, holding its compiled graph (so, a subgraph of the team)."""
+        """The agent's own node, holding its compiled graph (so, a subgraph of the team);
+        a review-only agent's node is its review call."""
+        if reviews_only(agent):
+            return review(agent)
         member = workers[agent.name]
 
         def work(state: TeamState) -> dict[str, Any]:
@@ -220,9 +258,9 @@ def build_team(
         graph.add_edge(previous, "finish")
         graph.add_edge("finish", END)
     elif top in ("centralized", "swarm", "hierarchical"):
-        _routed(graph, spec, names, node, model, max_turns)
+        _routed(graph, spec, names, node, model, max_turns, world)
     elif top == "independent":
-        split_work(graph, spec.agents, run, model)
+        split_work(graph, spec.agents, run, model, world)
     elif top in ("decentralized", "hybrid"):
         debate_or_check(graph, spec, run, node, model)
     else:
@@ -250,18 +288,14 @@ def _routed(
     node: Callable[[AgentSpec], Any],  # the agent's own node (a subgraph)
     model: BaseChatModel,
     max_turns: int,
+    world: TeamWorld,
 ) -> None:
     """Centralized, hierarchical and swarm: an LLM routing decision after every agent."""
     router = Structured(model, _route_model([*names, "finish"]))
     hierarchical = spec.topology == "hierarchical"
-    leads = {
-        "research_lead": [
-            a for a in spec.agents if {"retrieve", "rank_filter"} & set(a.capabilities)
-        ],
-        "analysis_lead": [
-            a for a in spec.agents if not {"retrieve", "rank_filter"} & set(a.capabilities)
-        ],
-    }
+    leads: dict[str, list[AgentSpec]] = {lead: [] for lead, _ in world.leads}
+    for a in spec.agents:
+        leads[world.lead_of(a.capabilities)].append(a)
     lead_router = Structured(model, _route_model([*leads, "finish"]))
 
     def menu(agents: list[AgentSpec]) -> str:
@@ -292,8 +326,8 @@ def _routed(
         if state.get("turns", 0) < max_turns:
             told, chooser = routers[who]
             system = SystemMessage(
-                f"{RESEARCHER}\n{told}\nRoute to the one owning the next capability needed, "
-                "or finish."
+                f"{world.instructions}\n{told}\nRoute to the one owning the next capability "
+                "needed, or finish."
             )
             _, route = chooser.invoke([system, *state["messages"]], metadata={"agent": who})
             choice = getattr(route, "next", "finish") or "finish"

@@ -26,8 +26,8 @@ from pydantic import BaseModel, Field, create_model
 from agentlab.graphs.handoffs import HANDOFF
 from agentlab.graphs.structured import Structured
 from agentlab.graphs.team_spec import AgentSpec, TeamSpec
+from agentlab.graphs.team_world import TeamWorld
 from agentlab.sim.prompt import text_of
-from agentlab.world import research as r
 
 TeamState = Any  # agentlab.graphs.team.TeamState (a TypedDict there), as nodes here read it
 Payload = Any  # what a ``Send`` hands one member
@@ -64,7 +64,11 @@ def _team_answer(question: AnyMessage, note: str, chooser: Structured[Any]) -> d
 
 
 def split_work(
-    graph: StateGraph, agents: Sequence[AgentSpec], run: Run, model: BaseChatModel
+    graph: StateGraph,
+    agents: Sequence[AgentSpec],
+    run: Run,
+    model: BaseChatModel,
+    world: TeamWorld,
 ) -> None:
     """Independent: split the question, answer the parts in parallel, combine unchecked.
 
@@ -81,18 +85,17 @@ def split_work(
     def split(state: TeamState) -> dict[str, Any]:
         question = state["messages"][0]
         system = SystemMessage(
-            f"{r.INSTRUCTIONS}\nSplit the question into parts that team members can answer on "
-            "their own, one per fact the answer needs."
+            f"{world.instructions}\nSplit the question into parts that team members can answer "
+            "on their own, one per fact the answer needs."
         )
         _, split = splitter.invoke([system, question])
         parts = [p for p in getattr(split, "parts", None) or [] if p.strip()]
-        if len(crew) < len(parts) or not parts:
-            parts = [text_of(question)]
-        listed = "\n".join(f"- {p}" for p in parts)
+        # who answers what, known before anyone starts (a run stopped mid-way still has it)
+        assigned = world.assign(text_of(question), parts, [a.name for a in crew])
+        listed = "\n".join(f"- {p}" for p in dict.fromkeys(assigned.values()))
         return {
-            "parts": parts,
-            # who answers what, known before anyone starts (a run stopped mid-way still has it)
-            "assigned": {a.name: parts[i % len(parts)] for i, a in enumerate(crew)},
+            "parts": list(dict.fromkeys(assigned.values())),
+            "assigned": assigned,
             "messages": [AIMessage(f"parts:\n{listed}", name="splitter")],
         }
 
@@ -108,12 +111,7 @@ def split_work(
         return out | {"answers": [x | {"part": state["part"]} for x in out["answers"]]}
 
     def aggregate(state: TeamState) -> dict[str, Any]:
-        reported = "\n".join(
-            f"[part] {x['part']} = {x['answer']} | evidence {x['agent']}"
-            for x in state.get("answers", [])
-        )
-        note = f"Answers to the parts:\n{reported}\nCombine them."
-        return _team_answer(state["messages"][0], note, combine)
+        return _team_answer(state["messages"][0], world.aggregate_note(state), combine)
 
     graph.add_node("split", split)
     graph.add_node("member", member)

@@ -18,7 +18,7 @@ class AgentSpec:
     """One agent of a team."""
 
     name: str
-    capabilities: tuple[str, ...]  # what it carries (see data/research/capabilities.toml)
+    capabilities: tuple[str, ...]  # what it carries (data/<world>/capabilities.toml)
 
 
 @dataclass(frozen=True)
@@ -36,3 +36,4 @@ class TeamSpec:
     handoff_tokens: int = 300  # handoff budget, measured against what the receiver needs
     rounds: int = 1  # debate rounds (decentralized)
     distractors: int = 0  # catalogue tools in the system's scope, shared out by capability
+    world: str = "research"  # the scenario it works in: "research" or "travel" (team_world)

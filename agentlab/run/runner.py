@@ -95,13 +95,16 @@ def run_episode(
         "resume": resume,
     }
     world = scenario(config.scenario)
+    alone = config.architecture == "single"
+    honoured = world.options if alone else world.team_options
+    where = f"scenario {config.scenario!r}" + ("" if alone else f" as {config.architecture!r}")
     for name, value in options.items():
-        if value is not None and name not in world.options:
+        if value is not None and name not in honoured:
             raise ConfigError(
                 name,
                 value,
-                f"the default None; scenario {config.scenario!r} runs with none of "
-                f"{', '.join(options)} but {', '.join(world.options) or 'none'}",
+                f"the default None; {where} runs with none of "
+                f"{', '.join(options)} but {', '.join(honoured) or 'none'}",
             )
     given = {k: v for k, v in options.items() if v is not None}
     with episode_deadline(_deadline(config, deadline_s)):  # bounds every call within it

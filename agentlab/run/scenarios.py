@@ -19,6 +19,15 @@ from agentlab.errors import ConfigError
 from agentlab.run.episode import Episode
 from agentlab.run.team_runner import question_id, run_team_episode
 from agentlab.run.travel_runner import request_id, run_travel_episode
+from agentlab.run.travel_team_runner import run_travel_team_episode
+
+
+def run_travel(config: EpisodeConfig, **options: object) -> Episode:
+    """A travel episode: the single agent (``run_travel_episode``), or a team of planner,
+    booker and checker (``run_travel_team_episode``) for any other architecture."""
+    if config.architecture == "single":
+        return run_travel_episode(config, **options)  # type: ignore[arg-type]
+    return run_travel_team_episode(config, **options)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,7 @@ class Scenario:
     run: Callable[..., Episode]  # run(config, *, model=None, **options) -> Episode
     request_id: Callable[[EpisodeConfig], str]  # the request (question) a config picks
     options: tuple[str, ...] = ()  # run_episode options it honours beyond model and deadline
+    team_options: tuple[str, ...] = ()  # the same, for an architecture other than "single"
 
 
 REGISTRY: dict[str, Scenario] = {
@@ -36,7 +46,7 @@ REGISTRY: dict[str, Scenario] = {
     for s in (
         Scenario(
             "travel",
-            run_travel_episode,
+            run_travel,
             request_id,
             ("checkpointer", "thread_id", "answer", "stop_at_interrupt", "resume"),
         ),

@@ -15,6 +15,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
 
 from agentlab.config import EpisodeConfig
 from agentlab.errors import ConfigError
@@ -44,28 +45,37 @@ DEFAULT_PLACEMENT = {
 }
 
 
-def placed_agents(placement: dict[str, str], caps: dict[str, Capability]) -> tuple[AgentSpec, ...]:
+def placed_agents(
+    placement: dict[str, str],
+    caps: dict[str, Capability],
+    *,
+    dedicated: dict[str, str] = DEDICATED,
+    default: dict[str, str] = DEFAULT_PLACEMENT,
+) -> tuple[AgentSpec, ...]:
     """Agents for a placement: each capability in its own agent, or embedded in a host.
 
     An embedded capability is carried by its host and, when its ``reuse`` says more agents
-    call on it, by as many other working agents; a capability of its own is one agent.
+    call on it, by as many other working agents; a capability of its own is one agent
+    (named by ``dedicated``). ``caps`` is in procedure order; ``default`` places what
+    ``placement`` does not name.
 
     Example:
         >>> [a.name for a in placed_agents({"fact_check": "own"}, capabilities())]
         ['retriever', 'analyst', 'checker']
     """
-    where = {**DEFAULT_PLACEMENT, **placement}
+    where = {**default, **placement}
+    order_of = list(caps)
     carried: dict[str, list[str]] = {}
-    for c in ORDER:
-        host = DEDICATED[c] if where[c] == "own" else where[c]
+    for c in order_of:
+        host = dedicated[c] if where[c] == "own" else where[c]
         carried.setdefault(host, []).append(c)
-    order = sorted(carried, key=lambda a: min(ORDER.index(c) for c in carried[a]))
-    for c in ORDER:
+    order = sorted(carried, key=lambda a: min(order_of.index(c) for c in carried[a]))
+    for c in order_of:
         if where[c] != "own" and caps[c].reuse > 1:  # every agent that needs it carries it
             for a in [a for a in order if a != where[c]][: caps[c].reuse - 1]:
                 if c not in carried[a]:
                     carried[a].append(c)
-    return tuple(AgentSpec(a, tuple(sorted(carried[a], key=ORDER.index))) for a in order)
+    return tuple(AgentSpec(a, tuple(sorted(carried[a], key=order_of.index))) for a in order)
 
 
 def team_for(config: EpisodeConfig, caps: dict[str, Capability] | None = None) -> TeamSpec:
@@ -149,6 +159,20 @@ def _judge(
     return out
 
 
+def stream_team(graph: Any, step: Any, run_config: RunnableConfig) -> tuple[dict[str, Any], str]:
+    """Stream a team's graph from ``step`` until it ends, stops or fails: its last state, and
+    the outcome of a failure ('' when it ran on to its end or to an interrupt). Never raises:
+    a failure mid-episode is its outcome, and the steps before it are kept."""
+    state: dict[str, Any] = {}
+    try:
+        for values in graph.stream(step, config=run_config, stream_mode="values"):
+            state = {k: v for k, v in values.items() if k != "__interrupt__"}
+            check_episode()  # past the deadline: stop between steps, keep them
+    except Exception as exc:  # the episode's outcome, its steps kept
+        return state, outcome_of(exc)
+    return state, ""
+
+
 def question_id(config: EpisodeConfig) -> str:
     """The id of the question an episode of ``config`` works on: its ``request``, or the
     seed's (``question_ids()[seed % n]``)."""
@@ -187,19 +211,12 @@ def run_team_episode(
         max_steps=config.max_steps,
     )
     callback = MetricsCallback(budget_tokens=config.budget_tokens, budget_usd=config.budget_usd)
-    state: dict[str, Any] = {}
     start = time.perf_counter()
-    outcome = ""
-    try:
-        for values in graph.stream(
-            {"messages": [HumanMessage(q.text)]},
-            config={"callbacks": [callback], "recursion_limit": 200},
-            stream_mode="values",
-        ):
-            state = values
-            check_episode()  # past the deadline: stop between steps, keep them
-    except Exception as exc:  # the episode's outcome, its steps kept
-        outcome = outcome_of(exc)
+    state, outcome = stream_team(
+        graph,
+        {"messages": [HumanMessage(q.text)]},
+        {"callbacks": [callback], "recursion_limit": 200},
+    )
     wall = time.perf_counter() - start
     answer = str(state.get("final") or "")
     outcome = outcome or ("answered" if answer else "no_answer")

@@ -19,6 +19,7 @@ from agentlab.sim.profiles import ModelProfile
 from agentlab.sim.prompt import Prompt, text_of
 from agentlab.sim.questions import UNKNOWN, Ask, answer_from, parse_question
 from agentlab.sim.reply import Reply
+from agentlab.sim.travel_team import route_choice
 from agentlab.world import research as r
 
 _ITEM = re.compile(r"^\[(search|kept|answer|claims|part)\] (.*)$", re.M)
@@ -100,15 +101,7 @@ def route_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> 
     present = [c for c in ORDER if any(c in caps for caps in owners.values())]
     todo = [c for c in present if c not in done]
     intended = next((a for a, caps in owners.items() if todo and todo[0] in caps), "finish")
-    schema = (prompt.tool(prompt.forced_tool or "") or {}).get("function", {}).get("parameters", {})
-    options = schema.get("properties", {}).get("next", {}).get("enum") or [*owners, "finish"]
-    p = p_correct(profile, options=len(options), context_tokens=prompt.input_tokens)
-    pick = dice.choose("route", intended=intended, options=options, p=p, kind="route")
-    return Reply(
-        tool_calls=[{"name": prompt.forced_tool or "Route", "args": {"next": pick.chosen}}],
-        decisions=[pick],
-        skill="research:route",
-    )
+    return route_choice(prompt, [*owners], intended, dice, profile, "research:route")
 
 
 def split_reply(ask: Ask) -> Reply:

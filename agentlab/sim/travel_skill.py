@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -25,31 +24,23 @@ from agentlab.sim.physics import Decision, Dice, p_catch, p_correct
 from agentlab.sim.profiles import ModelProfile
 from agentlab.sim.prompt import Prompt, text_of
 from agentlab.sim.reply import Reply
+from agentlab.sim.travel_team import (
+    board,
+    combine_reply,
+    my_kinds,
+    route_reply,
+    split_reply,
+    to_book,
+    to_search,
+)
+from agentlab.sim.trip import GROUND_WORDS, Trip, parse_request
 from agentlab.world import places as w
 
-_M = r"([A-Z][a-z]+) (\d{1,2})"
-_TEMPLATES = (
-    re.compile(
-        rf"Book me a trip to (?P<dest>.+?) from (?P<origin>.+?), {_M} to {_M}, (?P<year>\d{{4}}), "
-        r"for (?P<n>\d+) travelers?\. Budget \$(?P<budget>[\d,]+)\. I need (?P<needs>.+?)\.$"
-    ),
-    re.compile(
-        rf"I'm flying from (?P<origin>.+?) to (?P<dest>.+?) on {_M}, (?P<y1>\d{{4}}) and coming "
-        rf"back on {_M}, (?P<y2>\d{{4}})\. (?:(?P<n>\d+) of us|Just me)\. "
-        r"Please book (?P<needs>.+?); "
-        r"we can spend up to \$(?P<budget>[\d,]+) in total\.$"
-    ),
-    re.compile(
-        r"Plan and book travel to (?P<dest>.+?) for (?P<n>\d+) (?:person|people), leaving "
-        r"(?P<origin>.+?) (?P<d1>\d{4}-\d{2}-\d{2}), returning (?P<d2>\d{4}-\d{2}-\d{2}), "
-        r"total budget \$(?P<budget>[\d,]+), with (?P<needs>.+?)\.$"
-    ),
-)
 _CLARIFY = re.compile(r"[Bb]y (?P<alias>[\w .'-]+?),? I mean (?P<place>[^.\n]+)")
 _PLAN_LINE = re.compile(r"^(\d+)\. \[(done|next| )\] (\w+): (.*)$", re.M)
 _ASSUMPTION = re.compile(r"^Assumptions: (.*)$", re.M)
 _CHEAPEST = re.compile(r"cheapest (\S+@\S+) \$([\d.]+)")
-GROUND_WORDS = {"rental car": "rental_car", "airport shuttle": "airport_shuttle"}
+_TOOLS = re.compile(r"^Tools: (.*)$", re.M)
 SEARCH_FOR = {
     "flight": "search_flights",
     "hotel": "search_hotels",
@@ -58,56 +49,13 @@ SEARCH_FOR = {
 }
 
 
-@dataclass(frozen=True)
-class Trip:
-    """A request as the model reads it."""
-
-    destination: str  # as written, e.g. "Washington"
-    origin: str
-    depart: str
-    return_: str
-    travelers: int
-    budget: float
-    needs: tuple[str, ...]  # "flight", "hotel", and a ground kind when asked for
-
-
-def _iso(month: str, day: str, year: str) -> str:
-    return datetime.strptime(f"{month} {day} {year}", "%B %d %Y").date().isoformat()
-
-
-@lru_cache(maxsize=1024)
-def parse_request(text: str) -> Trip | None:
-    """Read a travel request written in one of the world's phrasings (None if it is not one).
-
-    Cached by text: every call of an episode reads the same request again.
-    """
-    for i, pattern in enumerate(_TEMPLATES):
-        m = pattern.search(text.strip())
-        if not m:
-            continue
-        g = m.groups()
-        if i == 0:
-            depart, back = _iso(g[2], g[3], m["year"]), _iso(g[4], g[5], m["year"])
-        elif i == 1:
-            depart, back = _iso(g[2], g[3], m["y1"]), _iso(g[5], g[6], m["y2"])
-        else:
-            depart, back = m["d1"], m["d2"]
-        needs = ["flight", "hotel"]
-        needs += [kind for words, kind in GROUND_WORDS.items() if words in m["needs"]]
-        return Trip(
-            m["dest"],
-            m["origin"],
-            depart,
-            back,
-            int(m["n"] or 1),
-            float(m["budget"].replace(",", "")),
-            tuple(needs),
-        )
-    return None
-
-
 def interpret(alias: str, prompt: Prompt, dice: Dice) -> tuple[str, Decision]:
-    """Commit to one meaning of a place name: a clarification in context, else the prior."""
+    """Commit to one meaning of a place name: a clarification in context, a teammate's
+    reading of it (a travel team's ``[plan]`` line), else the prior."""
+    told = board(prompt).destination
+    if told and w.resolve(told):
+        name = w.places()[w.resolve(told)[0][0]].name
+        return name, Decision("interpretation", 1, 1.0, True, name)
     for text in prompt.human_texts():
         for m in _CLARIFY.finditer(text):
             if m["alias"].strip().lower() == alias.lower():
@@ -136,25 +84,31 @@ def _kind_of(action: str) -> str:
 
 
 def plan_reply(trip: Trip, prompt: Prompt, dice: Dice) -> Reply:
-    """The plan: commit to a destination and list the tool steps."""
+    """The plan: commit to a destination and list the tool steps.
+
+    An agent plans the steps it has tools for (its ``Tools:`` line), for its part of the
+    trip (a split team's ``Your part:``), skipping what its teammates' lines show done: a
+    search whose offers are in sight, a booking made since.
+    """
     dest, decision = interpret(trip.destination, prompt, dice)
     others = [w.places()[p].name for p, _ in w.resolve(trip.destination)]
     span = f"{trip.depart} to {trip.return_}, {trip.travelers} traveler(s)"
-    steps = [
-        {
-            "tool": "search_flights",
-            "action": f"Search flights from {_display(trip.origin)} to {dest}, {span}",
-        },
-        {"tool": "book_offer", "action": "Book the cheapest flight"},
-        {"tool": "search_hotels", "action": f"Search hotels in {dest}, {span}"},
-        {"tool": "book_offer", "action": "Book the cheapest hotel"},
-    ]
-    for kind in trip.needs[2:]:
+    listed = _TOOLS.search(prompt.system_text())
+    mine = set(listed[1].split(", ")) if listed else set(SEARCH_FOR.values()) | {"book_offer"}
+    kinds, done = my_kinds(prompt, trip.needs), board(prompt)
+    searching, booking = to_search(done, kinds), to_book(done, kinds)
+    steps: list[dict[str, str]] = []
+    for kind in kinds:
         words = kind.replace("_", " ")
-        steps += [
-            {"tool": "search_ground_transport", "action": f"Search {words}s in {dest}, {span}"},
-            {"tool": "book_offer", "action": f"Book the cheapest {words}"},
-        ]
+        search = {
+            "flight": f"Search flights from {_display(trip.origin)} to {dest}, {span}",
+            "hotel": f"Search hotels in {dest}, {span}",
+        }.get(kind, f"Search {words}s in {dest}, {span}")
+        if SEARCH_FOR[kind] in mine and kind in searching:
+            steps.append({"tool": SEARCH_FOR[kind], "action": search})
+        will_search = kind in searching and SEARCH_FOR[kind] in mine
+        if "book_offer" in mine and (will_search or kind in booking):
+            steps.append({"tool": "book_offer", "action": f"Book the cheapest {words}"})
     assumptions = [
         {
             "slot": "destination",
@@ -205,7 +159,8 @@ def _offers(prompt: Prompt, kind: str) -> list[tuple[str, float]]:
             m2 = _CHEAPEST.search(line)
             if m2:
                 return [(m2[1], float(m2[2]))]
-    return []
+    seen = board(prompt).offers.get(kind)  # what a teammate's search found
+    return list(seen[1]) if seen else []
 
 
 def _search_args(tool: str, trip: Trip, dest: str, origin: str) -> dict[str, Any]:
@@ -260,6 +215,12 @@ def act_reply(trip: Trip, prompt: Prompt, dice: Dice, profile: ModelProfile) -> 
         found = _offers(prompt, _kind_of(action))
         if not found:  # the search result is out of sight: search again
             tool, action = SEARCH_FOR[_kind_of(action)], f"Search again: {action}"
+    if tool not in prompt.tool_names:  # a team member without the tool: it says so, stops
+        return Reply(
+            content=f"Step {n}: I cannot {action[0].lower()}{action[1:]}: "
+            f"no {tool} among my tools.",
+            skill="travel:act",
+        )
     options = prompt.tool_names or [tool]
     pick = dice.choose_tool(
         tool,
@@ -312,6 +273,14 @@ def _bookings(prompt: Prompt) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _all_bookings(prompt: Prompt) -> tuple[dict[str, dict[str, Any]], bool]:
+    """Every booking in sight (a teammate's, as reported, then one's own), and whether any
+    is one's own (a tool result in this context)."""
+    own = _bookings(prompt)
+    reported = {kind: b for kind, (_, b) in board(prompt).booked.items()}
+    return reported | own, bool(own)
+
+
 def _summary(prompt: Prompt, trip: Trip) -> str:
     booked = _bookings(prompt)
     if not booked:
@@ -333,7 +302,8 @@ def review_reply(trip: Trip, prompt: Prompt, dice: Dice, profile: ModelProfile) 
     system = "\n".join([*prompt.human_texts(), prompt.system_text()])
     steps = [(int(n), tool, action) for n, _, tool, action in _PLAN_LINE.findall(system)]
     problems: list[tuple[list[int], str]] = []
-    for kind, b in _bookings(prompt).items():
+    booked, own = _all_bookings(prompt)
+    for kind, b in booked.items():
         mine = [n for n, tool, action in steps if tool == "book_offer" and _kind_of(action) == kind]
         search = [
             n for n, tool, action in steps if tool == SEARCH_FOR[kind] and _kind_of(action) == kind
@@ -353,14 +323,17 @@ def review_reply(trip: Trip, prompt: Prompt, dice: Dice, profile: ModelProfile) 
             problems.append(
                 (mine, f"the {kind} booked (${b['total_usd']:,.2f}) is not the cheapest")
             )
-    p = p_catch(profile, context_tokens=prompt.input_tokens, own_work=True)  # it reviews itself
+    if not own:  # a checker of others' work holds the trip to the request's whole list
+        problems += [([], f"the {k} is not booked") for k in trip.needs if k not in booked]
+    # an agent reviewing its own bookings catches less than a checker reviewing another's
+    p = p_catch(profile, context_tokens=prompt.input_tokens, own_work=own)
     issues: list[dict[str, Any]] = []
     decisions: list[Decision] = []
     for i, (redo, problem) in enumerate(problems):
         caught = dice.chance(f"review:{i}", p)
         decisions.append(Decision("review", 2, p, caught, "caught" if caught else "missed"))
-        if caught:
-            issues.extend({"step": n, "problem": problem} for n in redo)
+        if caught:  # a checker with no plan of its own names no step (0): it reports
+            issues.extend({"step": n, "problem": problem} for n in redo or [0])
     args = {"ok": not issues, "issues": issues}
     return Reply(
         tool_calls=[{"name": "Review", "args": args}], decisions=decisions, skill="travel:review"
@@ -376,6 +349,12 @@ def travel_skill(prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply | N
         return plan_reply(trip, prompt, dice)
     if prompt.forced_tool == "Review":
         return review_reply(trip, prompt, dice, profile)
-    if "book_offer" in prompt.tool_names:
+    if prompt.forced_tool == "Route":
+        return route_reply(trip.needs, prompt, dice, profile)
+    if prompt.forced_tool == "Split":
+        return split_reply(trip.needs, prompt)
+    if prompt.forced_tool == "Combine":
+        return combine_reply(prompt)
+    if prompt.tool_names and not prompt.forced_tool:  # a step of the plan, with its tools
         return act_reply(trip, prompt, dice, profile)
     return None

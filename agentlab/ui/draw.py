@@ -26,7 +26,8 @@ def show_graph(graph: Any) -> Any:
 
     Example:
         >>> import agentlab as al
-        >>> g = al.build_agent(model=al.make_model(), tools=al.world.travel.travel_tools(), instructions="")
+        >>> tools = al.world.travel.travel_tools()
+        >>> g = al.build_agent(model=al.make_model(), tools=tools, instructions="")
         >>> "```mermaid" in al.show_graph(g).data
         True
     """

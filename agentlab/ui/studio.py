@@ -2,8 +2,9 @@
 
 ``langgraph.json`` at the repository root names the graphs below, so ``langgraph dev``
 (from ``pip install "langgraph-cli[inmem]"``, not a dependency of the lab) serves them
-offline: the travel agent of notebooks 01-04, and the research assistant as a single agent
-and as every team architecture of notebooks 05-08. Send a message with a travel request or
+offline: the travel agent of notebooks 01-04 and its teams of notebook 05 (planner,
+booker, checker), and the research assistant as a single agent and as every team
+architecture of notebooks 05-08. Send a message with a travel request or
 a research question; the Studio draws the graph and steps through it. The Studio's server
 brings its own checkpointer, so the graphs are compiled without one.
 
@@ -20,6 +21,7 @@ from agentlab.config import EpisodeConfig
 from agentlab.graphs.agent import build_agent
 from agentlab.graphs.team import build_team
 from agentlab.run.team_runner import team_for
+from agentlab.run.travel_team_runner import travel_team_for
 from agentlab.serve.models import make_model
 from agentlab.world import travel
 
@@ -53,8 +55,24 @@ def research_graph(architecture: str, *, seed: int = 0) -> Graph:
     return build_team(spec, model=make_model("sim", seed=seed))
 
 
+def travel_team_graph(architecture: str, *, seed: int = 0) -> Graph:
+    """The travel task as a team (one of ``TEAMS``) on the simulated model.
+
+    Example:
+        >>> "checker" in travel_team_graph("pipeline").get_graph().nodes
+        True
+    """
+    spec = travel_team_for(EpisodeConfig(architecture=architecture))
+    return build_team(spec, model=make_model("sim", seed=seed))
+
+
 # The names langgraph.json points at: one module attribute per graph.
 travel_agent = travel_graph()
+travel_pipeline = travel_team_graph("pipeline")
+travel_centralized = travel_team_graph("centralized")
+travel_hierarchical = travel_team_graph("hierarchical")
+travel_swarm = travel_team_graph("swarm")
+travel_independent = travel_team_graph("independent")
 research_single = research_graph("single")
 research_pipeline = research_graph("pipeline")
 research_centralized = research_graph("centralized")
@@ -66,6 +84,11 @@ research_hybrid = research_graph("hybrid")
 
 GRAPHS: dict[str, Graph] = {
     "travel_agent": travel_agent,
+    "travel_pipeline": travel_pipeline,
+    "travel_centralized": travel_centralized,
+    "travel_hierarchical": travel_hierarchical,
+    "travel_swarm": travel_swarm,
+    "travel_independent": travel_independent,
     "research_single": research_single,
     "research_pipeline": research_pipeline,
     "research_centralized": research_centralized,

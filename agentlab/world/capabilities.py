@@ -21,6 +21,8 @@ from agentlab.errors import ConfigError
 
 CAPABILITIES_FILE = data_path("research", "capabilities.toml")
 ORDER = ("retrieve", "rank_filter", "synthesize", "fact_check")  # the research procedure
+TRAVEL_CAPABILITIES_FILE = data_path("travel", "capabilities.toml")
+TRAVEL_ORDER = ("search", "book", "check")  # the travel procedure, as a team splits it
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,17 @@ class Capability:
 @cache
 def capabilities(path: Path | None = None) -> dict[str, Capability]:
     """The capabilities defined in ``data/research/capabilities.toml``, in procedure order."""
-    with open(path or CAPABILITIES_FILE, "rb") as f:
+    return _load(path or CAPABILITIES_FILE, ORDER)
+
+
+@cache
+def travel_capabilities() -> dict[str, Capability]:
+    """The travel agent's capabilities (``data/travel/capabilities.toml``), in order."""
+    return _load(TRAVEL_CAPABILITIES_FILE, TRAVEL_ORDER)
+
+
+def _load(path: Path, order: tuple[str, ...]) -> dict[str, Capability]:
+    with open(path, "rb") as f:
         raw = tomllib.load(f)
     return {
         name: Capability(
@@ -49,7 +61,7 @@ def capabilities(path: Path | None = None) -> dict[str, Capability]:
             int(v["reuse"]),
             tuple(v.get("own_tools", ())),
         )
-        for name, v in sorted(raw.items(), key=lambda kv: ORDER.index(kv[0]))
+        for name, v in sorted(raw.items(), key=lambda kv: order.index(kv[0]))
     }
 
 
@@ -63,21 +75,28 @@ def with_data(**changes: dict[str, float | int]) -> dict[str, Capability]:
     return caps
 
 
-def parse_placement(text: str) -> dict[str, str]:
+def parse_placement(text: str, caps: dict[str, Capability] | None = None) -> dict[str, str]:
     """Parse ``"fact_check=own,rank_filter=retriever"`` into ``{capability: "own" | host}``.
+
+    Args:
+        text: The placement.
+        caps: The capabilities it may name (default: the research assistant's).
 
     Example:
         >>> parse_placement("fact_check=own")["fact_check"]
         'own'
+        >>> parse_placement("check=booker", travel_capabilities())
+        {'check': 'booker'}
     """
+    caps = caps or capabilities()
     out: dict[str, str] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, _, where = part.partition("=")
-        if name not in capabilities():
+        if name not in caps:
             raise ConfigError(
                 "placement",
                 part,
-                "capability=own|<agent>, capabilities: " + ", ".join(capabilities()),
+                "capability=own|<agent>, capabilities: " + ", ".join(caps),
             )
         if not where:
             raise ConfigError("placement", part, f"{name}=own or {name}=<host agent>")
