@@ -28,7 +28,13 @@ from agentlab.errors import ConfigError
 
 TRAVEL, RESEARCH = "travel", "research"
 BOTH = (TRAVEL, RESEARCH)
-ALONE = ("single",)  # the one-agent loop: memory, reflection and checkpoints are its own
+ALONE = ("single",)  # the one-agent loop: memory and reflection are its own
+# a travel agent's checkpoints: its own, or its team members'
+CHECKED = ("single", "pipeline", "centralized", "hierarchical", "swarm")
+CHECK_NOTE = (
+    "the independent team's members work at once, unasked: questions from all of them at "
+    "once would reach the traveller"
+)
 SIZED = ("independent", "decentralized", "hybrid")  # team_size: how many members work
 PLACED = ("pipeline", "centralized", "hierarchical", "swarm")  # agents follow the placement
 # a member receives other members' reports through a bounded handoff
@@ -47,7 +53,7 @@ class Rule:
     note: str = ""  # what the user should know beyond the table, said in the error
 
 
-TEAM_NOTE = "a travel team's members run without memory settings, reflection or checkpoints"
+TEAM_NOTE = "a travel team's members run without memory settings or reflection"
 APPLIES: dict[str, Rule] = {
     "memory": Rule((TRAVEL,), ALONE, note=TEAM_NOTE),
     "window": Rule((TRAVEL,), ALONE, "memory", ("window", "summary")),
@@ -56,10 +62,10 @@ APPLIES: dict[str, Rule] = {
         (TRAVEL,), ALONE, note="a team checks by its placement of 'check' or 'fact_check'"
     ),
     "max_reflections": Rule((TRAVEL,), ALONE, "reflect", (True,)),
-    "clarify": Rule((TRAVEL,), ALONE, note=TEAM_NOTE),
-    "ambiguity_threshold": Rule((TRAVEL,), ALONE, "clarify", ("ambiguous",)),
-    "verify": Rule((TRAVEL,), ALONE, note=TEAM_NOTE),
-    "verify_every": Rule((TRAVEL,), ALONE, "verify", ("every_k",)),
+    "clarify": Rule((TRAVEL,), CHECKED, note=CHECK_NOTE),
+    "ambiguity_threshold": Rule((TRAVEL,), CHECKED, "clarify", ("ambiguous",)),
+    "verify": Rule((TRAVEL,), CHECKED, note=CHECK_NOTE),
+    "verify_every": Rule((TRAVEL,), CHECKED, "verify", ("every_k",)),
     "team_size": Rule(BOTH, (), "architecture", SIZED),
     "placement": Rule(BOTH, (), "architecture", PLACED),
     "handoff_tokens": Rule(BOTH, (), "architecture", HANDED_OFF),

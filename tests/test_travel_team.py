@@ -3,6 +3,11 @@ agent's tools, on every travel architecture, judged by the single agent's judge.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -110,7 +115,56 @@ def test_a_narrow_handoff_hides_offers_from_the_booker() -> None:
     assert narrow.episodes.success.sum() < wide.success.sum()
 
 
-def test_a_team_refuses_single_agent_options() -> None:
-    config = EpisodeConfig(architecture="centralized")
-    with pytest.raises(ConfigError, match="as 'centralized' runs with none of"):
-        al.run_episode(config, stop_at_interrupt=True)
+RESUME = """
+import json, sys
+import agentlab as al
+from agentlab.run.durable import sqlite_checkpointer
+db, arch, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+cfg = al.EpisodeConfig(architecture=arch, request="trip-001", seed=0, clarify="ambiguous")
+saver = sqlite_checkpointer(db)
+if mode == "start":
+    ep = al.run_episode(cfg, checkpointer=saver, thread_id="t", stop_at_interrupt=True)
+    print(json.dumps({"outcome": ep.outcome, "pending": ep.pending}))
+else:
+    ep = al.run_episode(cfg, checkpointer=saver, thread_id="t", resume=mode)
+    row = {k: v for k, v in ep.row().items() if k != "wall_s"}
+    steps = [{k: v for k, v in s.items() if k != "wall_s"} for s in ep.step_rows()]
+    print(json.dumps({"row": row, "steps": steps}, default=str))
+"""
+
+
+def _resume(db: Path, *args: str) -> dict:  # type: ignore[type-arg]
+    out = subprocess.run(
+        [sys.executable, "-c", RESUME, str(db), *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("architecture", ["pipeline", "centralized"])
+def test_a_team_stopped_at_a_members_question_resumes_in_a_fresh_process(
+    tmp_path: Path, architecture: str
+) -> None:
+    """The planner's clarification stops the whole team (an interrupt inside its subgraph);
+    another process answers it from SQLite, and the tables are those of a run that was
+    never stopped."""
+    db = tmp_path / "team.sqlite"
+    first = _resume(db, architecture, "start")
+    assert first["outcome"] == "interrupted" and first["pending"]["checkpoint"] == "clarify"
+    answer = "No. By Washington I mean Washington State."
+    resumed = _resume(db, architecture, answer)
+    cfg = EpisodeConfig(architecture=architecture, request="trip-001", seed=0, clarify="ambiguous")
+    straight = al.run_episode(cfg)
+    row = {k: v for k, v in straight.row().items() if k != "wall_s"}
+    steps = [{k: v for k, v in s.items() if k != "wall_s"} for s in straight.step_rows()]
+    assert json.loads(json.dumps(row, default=str)) == resumed["row"]
+    assert json.loads(json.dumps(steps, default=str)) == resumed["steps"]
+    assert resumed["row"]["questions"] == 1 and resumed["row"]["errors_prevented"] >= 1
+
+
+def test_the_independent_team_refuses_checkpoints() -> None:
+    with pytest.raises(ConfigError, match=r"clarify: got 'always'.*independent"):
+        EpisodeConfig(architecture="independent", clarify="always")

@@ -49,6 +49,7 @@ REGISTRY: dict[str, Scenario] = {
             run_travel,
             request_id,
             ("checkpointer", "thread_id", "answer", "stop_at_interrupt", "resume"),
+            ("checkpointer", "thread_id", "answer", "stop_at_interrupt", "resume"),
         ),
         Scenario("research", run_team_episode, question_id),
     )

@@ -10,23 +10,21 @@ Introduced in notebook 00 (`00_quickstart.ipynb`); checkpoints in notebook 04.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
-from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.types import Checkpointer, Command
+from langgraph.types import Checkpointer
 
 from agentlab.config import EpisodeConfig
 from agentlab.graphs.agent import build_agent
-from agentlab.measure.metrics import MetricsCallback, StepRecord
+from agentlab.measure.metrics import StepRecord
 from agentlab.measure.provenance import trace
-from agentlab.run.durable import claim_thread, load_records, save_records
-from agentlab.run.episode import DECISION_NODES, Episode, outcome_of
-from agentlab.serve.deadlines import check_episode
+from agentlab.run.durable import claim_thread
+from agentlab.run.episode import DECISION_NODES, Episode
+from agentlab.run.interrupts import run_asking
 from agentlab.serve.models import make_model
 from agentlab.world import travel
 from agentlab.world.travel_user import TravelUser
@@ -96,59 +94,25 @@ def run_travel_episode(
         checkpoints=policy,
         checkpointer=checkpointer,
     )
-    callback = MetricsCallback(
-        load_records(checkpointer, thread) if resume is not None else None,
-        budget_tokens=config.budget_tokens,
-        budget_usd=config.budget_usd,
-    )
-    run_config: RunnableConfig = {
-        "callbacks": [callback],
-        "recursion_limit": 6 * config.max_steps + 40,
-        "configurable": {"thread_id": thread},
+    first = {
+        "messages": [HumanMessage(req.text)],
+        "memory": travel.past_trip_notes(config.memory_items),
     }
-    state: dict[str, Any] = {}
-    if resume is not None:  # the person's answer to the question the run stopped on
-        waiting = graph.get_state(run_config).interrupts
-        if not waiting:
-            raise ValueError(f"resume: thread {thread!r} is not waiting on a question")
-        asked_at = str(waiting[0].value.get("checkpoint"))
-        callback.add_human(checkpoint=asked_at, answer=resume, seconds=user.response_s)
-    step: Any = (
-        Command(resume=resume)
-        if resume is not None
-        else {
-            "messages": [HumanMessage(req.text)],
-            "memory": travel.past_trip_notes(config.memory_items),
-        }
+    state, outcome, pending, records, wall = run_asking(
+        graph,
+        first,
+        config=config,
+        checkpointer=checkpointer,
+        thread=thread,
+        person=user,
+        answer=answer,
+        stop_at_interrupt=stop_at_interrupt,
+        resume=resume,
+        recursion_limit=6 * config.max_steps + 40,
     )
-    start = time.perf_counter()
-    outcome, pending = "", None
-    try:
-        while True:
-            for values in graph.stream(step, config=run_config, stream_mode="values"):
-                # the last state survives a failure mid-episode
-                state = {k: v for k, v in values.items() if k != "__interrupt__"}
-                check_episode()  # past the deadline: stop between steps, keep them
-            asked = graph.get_state(run_config).interrupts if checkpointer is not None else ()
-            if not asked:
-                break
-            pending = asked[0].value
-            if stop_at_interrupt:
-                outcome = "interrupted"
-                break
-            reply = (answer or user.answer)(pending)
-            callback.add_human(
-                checkpoint=str(pending.get("checkpoint")), answer=reply, seconds=user.response_s
-            )
-            step, pending = Command(resume=reply), None
-    except Exception as exc:  # the episode's outcome, its steps kept
-        outcome = outcome_of(exc)
-    wall = time.perf_counter() - start
     if not outcome:
         outcome = state.get("outcome") or "answered"
     ok = outcome == "answered" and travel.success(req, state.get("messages", []))
-    records = callback.records
-    save_records(checkpointer, thread, records)
     correct = _judge(req, records, ok)
     long_term = travel.past_trip_notes(config.memory_items)
     prov = trace(

@@ -15,23 +15,30 @@ Introduced in notebook 05 (`05_decomposition.ipynb`).
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Checkpointer
 
-from agentlab.config import TRAVEL_ARCHITECTURES, EpisodeConfig
+from agentlab.applies import applies
+from agentlab.config import TRAVEL_ARCHITECTURES, CheckpointPolicy, EpisodeConfig
 from agentlab.errors import ConfigError
 from agentlab.graphs.team import AgentSpec, TeamSpec, build_team
-from agentlab.measure.metrics import MetricsCallback, StepRecord, in_order
+from agentlab.measure.metrics import StepRecord, in_order
 from agentlab.measure.provenance import trace
+from agentlab.run.durable import claim_thread
 from agentlab.run.episode import Episode
-from agentlab.run.team_runner import placed_agents, stream_team
+from agentlab.run.interrupts import run_asking
+from agentlab.run.team_runner import placed_agents
 from agentlab.run.travel_runner import pick_request
 from agentlab.serve.models import make_model
 from agentlab.serve.tracing import tracing_guarded
 from agentlab.world import travel
 from agentlab.world.capabilities import parse_placement, travel_capabilities
+from agentlab.world.travel_user import TravelUser
 
 DEDICATED = {"search": "planner", "book": "booker", "check": "checker"}  # a role of its own
 DEFAULT_PLACEMENT = {"search": "planner", "book": "booker", "check": "own"}
@@ -43,7 +50,6 @@ def travel_team_for(config: EpisodeConfig) -> TeamSpec:
     """The travel team an episode config describes.
 
     Example:
-        >>> from agentlab.config import TRAVEL_ARCHITECTURES, EpisodeConfig
         >>> spec = travel_team_for(EpisodeConfig(architecture="centralized"))
         >>> [(a.name, a.capabilities) for a in spec.agents]
         [('planner', ('search',)), ('booker', ('book',)), ('checker', ('check',))]
@@ -96,13 +102,30 @@ def _judge(
 
 @tracing_guarded
 def run_travel_team_episode(
-    config: EpisodeConfig, *, model: BaseChatModel | None = None
+    config: EpisodeConfig,
+    *,
+    model: BaseChatModel | None = None,
+    checkpointer: Checkpointer = None,
+    thread_id: str | None = None,
+    answer: Callable[[dict[str, Any]], str] | None = None,
+    stop_at_interrupt: bool = False,
+    resume: str | None = None,
 ) -> Episode:
     """Run one travel request through the config's team; never raises.
+
+    A member's checkpoint (``clarify``, ``verify``) stops the whole team: the simulated
+    traveller (or ``answer``) answers it and the team goes on, or the run stops there
+    (``stop_at_interrupt``) and ``resume`` answers it later, from the checkpointer, in this
+    process or another (``run_episode`` documents the options).
 
     Args:
         config: ``scenario="travel"`` with a team ``architecture`` (``TEAMS``).
         model: A ready model instead of ``make_model(config.model, seed=config.seed)``.
+        checkpointer: Where the team's and its members' checkpoints go.
+        thread_id: The run's thread (default: the request, seed and architecture).
+        answer: Answers a member's question instead of the simulated traveller.
+        stop_at_interrupt: Stop at the first question (outcome "interrupted").
+        resume: The answer to the question a stopped run waits on.
 
     Returns:
         An ``Episode`` with the single travel agent's columns and the team's.
@@ -114,24 +137,38 @@ def run_travel_team_episode(
         raise ConfigError("scenario", config.scenario, "'travel' (run_episode runs any)")
     req = pick_request(config)
     spec = travel_team_for(config)
+    user = TravelUser(req, seed=config.seed)
+    # the independent team's members ask nobody (applies.py): a policy set behind
+    # validation's back is not honoured either
+    policy = config.checkpoints if applies(config, "clarify") else CheckpointPolicy()
+    if checkpointer is None and (policy.active or resume is not None):
+        checkpointer = InMemorySaver()
+    thread = thread_id or f"{req.id}-seed{config.seed}-{spec.topology}"
+    claim_thread(checkpointer, thread, config)  # a SQLite file refuses another config's thread
     graph = build_team(
         spec,
         model=model or make_model(config.model, seed=config.seed),
         max_steps=config.max_steps,
+        checkpoints=policy,
+        checkpointer=checkpointer,
     )
-    callback = MetricsCallback(budget_tokens=config.budget_tokens, budget_usd=config.budget_usd)
-    start = time.perf_counter()
-    state, outcome = stream_team(
+    state, outcome, pending, records, wall = run_asking(
         graph,
         {"messages": [HumanMessage(req.text)]},
-        {"callbacks": [callback], "recursion_limit": 400},
+        config=config,
+        checkpointer=checkpointer,
+        thread=thread,
+        person=user,
+        answer=answer,
+        stop_at_interrupt=stop_at_interrupt,
+        resume=resume,
+        recursion_limit=400,
     )
-    wall = time.perf_counter() - start
     final = str(state.get("final") or "")
     outcome = outcome or ("answered" if final else "no_answer")
     results = list(state.get("results", []))
     ok = outcome == "answered" and travel.success(req, [*results, AIMessage(final)])
-    records = in_order(callback.records)
+    records = in_order(records)
     correct = _judge(req, records, ok)
     prov = trace(records, correct, state.get("messages", [])[:1])
     for rec in records:
@@ -143,4 +180,4 @@ def run_travel_team_episode(
         "booked_usd": travel.Itinerary.from_messages(results).total_usd,
         "trip_budget_usd": req.budget_usd,
     }
-    return Episode(config, req, state, records, outcome, ok, wall, correct, prov, None, extra)
+    return Episode(config, req, state, records, outcome, ok, wall, correct, prov, pending, extra)
