@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     import pandas as pd
-    import pyarrow as pa
 
 REDACTED = "<redacted>"
 KEY_NAMES = ("OPENAI_API_KEY", "AGENTLAB_API_KEY", "AGENTLAB_SERVE_KEY")  # always secrets
@@ -157,10 +156,18 @@ def redact_value(value: Any) -> Any:
 
 
 def redact_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A pandas DataFrame with its text columns redacted (the same object if nothing was).
+    """A pandas DataFrame with its text redacted: every column that is not of numbers,
+    booleans or times, strings nested in lists and dicts too, each column's dtype kept
+    (the same object if nothing was redacted). The sweep store writes every part through it.
 
     Args:
         frame: A ``pandas.DataFrame``.
+
+    Example:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"outcome": ["ok", "error: sk-abcdefghijklmnop"]})
+        >>> redact_frame(frame)["outcome"].tolist()
+        ['ok', 'error: <redacted>']
     """
     redactor = _current()
     changed = {}
@@ -182,40 +189,6 @@ def redact_frame(frame: pd.DataFrame) -> pd.DataFrame:
         except (TypeError, ValueError):  # e.g. a category the redacted text is not in
             out[name] = values
     return out
-
-
-def redact_arrow(table: pa.Table) -> pa.Table:
-    """A pyarrow Table with its text columns (nested ones too) redacted, types kept.
-
-    Args:
-        table: A ``pyarrow.Table`` (or None, returned as it is).
-    """
-    if table is None:
-        return None
-    import pyarrow as pa
-
-    redactor = _current()
-    for i, name in enumerate(table.column_names):
-        column = table.column(i)
-        if not _holds_text(column.type):
-            continue
-        values = column.to_pylist()
-        clean = [redactor.value(v) for v in values]
-        if clean != values:
-            table = table.set_column(i, name, pa.array(clean, type=column.type))
-    return table
-
-
-def _holds_text(kind: Any) -> bool:
-    """Whether an Arrow type holds strings or bytes, at any depth."""
-    import pyarrow as pa
-
-    t = pa.types
-    if t.is_string(kind) or t.is_large_string(kind) or t.is_binary(kind):
-        return True
-    if t.is_large_binary(kind) or t.is_dictionary(kind):
-        return True
-    return any(_holds_text(kind.field(i).type) for i in range(kind.num_fields))
 
 
 class RedactingFilter(logging.Filter):

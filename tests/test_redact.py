@@ -20,7 +20,6 @@ from pathlib import Path
 import nbformat
 import ormsgpack
 import pandas as pd
-import pyarrow as pa
 import pytest
 from nbformat import NotebookNode
 
@@ -31,7 +30,6 @@ from agentlab.redact import (
     RedactingFilter,
     error_text,
     redact,
-    redact_arrow,
     redact_bytes,
     redact_frame,
     redact_value,
@@ -41,6 +39,7 @@ from agentlab.redact import secrets as secret_values
 from agentlab.run.durable import RedactingSerializer, load_records, sqlite_checkpointer
 from agentlab.run.recording import record_experiment
 from agentlab.run.runner import run_episode
+from agentlab.run.store_parts import rows_of, to_table
 from agentlab.run.sweep import run_sweep
 from agentlab.serve.server import serve_in_thread
 
@@ -119,15 +118,17 @@ def test_values_tables_and_frames_keep_their_types(
     assert redact_value({"a": [canary, 1, (canary.encode(),)]}) == {
         "a": [REDACTED, 1, (REDACTED.encode(),)]
     }
-    table = pa.table({"n": [1, 2], "outcome": ["ok", canary], "notes": [[canary], None]})
-    clean = redact_arrow(table)
-    assert clean.schema == table.schema
-    assert clean.to_pylist() == [
+    # a store's part: typed columns (Int64, str with a missing value), nested values
+    table = to_table([{"n": 1, "outcome": "ok", "notes": [canary]}, {"n": 2, "outcome": canary}])
+    table["notes"] = pd.Series([[canary], None], dtype=object)
+    clean = redact_frame(table)
+    assert clean.dtypes.tolist() == table.dtypes.tolist()
+    assert rows_of(clean) == [
         {"n": 1, "outcome": "ok", "notes": [REDACTED]},
         {"n": 2, "outcome": REDACTED, "notes": None},
     ]
-    plain = pa.table({"n": [1], "outcome": ["ok"]})
-    assert redact_arrow(plain) is plain  # nothing to redact: nothing copied
+    plain = to_table([{"n": 1, "outcome": "ok"}, {"n": 2, "outcome": None}])
+    assert redact_frame(plain) is plain  # nothing to redact: nothing copied
     frame = pd.DataFrame({"n": [1, 2], "outcome": ["ok", f"error: {canary}"]})
     assert redact_frame(frame)["outcome"].tolist() == ["ok", f"error: {REDACTED}"]
     assert frame["outcome"].iloc[1] == f"error: {canary}"  # the caller's frame is not changed

@@ -1,5 +1,6 @@
 """A sweep store shared by two processes, with a damaged part, and with parts whose column
-types disagree: one row per episode, nothing lost, every part loaded with declared types."""
+types disagree: one row per episode, nothing lost, every part loaded with declared types; a
+store written by the earlier, pyarrow, store loads the same."""
 
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ import textwrap
 import time
 from pathlib import Path
 
+import fastparquet
+import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 import agentlab as al
+from agentlab.run import store_parts
 from agentlab.run.store import KEY, QUARANTINE, DamagedPartWarning, SweepStore, config_key
-from agentlab.run.store_schema import EPISODES, STEPS, conform
+from agentlab.run.store_parts import prepare, read_part, rows_of, to_table
+from agentlab.run.store_schema import BOOL, EPISODES, FLOAT, INT, STEPS, TEXT, conform, kind_of
 from agentlab.run.sweep import SweepResults, load_sweep, run_sweep
-from agentlab.run.sweep_chunks import failure_row, run_chunk
+from agentlab.run.sweep_chunks import chunk_rows, failure_row, run_chunk
 
 WALL = ["wall_s"]  # real seconds: the only columns that differ between two runs
 
@@ -41,7 +44,7 @@ run_sweep(al.grid(seeds=list(seeds)), store=store, workers=0, chunk_size=1, prog
 def _rows_on_disk(store: Path, sub: str) -> pd.DataFrame:
     """Every row of every part, as written (duplicates included)."""
     parts = sorted((store / sub).glob("*.parquet"))
-    return pd.concat([pq.read_table(p).to_pandas() for p in parts], ignore_index=True)
+    return pd.concat([read_part(p) for p in parts], ignore_index=True)
 
 
 def test_two_sweeps_writing_one_store_at_once_store_each_episode_once(tmp_path: Path) -> None:
@@ -81,23 +84,34 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> SweepResults:
 
 def _copy(reference: SweepResults, folder: Path) -> Path:
     assert reference.store is not None
-    for path in reference.store.rglob("*"):
+    return _copy_folder(reference.store, folder)
+
+
+def _copy_folder(source: Path, folder: Path) -> Path:
+    for path in source.rglob("*"):
         if path.is_file():
-            target = folder / path.relative_to(reference.store)
+            target = folder / path.relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(path.read_bytes())
     return folder
 
 
-@pytest.mark.parametrize("damaged", ["episodes", "steps"])
+@pytest.mark.parametrize(
+    ("damaged", "how"),
+    [("episodes", "truncated"), ("steps", "truncated"), ("episodes", "not Parquet")],
+)
 def test_a_damaged_part_is_quarantined_and_its_episodes_run_again(
-    tmp_path: Path, reference: SweepResults, damaged: str
+    tmp_path: Path, reference: SweepResults, damaged: str, how: str
 ) -> None:
     store = _copy(reference, tmp_path / "store")
     part = sorted((store / damaged).glob("*.parquet"))[1]
-    part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])  # a truncated write
-    lost = set(pq.read_table(store / "episodes" / part.name, columns=[KEY]).column(KEY).to_pylist()
-               ) if damaged == "steps" else None  # fmt: skip
+    if how == "truncated":  # a write cut short
+        part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
+    else:  # another program's file, of the same length
+        part.write_bytes(b"x" * part.stat().st_size)
+    lost = (
+        set(read_part(store / "episodes" / part.name, [KEY])[KEY]) if damaged == "steps" else None
+    )
 
     with pytest.warns(DamagedPartWarning, match=part.name):
         partial = load_sweep(store)
@@ -123,21 +137,19 @@ def test_a_machine_error_is_raised_and_no_part_is_quarantined(
     def no_handles_left(*args: object, **kwargs: object) -> None:
         raise OSError(errno.EMFILE, "Too many open files")
 
-    monkeypatch.setattr(pq, "read_schema", no_handles_left)
-    monkeypatch.setattr(pq, "read_table", no_handles_left)
+    monkeypatch.setattr(fastparquet, "ParquetFile", no_handles_left)
     with pytest.raises(OSError, match="Too many open files"):
         load_sweep(store)
     assert sorted((store / "episodes").glob("*.parquet")) == parts  # none moved aside
     assert not (store / QUARANTINE).exists()
 
 
-def _rewrite(path: Path, changes: dict[str, pa.DataType]) -> None:
+def _rewrite(path: Path, changes: dict[str, str]) -> None:
     """Write a part again with some columns stored as another type (as another version would)."""
-    table = pq.read_table(path)
+    table = read_part(path)
     for name, kind in changes.items():
-        i = table.column_names.index(name)
-        table = table.set_column(i, name, table.column(i).cast(kind))
-    pq.write_table(table, path)
+        table[name] = table[name].astype(kind)
+    fastparquet.write(str(path), table, write_index=False)
 
 
 def test_parts_written_with_other_column_types_load_with_the_declared_ones(
@@ -146,9 +158,9 @@ def test_parts_written_with_other_column_types_load_with_the_declared_ones(
     store = _copy(reference, tmp_path / "store")
     first, second, _ = sorted((store / "episodes").glob("*.parquet"))
     # integers written as floats, floats as integers (whole ones) or as text
-    _rewrite(first, {"tokens_in": pa.float64(), "llm_calls": pa.float64(), "human_s": pa.int64()})
-    _rewrite(second, {"ambiguity_threshold": pa.string(), "seed": pa.int32()})
-    _rewrite(store / "steps" / first.name, {"step": pa.float64(), "latency_s": pa.string()})
+    _rewrite(first, {"tokens_in": "float64", "llm_calls": "float64", "human_s": "int64"})
+    _rewrite(second, {"ambiguity_threshold": "str", "seed": "int32"})
+    _rewrite(store / "steps" / first.name, {"step": "float64", "latency_s": "str"})
     loaded = load_sweep(store)
     pd.testing.assert_frame_equal(loaded.episodes, reference.episodes)
     pd.testing.assert_frame_equal(loaded.steps, reference.steps)
@@ -159,13 +171,15 @@ def test_a_value_the_declared_type_cannot_hold_widens_its_column_and_is_kept(
 ) -> None:
     store = _copy(reference, tmp_path / "store")
     first = sorted((store / "episodes").glob("*.parquet"))[0]
-    table = pq.read_table(first)
-    i = table.column_names.index("tokens_in")
-    unknown = [None, *table.column(i).to_pylist()[1:]]  # a reply that reported no usage
-    pq.write_table(table.set_column(i, "tokens_in", pa.array(unknown, pa.float64())), first)
+    table = read_part(first)
+    unknown = [None, 1.5, *table["tokens_in"].tolist()[2:]]  # no usage reported; a fraction
+    table["tokens_in"] = pd.Series(unknown, dtype="float64")
+    fastparquet.write(str(first), table, write_index=False)
     tokens = load_sweep(store).episodes.set_index("seed")["tokens_in"]
+    changed = table["seed"].tolist()[:2]
     assert tokens.dtype == "float64" and tokens.isna().sum() == 1
-    known = tokens.dropna()
+    assert np.isnan(tokens[changed[0]]) and tokens[changed[1]] == 1.5
+    known = tokens.drop(index=changed)
     assert known.tolist() == reference.episodes.set_index("seed")["tokens_in"][known.index].tolist()
 
 
@@ -174,12 +188,17 @@ def test_every_part_is_written_with_the_declared_types(tmp_path: Path) -> None:
     config = al.EpisodeConfig(seed=0, budget_usd=1)  # an integer where a float is declared
     failed = failure_row(config_key(config), config, "error: RuntimeError: x") | {"cost_usd": 0}
     chunk = run_chunk([(config_key(al.EpisodeConfig(seed=1)), al.EpisodeConfig(seed=1))])
-    store.write_part(pa.Table.from_pylist([failed]), None)
-    store.write_part(chunk.episodes, chunk.steps)
+    store.write_part(to_table([failed]), None)  # typed and encoded by the store
+    store.write_part(chunk.episodes, chunk.steps, files=chunk.files)  # ... by the worker
+    stored_as = {INT: "i", FLOAT: "f", BOOL: "b", TEXT: "O"}  # Parquet's types, as numpy kinds
     for sub, declared in (("episodes", EPISODES), ("steps", STEPS)):
         for part in (tmp_path / sub).glob("*.parquet"):
-            for field in pq.read_schema(part):
-                assert field.type == declared.get(field.name, field.type), (part, field)
+            for name, dtype in fastparquet.ParquetFile(str(part)).dtypes.items():
+                if name in declared:
+                    assert (
+                        np.dtype(getattr(dtype, "numpy_dtype", dtype)).kind
+                        == (stored_as[declared[name]])
+                    ), (part, name, dtype)
 
 
 def test_every_column_the_lab_writes_is_declared() -> None:
@@ -187,24 +206,94 @@ def test_every_column_the_lab_writes_is_declared() -> None:
         al.EpisodeConfig(seed=0, clarify="always", verify="every_k"),
         *(al.EpisodeConfig(scenario="research", architecture=a) for a in ("single", "hybrid")),
     ]
-    chunk = run_chunk([(config_key(c), c) for c in configs])
-    for table, declared in ((chunk.episodes, EPISODES), (chunk.steps, STEPS)):
-        assert table is not None
-        undeclared = sorted(set(table.column_names) - set(declared))
+    rows, steps = chunk_rows([(config_key(c), c) for c in configs])
+    for table, declared in ((to_table(rows), EPISODES), (to_table(steps), STEPS)):
+        undeclared = sorted(set(table.columns) - set(declared))
         assert not undeclared, f"declare these columns in agentlab.run.store_schema: {undeclared}"
-        for field in table.schema:  # and declared as the lab writes them
-            if not pa.types.is_null(field.type):
-                assert field.type == declared[field.name], field
+        for name in table.columns:  # and declared as the lab writes them
+            if kind_of(table[name]) is not None:
+                assert table[name].dtype == declared[name], name
 
 
 def test_conform_never_changes_a_value() -> None:
-    table = pa.table({"cost_usd": [0, 2], "tokens_in": [1.0, 2.5], "answer": [1, None]})
-    out = conform(table, EPISODES)
-    assert out.schema.types == [pa.float64(), pa.float64(), pa.string()]
-    assert out.to_pydict() == {
-        "cost_usd": [0.0, 2.0],
-        "tokens_in": [1.0, 2.5],
-        "answer": ["1", None],
+    rows = [
+        {"cost_usd": 0, "tokens_in": 1.0, "answer": 1, "success": "true", "agents": 2},
+        {"cost_usd": 2, "tokens_in": 2.5, "answer": None, "success": "False", "agents": "n/a"},
+    ]
+    out = conform(to_table(rows), EPISODES)
+    assert out.dtypes.tolist() == [FLOAT, FLOAT, TEXT, BOOL, TEXT]
+    assert rows_of(out) == [
+        {"cost_usd": 0.0, "tokens_in": 1.0, "answer": "1", "success": True, "agents": "2"},
+        {"cost_usd": 2.0, "tokens_in": 2.5, "answer": None, "success": False, "agents": "n/a"},
+    ]
+    two = conform(to_table([{"success": 2}, {"success": 1}]), EPISODES)["success"]
+    assert two.dtype == FLOAT and two.tolist() == [2.0, 1.0]  # a 2 is no boolean: widened
+
+
+def test_an_unknown_cost_stays_a_number_and_a_missing_one_is_none(tmp_path: Path) -> None:
+    """NaN (unpriced, or no usage reported) is a value, apart from a missing one, on disk too."""
+    store = SweepStore(tmp_path)
+    store.plan([al.EpisodeConfig(seed=s) for s in range(3)])
+    keys = [row[KEY] for row in store.planned()]
+    store.write_part(to_table([{KEY: keys[0], "cost_usd": float("nan")}]), None)
+    store.write_part(to_table([{KEY: keys[1], "cost_usd": None, "human_s": None}]), None)
+    unpriced = SweepStore(tmp_path).load()[0]  # read back from the files
+    assert unpriced["cost_usd"].dtype == "float64" and unpriced["human_s"].dtype == object
+    assert unpriced["cost_usd"].isna().all() and unpriced["human_s"].isna().all()
+    store.write_part(to_table([{KEY: keys[2], "cost_usd": 0.5}]), None)
+    assert SweepStore(tmp_path).load()[0]["cost_usd"].tolist()[2] == 0.5
+
+
+def test_a_part_a_worker_encoded_is_stored_as_is_unless_the_store_redacts_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker (a Ray node, say) may lack a secret the sweep's process knows: the store
+    redacts again, and encodes again what that changed."""
+    secret = "driver-only-5ecret-value"
+    configs = [al.EpisodeConfig(seed=s) for s in range(2)]
+    rows = [failure_row(config_key(c), c, f"error: RuntimeError: {secret}") for c in configs]
+    monkeypatch.delenv("AGENTLAB_API_KEY", raising=False)
+    clean = prepare(to_table(rows[:1]), None)  # nothing to redact where it was encoded
+    leaky = prepare(to_table(rows[1:]), None)
+    store = SweepStore(tmp_path)
+    first = store.write_part(clean.episodes, None, files=clean.files)
+    assert (tmp_path / "episodes" / str(first)).read_bytes() == clean.files[0]  # as is
+    monkeypatch.setenv("AGENTLAB_API_KEY", secret)  # the store's process knows the key
+    second = store.write_part(leaky.episodes, None, files=leaky.files)
+    stored = read_part(tmp_path / "episodes" / str(second))
+    assert stored["outcome"].tolist() == ["error: RuntimeError: <redacted>"]
+    assert store.write_part(leaky.episodes, None, files=leaky.files) is None  # stored already
+
+
+def test_a_chunk_its_worker_cannot_encode_keeps_its_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    def cannot(table: pd.DataFrame) -> bytes:
+        raise ValueError("cannot encode this")
+
+    monkeypatch.setattr(store_parts, "encode", cannot)
+    config = al.EpisodeConfig(seed=0)
+    chunk = run_chunk([(config_key(config), config)])
+    assert chunk.files is None  # the store encodes (or says why it cannot)
+    assert chunk.episodes["seed"].tolist() == [0] and len(chunk.episodes.columns) > 40
+    assert not str(chunk.episodes["outcome"].iloc[0]).startswith("error")
+
+
+FIXTURE = Path(__file__).parent / "fixtures" / "pyarrow_store"
+
+
+def test_a_store_written_by_the_pyarrow_store_loads_the_same(tmp_path: Path) -> None:
+    """``fixtures/pyarrow_store`` was written by the store before it moved to fastparquet
+    (pyarrow 26): an answered episode and a failed one (a row with its reason, few columns)
+    in one part; ``pyarrow_store.json`` holds the frames that store loaded then."""
+    expected = json.loads(FIXTURE.with_suffix(".json").read_text())
+    loaded = SweepStore(_copy_folder(FIXTURE, tmp_path / "store")).load()
+    for frame, name in zip(loaded, ("episodes", "steps"), strict=True):
+        dtypes = expected[name]["dtypes"]
+        want = pd.DataFrame(expected[name]["rows"], columns=list(dtypes), dtype=object)
+        want = want.astype({c: t for c, t in dtypes.items() if t != "object"})
+        pd.testing.assert_frame_equal(frame, want)
+    assert loaded[0].set_index("seed")["outcome"].to_dict() == {
+        0: "step_limit",
+        1: "error: RuntimeError: injected failure",
     }
 
 

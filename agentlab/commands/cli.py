@@ -138,8 +138,10 @@ def _write(df: object, path: Path) -> None:
     df = redact_frame(df)  # no key in a file (a provider may echo one in an error)
     if path.suffix == ".csv":
         df.to_csv(path, index=False)
-    elif path.suffix == ".parquet":
-        df.to_parquet(path, index=False)
+    elif path.suffix == ".parquet":  # fastparquet's own API: pandas deprecates its engine
+        import fastparquet
+
+        fastparquet.write(str(path), df, compression="SNAPPY", write_index=False)
     else:
         df.to_json(path, orient="records", indent=1)
 

@@ -20,8 +20,9 @@ what the other is writing. Parts are numbered in the order they were written; lo
 one row per ``config_key``, the newest (a retried episode replaces its error row). A part
 that cannot be read is moved to ``quarantine/`` with a ``DamagedPartWarning`` naming it;
 the rest loads, and the next run computes its episodes again. Every part is written and
-read with the declared column types of ``agentlab.run.store_schema``. The part files as Arrow
-tables (written atomically, read back in order, concatenated) are ``agentlab.run.store_parts``.
+read with the declared column types of ``agentlab.run.store_schema``. The part files as pandas
+frames (written atomically with fastparquet, read back in order, concatenated) are
+``agentlab.run.store_parts``.
 
 ``config_key`` (``agentlab.run.identity``) is a stable hash of every field of the
 configuration, seed included, and of its endpoint for a real model: the same configuration
@@ -42,25 +43,28 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
-from agentlab.redact import redact, redact_arrow
+from agentlab.redact import redact
 from agentlab.run.identity import config_key, config_row, identity
 from agentlab.run.store_parts import (
     KEY,
     SUMMARY,
+    clean,
+    encode_part,
     is_damaged,
     part_order,
     part_summary,
+    read_file,
+    rows_of,
     spent_by,
     to_frame,
+    typed,
     without_keys,
     write_atomic,
 )
-from agentlab.run.store_schema import EPISODES, STEPS, conform
 
 FORMAT = "agentlab-sweep/1"  # written in sweep.json; bump when the layout changes
 MANIFEST = "sweep.json"
@@ -103,9 +107,9 @@ class SweepStore:
         self._lock = FileLock(self.path / LOCK, timeout=LOCK_TIMEOUT)
         # parts this object wrote, as written: reading them back is the sweep's last serial
         # step, and the tables are the ones just stored (Parquet round-trips these types)
-        self._written: dict[Path, pa.Table] = {}
+        self._written: dict[Path, pd.DataFrame] = {}
         # what each part holds (keys, outcomes, spending), read once: parts never change
-        self._index: dict[str, pa.Table] = {}
+        self._index: dict[str, pd.DataFrame] = {}
         manifest = self.path / MANIFEST
         if manifest.exists():
             data = json.loads(manifest.read_text())
@@ -169,7 +173,12 @@ class SweepStore:
         return sorted((self.path / "episodes").glob("*.parquet"), key=lambda p: part_order(p.name))
 
     def write_part(
-        self, episodes: pa.Table, steps: pa.Table | None, *, replace: Iterable[str] = ()
+        self,
+        episodes: pd.DataFrame,
+        steps: pd.DataFrame | None,
+        *,
+        replace: Iterable[str] = (),
+        files: tuple[bytes, bytes | None] | None = None,
     ) -> str | None:
         """Store one finished chunk: steps first, then episodes (the commit).
 
@@ -177,43 +186,57 @@ class SweepStore:
         another one on the same store) are left out, unless their key is in ``replace``
         (a retry of an error row, which the new row supersedes).
 
+        Args:
+            episodes: The chunk's ``episodes`` rows.
+            steps: Its ``steps`` rows (None: it has none).
+            replace: Keys whose stored rows the new ones supersede.
+            files: The rows' Parquet files as a worker encoded them (``store_parts.prepare``):
+                written as they are unless this process's redaction or declared types
+                change a row, or a row is left out; then the rows are encoded here.
+
         Returns:
             The part's name, or None when every row was stored already.
         """
-        episodes = conform(redact_arrow(episodes), EPISODES)  # no key in a file; declared types
-        steps = conform(redact_arrow(steps), STEPS) if steps is not None else None
+        rows, step_rows = clean(episodes, steps)  # no key in a file; declared types
+        as_encoded = files is not None and rows is episodes and step_rows is steps
         with self.locked():
             self._refresh()
             stored = self._keys() - set(replace)
-            if stored:
-                episodes, steps = without_keys(episodes, stored), without_keys(steps, stored)
-            if not episodes.num_rows:
+            if stored and rows[KEY].isin(stored).any():  # left out: the rest encoded here
+                rows, as_encoded = without_keys(rows, stored), False
+                if step_rows is not None:
+                    step_rows = without_keys(step_rows, stored)
+                    step_rows = step_rows if len(step_rows) else None
+            if not len(rows):
                 return None
+            if files is None or not as_encoded:  # not the rows a worker encoded: encode here
+                files = encode_part(rows, step_rows)
             seq = max((part_order(n)[0] for n in self._index), default=0) + 1
             name = f"{seq:012d}-{uuid.uuid4().hex[:8]}.parquet"  # numbered: newer sort later
-            if steps is not None and steps.num_rows:
-                write_atomic(steps, self.path / "steps" / name)
-                self._written[self.path / "steps" / name] = steps
-            write_atomic(episodes, self.path / "episodes" / name)
-            self._written[self.path / "episodes" / name] = episodes
-            self._index[name] = part_summary(episodes)
+            if step_rows is not None and files[1] is not None:
+                write_atomic(files[1], self.path / "steps" / name)
+                self._written[self.path / "steps" / name] = step_rows
+            write_atomic(files[0], self.path / "episodes" / name)
+            self._written[self.path / "episodes" / name] = rows
+            self._index[name] = part_summary(rows)
         return name
 
-    def _read(self, path: Path, columns: list[str] | None = None) -> pa.Table | None:
+    def _read(self, path: Path, columns: list[str] | None = None) -> pd.DataFrame | None:
         """A stored part's table (from memory when this object wrote it); None when it is
         damaged (then moved to the quarantine, with a warning) or gone."""
         table = self._written.get(path)
         if table is not None:
             return table
         try:
-            return pq.read_table(path, columns=columns)
+            raw, nulls = read_file(path, columns)
         except FileNotFoundError:  # moved aside by another process meanwhile
             return None
-        except (pa.ArrowException, OSError, ValueError) as exc:
+        except Exception as exc:  # fastparquet's errors on a damaged file are of many types
             if not is_damaged(exc):
                 raise
             self.quarantine(path.name, f"{path}: {type(exc).__name__}: {exc}")
             return None
+        return typed(raw, nulls)
 
     def quarantine(self, name: str, reason: str) -> None:
         """Move a part (its episodes and steps files) to ``quarantine/``, with a warning."""
@@ -245,26 +268,18 @@ class SweepStore:
         for part in parts:
             if part.name in self._index:
                 continue
-            try:
-                present = pq.read_schema(part).names
-            except FileNotFoundError:
+            table = self._read(part, list(SUMMARY))
+            if table is None:
                 continue
-            except (pa.ArrowException, OSError, ValueError) as exc:
-                if not is_damaged(exc):
-                    raise
-                self.quarantine(part.name, f"{part}: {type(exc).__name__}: {exc}")
-                continue
-            if KEY not in present:
+            if KEY not in table.columns:
                 self.quarantine(part.name, f"{part}: no {KEY} column")
                 continue
-            table = self._read(part, [c for c in SUMMARY if c in present])
-            if table is not None:
-                self._index[part.name] = part_summary(table)
+            self._index[part.name] = part_summary(table)
 
     def _keys(self) -> set[str]:
         keys: set[str] = set()
         for table in self._index.values():
-            keys.update(table.column(KEY).to_pylist())
+            keys.update(table[KEY].tolist())
         return keys
 
     def stored_keys(self) -> set[str]:
@@ -278,12 +293,8 @@ class SweepStore:
         out: dict[str, str | None] = {}
         for name in sorted(self._index, key=part_order):
             table = self._index[name]
-            outcomes = (
-                table.column("outcome").to_pylist()
-                if "outcome" in table.column_names
-                else [None] * table.num_rows
-            )
-            out.update(zip(table.column(KEY).to_pylist(), outcomes, strict=True))
+            rows = rows_of(table)
+            out.update((row[KEY], row.get("outcome")) for row in rows)
         return out
 
     def spent(self, keys: Iterable[str]) -> tuple[float, float]:
@@ -294,7 +305,7 @@ class SweepStore:
         usd, tokens = 0.0, 0.0
         self._refresh()
         for table in self._index.values():
-            for row in table.to_pylist():
+            for row in rows_of(table):
                 if row[KEY] in wanted:
                     row_usd, row_tokens = spent_by(row)
                     usd, tokens = usd + row_usd, tokens + row_tokens
@@ -326,25 +337,25 @@ class SweepStore:
 
     def _load(self) -> tuple[pd.DataFrame, pd.DataFrame] | None:
         order = {row[KEY]: i for i, row in enumerate(self.planned())}
-        parts: dict[str, pa.Table] = {}
+        parts: dict[str, pd.DataFrame] = {}
         winners: dict[str, str] = {}  # key -> the newest part that holds it
         for part in self._parts():
             table = self._read(part)
             if table is None:
                 continue
             parts[part.name] = table
-            winners.update(dict.fromkeys(table.column(KEY).to_pylist(), part.name))
-        episodes: list[pa.Table] = []
-        steps: list[pa.Table] = []
+            winners.update(dict.fromkeys(table[KEY].tolist(), part.name))
+        episodes: list[pd.DataFrame] = []
+        steps: list[pd.DataFrame] = []
         winning = set(winners.values())
         for name, table in parts.items():
-            keep = [winners[k] == name for k in table.column(KEY).to_pylist()]
-            episodes.append(table.filter(pa.array(keep, pa.bool_())))
+            keep = np.array([winners[k] == name for k in table[KEY].tolist()], dtype=bool)
+            episodes.append(table[keep])
             path = self.path / "steps" / name
             if name in winning and path.exists():
                 step_table = self._read(path)
                 if step_table is None:  # its episodes went to the quarantine too: again
                     return None
-                keep = [winners.get(k) == name for k in step_table.column(KEY).to_pylist()]
-                steps.append(step_table.filter(pa.array(keep, pa.bool_())))
+                keep = np.array([winners.get(k) == name for k in step_table[KEY].tolist()], bool)
+                steps.append(step_table[keep])
         return to_frame(episodes, order), to_frame(steps, order, by_step=True)

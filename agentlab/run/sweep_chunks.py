@@ -1,11 +1,11 @@
 """A sweep's work in chunks: what a worker runs, how the work is split, how chunks run.
 
-``run_chunk`` runs some episodes in a worker and returns their rows (a failing episode is
-a row with its reason, never an exception); ``split_chunks`` cuts the work into chunks that
-shrink as the work left does; ``run_chunks`` runs them on a backend (``agentlab.run.backends``),
-stores each as it finishes, splits a chunk whose worker crashed into single episodes, and
-stops scheduling once the ``SweepBudget`` is spent. ``agentlab.run.sweep`` (``run_sweep``)
-plans the sweep and calls them.
+``run_chunk`` runs some episodes in a worker and returns their rows, ready to store (a
+failing episode is a row with its reason, never an exception); ``split_chunks`` cuts the
+work into chunks that shrink as the work left does; ``run_chunks`` runs them on a backend
+(``agentlab.run.backends``), stores each as it finishes, splits a chunk whose worker crashed
+into single episodes, and stops scheduling once the ``SweepBudget`` is spent.
+``agentlab.run.sweep`` (``run_sweep``) plans the sweep and calls them.
 
 Introduced in notebook 10 (`10_your_own_experiment.ipynb`).
 """
@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from typing import Any
 
-import pyarrow as pa
+import pandas as pd
 
 from agentlab.config import EpisodeConfig
 from agentlab.redact import error_text
@@ -29,7 +29,7 @@ from agentlab.run.identity import config_row
 from agentlab.run.runner import run_episode
 from agentlab.run.scenarios import scenario
 from agentlab.run.store import SweepStore
-from agentlab.run.store_parts import KEY, spent_by, to_table
+from agentlab.run.store_parts import KEY, prepare, spent_by, to_table
 
 MAX_CHUNK = 16  # episodes per chunk at most: one store part, one progress-bar tick
 BUDGET_CHUNK = 2  # ... when a sweep budget is set, so it overshoots by little
@@ -39,12 +39,13 @@ Item = tuple[str, Any]  # (config_key, configuration)
 
 @dataclass
 class Chunk:
-    """What a worker sends back: the chunk's rows as Arrow tables, and what it spent."""
+    """What a worker sends back: the chunk's rows as frames, and what it spent."""
 
-    episodes: pa.Table
-    steps: pa.Table | None
+    episodes: pd.DataFrame
+    steps: pd.DataFrame | None
     usd: float
     tokens: float  # NaN: a reply reported no usage
+    files: tuple[bytes, bytes | None] | None = None  # as encoded by the worker (prepare)
 
 
 def _request_id(config: EpisodeConfig) -> str:
@@ -65,8 +66,10 @@ def _reason(exc: BaseException) -> str:
     return f"error: {error_text(exc)}"  # redacted: a provider may echo the key
 
 
-def run_chunk(items: list[Item], episode_fn: Callable[[Any], Any] = run_episode) -> Chunk:
-    """Run some episodes (in a worker) and return their rows; never raises for an episode.
+def chunk_rows(
+    items: list[Item], episode_fn: Callable[[Any], Any] = run_episode
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Run some episodes; their ``episodes`` and ``steps`` rows. Never raises for an episode.
 
     Each ``episodes`` row is ``{"config_key", **episode.row()}``; each ``steps`` row carries
     the whole configuration too, so either table can be grouped by any swept field.
@@ -83,13 +86,22 @@ def run_chunk(items: list[Item], episode_fn: Callable[[Any], Any] = run_episode)
             row, episode_steps = failure_row(key, config, _reason(exc)), []
         rows.append(row)
         steps.extend(episode_steps)
+    return rows, steps
+
+
+def run_chunk(items: list[Item], episode_fn: Callable[[Any], Any] = run_episode) -> Chunk:
+    """Run some episodes (in a worker) and return their rows, ready to store: redacted, of
+    the declared types and encoded as Parquet (``store_parts.prepare``), so the encoding
+    runs in the workers, in parallel. Never raises for an episode (``chunk_rows``)."""
+    rows, steps = chunk_rows(items, episode_fn)
     spent = [spent_by(r) for r in rows]
-    return Chunk(
-        to_table(rows),
-        to_table(steps) if steps else None,
-        sum(s[0] for s in spent),
-        sum(s[1] for s in spent),
-    )
+    usd, tokens = sum(s[0] for s in spent), sum(s[1] for s in spent)
+    episodes, step_rows = to_table(rows), to_table(steps) if steps else None
+    try:
+        part = prepare(episodes, step_rows)
+    except Exception:  # the rows are kept: the store prepares them again, and says why not
+        return Chunk(episodes, step_rows, usd, tokens)
+    return Chunk(part.episodes, part.steps, usd, tokens, part.files)
 
 
 def split_chunks(
@@ -170,9 +182,9 @@ def run_chunks(
 
     def store_chunk(chunk: Chunk, n: int) -> None:
         nonlocal failures, stopped
-        store.write_part(chunk.episodes, chunk.steps, replace=replace)
+        store.write_part(chunk.episodes, chunk.steps, replace=replace, files=chunk.files)
         budget.add(chunk)
-        outcomes = chunk.episodes.column("outcome").to_pylist()
+        outcomes = chunk.episodes["outcome"].tolist()
         failures += sum(str(o).startswith("error") for o in outcomes)
         bar.update(n)
         bar.set_postfix(usd=f"{budget.usd:.4f}", errors=failures, refresh=False)
