@@ -41,6 +41,11 @@ NEED_PY = command -v $(PYTHON) >/dev/null || \
 LAB_CMD = $(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.allow_root=True
 LAB_ARGS ?=
 PYTEST_ARGS ?=
+# pytest on parallel workers (pytest-xdist): one per core by default (PYTEST_WORKERS=4 to
+# choose, PYTEST_WORKERS=0 for none). worksteal: each worker takes a run of the tests (long
+# ones first, tests/conftest.py) and an idle worker takes over the tail of another's queue.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist worksteal
 
 # Run recipes one after the other, even under `make -j`: `test` stops at the first failure.
 .NOTPARALLEL:
@@ -116,12 +121,12 @@ typecheck: $(DEV_STAMP)
 # The wheel's tests (tests/test_wheel.py, the README's blocks) use $(WHEEL_ENV) when
 # `make wheel-env` (part of `make test`) has built it.
 pytest: $(DEV_STAMP)
-	AGENTLAB_WHEEL_ENV=$(WHEEL_ENV) $(BIN)/python -m pytest --durations=10 $(PYTEST_ARGS)
+	AGENTLAB_WHEEL_ENV=$(WHEEL_ENV) $(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=10 $(PYTEST_ARGS)
 
 # The quick part, for a developer between changes: no notebooks, no slow cases, no wheel.
 test-fast: $(DEV_STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not notebook and not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not notebook and not slow" --durations=10 $(PYTEST_ARGS)
 
 strip: $(DEV_STAMP)
 	$(if $(wildcard notebooks/*.ipynb),$(BIN)/nbstripout $(wildcard notebooks/*.ipynb),@echo "no notebooks")

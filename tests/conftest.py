@@ -10,6 +10,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 from nbformat import NotebookNode
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +37,41 @@ _NETWORK_ENV = (
     "AGENTLAB_SERVE_KEY",
 )
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On pytest-xdist's workers (make pytest), start with the modules that hold long tests.
+
+    ``--dist worksteal`` gives each worker a run of the collection and lets an idle worker
+    take the tail of another's queue: with the long tests first, what is left at the end is
+    quick tests, so no worker idles while another finishes a notebook. Modules stay whole
+    (their module fixtures are built once). Every worker sorts the same way, as xdist
+    requires; a run without workers keeps pytest's order.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    long = {item.path for item in items if _long(item)}
+    items.sort(key=lambda item: item.path not in long)
+
+
+def _long(item: pytest.Item) -> bool:
+    return any(item.iter_markers("slow")) or any(item.iter_markers("notebook"))
+
+
+# Ray listens on fixed ports (its dashboard agent on 52365) and takes the machine's cores:
+# tests marked `ray` take turns, across pytest-xdist's workers and other test runs alike.
+RAY_LOCK = Path(tempfile.gettempdir()) / "agentlab-tests-ray.lock"
+RAY_LOCK_TIMEOUT = 900  # seconds: the suite's Ray tests take about two minutes
+
+
+@pytest.fixture(autouse=True)
+def _one_ray_at_a_time(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Hold the machine's Ray lock through a test marked ``ray`` (set up first: autouse)."""
+    if request.node.get_closest_marker("ray") is None:
+        yield
+        return
+    with FileLock(RAY_LOCK, timeout=RAY_LOCK_TIMEOUT):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +97,7 @@ def notebooks_dir(repo_root: Path) -> Path:
 
 
 @pytest.fixture
-def execute_notebook() -> Callable[..., NotebookNode]:
+def execute_notebook(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., NotebookNode]:
     """Execute a notebook in a fresh ``python3`` kernel; fail with the failing cell.
 
     Returns a function ``run(nb, cwd, timeout=120)`` that executes ``nb`` in place with
@@ -68,8 +105,15 @@ def execute_notebook() -> Callable[..., NotebookNode]:
     the test fails with the cell's index, source and error. The ``python3`` kernel is the
     interpreter running pytest (``ipykernel`` is installed in it), so a notebook sees the
     same ``agentlab`` as the tests (tests/test_notebooks.py checks this).
+
+    Kernels start one at a time across pytest-xdist's workers: jupyter_client picks a
+    kernel's five ports by binding and releasing them, and two kernels starting at once can
+    pick the same port (jupyter/jupyter_client#487). The lock lives in the folder that the
+    workers of one run share (pytest-xdist's pattern for work done once per run).
     """
     from nbclient import NotebookClient
+
+    kernel_start = FileLock(tmp_path_factory.getbasetemp().parent / "kernel-start.lock")
 
     def run(nb: NotebookNode, cwd: Path, timeout: int = 120) -> NotebookNode:
         current = {"index": -1}
@@ -85,7 +129,11 @@ def execute_notebook() -> Callable[..., NotebookNode]:
             on_cell_start=on_cell_start,
         )
         try:
-            client.execute()
+            with kernel_start:  # until the kernel answers on its ports
+                client.create_kernel_manager()
+                client.start_new_kernel()
+                client.start_new_kernel_client()
+            client.execute()  # in that kernel; shut down at the end
         except Exception as exc:
             failure = _describe_failure(nb, current["index"], exc)
         else:

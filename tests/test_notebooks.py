@@ -6,9 +6,11 @@ Executes each ``notebooks/*.ipynb`` in a ``python3`` kernel (this interpreter) w
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -21,6 +23,13 @@ NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 CELL_TIMEOUT = 120  # seconds
 
 per_notebook = pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+
+
+def _run(path: Path) -> Any:
+    """A notebook to execute, marked ``ray`` when it starts Ray (one Ray at a time)."""
+    code = "\n".join(c.source for c in _read(path).cells if c.cell_type == "code")
+    ray = re.search(r"^\s*import ray\b|backend=[\"']ray[\"']", code, re.M)
+    return pytest.param(path, id=path.name, marks=[pytest.mark.ray] if ray else [])
 
 
 def _read(path: Path) -> NotebookNode:
@@ -44,7 +53,7 @@ def test_kernel_is_this_interpreter(
     assert Path(cwd).resolve() == tmp_path.resolve()
 
 
-@per_notebook
+@pytest.mark.parametrize("path", [_run(p) for p in NOTEBOOKS])
 def test_notebook_runs(path: Path, execute_notebook: Callable[..., NotebookNode]) -> None:
     execute_notebook(_read(path), cwd=NOTEBOOKS_DIR, timeout=CELL_TIMEOUT)
 

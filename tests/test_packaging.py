@@ -137,3 +137,20 @@ def test_every_exported_name_resolves_and_the_heavy_ones_load_on_first_use() -> 
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def test_every_data_file_ships_in_the_wheel(repo_root: Path, pyproject: dict[str, Any]) -> None:
+    """Each file under agentlab/data/ is named by a package-data pattern (a file left out
+    works in a clone and fails from the wheel)."""
+    data = repo_root / "agentlab" / "data"
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["agentlab.data"]
+    shipped = {p for pattern in patterns for p in data.glob(pattern)}  # as setuptools globs
+    missing = [
+        str(p.relative_to(data))
+        for p in data.rglob("*")
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and p.name != "__init__.py"
+        and p not in shipped
+    ]
+    assert missing == [], f"not in the wheel's package data: {missing}"

@@ -1,3 +1,5 @@
+import pytest
+
 import agentlab as al
 from agentlab.measure.provenance import trace
 
@@ -60,6 +62,7 @@ def test_trace_on_an_empty_episode() -> None:
     assert prov.artifacts == {} and prov.escaped_roots() == set()
 
 
+@pytest.mark.slow
 def test_across_a_sweep_blast_radius_and_waste_grow_with_dependent_steps() -> None:
     e = al.run_episodes(al.grid(seeds=range(144)), progress=False).episodes
     hit = e[e.root_errors > 0]
@@ -70,6 +73,7 @@ def test_across_a_sweep_blast_radius_and_waste_grow_with_dependent_steps() -> No
     assert long.tainted_cost_usd.mean() > 2 * short.tainted_cost_usd.mean()
 
 
+@pytest.mark.slow
 def test_reflection_catches_fewer_execution_errors_in_longer_contexts() -> None:
     e = al.run_episodes(al.grid(memory_items=[0, 1000], seeds=range(144)), progress=False).episodes
     g = e.groupby("memory_items")[["execution_errors_caught", "execution_errors_reviewed"]].sum()

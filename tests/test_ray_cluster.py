@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.ray]
 pytest.importorskip("ray", reason="the Ray backend is the optional extra `ray`")
 
 DRIVER = """

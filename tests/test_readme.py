@@ -16,6 +16,7 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, re.S)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code", [c for lang, c in BLOCKS if lang == "python"])
 def test_python_blocks_run_and_print_what_they_say(code: str, outside: Path) -> None:
     """Each block runs alone, as a script, from outside the checkout, with the wheel's

@@ -23,6 +23,7 @@ REASONS = {  # a fault, and the outcome it leaves when it ends an episode
 }
 
 
+@pytest.mark.slow
 def test_a_sweep_through_a_faulty_endpoint_loses_nothing_and_miscounts_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -224,6 +224,7 @@ def test_the_fault_schedule_is_a_pure_function_of_seed_and_request() -> None:
         Faults(rate_limit=1.5)
 
 
+@pytest.mark.slow
 def test_a_sweep_under_faults_loses_nothing() -> None:
     faults = Faults(rate_limit=0.10, server_error=0.05, malformed=0.02, retry_after_s=0.01)
     configs = al.grid(al.EpisodeConfig(model=SERVED, reflect=False), seeds=range(200))
@@ -357,6 +358,7 @@ def test_the_serve_command_serves_until_interrupted_and_never_logs_the_key(
     assert "GET /v1/models" in rest and KEY not in banner + rest
 
 
+@pytest.mark.slow
 def test_every_architecture_runs_through_the_server_with_the_same_tables() -> None:
     base = al.EpisodeConfig(scenario="research")
     remote = base.with_(model="openai-compatible:gpt-4o-mini")

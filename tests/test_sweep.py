@@ -69,6 +69,7 @@ run_sweep(al.grid(tools={tools}, seeds=range({n})), store={store!r}, workers=1,
 """
 
 
+@pytest.mark.slow
 def test_sweep_killed_halfway_resumes_to_exactly_the_uninterrupted_tables(
     tmp_path: Path, uninterrupted: SweepResults
 ) -> None:
@@ -218,6 +219,8 @@ def test_a_sweep_budget_that_could_never_apply_is_refused_before_the_store(
     assert not store.exists()
 
 
+@pytest.mark.slow
+@pytest.mark.ray
 def test_ray_backend_tables_equal_the_local_backends(uninterrupted: SweepResults) -> None:
     pytest.importorskip("ray", reason="the Ray backend is the optional extra `ray`")
     import ray

@@ -49,18 +49,21 @@ def placements() -> dict[str, tuple[float, float]]:
     }
 
 
+@pytest.mark.slow
 def test_a_dedicated_fact_checker_beats_an_embedded_one(placements: dict) -> None:
     own, embedded = placements["default"], placements["embedded checker"]
     assert own[0] < embedded[0], f"cost per successful answer: {own[0]:.5f} vs {embedded[0]:.5f}"
     assert own[1] < embedded[1], f"escaped errors: {own[1]:.3f} vs {embedded[1]:.3f}"
 
 
+@pytest.mark.slow
 def test_rank_and_filter_embedded_in_retrieval_beats_its_own_agent(placements: dict) -> None:
     embedded, own = placements["default"], placements["dedicated ranker"]
     assert embedded[0] < own[0], f"cost per successful answer: {embedded[0]:.5f} vs {own[0]:.5f}"
     assert embedded[1] < own[1], f"escaped errors: {embedded[1]:.3f} vs {own[1]:.3f}"
 
 
+@pytest.mark.slow
 def test_the_verdict_flips_with_low_coupling_and_high_reuse(placements: dict) -> None:
     embedded, own = placements["loose, embedded ranker"], placements["loose, dedicated ranker"]
     assert own[0] < embedded[0], f"cost per successful answer: {own[0]:.5f} vs {embedded[0]:.5f}"
@@ -73,6 +76,7 @@ def architectures() -> al.Results:
     return al.run_episodes(al.grid(BASE, architecture=kinds, seeds=SEEDS[:40]), progress=False)
 
 
+@pytest.mark.slow
 def test_multi_agent_architectures_spend_more_tokens_than_the_single_agent(
     architectures: al.Results,
 ) -> None:
@@ -87,6 +91,7 @@ def test_multi_agent_architectures_spend_more_tokens_than_the_single_agent(
     assert ratio.drop("single").idxmin() == "independent"
 
 
+@pytest.mark.slow
 def test_only_teams_coordinate(architectures: al.Results) -> None:
     e = architectures.episodes
     coordination = e.groupby("architecture").coordination_tokens.mean()
@@ -214,6 +219,7 @@ def test_same_seed_same_tables_for_parallel_teams(architecture: str) -> None:
     pd.testing.assert_frame_equal(first[1], again[1])
 
 
+@pytest.mark.slow
 def test_independent_agents_amplify_errors_more_than_a_verifying_coordinator(
     architectures: al.Results,
 ) -> None:
