@@ -36,6 +36,19 @@ def test_window_applies_to_the_runs_whose_memory_reads_it(tmp_path: Path) -> Non
     assert dict(zip(table.memory, table.window, strict=True)) == {"full": 6, "window": 4}
 
 
+def test_architecture_sweeps_the_travel_agent_and_its_teams(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "episodes.csv"
+    argv = ["run", "--architecture", "single", "centralized", "--seeds", "2", "--max-steps", "4"]
+    assert main([*argv, "--columns", "architecture,agents,answer", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "centralized" in printed and "answer" in printed  # a team's own column
+    table = pd.read_csv(out)
+    assert table.groupby("architecture").size().to_dict() == {"centralized": 2, "single": 2}
+    assert (table[table.architecture == "centralized"].agents > 1).all()
+
+
 def _status(argv: list[str]) -> int:
     """``main``'s exit status, whether it returns it or argparse exits with it."""
     try:
@@ -84,6 +97,9 @@ def nothing_runs(monkeypatch: pytest.MonkeyPatch) -> None:
         (["run", "--model", "openai:gpt-4o"], "OPENAI_API_KEY: got None"),
         (["run", "--model", "openai-compatible:m"], "AGENTLAB_BASE_URL"),
         (["run", "--sedes", "3"], "unrecognized arguments: --sedes 3"),
+        (["run", "--architecture", "hybrid"], "--architecture: got 'hybrid'; allowed: for"),
+        (["run", "--architecture", "swarm", "--memory", "window"], "--memory: got 'window'"),
+        (["run", "--placement", "check=booker"], "--placement: got 'check=booker'"),
         (["sweep"], "the following arguments are required: file"),
     ],
 )

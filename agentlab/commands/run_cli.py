@@ -147,16 +147,18 @@ def _check_outputs(ns: argparse.Namespace, suffixes: tuple[str, ...]) -> None:
         raise ConfigError("--steps-out", str(ns.steps_out), "a different file from --out")
 
 
-@functools.lru_cache(maxsize=4)
-def episode_columns(scenario: str) -> tuple[str, ...]:
-    """The columns of the episodes table of ``scenario``.
+@functools.lru_cache(maxsize=16)
+def episode_columns(scenario: str, architecture: str = "single") -> tuple[str, ...]:
+    """The columns of the episodes table of ``scenario`` run as ``architecture``.
 
     Learnt from one simulated episode of a single step (a tenth of a second, no network):
-    the table's columns do not depend on the run.
+    the table's columns do not depend on the run, only on who runs it (a team adds its own).
     """
     from agentlab.run.runner import run_episode
 
-    probe = EpisodeConfig(scenario=scenario, max_steps=1, model="sim:gpt-4o-mini")
+    probe = EpisodeConfig(
+        scenario=scenario, architecture=architecture, max_steps=1, model="sim:gpt-4o-mini"
+    )
     return ("episode", *run_episode(probe).row())  # as `run_episodes` makes the table
 
 
@@ -165,7 +167,9 @@ def _check_columns(ns: argparse.Namespace) -> None:
     if ns.columns in ("all", DEFAULT_COLUMNS):
         return
     names = ns.columns.split(",")
-    known = episode_columns(ns.scenario)
+    known = tuple(
+        dict.fromkeys(c for a in ns.architecture for c in episode_columns(ns.scenario, a))
+    )
     for name in names:
         if name not in known:
             raise ConfigError("--columns", name, "'all' or names among " + ", ".join(known))
