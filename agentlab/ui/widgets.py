@@ -30,7 +30,7 @@ from typing import Any
 
 import ipywidgets as widgets
 from IPython import get_ipython
-from IPython.display import clear_output, display
+from IPython.display import display
 
 from agentlab.config import EpisodeConfig
 from agentlab.measure.pricing import UNPRICED
@@ -177,9 +177,11 @@ class CheckpointWidget:
         self.summary.value = f"<table>{cells}</table>"
         self.figure = taint_timeline(self.episode.step_rows()).update_layout(height=360)
         if get_ipython() is not None:  # outside a kernel there is nowhere to draw
-            with self.output:
-                clear_output(wait=True)
-                display(self.figure)
+            # set the output's content directly rather than capture a display into it
+            # (`with self.output:`): a capture, run by nbclient in the course's tests,
+            # sometimes left the cell waiting for its reply until the cell's timeout
+            self.output.clear_output()
+            self.output.append_display_data(self.figure)
 
     def _ipython_display_(self) -> None:
         display(self.box)
