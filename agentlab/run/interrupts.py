@@ -19,12 +19,25 @@ from collections.abc import Callable
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 from agentlab.measure.metrics import MetricsCallback, StepRecord
-from agentlab.run.durable import load_records, save_records
+from agentlab.run.durable import claim_thread, load_records, save_records
 from agentlab.run.episode import outcome_of
 from agentlab.serve.deadlines import check_episode
+
+
+def checkpointer_for(
+    checkpointer: Any, *, asks: bool, resume: str | None, thread: str, config: Any
+) -> Any:
+    """The checkpointer a run that may stop to ask needs (an in-memory one when none was
+    given), with ``thread`` claimed for ``config`` (a SQLite file refuses another config's
+    thread): ``checkpointer`` as it is when the run neither asks nor resumes."""
+    if checkpointer is None and (asks or resume is not None):
+        checkpointer = InMemorySaver()
+    claim_thread(checkpointer, thread, config)
+    return checkpointer
 
 
 def resume_step(

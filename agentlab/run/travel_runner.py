@@ -15,16 +15,14 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
-from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Checkpointer
 
 from agentlab.config import EpisodeConfig
 from agentlab.graphs.agent import build_agent
 from agentlab.measure.metrics import StepRecord
 from agentlab.measure.provenance import trace
-from agentlab.run.durable import claim_thread
 from agentlab.run.episode import DECISION_NODES, Episode
-from agentlab.run.interrupts import run_asking
+from agentlab.run.interrupts import checkpointer_for, run_asking
 from agentlab.serve.models import make_model
 from agentlab.world import travel
 from agentlab.world.travel_user import TravelUser
@@ -77,10 +75,10 @@ def run_travel_episode(
     req = pick_request(config)
     user = TravelUser(req, seed=config.seed)
     policy = config.checkpoints
-    if checkpointer is None and (policy.active or resume is not None):
-        checkpointer = InMemorySaver()
     thread = thread_id or f"{req.id}-seed{config.seed}"
-    claim_thread(checkpointer, thread, config)  # a SQLite file refuses another config's thread
+    checkpointer = checkpointer_for(
+        checkpointer, asks=policy.active, resume=resume, thread=thread, config=config
+    )
     graph = build_agent(
         model=model or make_model(config.model, seed=config.seed),
         tools=travel.travel_tools(config.tools),

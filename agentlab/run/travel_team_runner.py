@@ -20,7 +20,6 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
-from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Checkpointer
 
 from agentlab.applies import applies
@@ -29,9 +28,8 @@ from agentlab.errors import ConfigError
 from agentlab.graphs.team import AgentSpec, TeamSpec, build_team
 from agentlab.measure.metrics import StepRecord, in_order
 from agentlab.measure.provenance import trace
-from agentlab.run.durable import claim_thread
 from agentlab.run.episode import Episode
-from agentlab.run.interrupts import run_asking
+from agentlab.run.interrupts import checkpointer_for, run_asking
 from agentlab.run.team_runner import placed_agents
 from agentlab.run.travel_runner import pick_request
 from agentlab.serve.models import make_model
@@ -141,10 +139,10 @@ def run_travel_team_episode(
     # the independent team's members ask nobody (applies.py): a policy set behind
     # validation's back is not honoured either
     policy = config.checkpoints if applies(config, "clarify") else CheckpointPolicy()
-    if checkpointer is None and (policy.active or resume is not None):
-        checkpointer = InMemorySaver()
     thread = thread_id or f"{req.id}-seed{config.seed}-{spec.topology}"
-    claim_thread(checkpointer, thread, config)  # a SQLite file refuses another config's thread
+    checkpointer = checkpointer_for(
+        checkpointer, asks=policy.active, resume=resume, thread=thread, config=config
+    )
     graph = build_team(
         spec,
         model=model or make_model(config.model, seed=config.seed),
