@@ -97,23 +97,29 @@ def notebooks_dir(repo_root: Path) -> Path:
 
 
 @pytest.fixture
-def execute_notebook(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., NotebookNode]:
-    """Execute a notebook in a fresh ``python3`` kernel; fail with the failing cell.
-
-    Returns a function ``run(nb, cwd, timeout=120)`` that executes ``nb`` in place with
-    ``cwd`` as working directory and returns it. On an error, a timeout or a dead kernel
-    the test fails with the cell's index, source and error. The ``python3`` kernel is the
-    interpreter running pytest (``ipykernel`` is installed in it), so a notebook sees the
-    same ``agentlab`` as the tests (tests/test_notebooks.py checks this).
+def kernel_start(tmp_path_factory: pytest.TempPathFactory) -> FileLock:
+    """The lock to hold while a Jupyter kernel starts, until it answers on its ports.
 
     Kernels start one at a time across pytest-xdist's workers: jupyter_client picks a
     kernel's five ports by binding and releasing them, and two kernels starting at once can
     pick the same port (jupyter/jupyter_client#487). The lock lives in the folder that the
     workers of one run share (pytest-xdist's pattern for work done once per run).
     """
-    from nbclient import NotebookClient
+    return FileLock(tmp_path_factory.getbasetemp().parent / "kernel-start.lock")
 
-    kernel_start = FileLock(tmp_path_factory.getbasetemp().parent / "kernel-start.lock")
+
+@pytest.fixture
+def execute_notebook(kernel_start: FileLock) -> Callable[..., NotebookNode]:
+    """Execute a notebook in a fresh ``python3`` kernel; fail with the failing cell.
+
+    Returns a function ``run(nb, cwd, timeout=120)`` that executes ``nb`` in place with
+    ``cwd`` as working directory and returns it. On an error, a timeout or a dead kernel
+    the test fails with the cell's index, source and error. The ``python3`` kernel is the
+    interpreter running pytest (``ipykernel`` is installed in it), so a notebook sees the
+    same ``agentlab`` as the tests (tests/test_notebooks.py checks this). Kernels start one
+    at a time (``kernel_start``).
+    """
+    from nbclient import NotebookClient
 
     def run(nb: NotebookNode, cwd: Path, timeout: int = 120) -> NotebookNode:
         current = {"index": -1}
