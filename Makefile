@@ -50,7 +50,7 @@ PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist worksteal
 # Run recipes one after the other, even under `make -j`: `test` stops at the first failure.
 .NOTPARALLEL:
 .DEFAULT_GOAL := help
-.PHONY: help venv install lab lab-env wheel wheel-env test test-fast lint format typecheck pytest strip clean print-lab-cmd
+.PHONY: help venv install lab lab-env wheel wheel-env test test-fast lint format typecheck pytest bench bench-quick strip clean print-lab-cmd
 
 help:
 	@echo "make lab        set up .venv and open JupyterLab on notebooks/ (simulated model, no API key)"
@@ -64,6 +64,7 @@ help:
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make typecheck  mypy over agentlab/"
 	@echo "make pytest     run the test suite only (PYTEST_ARGS=... to pass options)"
+	@echo "make bench      the benchmark table (benchmarks/README.md); bench-quick: a short run"
 	@echo "make strip      remove outputs and execution counts from notebooks/*.ipynb"
 	@echo "make clean      remove .venv and caches"
 
@@ -128,9 +129,15 @@ test-fast: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not notebook and not slow" --durations=10 $(PYTEST_ARGS)
 
+bench: $(DEV_STAMP)
+	$(BIN)/python benchmarks/run.py
+
+bench-quick: $(DEV_STAMP)
+	$(BIN)/python benchmarks/run.py --quick
+
 strip: $(DEV_STAMP)
 	$(if $(wildcard notebooks/*.ipynb),$(BIN)/nbstripout $(wildcard notebooks/*.ipynb),@echo "no notebooks")
 
 clean:
-	rm -rf $(VENV) .pytest_cache .benchmarks .mypy_cache .ruff_cache build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .benchmarks .mypy_cache .ruff_cache .import_linter_cache build dist *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -76,7 +76,7 @@ def test_an_episode_past_its_deadline_stops_and_keeps_its_steps(streaming: bool)
             base_url=endpoint.url,
             timeout=30,
             call_deadline_s=30,
-            deadline_s=0.5,
+            deadline_s=2.0,  # the first call must end within it, on a busy machine too
             streaming=streaming,
         )
     row = res.episodes.iloc[0]
