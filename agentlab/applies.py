@@ -32,13 +32,15 @@ ALONE = ("single",)  # the one-agent loop: memory and reflection are its own
 # a travel agent's checkpoints: its own, or its team members'
 CHECKED = ("single", "pipeline", "centralized", "hierarchical", "swarm")
 CHECK_NOTE = (
-    "the independent team's members work at once, unasked: questions from all of them at "
-    "once would reach the traveller"
+    "the independent, decentralized and hybrid teams' members read the request at once, "
+    "unasked: questions from all of them at once would reach the traveller"
 )
 SIZED = ("independent", "decentralized", "hybrid")  # team_size: how many members work
 PLACED = ("pipeline", "centralized", "hierarchical", "swarm")  # agents follow the placement
 # a member receives other members' reports through a bounded handoff
 HANDED_OFF = ("pipeline", "centralized", "hierarchical", "swarm", "hybrid")
+# travel's decentralized team too: its booker books from a bounded handoff of the peers' work
+HANDED_OFF_TOO = ((TRAVEL, ("decentralized",)),)
 DEBATING = ("decentralized",)  # peers revise their answers for debate_rounds rounds
 
 
@@ -51,6 +53,9 @@ class Rule:
     parent: str = ""  # a field that rules it in or out, e.g. "memory" for window
     values: tuple[Any, ...] = ()  # the parent's values under which it is read
     note: str = ""  # what the user should know beyond the table, said in the error
+    or_with: str = ""  # a field that, set away from its default, makes it read anywhere
+    # per scenario, more of the parent's values under which it is read there
+    also: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
 
 TEAM_NOTE = "a travel team's members run without memory settings or reflection"
@@ -68,8 +73,19 @@ APPLIES: dict[str, Rule] = {
     "verify_every": Rule((TRAVEL,), CHECKED, "verify", ("every_k",)),
     "team_size": Rule(BOTH, (), "architecture", SIZED),
     "placement": Rule(BOTH, (), "architecture", PLACED),
-    "handoff_tokens": Rule(BOTH, (), "architecture", HANDED_OFF),
-    "debate_rounds": Rule((RESEARCH,), (), "architecture", DEBATING),
+    # an agent's sub-agents are handed off to as well
+    "handoff_tokens": Rule(
+        BOTH, (), "architecture", HANDED_OFF, or_with="sub_team", also=HANDED_OFF_TOO
+    ),
+    "debate_rounds": Rule(BOTH, (), "architecture", DEBATING),
+    "sub_team": Rule(
+        (RESEARCH,),
+        (),
+        "architecture",
+        ALONE,
+        note="the single agent is the one that grows vertically; a team's members own no "
+        "sub-agents yet",
+    ),
 }
 
 
@@ -84,11 +100,18 @@ def applies(config: Any, name: str) -> bool:
     rule = APPLIES.get(name)
     if rule is None:
         return True
+    if rule.or_with and getattr(config, rule.or_with) != _default(config, rule.or_with):
+        return True
     if config.scenario not in rule.scenarios:
         return False
     if rule.architectures and config.architecture not in rule.architectures:
         return False
-    return not rule.parent or getattr(config, rule.parent) in rule.values
+    values = rule.values + dict(rule.also).get(config.scenario, ())
+    return not rule.parent or getattr(config, rule.parent) in values
+
+
+def _default(config: Any, name: str) -> Any:
+    return next(f.default for f in fields(config) if f.name == name)
 
 
 def _listed(values: tuple[Any, ...]) -> str:
@@ -127,6 +150,10 @@ def check_applies(config: Any) -> None:
             where += f" as architecture {_listed(rule.architectures)}"
         if rule.parent:
             where += f" with {rule.parent} {_listed(rule.values)}"
+        for scenario, more in rule.also:
+            where += f" (on scenario {scenario!r} {_listed(more)} too)"
+        if rule.or_with:
+            where += f", or with {rule.or_with} set"
         here = [f"scenario {config.scenario!r}"]
         by_architecture = rule.parent == "architecture" or config.architecture != "single"
         if config.scenario == RESEARCH or by_architecture:

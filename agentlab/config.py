@@ -30,7 +30,7 @@ Architecture = Literal[
 ]
 ARCHITECTURES: tuple[str, ...] = get_args(Architecture)
 # the travel task's: the single agent, and teams of planner, booker and checker (notebook 05)
-TRAVEL_ARCHITECTURES = ("single", "pipeline", "centralized", "hierarchical", "swarm", "independent")
+TRAVEL_ARCHITECTURES = ARCHITECTURES
 MEMORY_POLICIES = ("full", "window", "summary")
 MemoryPolicy = Literal["full", "window", "summary"]
 
@@ -107,11 +107,14 @@ class EpisodeConfig:
     budget_usd: float | None = None
     # one agent, or the team's topology: one of ARCHITECTURES (travel: TRAVEL_ARCHITECTURES)
     architecture: str = "single"
-    team_size: int = 3  # agents of independent (and research's decentralized, hybrid) teams
+    team_size: int = 3  # agents of independent teams, peers of decentralized and hybrid ones
     # where capabilities live, e.g. "fact_check=own" (research), "check=booker" (travel)
     placement: str = ""
     handoff_tokens: int = 300  # handoff budget; a receiver sees budget/(coupling*context)
-    debate_rounds: int = 1  # research: rounds of the decentralized debate
+    # research, one agent: capabilities it hands to sub-agents of its own (vertical scaling),
+    # e.g. "fact_check" or "retrieve+rank_filter,fact_check" ('+' joins one sub-agent's)
+    sub_team: str = ""
+    debate_rounds: int = 1  # rounds of the decentralized team's debate
     model: str = (
         "sim:gpt-4o-mini"  # "sim[:profile]", "openai:<model>" or "openai-compatible:<model>"
     )
@@ -136,7 +139,11 @@ class EpisodeConfig:
             and self.request not in request_ids()
         ):
             raise ConfigError("request", self.request, "a request id such as 'trip-001', or None")
-        from agentlab.world.capabilities import parse_placement, travel_capabilities
+        from agentlab.world.capabilities import (
+            parse_placement,
+            parse_sub_team,
+            travel_capabilities,
+        )
 
         if self.scenario == "research":
             from agentlab.world.research import question_ids
@@ -145,20 +152,20 @@ class EpisodeConfig:
                 raise ConfigError("request", self.request, "a question id such as 'Q-001', or None")
             if self.architecture not in ARCHITECTURES:
                 raise ConfigError("architecture", self.architecture, ", ".join(ARCHITECTURES))
-            if not isinstance(self.debate_rounds, int) or self.debate_rounds < 0:
-                raise ConfigError("debate_rounds", self.debate_rounds, "an integer >= 0")
             parse_placement(self.placement)
+            parse_sub_team(self.sub_team)
         elif self.architecture not in TRAVEL_ARCHITECTURES:
             raise ConfigError(
                 "architecture",
                 self.architecture,
-                f"for scenario 'travel': {', '.join(TRAVEL_ARCHITECTURES)} (no travel team "
-                "debates or votes yet: decentralized and hybrid run on 'research')",
+                f"for scenario 'travel': {', '.join(TRAVEL_ARCHITECTURES)}",
             )
         else:
             parse_placement(self.placement, travel_capabilities())
         if not isinstance(self.team_size, int) or not 1 <= self.team_size <= 12:
             raise ConfigError("team_size", self.team_size, "an integer from 1 to 12")
+        if not isinstance(self.debate_rounds, int) or self.debate_rounds < 0:
+            raise ConfigError("debate_rounds", self.debate_rounds, "an integer >= 0")
         if not isinstance(self.handoff_tokens, int) or self.handoff_tokens < 10:
             raise ConfigError("handoff_tokens", self.handoff_tokens, "an integer >= 10")
         lo, hi = len(CORE_TOOLS), len(CORE_TOOLS) + catalogue_size()

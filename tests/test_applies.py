@@ -45,6 +45,7 @@ CHANGES: dict[str, tuple[Any, dict[str, Any]]] = {
     "team_size": (2, {}),  # fewer members than a trip has parts, or than research's default
     "placement": (None, {}),  # per scenario: PLACEMENTS
     "handoff_tokens": (20, {}),
+    "sub_team": ("fact_check", {}),  # a checker sub-agent of the single researcher
     "debate_rounds": (2, {}),
     "model": ("sim:gpt-4o", {}),
     "seed": (None, {}),  # the other seed
@@ -55,13 +56,14 @@ ALSO: dict[str, dict[str, Any]] = {
     "max_reflections": {"reflect": False},  # no review: ruled out
     "ambiguity_threshold": {"clarify": "always"},  # asks about every assumption: ruled out
     "verify_every": {"verify": "always"},  # after every tool step: ruled out
+    "handoff_tokens": {"sub_team": "fact_check"},  # the single agent hands off to its own
 }
 WALKED = tuple(f for f in FIELDS if f not in ("scenario", "architecture"))  # see below
 
 
 def _cases() -> list[tuple[str, str, str, dict[str, Any]]]:
     """(scenario, architecture, field, settings) for every field on every architecture of
-    every scenario (travel's debating teams are refused: see below)."""
+    every scenario."""
     out: list[tuple[str, str, str, dict[str, Any]]] = []
     for scenario in SCENARIOS:
         for arch in ON[scenario]:
@@ -150,15 +152,23 @@ def test_a_field_changes_the_run_or_is_refused(
         assert f"{rule.parent} {getattr(base, rule.parent)!r}" in message, message
 
 
-@pytest.mark.parametrize("architecture", [a for a in ARCHITECTURES if a not in ON["travel"]])
-def test_travel_has_no_debating_team_and_says_so(architecture: str) -> None:
+def test_travel_runs_on_every_architecture_and_refuses_others_by_name() -> None:
+    assert ON["travel"] == ARCHITECTURES
     with pytest.raises(ConfigError) as err:
-        EpisodeConfig(architecture=architecture)
-    message = str(err.value)
-    assert message.startswith(f"architecture: got {architecture!r}; allowed: for scenario 'travel'")
-    assert "single, pipeline, centralized, hierarchical, swarm, independent" in message
-    with pytest.raises(ConfigError, match="architecture: got 'bogus'; allowed: for scenario"):
         EpisodeConfig(architecture="bogus")
+    message = str(err.value)
+    assert message.startswith("architecture: got 'bogus'; allowed: for scenario 'travel'")
+    assert ", ".join(ARCHITECTURES) in message
+
+
+def test_the_travel_debate_reads_the_handoff_budget_and_research_s_does_not() -> None:
+    """handoff_tokens: read by travel's decentralized team (its booker's handoff), refused
+    on research's (its peers hand nothing off), and the refusal says where it applies."""
+    assert applies(EpisodeConfig(architecture="decentralized", handoff_tokens=20), "handoff_tokens")
+    with pytest.raises(ConfigError) as err:
+        EpisodeConfig(scenario="research", architecture="decentralized", handoff_tokens=20)
+    assert "(on scenario 'travel' 'decentralized' too)" in str(err.value)
+    assert "(here: scenario 'research', architecture 'decentralized')" in str(err.value)
 
 
 @pytest.mark.parametrize("architecture", TRAVEL_ARCHITECTURES[1:])

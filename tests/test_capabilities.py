@@ -20,7 +20,8 @@ def test_capabilities_load_in_procedure_order() -> None:
     assert tuple(caps) == c.ORDER
     for name, cap in caps.items():
         assert cap.name == name
-        assert cap.tools and set(cap.tools + cap.own_tools) <= set(RESEARCH_TOOLS)
+        assert set(cap.tools + cap.own_tools) <= set(RESEARCH_TOOLS)
+        assert cap.tools or cap.name == "refine_query"  # it writes queries: it calls no tool
         assert 0 < cap.coupling <= 1
         assert cap.reuse >= 1
         assert cap.instructions
@@ -79,7 +80,7 @@ def test_episode_config_checks_the_placement() -> None:
 
 def test_default_placement() -> None:
     assert _agents("") == {
-        "retriever": ("retrieve", "rank_filter"),
+        "retriever": ("refine_query", "retrieve", "rank_filter"),
         "analyst": ("synthesize",),
         "checker": ("fact_check",),
     }
@@ -88,6 +89,7 @@ def test_default_placement() -> None:
 def test_every_capability_its_own_agent() -> None:
     own = ",".join(f"{name}=own" for name in c.ORDER)
     assert _agents(own) == {
+        "refiner": ("refine_query",),
         "retriever": ("retrieve",),
         "ranker": ("rank_filter",),
         "analyst": ("synthesize",),
@@ -99,11 +101,11 @@ def test_embedded_capability_is_carried_by_as_many_agents_as_reuse_says() -> Non
     # fact_check has reuse 3: embedded in the analyst, every working agent carries it
     agents = _agents("fact_check=analyst")
     assert agents == {
-        "retriever": ("retrieve", "rank_filter", "fact_check"),
+        "retriever": ("refine_query", "retrieve", "rank_filter", "fact_check"),
         "analyst": ("synthesize", "fact_check"),
     }
     once = c.with_data(fact_check={"reuse": 1})
-    assert _agents("fact_check=analyst", once)["retriever"] == ("retrieve", "rank_filter")
+    assert "fact_check" not in _agents("fact_check=analyst", once)["retriever"]
 
 
 def test_reuse_is_data_not_code() -> None:
@@ -119,5 +121,22 @@ def test_reuse_is_data_not_code() -> None:
 
 def test_a_capability_can_move_to_any_named_host() -> None:
     agents = _agents("synthesize=retriever,fact_check=own")
-    assert agents["retriever"] == ("retrieve", "rank_filter", "synthesize")
+    assert agents["retriever"] == ("refine_query", "retrieve", "rank_filter", "synthesize")
     assert "analyst" not in agents
+
+
+def test_refine_query_can_be_its_own_agent_embedded_elsewhere_or_left_out() -> None:
+    assert list(_agents("refine_query=own")) == ["refiner", "retriever", "analyst", "checker"]
+    assert _agents("refine_query=analyst")["analyst"] == ("refine_query", "synthesize")
+    none = _agents("refine_query=none")
+    assert none["retriever"] == ("retrieve", "rank_filter")
+    assert all("refine_query" not in caps for caps in none.values())
+
+
+@pytest.mark.parametrize("text", ["fact_check=none", "retrieve=none", "refine_query"])
+def test_only_an_optional_capability_may_be_left_out(text: str) -> None:
+    with pytest.raises(al.ConfigError) as err:
+        al.EpisodeConfig(scenario="research", architecture="pipeline", placement=text)
+    assert err.value.field == "placement" and err.value.value == text
+    assert "refine_query" in err.value.allowed  # it names the capability that may be none
+    assert c.parse_placement("refine_query=none") == {"refine_query": "none"}

@@ -40,13 +40,17 @@ def test_architecture_sweeps_the_travel_agent_and_its_teams(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "episodes.csv"
-    argv = ["run", "--architecture", "single", "centralized", "--seeds", "2", "--max-steps", "4"]
+    teams = ["centralized", "decentralized"]  # a routed team and a debating one
+    argv = ["run", "--architecture", "single", *teams, "--seeds", "2", "--max-steps", "4"]
     assert main([*argv, "--columns", "architecture,agents,answer", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "centralized" in printed and "answer" in printed  # a team's own column
     table = pd.read_csv(out)
-    assert table.groupby("architecture").size().to_dict() == {"centralized": 2, "single": 2}
-    assert (table[table.architecture == "centralized"].agents > 1).all()
+    assert table.groupby("architecture").size().to_dict() == {
+        **dict.fromkeys(teams, 2),
+        "single": 2,
+    }
+    assert (table[table.architecture.isin(teams)].agents > 1).all()
 
 
 def _status(argv: list[str]) -> int:
@@ -97,9 +101,11 @@ def nothing_runs(monkeypatch: pytest.MonkeyPatch) -> None:
         (["run", "--model", "openai:gpt-4o"], "OPENAI_API_KEY: got None"),
         (["run", "--model", "openai-compatible:m"], "AGENTLAB_BASE_URL"),
         (["run", "--sedes", "3"], "unrecognized arguments: --sedes 3"),
-        (["run", "--architecture", "hybrid"], "--architecture: got 'hybrid'; allowed: for"),
+        (["run", "--architecture", "bogus"], "--architecture: got 'bogus'; allowed: for"),
         (["run", "--architecture", "swarm", "--memory", "window"], "--memory: got 'window'"),
         (["run", "--placement", "check=booker"], "--placement: got 'check=booker'"),
+        (["run", "--sub-team", "fact_check"], "--sub-team: got 'fact_check'; allowed: the"),
+        (["run", "--scenario", "research", "--sub-team", "x"], "--sub-team: got 'x'; allowed"),
         (["sweep"], "the following arguments are required: file"),
     ],
 )

@@ -34,7 +34,9 @@ def test_the_first_sweep_fills_the_figure_and_the_team() -> None:
     assert [t.text[0] for t in ex.figure.data] == ["", "", "", ""]  # nothing before
     expected = _scores(run_episodes(grid(ex.config, seeds=SEEDS), progress=False).episodes)
     assert _now(ex) == pytest.approx([0 if v is None else v for v in expected])
-    assert ex.config.placement == "retrieve=own,rank_filter=retriever,synthesize=own,fact_check=own"
+    assert ex.config.placement == (
+        "refine_query=retriever,retrieve=own,rank_filter=retriever,synthesize=own,fact_check=own"
+    )
     assert [a.name for a in ex.team.agents] == ["retriever", "analyst", "checker"]
     assert "checker" in ex.agents_table.value and "sweep 1" in ex.readout.value
     (out,) = ex.diagram.outputs
@@ -82,8 +84,25 @@ def test_architecture_and_team_size(explorer: PlacementExplorer) -> None:
 def test_set_rejects_what_it_does_not_know(explorer: PlacementExplorer) -> None:
     with pytest.raises(ValueError, match="fact_check: got 'ranker'"):
         explorer.set("fact_check", "ranker")
-    with pytest.raises(ValueError, match="allowed: retrieve"):
+    with pytest.raises(ValueError, match="allowed: refine_query, retrieve"):
         explorer.set("memory", "full")
+    with pytest.raises(ValueError, match=r"allowed: own, embedded, analyst$"):
+        explorer.set("fact_check", "none")  # only an optional capability can be left out
+
+
+def test_refine_query_toggles_between_the_retriever_its_own_agent_and_nobody(
+    explorer: PlacementExplorer,
+) -> None:
+    assert explorer.toggles["refine_query"].value == "retriever"
+    assert [v for _, v in explorer.toggles["refine_query"].options] == ["own", "retriever", "none"]
+    explorer.set("refine_query", "own")
+    assert "refine_query=own" in explorer.config.placement
+    assert "refiner" in explorer.diagram_text and "refiner" in explorer.agents_table.value
+    explorer.set("refine_query", "none")
+    assert all("refine_query" not in a.capabilities for a in explorer.team.agents)
+    assert "refiner" not in explorer.diagram_text
+    explorer.set("refine_query", "embedded")
+    assert explorer.toggles["refine_query"].value == "retriever"
 
 
 def test_questions_and_capability_data() -> None:

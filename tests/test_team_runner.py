@@ -145,7 +145,12 @@ def test_per_agent_tokens_per_decision_fall_as_responsibility_is_split() -> None
     [
         ("architecture", "mesh", "single, pipeline, centralized, hierarchical, swarm"),
         ("team_size", 0, "an integer from 1 to 12"),
-        ("placement", "magic=own", "capabilities: retrieve, rank_filter, synthesize, fact_check"),
+        (
+            "placement",
+            "magic=own",
+            "capabilities: refine_query, retrieve, rank_filter, synthesize, fact_check",
+        ),
+        ("placement", "fact_check=none", "only refine_query may be none"),
         ("handoff_tokens", 0, "an integer >= 10"),
         ("debate_rounds", -1, "an integer >= 0"),
         ("request", "trip-001", "a question id such as 'Q-001'"),
@@ -240,7 +245,7 @@ def test_swarm_routing_counts_as_coordination() -> None:
 
 
 def test_a_research_answer_derives_from_what_it_rests_on() -> None:
-    ep = run_team_episode(BASE.with_(architecture="single", seed=4))  # Q-005, answered wrong
+    ep = run_team_episode(BASE.with_(architecture="single", seed=17))  # Q-018, answered wrong
     assert not ep.success
     prov = ep.provenance
     assert prov is not None
@@ -297,7 +302,7 @@ def test_wider_scope_shares_its_tools_out_by_capability() -> None:
 
 
 def test_a_team_pays_off_only_once_the_single_agent_weakens() -> None:
-    grid = al.grid(BASE, architecture=["single", "centralized"], tools=[4, 80], seeds=range(16))
+    grid = al.grid(BASE, architecture=["single", "centralized"], tools=[4, 80], seeds=range(48))
     e = al.run_episodes(grid, progress=False).episodes
     rate = e.pivot_table(index="tools", columns="architecture", values="success")
     assert rate.loc[80, "single"] < rate.loc[4, "single"], "scope weakens the single agent"

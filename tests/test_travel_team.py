@@ -13,6 +13,7 @@ import pytest
 
 import agentlab as al
 from agentlab.config import TRAVEL_ARCHITECTURES, ConfigError, EpisodeConfig
+from agentlab.run.episode import Episode
 from agentlab.run.travel_team_runner import travel_team_for
 
 TEAMS = TRAVEL_ARCHITECTURES[1:]
@@ -168,3 +169,204 @@ def test_a_team_stopped_at_a_members_question_resumes_in_a_fresh_process(
 def test_the_independent_team_refuses_checkpoints() -> None:
     with pytest.raises(ConfigError, match=r"clarify: got 'always'.*independent"):
         EpisodeConfig(architecture="independent", clarify="always")
+
+
+@pytest.mark.parametrize("architecture", ["independent", "decentralized", "hybrid"])
+def test_the_parallel_teams_refuse_checkpoints(architecture: str) -> None:
+    with pytest.raises(ConfigError, match=rf"clarify: got 'always'.*'{architecture}'"):
+        EpisodeConfig(architecture=architecture, clarify="always")
+    with pytest.raises(ConfigError, match=r"verify: got 'always'.*read the request at once"):
+        EpisodeConfig(architecture=architecture, verify="always")
+
+
+# The debating (decentralized) and hybrid travel teams: readers in parallel, a vote, one
+# booker (agentlab.graphs.team_reading).
+PARALLEL = ("decentralized", "hybrid")
+
+
+@pytest.fixture(scope="module")
+def parallel() -> list[Episode]:
+    configs = al.grid(EpisodeConfig(), architecture=list(PARALLEL), seeds=range(8))
+    configs += al.grid(EpisodeConfig(architecture="hybrid", team_size=5), seeds=range(2))
+    configs += al.grid(
+        EpisodeConfig(architecture="decentralized", team_size=5, debate_rounds=2), seeds=range(2)
+    )
+    configs += al.grid(EpisodeConfig(architecture="decentralized", debate_rounds=0), seeds=range(2))
+    return [al.run_episode(c) for c in configs]
+
+
+def _steps(ep: Episode) -> pd.DataFrame:
+    return pd.DataFrame(ep.step_rows())
+
+
+def _said(ep: Episode, name: str) -> str:
+    return next(str(m.content) for m in reversed(ep.state["messages"]) if m.name == name)
+
+
+def test_the_parallel_teams_book_each_part_at_most_once(parallel: list[Episode]) -> None:
+    """Readers search and never book; the one booker books each part at most once."""
+    for ep in parallel:
+        confirmed = [
+            json.loads(str(m.content))
+            for m in ep.state["results"]
+            if m.name == "book_offer" and m.status != "error"
+        ]
+        kinds = [c.get("ground_kind", c["kind"]) for c in confirmed if c["status"] == "confirmed"]
+        assert kinds and len(kinds) == len(set(kinds)), (ep.config, kinds)
+        steps = _steps(ep)
+        assert set(steps[steps.name == "book_offer"].agent) == {"booker"}, ep.config
+        readers = steps[steps.agent.str.startswith(("peer_", "planner_"))]
+        assert not readers.name.str.startswith("book").any()
+        assert readers.name.str.startswith("search").any()
+
+
+def test_team_size_readers_debate_for_debate_rounds_and_one_vote(
+    parallel: list[Episode],
+) -> None:
+    for ep in parallel:
+        c, steps = ep.config, _steps(ep)
+        readers = {a for a in steps.agent if a.startswith(("peer_", "planner_"))}
+        assert len(readers) == c.team_size, c
+        debating = c.team_size * c.debate_rounds if c.architecture == "decentralized" else 0
+        assert (steps.decision == "Reread").sum() == debating, c
+        assert (steps.decision == "Vote").sum() == 1, c
+        assert ("checker" in set(steps.agent)) == (c.architecture == "hybrid"), c
+
+
+def test_rereading_and_voting_are_judged_coordination(parallel: list[Episode]) -> None:
+    """A reread or a vote is judged like a plan (the destination the user meant) and
+    counted as coordination, as the research team's debate and vote are."""
+    for ep in parallel:
+        steps = _steps(ep)
+        said = steps[steps.decision.isin(["Reread", "Vote"])]
+        assert set(said.node) <= {"member", "aggregate"} and said.correct.notna().all()
+        spent = (said.tokens_in + said.tokens_out).sum()
+        assert ep.row()["coordination_tokens"] >= spent > 0
+        voted = _said(ep, "aggregator").splitlines()[-1].removeprefix("[plan] destination = ")
+        right = ep.request.destination == al.world.places.resolve(voted)[0][0]
+        assert said[said.decision == "Vote"].correct.item() == right
+
+
+def test_a_peer_rereads_the_request_as_most_readings_in_its_prompt_say() -> None:
+    """A peer decides from the [plan] lines in its prompt, never from the truth
+    (Washington State): two peers' D.C. outvote its own State, and the other way round."""
+    from langchain_core.messages import HumanMessage
+
+    from agentlab.graphs.handoffs import HANDOFF
+    from agentlab.graphs.structured import Structured
+    from agentlab.graphs.team_reading import Reread
+
+    request = HumanMessage(al.world.travel.requests()["trip-001"].text)
+
+    def reread(own: str, other: str, seed: int) -> str:
+        lines = "\n".join(f"[plan] destination = {d}" for d in (own, other, other))
+        note = f"Debate round 1. The peers' readings, yours first:\n{lines}\nRead it again."
+        model = Structured(al.make_model(seed=seed), Reread)
+        return model.invoke([request, HumanMessage(note, name=HANDOFF)])[1].destination  # type: ignore[union-attr]
+
+    dc, state = "Washington, D.C.", "Washington State"
+    assert sum(reread(state, dc, s) == dc for s in range(20)) >= 16
+    assert sum(reread(dc, state, s) == state for s in range(20)) >= 16
+
+
+def test_a_debate_turns_a_minority_peer_to_the_majority_reading() -> None:
+    """On the Washington trip the peers' first readings split; in the debate the peer
+    who read otherwise than the two others mostly comes round to their reading."""
+    splits = turned = 0
+    for seed in range(12):
+        ep = al.run_episode(
+            EpisodeConfig(architecture="decentralized", request="trip-001", seed=seed)
+        )
+        read = {
+            r: {x["agent"]: x["answer"] for x in ep.state["answers"] if x["round"] == r}
+            for r in (0, 1)
+        }
+        for peer, first in read[0].items():
+            others = [d for p, d in read[0].items() if p != peer]
+            if len(set(others)) == 1 and others[0] != first:  # outnumbered two to one
+                splits += 1
+                turned += read[1][peer] == others[0]
+    assert splits >= 4 and turned >= splits * 2 / 3
+
+
+def test_a_wrong_reading_the_vote_follows_escapes_and_an_outvoted_one_is_contained() -> None:
+    """Provenance follows what the vote took up: the booker's bookings derive from the
+    searches of the readers whose reading won, so their wrong readings escape into the
+    trip, while a wrong reading the vote outvoted reaches nothing the booker does."""
+    outcomes = set()
+    for seed in range(12):
+        ep = al.run_episode(
+            EpisodeConfig(architecture="decentralized", request="trip-001", seed=seed)
+        )
+        steps, prov = _steps(ep), ep.provenance
+        assert prov is not None
+        plans = steps[(steps.node == "plan") & steps.agent.str.startswith("peer_")]
+        wrong = {f"plan#{s}" for s in plans[plans.correct == False].step}  # noqa: E712
+        escaped = prov.escaped_roots()
+        vote_right = bool(steps[steps.decision == "Vote"].correct.item())
+        if wrong and vote_right:
+            assert not wrong & escaped, seed
+        elif wrong:
+            assert wrong & escaped, seed
+        outcomes.add((bool(wrong), vote_right))
+    assert {(True, True), (True, False)} <= outcomes
+
+
+def test_the_hybrid_checker_reviews_the_booking_and_reports_with_the_answer(
+    parallel: list[Episode],
+) -> None:
+    flagged = 0
+    for ep in (e for e in parallel if e.config.architecture == "hybrid"):
+        report = [ln for ln in _said(ep, "checker").splitlines() if ln.startswith("[")]
+        said = "\n".join(report)  # after the booker's answer
+        assert report and ep.state["final"].endswith(said) and ep.state["final"] != said
+        checker = _steps(ep).query("agent == 'checker'")
+        assert list(checker.decision) == ["Review"]  # one review call; it books nothing
+        flagged += any(line.startswith("[issue]") for line in report)
+    assert flagged >= 1
+
+
+def test_the_parallel_teams_tables_have_the_other_travel_teams_columns(runs: al.Results) -> None:
+    def columns(df: pd.DataFrame) -> set[str]:
+        return set(df.dropna(axis=1, how="all").columns)
+
+    e, s = runs.episodes, runs.steps
+    for arch in PARALLEL:
+        assert columns(e[e.architecture == arch]) == columns(e[e.architecture == "centralized"])
+        ids = e[e.architecture == arch].episode
+        central = e[e.architecture == "centralized"].episode
+        assert columns(s[s.episode.isin(ids)]) == columns(s[s.episode.isin(central)])
+
+
+@pytest.mark.parametrize("architecture", PARALLEL)
+def test_the_parallel_teams_are_drawn_with_the_bookers_nodes(architecture: str) -> None:
+    spec = travel_team_for(EpisodeConfig(architecture=architecture))
+    graph = al.build_team(spec, model=al.make_model())
+    drawing = graph.get_graph(xray=True).draw_mermaid()
+    for node in ("member", "aggregate", "booker\\3aplan", "booker\\3aact", "booker\\3atools"):
+        assert node in drawing, node
+    assert ("checker" in drawing) == (architecture == "hybrid")
+    assert ("round" in graph.get_graph().nodes) == (architecture == "decentralized")
+    assert al.show_graph(graph) is not None
+
+
+@pytest.mark.parametrize("schema", ["Reread", "Vote"])
+def test_a_reading_that_does_not_parse_is_the_episodes_outcome(schema: str) -> None:
+    from langchain_core.messages import AIMessage
+
+    class Garbled(al.sim.model.SimChatModel):
+        """The sim, but its rereads (or votes) name no destination."""
+
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]
+            result = super()._generate(messages, stop, run_manager, **kwargs)
+            msg = result.generations[0].message
+            if isinstance(msg, AIMessage) and [c["name"] for c in msg.tool_calls] == [schema]:
+                bad = {**msg.tool_calls[0], "args": {}}
+                result.generations[0].message = msg.model_copy(update={"tool_calls": [bad]})
+            return result
+
+    config = EpisodeConfig(architecture="decentralized", seed=2)
+    assert al.run_episode(config).outcome == "answered"
+    ep = al.run_episode(config, model=Garbled(seed=2))
+    assert ep.outcome == "error: unparseable_reading" and not ep.success
+    assert ep.records[-1].decision == schema

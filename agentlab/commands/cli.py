@@ -61,13 +61,19 @@ def _parser() -> argparse.ArgumentParser:
         nargs="+",
         default=[defaults.architecture],
         help="one agent (single) or a team: pipeline, centralized, hierarchical, swarm, "
-        "independent (research also decentralized, hybrid); several values sweep",
+        "independent, decentralized, hybrid; several values sweep",
     )
     run.add_argument(
         "--placement",
         default=defaults.placement,
         help="where capabilities live in a team, e.g. check=booker (travel), "
         "fact_check=own (research)",
+    )
+    run.add_argument(
+        "--sub-team",
+        default=defaults.sub_team,
+        help="research, one agent: capabilities it hands to sub-agents of its own, e.g. "
+        "fact_check or retrieve+rank_filter,fact_check",
     )
     run.add_argument(
         "--max-steps",

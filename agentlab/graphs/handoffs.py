@@ -14,10 +14,11 @@ from collections.abc import Callable
 
 from langchain_core.messages import AnyMessage, ToolMessage
 
-from agentlab.sim.prompt import HANDOFF_NAME, text_of
+from agentlab.sim.prompt import ASK_PREFIX, HANDOFF_NAME, text_of
 from agentlab.sim.tokens import count_text
 
 HANDOFF = HANDOFF_NAME  # name of the HumanMessage that carries a handoff (coordination)
+ASK = ASK_PREFIX  # a sub-agent's tool (agentlab.graphs.sub_agents): its result is report lines
 
 
 def items_of(message: ToolMessage) -> list[str]:
@@ -78,7 +79,7 @@ def report_items(
     read by ``items`` (the research world's by default)."""
     out: list[str] = []
     for m in messages:
-        if isinstance(m, ToolMessage):
+        if isinstance(m, ToolMessage) and not str(m.name).startswith(ASK):
             out.extend(items(m))
         elif m.name != HANDOFF:
             out.extend(line for line in text_of(m).splitlines() if line.startswith("["))
@@ -98,8 +99,13 @@ def handoff(items: list[str], *, coupling: float, budget: int) -> str:
 
 
 def answer_of(messages: list[AnyMessage]) -> str | None:
-    """The answer the last successful ``submit_answer`` in these messages committed."""
+    """The answer the last successful ``submit_answer`` in these messages committed (its
+    own, or one a sub-agent reports having committed: an ``[answer]`` line)."""
     for m in reversed(messages):
+        if isinstance(m, ToolMessage) and str(m.name).startswith(ASK):
+            said = [ln for ln in text_of(m).splitlines() if ln.startswith("[answer] ")]
+            if said:
+                return said[-1].removeprefix("[answer] ").split(" | evidence")[0]
         if isinstance(m, ToolMessage) and m.name == "submit_answer" and m.status != "error":
             try:
                 return str(json.loads(text_of(m))["answer"])

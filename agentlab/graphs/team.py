@@ -18,7 +18,8 @@ topologies is who decides what happens next and what each agent sees:
 * **decentralized**: peers answer in parallel, then debate: each sees the others' answers
   and revises, for ``rounds`` rounds; the majority stands.
 * **hybrid**: parallel researchers (``Send``), then a dedicated fact-checker verifies the
-  aggregated answer.
+  aggregated answer. (Travel's two: readers in parallel, a vote, one booker, and the
+  hybrid's checker: ``agentlab.graphs.team_reading``.)
 
 Routing (coordinators, team leads, a swarm agent's handoff) is a node returning
 LangGraph's ``Command(goto=..., update=...)``, drawn with its possible destinations.
@@ -51,7 +52,9 @@ from agentlab.graphs.agent_state import REVIEWER, Review
 from agentlab.graphs.checkpoints import CheckpointPolicy
 from agentlab.graphs.handoffs import HANDOFF, handoff, report_items
 from agentlab.graphs.structured import Structured
+from agentlab.graphs.sub_agents import ask_name, delegation_tool
 from agentlab.graphs.team_parallel import debate_or_check, split_work
+from agentlab.graphs.team_reading import read_vote_book
 from agentlab.graphs.team_spec import AgentSpec, TeamSpec
 from agentlab.graphs.team_world import WORLDS, TeamWorld, plan_line, tool_results
 from agentlab.measure.replies import ReplyFailure
@@ -79,7 +82,8 @@ def agent_tools(
 ) -> list[BaseTool]:
     """The tools an agent carries: its capabilities' research tools (and a capability's own
     tools when it is the agent's only one), then its capabilities' shares of the catalogue
-    tools in the system's wider scope (``spec.distractors``, dealt out by capability).
+    tools in the system's wider scope (``spec.distractors``, dealt out among the world's
+    ``order`` of capabilities).
 
     Example:
         >>> from agentlab.world.capabilities import ORDER
@@ -98,7 +102,7 @@ def agent_tools(
     extra = catalogue_tools(spec.distractors)
     own, order = world.tools(), world.order
     tools = [own[t] for t in wanted] + [
-        t for c in agent.capabilities for t in extra[order.index(c) :: len(order)]
+        t for c in agent.capabilities if c in order for t in extra[order.index(c) :: len(order)]
     ]
     return list({t.name: t for t in tools}.values())
 
@@ -159,17 +163,35 @@ def build_team(
     caps = caps or world.capabilities()
     names = [a.name for a in spec.agents]
 
+    def duties(capabilities: tuple[str, ...]) -> str:
+        return "\n".join(f"- {caps[c].instructions}" for c in capabilities)
+
     def instructions(agent: AgentSpec) -> str:
-        duties = "\n".join(f"- {caps[c].instructions}" for c in agent.capabilities)
-        return f"{world.instructions} You are {agent.name}.\nYour part:\n{duties}"
+        mine = duties(agent.capabilities)
+        for sub in agent.sub_agents:  # what it hands to a sub-agent of its own
+            mine += f"\n- Ask your sub-agent {sub.name} ({ask_name(sub.capabilities)}) to: "
+            mine += "; ".join(caps[c].instructions for c in sub.capabilities)
+        return f"{world.instructions} You are {agent.name}.\nYour part:\n{mine.strip()}"
 
     def reviews_only(agent: AgentSpec) -> bool:
         return bool(world.reviews) and set(agent.capabilities) <= set(world.reviews)
 
     def worker(agent: AgentSpec) -> CompiledStateGraph[Any, Any, Any, Any]:
+        asks = [
+            delegation_tool(
+                sub.name,
+                sub.capabilities,
+                duties(sub.capabilities),
+                worker(sub),
+                items_of=world.items_of,
+                coupling=max(caps[c].coupling for c in sub.capabilities),
+                budget=spec.handoff_tokens,
+            )
+            for sub in agent.sub_agents
+        ]
         return build_agent(
             model=model,
-            tools=agent_tools(agent, spec, caps),
+            tools=[*agent_tools(agent, spec, caps), *asks],
             instructions=instructions(agent),
             digest=world.digest,
             # a review capability embedded in a working agent: it reviews its own work
@@ -191,7 +213,7 @@ def build_team(
     ) -> dict[str, Any]:
         question = state["messages"][0]
         items = report_items(state["messages"][1:], world.items_of)
-        coupling = max(caps[c].coupling for c in agent.capabilities)
+        coupling = max((caps[c].coupling for c in agent.capabilities), default=1.0)
         msgs: list[AnyMessage] = [question]
         if items or extra:
             note = handoff(items, coupling=coupling, budget=spec.handoff_tokens) + extra
@@ -261,6 +283,8 @@ def build_team(
         _routed(graph, spec, names, node, model, max_turns, world)
     elif top == "independent":
         split_work(graph, spec.agents, run, model, world)
+    elif top in ("decentralized", "hybrid") and world.reads_then_books:
+        read_vote_book(graph, spec, run, workers, node, model)
     elif top in ("decentralized", "hybrid"):
         debate_or_check(graph, spec, run, node, model)
     else:

@@ -4,7 +4,8 @@
   part each; an aggregator combines what they report, unchecked.
 * **decentralized** and **hybrid** (``debate_or_check``): every member answers the whole
   question; peers debate for some rounds and the majority stands, or a dedicated
-  fact-checker verifies the aggregated answer.
+  fact-checker verifies the aggregated answer. (The travel task's decentralized and hybrid
+  teams debate and vote on how to read the request, then book once: ``team_reading``.)
 
 Members run in the same stage, so their modeled latency is the slowest member's (the
 critical path), not the sum.

@@ -19,6 +19,8 @@ class AgentSpec:
 
     name: str
     capabilities: tuple[str, ...]  # what it carries (data/<world>/capabilities.toml)
+    # sub-agents it owns (vertical scaling): each one tool of its own (agentlab.graphs.sub_agents)
+    sub_agents: tuple[AgentSpec, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ class TeamWorld:
     name: str  # the scenario
     instructions: str  # what every member is told first
     capabilities: Callable[[], dict[str, Capability]]  # the default capability data
-    order: tuple[str, ...]  # the capabilities in procedure order
+    # the capabilities in procedure order that bring a share of the catalogue tools in scope
+    order: tuple[str, ...]
     tools: Callable[[], dict[str, BaseTool]]  # the world's own tools, by name
     leads: tuple[tuple[str, tuple[str, ...]], ...]  # hierarchy: (lead, capabilities it leads)
     items_of: Callable[[ToolMessage], list[str]]  # a tool result as handoff items
@@ -52,6 +53,8 @@ class TeamWorld:
     # members carrying this capability report the destination their plan committed to
     reports_plan: str = ""
     plan_reads_handoff: bool = False  # a member's plan call reads its handoff too
+    # decentralized, hybrid: members read and search in parallel, vote, one books (team_reading)
+    reads_then_books: bool = False
 
     def lead_of(self, capabilities: tuple[str, ...]) -> str:
         """The team lead of an agent carrying these capabilities (the last lead: the rest)."""
@@ -117,9 +120,10 @@ RESEARCH = TeamWorld(
     name="research",
     instructions=r.INSTRUCTIONS,
     capabilities=capabilities,
-    order=ORDER,
+    # refine_query writes queries: it brings no tools, and no share of the catalogue's
+    order=tuple(c for c in ORDER if c != "refine_query"),
     tools=lambda: r.RESEARCH_TOOLS,
-    leads=(("research_lead", ("retrieve", "rank_filter")), ("analysis_lead", ())),
+    leads=(("research_lead", ("refine_query", "retrieve", "rank_filter")), ("analysis_lead", ())),
     items_of=items_of,
     answer_of=answer_of,
     assign=_research_assign,
@@ -140,6 +144,7 @@ TRAVEL = TeamWorld(
     reviews=("check",),
     reports_plan="search",
     plan_reads_handoff=True,
+    reads_then_books=True,
 )
 WORLDS = {w.name: w for w in (RESEARCH, TRAVEL)}
 

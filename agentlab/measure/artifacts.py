@@ -29,7 +29,8 @@ class Artifact:
     """One thing an episode produced, and what it came from."""
 
     id: str  # "request", "plan#3", "call:<id>", "result:<id>", "note:<id>", "answer#9", ...
-    kind: str  # request, memory, plan, tool_call, tool_result, memory_note, answer, review, summary
+    # request, memory, plan, reading, tool_call, tool_result, memory_note, answer, review, summary
+    kind: str
     text: str  # its content, as passed along
     step: int | None  # the step record that produced it (None for inputs)
     derived_from: list[str] = field(default_factory=list)

@@ -6,7 +6,9 @@ artifacts whose content it uses, found in what the graph really passed along: an
 value comes from the most recent earlier artifact whose text contains it (an offer id from
 the search result that listed it, a destination from the plan that committed to it), a tool
 result from its call, a memory note from its result, an answer or a review from the
-bookings standing at that moment. The tracing reads only messages and state, so it works
+bookings standing at that moment, a travel team's reading of the request from the
+readings it agrees with (and what follows a vote, from the work of the members it
+followed). The tracing reads only messages and state, so it works
 the same on a real model; only the judging uses the scenario's ground truth.
 
 A decision the ground truth disagrees with, whose inputs are clean, is a **root error**;
@@ -38,6 +40,7 @@ from agentlab.measure.metrics import StepRecord
 from agentlab.sim.prompt import text_of
 
 ORIGINS = ("plan", "request", "memory")  # artifacts a value originates in when they state it
+READINGS = ("Reread", "Vote")  # a travel team's readings of the request (graphs.team_reading)
 MIN_VALUE_CHARS = 4  # shorter argument values ("2", "yes") are too common to trace
 
 
@@ -56,11 +59,16 @@ class _Tracer:
         self.bookings: dict[str, str] = {}  # kind -> result artifact standing for it
         self.by_branch: dict[str, dict[str, str]] = {}  # the same, per parallel branch
         self.branch = ""  # the branch of the step being traced
+        self.stage: int | None = None  # the parallel stage of the step being traced
+        self.stage_of: dict[str, int | None] = {}  # artifact -> the stage that produced it
+        self.vote: str | None = None  # a team's vote on how to read the request
+        self.adopted: set[str] = set()  # branches whose work that vote took up
         for aid, kind, text in inputs:
             self.add(Artifact(aid, kind, text, None))
 
     def add(self, art: Artifact) -> Artifact:
         art.branch = art.branch or self.branch
+        self.stage_of[art.id] = self.stage
         parents = [self.artifacts[p] for p in art.derived_from]
         art.tainted = any(p.tainted for p in parents)
         art.root = art.wrong and not art.tainted
@@ -69,13 +77,16 @@ class _Tracer:
         self.order.append(art.id)
         return art
 
-    def source(self, value: str) -> str | None:
+    def source(self, value: str, branch: str | None = None) -> str | None:
         """Where a value came from: the latest plan or input stating it (values a plan
-        commits to originate there), else the latest artifact containing it (ids, prices)."""
+        commits to originate there), else the latest artifact containing it (ids, prices);
+        with ``branch``, the latest of that branch's artifacts."""
         latest = None
         for aid in reversed(self.order):
             art = self.artifacts[aid]
-            if art.branch and art.branch != self.branch:
+            if branch is not None and art.branch != branch:
+                continue
+            if branch is None and art.branch and art.branch != self.branch:
                 continue  # a parallel branch cannot see another branch's work
             if value in art.text:
                 if art.kind in ORIGINS:
@@ -93,8 +104,30 @@ class _Tracer:
         self.bookings[kind] = result
         self.by_branch.setdefault(self.branch, {})[kind] = result
 
+    def reading(self, step: int, args: dict[str, Any], wrong: bool) -> Artifact:
+        """A reading of the request (a debating peer's, the team's vote): derived from the
+        plans and readings of earlier stages that state the same destination. A vote (in
+        no branch) takes up the work of the branches whose plans it follows: what the
+        steps after it use of that work derives from each of them (``sources``)."""
+        said = str(args.get("destination", "")).strip()
+        agree = [
+            a
+            for a in self.order
+            if self.artifacts[a].kind in ("plan", "reading")
+            and said
+            and _destination(self.artifacts[a].text) == said
+            and (self.stage is None or self.stage_of[a] != self.stage)
+        ]
+        art = self.add(Artifact(f"reading#{step}", "reading", json.dumps(args), step, agree, wrong))
+        if not self.branch:
+            plans = [self.artifacts[a] for a in agree if self.artifacts[a].kind == "plan"]
+            self.vote, self.adopted = art.id, {p.branch for p in plans if p.branch}
+        return art
+
     def sources(self, args: Any) -> list[str]:
         found = {self.source(v) for v in _values(args)}
+        if not self.branch:  # each branch a vote took up that has the value
+            found |= {self.source(v, b) for v in _values(args) for b in self.adopted}
         return sorted(a for a in found if a is not None)
 
 
@@ -135,6 +168,7 @@ def trace(
         produced: list[Artifact] = []
         m = rec.message
         t.branch = rec.branch if rec.stage is not None else ""
+        t.stage = rec.stage
         wrong = ok is False
         if rec.kind == "human" and isinstance(m, HumanMessage):  # a person's answer: an input
             humans.append(
@@ -173,7 +207,8 @@ def trace(
                             "plan",
                             json.dumps(args),
                             rec.index,
-                            list(humans),
+                            # a plan after a team's vote read the vote's reading too
+                            [*humans, *([t.vote] if t.vote and not t.branch else [])],
                             wrong,
                         )
                     )
@@ -220,6 +255,8 @@ def trace(
                         )
                     )
                 )
+            elif m.tool_calls and m.tool_calls[0]["name"] in READINGS:
+                produced.append(t.reading(rec.index, m.tool_calls[0]["args"], wrong))
             elif m.tool_calls and m.tool_calls[0]["name"] in ("Aggregate", "Revise", "Combine"):
                 # a team's answer: a vote derives from the branches' answers it agrees with
                 # (the answers it outvoted did not reach it: the vote contained their errors);
@@ -301,3 +338,19 @@ def _booking_kind(m: ToolMessage) -> str | None:
     except json.JSONDecodeError:
         return None
     return str(c["kind"]) if isinstance(c, dict) and c.get("status") == "confirmed" else None
+
+
+def _destination(text: str) -> str:
+    """The destination a plan or a reading states (its JSON), "" if none."""
+    try:
+        args = json.loads(text)
+    except json.JSONDecodeError:
+        return ""
+    if not isinstance(args, dict):
+        return ""
+    if "destination" in args:
+        return str(args["destination"]).strip()
+    slots = [a for a in args.get("assumptions", []) if isinstance(a, dict)]
+    return next(
+        (str(a.get("value", "")).strip() for a in slots if a.get("slot") == "destination"), ""
+    )

@@ -12,8 +12,9 @@ episode the same way, whatever the model:
   (``LabChatOpenAI`` marks it, see ``UNTERMINATED``); it may have lost its end;
 * **broken stream**: a stream cut midway, after the client's retries;
 * **unreadable reply**: a body, or a stream event, that is not JSON;
-* **unparseable plan or review**: structured output that does not fit its schema; an
-  unreadable review is not an approval.
+* **unparseable plan, review or reading**: structured output that does not fit its schema
+  (a reading: a travel team's reread or vote of the destination); an unreadable review is
+  not an approval.
 
 Each of these but the first ends the episode with its own outcome, ``"error: <reason>"``
 (``ReplyFailure``): the step is recorded with the tokens it spent, ``status="error"``.
@@ -34,6 +35,7 @@ Reason = Literal[
     "unreadable_reply",
     "unparseable_plan",
     "unparseable_review",
+    "unparseable_reading",
     "call_deadline",
 ]
 REASONS: tuple[Reason, ...] = get_args(Reason)

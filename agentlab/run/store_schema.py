@@ -104,7 +104,7 @@ TYPES: dict[str, Any] = {
         "coordination_tokens agents questions root_errors decisions_after_root "
         "tainted_artifacts blast_radius tainted_tokens errors_contained errors_absorbed "
         "errors_escaped errors_prevented execution_errors_reviewed execution_errors_caught "
-        "tools_in_scope step options " + " ".join(f"tokens_in_{c}" for c in COMPONENTS),
+        "tools_in_scope step options facts_found " + " ".join(f"tokens_in_{c}" for c in COMPONENTS),
     ),
 }
 # every column of each table

@@ -10,11 +10,13 @@ Introduced in notebook 05 (`05_decomposition.ipynb`).
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 
 from agentlab.config import EpisodeConfig
@@ -26,18 +28,30 @@ from agentlab.run.episode import Episode, outcome_of
 from agentlab.serve.deadlines import check_episode
 from agentlab.serve.models import make_model
 from agentlab.serve.tracing import tracing_guarded
+from agentlab.sim.prompt import text_of
 from agentlab.sim.questions import parse_question
 from agentlab.world import research as r
-from agentlab.world.capabilities import ORDER, Capability, capabilities, parse_placement
+from agentlab.world.capabilities import (
+    NONE,
+    ORDER,
+    Capability,
+    capabilities,
+    parse_placement,
+    parse_sub_team,
+)
 
+_SEARCH_ITEM = re.compile(r"^\[search\] (\S+) \|", re.M)  # a document a report lists
 DEDICATED = {
+    "refine_query": "refiner",
     "retrieve": "retriever",
     "rank_filter": "ranker",
     "synthesize": "analyst",
     "fact_check": "checker",
 }
-WORK = ("retrieve", "rank_filter", "synthesize")  # every capability but verification
+# every capability but verification
+WORK = ("refine_query", "retrieve", "rank_filter", "synthesize")
 DEFAULT_PLACEMENT = {
+    "refine_query": "retriever",  # the retriever rewrites its own queries when it plans
     "retrieve": "retriever",
     "rank_filter": "retriever",
     "synthesize": "analyst",
@@ -56,8 +70,8 @@ def placed_agents(
 
     An embedded capability is carried by its host and, when its ``reuse`` says more agents
     call on it, by as many other working agents; a capability of its own is one agent
-    (named by ``dedicated``). ``caps`` is in procedure order; ``default`` places what
-    ``placement`` does not name.
+    (named by ``dedicated``); an optional one placed ``none`` is carried by nobody.
+    ``caps`` is in procedure order; ``default`` places what ``placement`` does not name.
 
     Example:
         >>> [a.name for a in placed_agents({"fact_check": "own"}, capabilities())]
@@ -67,23 +81,38 @@ def placed_agents(
     order_of = list(caps)
     carried: dict[str, list[str]] = {}
     for c in order_of:
+        if where[c] == NONE:
+            continue
         host = dedicated[c] if where[c] == "own" else where[c]
         carried.setdefault(host, []).append(c)
     order = sorted(carried, key=lambda a: min(order_of.index(c) for c in carried[a]))
     for c in order_of:
-        if where[c] != "own" and caps[c].reuse > 1:  # every agent that needs it carries it
+        if where[c] not in ("own", NONE) and caps[c].reuse > 1:  # each one needing it has it
             for a in [a for a in order if a != where[c]][: caps[c].reuse - 1]:
                 if c not in carried[a]:
                     carried[a].append(c)
     return tuple(AgentSpec(a, tuple(sorted(carried[a], key=order_of.index))) for a in order)
 
 
+def _worker(capabilities: tuple[str, ...], caps: dict[str, Capability]) -> str:
+    """The capability a sub-agent is named after: its first with tools of its own."""
+    return next(c for c in capabilities if caps[c].tools)
+
+
 def team_for(config: EpisodeConfig, caps: dict[str, Capability] | None = None) -> TeamSpec:
     """The team an episode config describes (research scenario)."""
     caps = caps or capabilities()
     n, arch = config.team_size, config.architecture
-    if arch == "single":
-        agents: tuple[AgentSpec, ...] = (AgentSpec("researcher", ORDER),)
+    if arch == "single":  # its sub_team's capabilities are done by sub-agents it owns
+        subs = parse_sub_team(config.sub_team, caps)
+        handed = {c for g in subs for c in g}
+        agents: tuple[AgentSpec, ...] = (
+            AgentSpec(
+                "researcher",
+                tuple(c for c in ORDER if c not in handed),
+                tuple(AgentSpec(f"researcher_{DEDICATED[_worker(g, caps)]}", g) for g in subs),
+            ),
+        )
     elif arch == "decentralized":
         agents = tuple(AgentSpec(f"researcher_{i + 1}", ORDER) for i in range(n))
     elif arch == "independent":  # nobody verifies: every member does the work, none checks
@@ -154,8 +183,34 @@ def _judge(
                 f"F-{str(args.get('entity', '')).replace(' ', '_')}-{args.get('attribute')}"
                 in truth.fact_ids
             )
+        elif name == "Plan" and (queries := _refined(args)):
+            out.append(r.judge_queries(truth, queries))  # a plan that refined the query
         else:
             out.append(None)  # plans, reviews and routing are not judged against the truth here
+    return out
+
+
+def _refined(plan: dict[str, Any]) -> list[str]:
+    """The search queries a plan committed to (its ``query`` assumptions), if it refined any."""
+    return [
+        str(a.get("value", ""))
+        for a in plan.get("assumptions", []) or []
+        if isinstance(a, dict) and a.get("slot") == "query"
+    ]
+
+
+def searched(results: list[AnyMessage]) -> list[str]:
+    """The ids of the documents a team's searches returned: its members' ``search_corpus``
+    results, and the ``[search]`` items of what their sub-agents reported."""
+    out: list[str] = []
+    for m in results:
+        if m.name == "search_corpus" and getattr(m, "status", "") != "error":
+            try:
+                out += [d["doc_id"] for d in json.loads(text_of(m)).get("results", [])]
+            except (json.JSONDecodeError, AttributeError, KeyError, TypeError):
+                continue
+        else:
+            out += _SEARCH_ITEM.findall(text_of(m))
     return out
 
 
@@ -231,5 +286,6 @@ def run_team_episode(
         "answer": answer,
         "contested": q.contested,
         "question_kind": q.kind,
+        "facts_found": r.facts_found(q, searched(state.get("results", []))),
     }
     return Episode(config, q, state, records, outcome, ok, wall, correct, prov, None, extra)

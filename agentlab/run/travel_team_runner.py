@@ -6,7 +6,10 @@ by default a planner (reads the request, commits to a destination, searches), a 
 request and reports what is wrong), the same four tools the single agent has, split among
 them. ``placement`` moves a capability (``check=booker`` embeds the checking in the
 booker, who then reviews its own work); the independent team splits the trip into its
-bookings, one member each, and nobody checks. ``run_travel_team_episode`` runs one request
+bookings, one member each, and nobody checks. The decentralized team's ``team_size`` peers
+read the request and search in parallel, debate their readings for ``debate_rounds``
+rounds and vote, then one booker books; the hybrid's planners do the same without the
+debate, and a checker reviews the booker's work. ``run_travel_team_episode`` runs one request
 and returns the same ``Episode`` (the same ``episodes`` and ``steps`` columns) as the
 single travel agent, judged by the same judge, plus the team's own columns.
 
@@ -41,7 +44,8 @@ from agentlab.world.travel_user import TravelUser
 DEDICATED = {"search": "planner", "book": "booker", "check": "checker"}  # a role of its own
 DEFAULT_PLACEMENT = {"search": "planner", "book": "booker", "check": "own"}
 WORK = ("search", "book")  # every capability but checking
-TEAMS = TRAVEL_ARCHITECTURES[1:]  # the travel teams: pipeline ... independent
+TEAMS = TRAVEL_ARCHITECTURES[1:]  # the travel teams: pipeline ... hybrid
+READERS = {"decentralized": "peer", "hybrid": "planner"}  # who reads the request in parallel
 
 
 def travel_team_for(config: EpisodeConfig) -> TeamSpec:
@@ -57,6 +61,12 @@ def travel_team_for(config: EpisodeConfig) -> TeamSpec:
         raise ConfigError("architecture", arch, f"a travel team: {', '.join(TEAMS)}")
     if arch == "independent":  # a member per part of the trip; nobody checks
         agents = tuple(AgentSpec(f"agent_{i + 1}", WORK) for i in range(config.team_size))
+    elif arch in READERS:  # readers in parallel (search only), then one booker books
+        readers = (
+            AgentSpec(f"{READERS[arch]}_{i + 1}", ("search",)) for i in range(config.team_size)
+        )
+        checker = (AgentSpec("checker", ("check",)),) if arch == "hybrid" else ()
+        agents = (*readers, AgentSpec("booker", ("book",)), *checker)
     else:
         caps = travel_capabilities()
         where = parse_placement(config.placement, caps)
@@ -65,6 +75,7 @@ def travel_team_for(config: EpisodeConfig) -> TeamSpec:
         arch,  # type: ignore[arg-type]
         agents,
         handoff_tokens=config.handoff_tokens,
+        rounds=config.debate_rounds,
         distractors=config.tools - len(travel.CORE_TOOLS),
         world="travel",
     )
@@ -74,9 +85,10 @@ def _judge(
     req: travel.TravelRequest, records: list[StepRecord], success: bool
 ) -> list[bool | None]:
     """Per record, whether its decision was right against the request's ground truth (None:
-    not judged): plans by the destination they commit to, tool calls as the single agent's,
-    reviews by whether their verdict matches the outcome. Routing, splitting, combining and
-    a member's closing summary decide nothing about the trip."""
+    not judged): plans by the destination they commit to, and so a debating peer's reading
+    (``Reread``) and the team's vote (``Vote``); tool calls as the single agent's; reviews
+    by whether their verdict matches the outcome. Routing, splitting, combining and a
+    member's closing summary decide nothing about the trip."""
     out: list[bool | None] = []
     for rec in records:
         m = rec.message
@@ -88,6 +100,9 @@ def _judge(
         args = calls[0]["args"] if calls else {}
         if name == "Plan":
             out.append(travel.judge_plan(req, args))
+        elif name in ("Reread", "Vote"):  # a reading of the request: the destination
+            slot = {"slot": "destination", "value": args.get("destination", "")}
+            out.append(travel.judge_plan(req, {"assumptions": [slot]}))
         elif name == "Review":
             flagged = bool(args.get("issues")) and not args.get("ok", True)
             out.append(True if flagged else success)  # an approval is right if the trip is

@@ -22,16 +22,25 @@ from agentlab.sim.physics import Decision, Dice, p_catch, p_correct
 from agentlab.sim.profiles import ModelProfile
 from agentlab.sim.prompt import Prompt, text_of
 from agentlab.sim.questions import UNKNOWN, Ask, answer_from, parse_question
+from agentlab.sim.refine_skill import (
+    handed_queries,
+    query_report,
+    refine,
+    refines,
+)
 from agentlab.sim.reply import Reply
 from agentlab.sim.team_skill import (
+    ASK,
     combine_reply,
     handoff_items,
     items_as_results,
+    message_items,
     route_reply,
     split_reply,
     vote_reply,
 )
 from agentlab.world import research as r
+from agentlab.world.capabilities import capabilities
 
 TRUSTED = 0.6  # the model keeps documents from sources at least this reliable (its habit)
 HIJACK = (
@@ -42,13 +51,43 @@ _TOOLS_LINE = re.compile(r"^Tools: (.*)$", re.M)
 
 
 def _results(prompt: Prompt, tool: str) -> list[dict[str, Any]]:
-    out = list(items_as_results(handoff_items(prompt)).get(tool, []))
+    """The results of ``tool`` in context: what a handoff carried, then its own calls' and
+    its sub-agents' reports, in the order they came."""
+    out = list(items_as_results(handoff_items(prompt, own=False)).get(tool, []))
     for _, m in prompt.tool_results():
-        if m.name == tool and m.status != "error":
+        if str(m.name).startswith(ASK):  # a sub-agent's report: handoff items
+            out.extend(items_as_results(message_items(m)).get(tool, []))
+        elif m.name == tool and m.status != "error":
             try:
                 out.append(json.loads(text_of(m)))
             except json.JSONDecodeError:
                 continue
+    return out
+
+
+def _delegated(tools: set[str]) -> dict[str, str]:
+    """The research tools whose steps a sub-agent does, mapped to the tool that asks it (its
+    name says what it carries: ``ask_retrieve_rank_filter``)."""
+    caps = capabilities()
+    return {
+        tool: t
+        for t in sorted(tools)
+        if t.startswith(ASK)
+        for name in caps
+        if name in t.removeprefix(ASK)
+        for tool in caps[name].tools
+    }
+
+
+def _asking(steps: list[dict[str, str]], asks: dict[str, str]) -> list[dict[str, str]]:
+    """The plan's steps with a sub-agent's run of steps folded into one step that asks it."""
+    out: list[dict[str, str]] = []
+    for step in steps:
+        ask = asks.get(step["tool"])
+        if ask is None:
+            out.append(step)
+        elif not out or out[-1]["tool"] != ask:
+            out.append({"tool": ask, "action": f"Ask your sub-agent ({ask}) to {step['action']}"})
     return out
 
 
@@ -59,15 +98,18 @@ def _seen_docs(prompt: Prompt) -> dict[str, dict[str, Any]]:
     }
 
 
-def plan_reply(ask: Ask, prompt: Prompt) -> Reply:
-    """The plan: one search per island, a filter, the answer, and a check per fact if it can."""
-    tools = set((_TOOLS_LINE.findall(prompt.system_text()) or [""])[0].replace(" ", "").split(","))
-    words = {"founded": "founded year", "population": "population census"}.get(
-        ask.attribute, ask.attribute.replace("_", " ")
-    )
+def plan_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply:
+    """The plan: its searches (one per island when it refines the query, its ``query``
+    assumptions; else the question as asked), a filter, the answer, and a check per fact
+    if it can."""
+    named = set((_TOOLS_LINE.findall(prompt.system_text()) or [""])[0].replace(" ", "").split(","))
+    asks = _delegated(named)
+    tools = named | set(asks)  # its own tools, and the ones its sub-agents use for it
+    refined, decisions = refine(ask, prompt, dice, profile) if refines(prompt) else ([], [])
     steps = []
     if "search_corpus" in tools:
-        steps += [{"tool": "search_corpus", "action": f"Search: {e} {words}"} for e in ask.entities]
+        queries = refined or [next(t for t in prompt.human_texts() if parse_question(t)).strip()]
+        steps += [{"tool": "search_corpus", "action": f"Search: {q}"} for q in queries]
     if "filter_documents" in tools:
         steps.append(
             {"tool": "filter_documents", "action": "Keep the relevant, reliable documents"}
@@ -83,8 +125,13 @@ def plan_reply(ask: Ask, prompt: Prompt) -> Reply:
         steps += [
             {"tool": "cross_check", "action": f"Check: {e} {ask.attribute}"} for e in ask.entities
         ]
-    args = {"assumptions": [], "steps": steps}
-    return Reply(tool_calls=[{"name": "Plan", "args": args}], skill="research:plan")
+    args = {
+        "assumptions": [{"slot": "query", "value": q} for q in refined],
+        "steps": _asking(steps, asks) if asks else steps,
+    }
+    return Reply(
+        tool_calls=[{"name": "Plan", "args": args}], decisions=decisions, skill="research:plan"
+    )
 
 
 def _values(ask: Ask, docs: list[dict[str, Any]]) -> dict[str, Counter[str]]:
@@ -161,9 +208,10 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
                 )
     if not pending:
         final = submitted[-1]["answer"] if submitted else "I could not find the answer."
-        return Reply(
-            content=f"Checked. Answer: {final}", decisions=decisions, skill="research:answer"
-        )
+        said = [f"Checked. Answer: {final}"]
+        if refines(prompt) and "search_corpus" not in prompt.tool_names:  # hand its queries on
+            said = [*(said if submitted else ["Queries to search:"]), *query_report(prompt)]
+        return Reply(content="\n".join(said), decisions=decisions, skill="research:answer")
     n, _, tool, action = pending[0]
     options = prompt.tool_names or [tool]
     pick = dice.choose_tool(tool, options, p)
@@ -184,9 +232,12 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
             decisions=decisions,
             skill="research:act",
         )
-    if tool == "search_corpus":
-        query = action.removeprefix("Search: ")
+    more: list[dict[str, Any]] = []  # further calls made at once (searches of handed queries)
+    if tool == "search_corpus":  # a model that does not refine searches what it was handed
+        handed = [] if refines(prompt) else handed_queries(prompt)
+        query, *others = handed or [action.removeprefix("Search: ")]
         args = {"query": query, "k": 5}
+        more = [{"name": tool, "args": {"query": q, "k": 5}} for q in others]
     elif tool == "filter_documents":
         found = [d for res in _results(prompt, "search_corpus") for d in res.get("results", [])]
         keep = []
@@ -224,14 +275,19 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
     elif tool == "cross_check":
         entity = action.removeprefix("Check: ").rsplit(" ", 1)[0]
         args = {"entity": entity, "attribute": ask.attribute}
+    elif tool.startswith(ASK):  # hand the question, as asked, to the sub-agent
+        args = {"task": next(t for t in prompt.human_texts() if parse_question(t) is not None)}
     else:
         args = fill_args(
             (prompt.tool(tool) or {}).get("function", {}).get("parameters", {}),
             " ".join(ask.entities),
         )
+    said = [f"Step {n}: {action}."]
+    if tool.startswith(ASK) and "to Search: " in action and refines(prompt):
+        said += query_report(prompt)  # its queries, for the sub-agent that searches
     return Reply(
-        content=f"Step {n}: {action}.",
-        tool_calls=[{"name": tool, "args": args}],
+        content="\n".join(said),
+        tool_calls=[{"name": tool, "args": args}, *more],
         decisions=decisions,
         skill="research:act",
     )
@@ -243,7 +299,7 @@ def research_skill(prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply |
     if ask is None:
         return None
     if prompt.forced_tool == "Plan":
-        return plan_reply(ask, prompt)
+        return plan_reply(ask, prompt, dice, profile)
     if prompt.forced_tool == "Route":
         return route_reply(ask, prompt, dice, profile)
     if prompt.forced_tool == "Split":
@@ -257,6 +313,8 @@ def research_skill(prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply |
             tool_calls=[{"name": "Review", "args": {"ok": True, "issues": []}}],
             skill="research:review",
         )
-    if set(prompt.tool_names) & set(r.RESEARCH_TOOLS):
+    if refines(prompt) or any(
+        t in r.RESEARCH_TOOLS or t.startswith(ASK) for t in prompt.tool_names
+    ):
         return act_reply(ask, prompt, dice, profile)
     return None

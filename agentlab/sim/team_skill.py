@@ -14,17 +14,20 @@ import re
 from collections import Counter
 from typing import Any
 
+from langchain_core.messages import BaseMessage, ToolMessage
+
 from agentlab.sim.physics import Decision, Dice, p_correct
 from agentlab.sim.profiles import ModelProfile
-from agentlab.sim.prompt import Prompt, text_of
+from agentlab.sim.prompt import ASK_PREFIX, Prompt, text_of
 from agentlab.sim.questions import UNKNOWN, Ask, answer_from, parse_question
 from agentlab.sim.reply import Reply
 from agentlab.sim.travel_team import route_choice
 from agentlab.world import research as r
 
-_ITEM = re.compile(r"^\[(search|kept|answer|claims|part)\] (.*)$", re.M)
+_ITEM = re.compile(r"^\[(query|search|kept|answer|claims|part)\] (.*)$", re.M)
 _AGENT_LINE = re.compile(r"^- (\w+): (.*)$", re.M)
 CAPABILITY_OF = {
+    "query": "refine_query",  # a refiner's queries, handed to the retriever
     "search": "retrieve",
     "kept": "rank_filter",
     "answer": "synthesize",
@@ -33,9 +36,23 @@ CAPABILITY_OF = {
 }
 
 
-def handoff_items(prompt: Prompt) -> list[tuple[str, str]]:
-    """The ``[kind] ...`` items the team passed along, from every message in context."""
-    return [(k, v) for m in prompt.messages for k, v in _ITEM.findall(text_of(m))]
+ASK = ASK_PREFIX
+
+
+def message_items(message: BaseMessage) -> list[tuple[str, str]]:
+    """The ``[kind] ...`` items in one message."""
+    return [(k, v) for k, v in _ITEM.findall(text_of(message))]
+
+
+def handoff_items(prompt: Prompt, own: bool = True) -> list[tuple[str, str]]:
+    """The ``[kind] ...`` items the team passed along, from every message in context
+    (``own=False``: not from its sub-agents' reports, its own tool results)."""
+    return [
+        item
+        for m in prompt.messages
+        if own or not (isinstance(m, ToolMessage) and str(m.name).startswith(ASK))
+        for item in message_items(m)
+    ]
 
 
 def items_as_results(items: list[tuple[str, str]]) -> dict[str, list[dict[str, Any]]]:
@@ -98,6 +115,8 @@ def route_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> 
 
     owners = {a: caps.split(", ") for a, caps in _AGENT_LINE.findall(prompt.system_text())}
     done = {CAPABILITY_OF[k] for k, _ in handoff_items(prompt)}
+    if "retrieve" in done:  # the searches are made: whoever made them wrote their queries
+        done.add("refine_query")
     present = [c for c in ORDER if any(c in caps for caps in owners.values())]
     todo = [c for c in present if c not in done]
     intended = next((a for a, caps in owners.items() if todo and todo[0] in caps), "finish")

@@ -28,6 +28,7 @@ from agentlab.sim.travel_team import (
     board,
     combine_reply,
     my_kinds,
+    reading_reply,
     route_reply,
     split_reply,
     to_book,
@@ -355,6 +356,8 @@ def travel_skill(prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply | N
         return split_reply(trip.needs, prompt)
     if prompt.forced_tool == "Combine":
         return combine_reply(prompt)
+    if prompt.forced_tool in ("Reread", "Vote"):  # a debating peer's reading, the team's
+        return reading_reply(prompt, dice, profile, interpret(trip.destination, prompt, dice)[0])
     if prompt.tool_names and not prompt.forced_tool:  # a step of the plan, with its tools
         return act_reply(trip, prompt, dice, profile)
     return None

@@ -7,7 +7,8 @@ A travel team passes its work along as ``[kind] ...`` lines (written by
 ...`` (every offer a search found), ``[booked] <kind> <id> ...`` (a booking), ``[issue] ...``
 and ``[checked] ...`` (the checker's report). The model reads them back from whatever part
 of them reached its prompt: a bounded handoff may have dropped some, and then it acts on
-what it sees, never on what happened.
+what it sees, never on what happened. A debating peer, or a team voting on how to read
+the request, counts the ``[plan]`` lines it sees (``reading_reply``).
 
 Introduced in notebook 05 (`05_decomposition.ipynb`).
 """
@@ -15,6 +16,7 @@ Introduced in notebook 05 (`05_decomposition.ipynb`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,4 +182,30 @@ def combine_reply(prompt: Prompt) -> Reply:
     return Reply(
         tool_calls=[{"name": prompt.forced_tool or "Combine", "args": {"answer": answer}}],
         skill="travel:combine",
+    )
+
+
+def readings(prompt: Prompt) -> list[str]:
+    """Every reading of the request's destination in sight (``[plan] destination = ...``
+    lines: a member's, the team's), in the order they appear."""
+    return [
+        m[1].strip()
+        for msg in prompt.messages
+        for line in text_of(msg).splitlines()
+        if (m := _DESTINATION.match(line))
+    ]
+
+
+def reading_reply(prompt: Prompt, dice: Dice, profile: ModelProfile, own: str) -> Reply:
+    """Read the request again in the light of the readings in sight (a debating peer's
+    ``Reread``), or give the team's reading (``Vote``): the reading most of them hold, the
+    first listed among equals (a peer's own comes first), drawn with the physics'
+    probability for this prompt; with none in sight, ``own`` (its own reading)."""
+    ranked = [r for r, _ in Counter(readings(prompt)).most_common()] or [own]
+    p = p_correct(profile, options=len(ranked), context_tokens=prompt.input_tokens)
+    pick = dice.choose("reading", intended=ranked[0], options=ranked, p=p, kind="vote")
+    return Reply(
+        tool_calls=[{"name": prompt.forced_tool or "Vote", "args": {"destination": pick.chosen}}],
+        decisions=[pick],
+        skill="travel:vote",
     )

@@ -41,14 +41,21 @@ from agentlab.serve.models import make_model
 from agentlab.ui.draw import mermaid
 from agentlab.ui.plot_base import PALETTE, TEMPLATE, WRONG
 from agentlab.ui.taint_plots import CLEAN, ROOT, add_step_bars
-from agentlab.world.capabilities import ORDER, Capability
+from agentlab.world.capabilities import NONE, ORDER, Capability, capabilities
 
-EMBED_IN = {"retrieve": "analyst", "rank_filter": "retriever", "synthesize": "retriever",
-            "fact_check": "analyst"}  # fmt: skip  # the host each toggle offers
-LABELS = {"retrieve": "retrieve", "rank_filter": "rank & filter", "synthesize": "synthesize",
-          "fact_check": "fact-check"}  # fmt: skip
+EMBED_IN = {"refine_query": "retriever", "retrieve": "analyst", "rank_filter": "retriever",
+            "synthesize": "retriever", "fact_check": "analyst"}  # fmt: skip  # each toggle's host
+LABELS = {"refine_query": "refine query", "retrieve": "retrieve", "rank_filter": "rank & filter",
+          "synthesize": "synthesize", "fact_check": "fact-check"}  # fmt: skip
 METRICS = ("¢ per correct answer", "latency (s)", "escaped errors", "success (%)")
 BEFORE, NOW = "#BBBBBB", PALETTE[0]
+
+
+def _places(name: str, caps: dict[str, Capability] | None) -> list[tuple[str, str]]:
+    """A toggle's choices: own agent, embedded in its host, left out (if optional)."""
+    host, optional = EMBED_IN[name], (caps or capabilities())[name].optional
+    embedded = [("own agent", "own"), (f"{'in' if optional else 'embedded in'} {host}", host)]
+    return [*embedded, ("left out", NONE)] if optional else embedded
 
 
 def _scores(episodes: pd.DataFrame) -> list[float | None]:
@@ -108,10 +115,10 @@ class PlacementExplorer:
         style = {"description_width": "95px"}
         self.toggles = {
             c: widgets.ToggleButtons(
-                options=[("own agent", "own"), (f"embedded in {EMBED_IN[c]}", EMBED_IN[c])],
+                options=_places(c, caps),
                 value="own" if DEFAULT_PLACEMENT[c] in ("own", DEDICATED[c]) else EMBED_IN[c],
                 description=LABELS[c],
-                style={**style, "button_width": "170px"},
+                style={**style, "button_width": f"{340 // len(_places(c, caps))}px"},
             )
             for c in ORDER
         }
@@ -161,13 +168,15 @@ class PlacementExplorer:
     def set(self, name: str, value: Any) -> PlacementExplorer:
         """Change one control as a click would and re-run; returns the explorer.
 
-        ``name`` is a capability (value ``"own"``, ``"embedded"`` or the host's name),
-        ``"architecture"``, ``"handoff_tokens"`` or ``"team_size"``.
+        ``name`` is a capability (value ``"own"``, ``"embedded"`` or the host's name, or
+        ``"none"`` for an optional one), ``"architecture"``, ``"handoff_tokens"`` or
+        ``"team_size"``.
         """
         if name in self.toggles:
             host = EMBED_IN[name]
-            if value not in ("own", "embedded", host):
-                raise ValueError(f"{name}: got {value!r}; allowed: own, embedded, {host}")
+            places = ["own", "embedded", *(v for _, v in self.toggles[name].options[1:])]
+            if value not in places:
+                raise ValueError(f"{name}: got {value!r}; allowed: {', '.join(places)}")
             self.toggles[name].value = host if value == "embedded" else value
         elif name in ("architecture", "handoff_tokens", "team_size"):
             getattr(self, name).value = value

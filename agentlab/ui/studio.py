@@ -3,9 +3,9 @@
 ``langgraph.json`` at the repository root names the graphs below, so ``langgraph dev``
 (from ``pip install "langgraph-cli[inmem]"``, not a dependency of the lab) serves them
 offline: the travel agent of notebooks 01-04 and its teams of notebook 05 (planner,
-booker, checker), and the research assistant as a single agent and as every team
-architecture of notebooks 05-08. Send a message with a travel request or
-a research question; the Studio draws the graph and steps through it. The Studio's server
+booker, checker), and the research assistant as a single agent, each as every team
+architecture of notebooks 05-08. Send a message with a travel request or a research
+question; the Studio draws the graph and steps through it. The Studio's server
 brings its own checkpointer, so the graphs are compiled without one.
 
 Introduced in the README.
@@ -73,6 +73,8 @@ travel_centralized = travel_team_graph("centralized")
 travel_hierarchical = travel_team_graph("hierarchical")
 travel_swarm = travel_team_graph("swarm")
 travel_independent = travel_team_graph("independent")
+travel_decentralized = travel_team_graph("decentralized")
+travel_hybrid = travel_team_graph("hybrid")
 research_single = research_graph("single")
 research_pipeline = research_graph("pipeline")
 research_centralized = research_graph("centralized")
@@ -89,6 +91,8 @@ GRAPHS: dict[str, Graph] = {
     "travel_hierarchical": travel_hierarchical,
     "travel_swarm": travel_swarm,
     "travel_independent": travel_independent,
+    "travel_decentralized": travel_decentralized,
+    "travel_hybrid": travel_hybrid,
     "research_single": research_single,
     "research_pipeline": research_pipeline,
     "research_centralized": research_centralized,

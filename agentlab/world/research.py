@@ -46,6 +46,17 @@ ATTRIBUTES = {
     "highest peak in metres": "highest_peak_m",
     "ferry hub": "ferry_hub",
 }
+# the words the corpus states each attribute in (every claim sentence uses them): what a
+# search query needs to find the claim
+CORPUS_WORDS = {
+    "population": "population",
+    "area_km2": "area",
+    "founded": "founded",
+    "capital": "capital",
+    "main_export": "main export",
+    "highest_peak_m": "highest peak",
+    "ferry_hub": "ferry hub",
+}
 _WORD = re.compile(r"[A-Za-z]+|\d[\d,]*")
 
 
@@ -293,6 +304,37 @@ def stated_truly_by(fact_id: str) -> set[str]:
         for c in d.claims
         if c["fact_id"] == fact_id and c["true"]
     }
+
+
+def judge_queries(q: Question, queries: Sequence[str]) -> bool:
+    """A refinement is right when every fact the question needs has a query of its own: one
+    naming its island, and no other island of the question, with the attribute in the
+    corpus's words (``CORPUS_WORDS``).
+
+    Example:
+        >>> q = Question("Q", "What is the founding year of Lannock?", "lookup",
+        ...              ("F-Lannock-founded",), "1102")
+        >>> judge_queries(q, ["Lannock founded year"]), judge_queries(q, [q.text])
+        (True, False)
+    """
+    named = {facts()[f]["entity"] for f in q.fact_ids}
+    for f in q.fact_ids:
+        fact = facts()[f]
+        words = CORPUS_WORDS[fact["attribute"]]
+        if not any(
+            fact["entity"] in query
+            and not any(e in query for e in named - {fact["entity"]})
+            and words in query.lower()
+            for query in queries
+        ):
+            return False
+    return True
+
+
+def facts_found(q: Question, doc_ids: Sequence[str]) -> int:
+    """How many of the facts a question needs some of these documents state truly (what a
+    retrieval found, judged against the truth)."""
+    return sum(bool(stated_truly_by(f) & set(doc_ids)) for f in q.fact_ids)
 
 
 def judge_filter(q: Question, keep: Sequence[str]) -> bool:
