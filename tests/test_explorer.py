@@ -12,7 +12,8 @@ import agentlab.ui.explorer
 from agentlab.config import EpisodeConfig
 from agentlab.run.runner import grid, run_episodes
 from agentlab.run.team_runner import run_team_episode
-from agentlab.ui.explorer import METRICS, PlacementExplorer, RunStepper, _scores
+from agentlab.ui.explorer import METRICS, PlacementExplorer, _scores
+from agentlab.ui.stepper import RunStepper
 from agentlab.world.capabilities import with_data
 
 SEEDS = range(3)
@@ -186,3 +187,19 @@ def test_unpriced_costs_read_unpriced_in_the_explorer_and_the_stepper(tainted_ep
 def test_docstring_examples() -> None:
     result = doctest.testmod(agentlab.ui.explorer, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 2 and result.failed == 0
+
+
+def test_a_design_seen_before_is_not_run_again() -> None:
+    ex = PlacementExplorer(seeds=range(2))
+    first = ex.results
+    ex.set("fact_check", "analyst")
+    assert not ex.kept and ex.results is not first
+    ex.set("fact_check", "own")
+    assert ex.kept and ex.results is first  # the same sweep, not a new one
+    assert "kept from before" in ex.readout.value and len(ex.memo) == 2
+
+
+def test_run_stepper_is_still_importable_from_the_explorer() -> None:
+    from agentlab.ui import explorer
+
+    assert explorer.RunStepper is RunStepper

@@ -5,8 +5,9 @@ sliders for the handoff budget and the team size, an architecture menu. Every ch
 re-runs a small sweep on the simulated model and updates in place the team (a table and its
 Mermaid diagram, drawn offline) and one plotly ``FigureWidget``: cost per correct answer,
 latency, escaped errors and success, the previous design beside the current one.
-``RunStepper``: one episode step by step (agent, node, decision, tokens, taint) on a
-timeline that highlights the current step.
+A design seen before is not run again: its sweep is kept (``.memo``), so going back to it
+redraws at once. ``RunStepper`` (``agentlab.ui.stepper``, importable from here too) shows
+one episode step by step (agent, node, decision, tokens, taint).
 
     ex = PlacementExplorer(seeds=range(12))   # show it: the last expression of a cell
     ex.set("fact_check", "analyst")           # as a click would; ex.results has the tables
@@ -39,8 +40,8 @@ from agentlab.run.runner import Episode, Results, grid, run_episodes
 from agentlab.run.team_runner import DEDICATED, DEFAULT_PLACEMENT, run_team_episode, team_for
 from agentlab.serve.models import make_model
 from agentlab.ui.draw import mermaid
-from agentlab.ui.plot_base import PALETTE, TEMPLATE, WRONG
-from agentlab.ui.taint_plots import CLEAN, ROOT, add_step_bars
+from agentlab.ui.plot_base import PALETTE, TEMPLATE
+from agentlab.ui.stepper import RunStepper
 from agentlab.world.capabilities import NONE, ORDER, Capability, capabilities
 
 EMBED_IN = {"refine_query": "retriever", "retrieve": "analyst", "rank_filter": "retriever",
@@ -49,6 +50,7 @@ LABELS = {"refine_query": "refine query", "retrieve": "retrieve", "rank_filter":
           "synthesize": "synthesize", "fact_check": "fact-check"}  # fmt: skip
 METRICS = ("¢ per correct answer", "latency (s)", "escaped errors", "success (%)")
 BEFORE, NOW = "#BBBBBB", PALETTE[0]
+__all__ = ["METRICS", "PlacementExplorer", "RunStepper"]
 
 
 def _places(name: str, caps: dict[str, Capability] | None) -> list[tuple[str, str]]:
@@ -109,7 +111,9 @@ class PlacementExplorer:
         self.results: Results | None = None
         self.team: TeamSpec  # the current team, drawn as a table and a diagram
         self.seconds = 0.0  # how long the latest sweep took (wall clock)
-        self.runs = 0  # sweeps run so far
+        self.runs = 0  # designs shown so far
+        self.memo: dict[tuple[Any, ...], Results] = {}  # design (config columns) -> its sweep
+        self.kept = False  # whether the latest design's sweep was kept from before
         self.diagram_text = ""
         self._previous: list[float | None] = [None] * len(METRICS)
         style = {"description_width": "95px"}
@@ -190,6 +194,14 @@ class PlacementExplorer:
         return run_team_episode(self.config.with_(seed=seed, request=question_id), caps=self.caps)
 
     def _sweep(self) -> Results:
+        """The current design's sweep: run once per design, then kept in ``.memo``."""
+        key = tuple(self.config.as_row().items())
+        self.kept = key in self.memo
+        if not self.kept:
+            self.memo[key] = self._run()
+        return self.memo[key]
+
+    def _run(self) -> Results:
         ids = self.question_ids
         extra: dict[str, Any] = {"request": ids} if ids is not None else {}
         configs = grid(self.config, seeds=self.seeds, **extra)
@@ -265,136 +277,9 @@ class PlacementExplorer:
             f"{len(self.team.agents)} agents: {int(e['success'].sum())} of {len(e)} correct, "
             f"{usd_text(usd_total(e['cost_usd']))} in all, {coordination:.0f}% of input tokens on "
             f"coordination, escaped errors: {int(e['errors_escaped'].sum())} "
-            f"(sweep {self.runs}, {self.seconds:.1f} s)</span>"
+            f"(sweep {self.runs}, {'kept from before' if self.kept else f'{self.seconds:.1f} s'})"
+            "</span>"
         )
 
     def _ipython_display_(self) -> None:
         display(self.box)
-
-
-class RunStepper:
-    """Walk one episode step by step: who acted, what it decided, and what was tainted.
-
-    Args:
-        episode: An ``Episode`` (e.g. ``run_episode(config)``), or the ``steps`` rows of one.
-
-    Next / Previous and the slider move through the steps; ``.go(i)``, ``.next()`` and
-    ``.previous()`` do the same from code. ``.row`` is the current step's row of the
-    ``steps`` table, ``.rows`` all of them, ``.figure`` the timeline.
-
-    Example:
-        >>> import agentlab as al
-        >>> s = RunStepper(al.run_episode(al.EpisodeConfig(seed=0)))
-        >>> s.next().index, s.row["step"]
-        (1, 1)
-    """
-
-    COLUMNS = ("step", "agent", "node", "kind", "decision", "tokens_in", "tokens_out",
-               "tainted", "root_error")  # fmt: skip
-
-    def __init__(self, episode: Episode | pd.DataFrame | list[dict[str, Any]]) -> None:
-        rows = episode.step_rows() if isinstance(episode, Episode) else episode
-        self.rows = pd.DataFrame(rows).reset_index(drop=True)
-        if self.rows.empty or "tainted" not in self.rows.columns:
-            raise ValueError("RunStepper: need a traced episode with at least one step")
-        s = self.rows
-        s["lane"] = s["agent"].where(s["agent"].astype(bool), s["node"])
-        self.index = 0
-        self.previous_button = widgets.Button(description="◀ Previous")
-        self.next_button = widgets.Button(description="Next ▶", button_style="primary")
-        self.slider = widgets.IntSlider(0, 0, len(s) - 1, description="step")
-        self.detail = widgets.HTML(layout={"margin": "0 24px 0 0"})
-        self.neighbours = widgets.HTML()
-        self.previous_button.on_click(lambda _: self.previous())
-        self.next_button.on_click(lambda _: self.next())
-        self.slider.observe(lambda c: c["new"] != self.index and self.go(c["new"]), names="value")
-        self.figure = go.FigureWidget(self._timeline())
-        self.box = widgets.VBox(
-            [widgets.HBox([self.previous_button, self.next_button, self.slider]),
-             widgets.HBox([self.detail, self.neighbours]), self.figure]
-        )  # fmt: skip
-        self.go(0)
-
-    @property
-    def row(self) -> dict[str, Any]:
-        """The current step's row (plain Python values)."""
-        row = self.rows.iloc[self.index].to_dict()
-        return {str(k): v.item() if hasattr(v, "item") else v for k, v in row.items()}
-
-    def go(self, index: int) -> RunStepper:
-        """Show step ``index`` (0-based position in the episode's steps)."""
-        self.index = max(0, min(int(index), len(self.rows) - 1))
-        self.slider.value = self.index  # the slider's observer sees nothing new
-        self.previous_button.disabled = self.index == 0
-        self.next_button.disabled = self.index == len(self.rows) - 1
-        r = self.row
-        state = "clean"
-        if r["tainted"] or r["root_error"]:
-            what = "root error" if r["root_error"] else "tainted"
-            state = f"<b style='color:{ROOT if r['root_error'] else WRONG}'>{what}</b>"
-        facts = {
-            "step": f"{self.index + 1} of {len(self.rows)} (#{r['step']})",
-            "agent": r["agent"] or "-", "node": r["node"], "kind": r["kind"],
-            "decision": r["decision"], "tokens in / out": f"{r['tokens_in']} / {r['tokens_out']}",
-            "cost": usd_text(r["cost_usd"], 5), "latency": f"{r['latency_s']:.2f} s",
-            "correct": r.get("correct"), "taint": state,
-            "derived from": r.get("derived_from") or "-",
-        }  # fmt: skip
-        cells = "".join(
-            f"<tr><td>{k}</td><td>{v if k == 'taint' else _esc(v)}</td></tr>"
-            for k, v in facts.items()
-        )
-        self.detail.value = f"<table class='agentlab-step'>{cells}</table>"
-        lo = max(0, self.index - 3)
-        near = self.rows.iloc[lo : self.index + 4]
-        head = "".join(f"<th>{c}</th>" for c in self.COLUMNS)
-        body = "".join(
-            f"<tr style='{'outline:2px solid #000;font-weight:bold;' if i == self.index else ''}"
-            f"{f'color:{WRONG}' if row['tainted'] else ''}'>"
-            + "".join(f"<td>{_esc(row[c])}</td>" for c in self.COLUMNS) + "</tr>"
-            for i, row in near.iterrows()
-        )  # fmt: skip
-        self.neighbours.value = f"<table><tr>{head}</tr>{body}</table>"
-        with self.figure.batch_update():
-            mark = self.figure.data[-1]
-            mark.x, mark.base, mark.y = [r["latency_s"]], [r["start_s"]], [r["lane"]]
-        return self
-
-    def next(self) -> RunStepper:
-        """Move one step forward (stays on the last)."""
-        return self.go(self.index + 1)
-
-    def previous(self) -> RunStepper:
-        """Move one step back (stays on the first)."""
-        return self.go(self.index - 1)
-
-    def _timeline(self) -> Figure:
-        s = self.rows
-        tainted = s["tainted"].fillna(False).astype(bool)
-        fig = go.Figure()
-        add_step_bars(
-            fig, s, lane="lane",
-            groups=[("clean", CLEAN, s[~tainted]), ("tainted", WRONG, s[tainted])],
-            custom=["step", "node", "decision"],
-            hover="step %{customdata[0]} (%{customdata[1]}): %{customdata[2]}<extra></extra>",
-        )  # fmt: skip
-        fig.add_bar(
-            y=[None], x=[None], base=[None], orientation="h", name="current step",
-            marker={"color": "rgba(0,0,0,0)", "line": {"color": ROOT, "width": 3}},
-        )  # fmt: skip
-        lanes = list(dict.fromkeys(s["lane"]))
-        return fig.update_layout(
-            template=TEMPLATE, barmode="overlay", height=160 + 40 * len(lanes),
-            xaxis_title="virtual clock (s)", margin={"t": 30},
-            yaxis={"type": "category", "categoryorder": "array", "categoryarray": lanes[::-1]},
-            legend={"orientation": "h", "y": -0.3},
-        )  # fmt: skip
-
-    def _ipython_display_(self) -> None:
-        display(self.box)
-
-
-def _esc(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return html.escape("-" if value is None else str(value))
