@@ -311,3 +311,15 @@ def test_retry_errors_runs_only_the_error_rows_again_and_replaces_them(tmp_path:
     pd.testing.assert_frame_equal(loaded.steps, retried.steps)
     with pytest.raises(ValueError, match=r"retry: got 'all'; allowed: None, 'errors'"):
         run_sweep(configs, store=tmp_path / "s", retry="all", **options)
+
+
+def test_workers_fork_from_a_server_whose_objects_the_collector_leaves_alone() -> None:
+    import gc
+
+    from agentlab.run.backends import LocalBackend
+
+    backend = LocalBackend(1)
+    try:  # gc.freeze() in the fork server: a worker's collections copy none of its pages
+        assert backend.submit(gc.get_freeze_count).result(timeout=120) > 10_000
+    finally:
+        backend.close(cancel=True)

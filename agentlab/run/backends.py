@@ -106,8 +106,10 @@ def _init_worker(sweep_pid: int) -> None:
 class LocalBackend:
     """A pool of ``workers`` processes on this machine.
 
-    Workers are forked from a "forkserver" that imported ``agentlab.run.sweep`` once, so a
-    worker starts in milliseconds with the lab loaded, and is safe to start from JupyterLab
+    Workers are forked from a "forkserver" that imported ``agentlab.run.sweep`` once and
+    froze its objects for the collector (``agentlab.run.worker_preload``), so a worker
+    starts in milliseconds with the lab loaded, shares those pages instead of copying
+    them, and is safe to start from JupyterLab
     (no fork of a threaded kernel). The fork server keeps the environment it started with,
     so each task carries the endpoint and credentials of the moment it was submitted. A
     worker that dies breaks the pool; ``restart`` makes a new one.
@@ -120,7 +122,7 @@ class LocalBackend:
 
     def _start(self) -> None:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["agentlab.run.sweep"])
+        ctx.set_forkserver_preload(["agentlab.run.worker_preload"])
         self._pool = ProcessPoolExecutor(
             self.workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
         )

@@ -1,0 +1,18 @@
+"""What a sweep's fork server loads before it forks its workers.
+
+The lab (``agentlab.run.sweep`` and everything it imports), then ``gc.freeze()``: every
+object loaded so far moves to the collector's permanent generation, so a worker's garbage
+collections never walk (and so never write to) the pages it shares with the fork server.
+Without it, each worker's first collections copy most of those pages into private memory
+(Python docs, ``gc.freeze``: "to avoid copy-on-write with fork()").
+
+Used by ``agentlab.run.backends.LocalBackend`` (notebook 10, `10_your_own_experiment.ipynb`).
+"""
+
+from __future__ import annotations
+
+import gc
+
+import agentlab.run.sweep  # noqa: F401  (the lab, loaded once for every worker)
+
+gc.freeze()
