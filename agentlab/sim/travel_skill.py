@@ -19,6 +19,7 @@ from typing import Any
 
 from langchain_core.messages import ToolMessage
 
+from agentlab.sim.clarify import clarification
 from agentlab.sim.generic import fill_args
 from agentlab.sim.physics import Decision, Dice, p_catch, p_correct
 from agentlab.sim.profiles import ModelProfile
@@ -36,8 +37,8 @@ from agentlab.sim.travel_team import (
 )
 from agentlab.sim.trip import GROUND_WORDS, Trip, parse_request
 from agentlab.world import places as w
+from agentlab.world.place_names import read_place
 
-_CLARIFY = re.compile(r"[Bb]y (?P<alias>[\w .'-]+?),? I mean (?P<place>[^.\n]+)")
 _PLAN_LINE = re.compile(r"^(\d+)\. \[(done|next| )\] (\w+): (.*)$", re.M)
 _ASSUMPTION = re.compile(r"^Assumptions: (.*)$", re.M)
 _CHEAPEST = re.compile(r"cheapest (\S+@\S+) \$([\d.]+)")
@@ -51,20 +52,16 @@ SEARCH_FOR = {
 
 
 def interpret(alias: str, prompt: Prompt, dice: Dice) -> tuple[str, Decision]:
-    """Commit to one meaning of a place name: a clarification in context, a teammate's
-    reading of it (a travel team's ``[plan]`` line), else the prior."""
+    """Commit to one meaning of a place name: a teammate's reading of it (a travel team's
+    ``[plan]`` line), a person's clarification in context, else the prior. Names are read
+    however they are written ("Washington, D.C.", "DC", "the state of Washington")."""
     told = board(prompt).destination
-    if told and w.resolve(told):
-        name = w.places()[w.resolve(told)[0][0]].name
+    found = read_place(told) if told else []
+    clarified = found[0][0] if found else clarification(alias, prompt)
+    if clarified:
+        name = w.places()[clarified].name
         return name, Decision("interpretation", 1, 1.0, True, name)
-    for text in prompt.human_texts():
-        for m in _CLARIFY.finditer(text):
-            if m["alias"].strip().lower() == alias.lower():
-                found = w.resolve(m["place"])
-                if found:
-                    name = w.places()[found[0][0]].name
-                    return name, Decision("interpretation", 1, 1.0, True, name)
-    meanings = w.resolve(alias)
+    meanings = read_place(alias)
     if not meanings:
         return alias, Decision("interpretation", 1, 1.0, True, alias)
     pid = dice.weighted("interpretation", [p for p, _ in meanings], [q for _, q in meanings])
@@ -73,7 +70,7 @@ def interpret(alias: str, prompt: Prompt, dice: Dice) -> tuple[str, Decision]:
 
 
 def _display(alias: str) -> str:
-    found = w.resolve(alias)
+    found = read_place(alias)
     return w.places()[found[0][0]].name if len(found) == 1 else alias
 
 

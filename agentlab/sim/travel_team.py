@@ -24,6 +24,8 @@ from agentlab.sim.physics import Dice, p_correct
 from agentlab.sim.profiles import ModelProfile
 from agentlab.sim.prompt import Prompt, text_of
 from agentlab.sim.reply import Reply
+from agentlab.world import places as w
+from agentlab.world.place_names import read_place
 
 _OFFERS = re.compile(r"^\[offers\] (\w+) at (.+?): (.+)$")
 _OFFER = re.compile(r"(\S+@\S+) \$([\d.]+)")
@@ -187,13 +189,20 @@ def combine_reply(prompt: Prompt) -> Reply:
 
 def readings(prompt: Prompt) -> list[str]:
     """Every reading of the request's destination in sight (``[plan] destination = ...``
-    lines: a member's, the team's), in the order they appear."""
+    lines: a member's, the team's), in the order they appear, each a place's name however
+    it was written ("Washington DC" and "Washington, D.C." are one reading)."""
     return [
-        m[1].strip()
+        _name(m[1])
         for msg in prompt.messages
         for line in text_of(msg).splitlines()
         if (m := _DESTINATION.match(line))
     ]
+
+
+def _name(written: str) -> str:
+    """A place's name for a reading that means one place, else the reading as written."""
+    found = read_place(written)
+    return w.places()[found[0][0]].name if len(found) == 1 else written.strip()
 
 
 def reading_reply(prompt: Prompt, dice: Dice, profile: ModelProfile, own: str) -> Reply:

@@ -29,6 +29,7 @@ class Place:
     region: str
     country: str
     airports: tuple[str, ...]  # IATA codes, the main one first
+    kind: str = "city"  # "city", "state" or "country"
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,12 @@ def places() -> dict[str, Place]:
     """All places, by place id."""
     return {
         r["place_id"]: Place(
-            r["place_id"], r["name"], r["region"], r["country"], tuple(r["airports"].split())
+            r["place_id"],
+            r["name"],
+            r["region"],
+            r["country"],
+            tuple(r["airports"].split()),
+            r["kind"],
         )
         for r in _rows("places.csv")
     }
