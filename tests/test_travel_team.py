@@ -370,3 +370,11 @@ def test_a_reading_that_does_not_parse_is_the_episodes_outcome(schema: str) -> N
     ep = al.run_episode(config, model=Garbled(seed=2))
     assert ep.outcome == "error: unparseable_reading" and not ep.success
     assert ep.records[-1].decision == schema
+
+
+def test_the_vote_knows_one_place_written_two_ways() -> None:
+    from agentlab.graphs.team_reading import _same
+
+    assert _same("Washington DC", "Washington, D.C.")
+    assert not _same("Washington", "Washington State")  # an ambiguous name is only itself
+    assert not _same("Seattle", "Washington, D.C.")

@@ -41,6 +41,7 @@ from agentlab.graphs.team_spec import AgentSpec, TeamSpec
 from agentlab.graphs.team_world import WORLDS
 from agentlab.measure.replies import ReplyFailure
 from agentlab.sim.prompt import text_of
+from agentlab.world.place_names import read_place
 
 TeamState = Any  # agentlab.graphs.team.TeamState (a TypedDict there), as nodes here read it
 Run = Callable[..., dict[str, Any]]  # runs one member: ``run(agent, state, stage=, member=)``
@@ -67,6 +68,11 @@ def _reading_of(report: AnyMessage) -> str:
 
 
 def _same(a: str, b: str) -> bool:
+    """Whether two readings name one place: "Washington DC" and "Washington, D.C." do; an
+    ambiguous name ("Washington") is the same only as itself."""
+    pa, pb = read_place(a), read_place(b)
+    if len(pa) == 1 and len(pb) == 1:
+        return pa[0][0] == pb[0][0]
     return a.strip().casefold() == b.strip().casefold()
 
 
