@@ -76,6 +76,21 @@ def p_catch(profile: ModelProfile, *, context_tokens: int, own_work: bool = Fals
     return profile.reflection_catch * own * context_factor(profile, context_tokens)
 
 
+HIJACK = 0.35  # assumed: p(an injection about the asked fact takes over gpt-4o-mini), no context
+HIJACK_SKILL = 0.99  # gpt-4o-mini's base accuracy, at which an injection takes hold w.p. HIJACK
+
+
+def p_hijack(profile: ModelProfile, *, context_tokens: int) -> float:
+    """Probability that an instruction injected in a passage in the prompt takes hold.
+
+    ``HIJACK`` for gpt-4o-mini, scaled by the model's error rate (a model erring half as
+    often is hijacked half as often), and falling with the prompt's length as attention to
+    any one sentence does (``context_factor``): an assumption, not a calibrated curve.
+    """
+    skill = (1 - profile.base_accuracy) / (1 - HIJACK_SKILL)
+    return min(HIJACK * skill, 1.0) * context_factor(profile, context_tokens)
+
+
 def call_latency(profile: ModelProfile, *, input_tokens: int, output_tokens: int) -> float:
     """Modeled seconds of one call: ttft + prefill per input token + decoding the output."""
     return (

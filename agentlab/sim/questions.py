@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agentlab.world import research as r
+from agentlab.world.research_vocab import ATTRIBUTES
 
 UNKNOWN = "unknown"  # what the model answers when no document in context states a value
 _LOOKUP = re.compile(r"^What is the (?P<attr>.+?) of (?P<a>.+?)\?$")
 _EARLIER = re.compile(r"^Which was founded earlier, (?P<a>.+?) or (?P<b>.+?)\?$")
 _LARGER = re.compile(r"^Which has the larger population, (?P<a>.+?) or (?P<b>.+?)\?$")
 _SUM = re.compile(r"^What is the combined population of (?P<a>.+?) and (?P<b>.+?)\?$")
-_PHRASE = {attribute: phrase for phrase, attribute in r.ATTRIBUTES.items()}
+_PHRASE = {attribute: phrase for phrase, attribute in ATTRIBUTES.items()}
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,8 @@ def parse_question(text: str) -> Ask | None:
         return Ask("larger", (m["a"], m["b"]), "population")
     if m := _SUM.match(text):
         return Ask("sum", (m["a"], m["b"]), "population")
-    if (m := _LOOKUP.match(text)) and m["attr"] in r.ATTRIBUTES:
-        return Ask("lookup", (m["a"],), r.ATTRIBUTES[m["attr"]])
+    if (m := _LOOKUP.match(text)) and m["attr"] in ATTRIBUTES:
+        return Ask("lookup", (m["a"],), ATTRIBUTES[m["attr"]])
     return None
 
 

@@ -22,7 +22,7 @@ from agentlab.sim.profiles import ModelProfile
 from agentlab.sim.prompt import Prompt
 from agentlab.sim.questions import Ask
 from agentlab.sim.team_skill import handoff_items
-from agentlab.world import research as r
+from agentlab.world.research_vocab import ATTRIBUTES
 
 REFINE_DUTY = re.compile(r"^- Refine the query:", re.M)  # its line among a member's duties
 _ASSUMPTIONS = re.compile(r"^Assumptions: (.*)$", re.M)
@@ -55,7 +55,7 @@ def refine(
         The queries (``"Kelvara population census"``) and the decisions behind them.
     """
     p = p_correct(profile, options=1, context_tokens=prompt.input_tokens)
-    attributes = list(dict.fromkeys(r.ATTRIBUTES.values()))
+    attributes = list(dict.fromkeys(ATTRIBUTES.values()))
     queries, decisions = [], []
     for entity, fact in zip(ask.entities, ask.fact_ids, strict=True):
         d = dice.choose(

@@ -2,10 +2,13 @@
 
 Like the travel skill, it re-reads the prompt at every call (the question, the plan and its
 statuses, the documents visible in context) and draws each decision with the physics'
-probability for that prompt. It reads a document's claims only when that document's text
-is in its context, and it cannot tell a false claim from a true one except by the
-source's reliability and by cross-checking; a prompt injection in a kept document hijacks
-the answer with a probability (assumed) that falls with the model's skill.
+probability for that prompt. It reads a document's claims from that document's text in
+its context (``agentlab.sim.passages``), never from the corpus by id, and it cannot tell a
+false claim from a true one except by the reliability its results show for the source and
+by cross-checking; an instruction injected in a kept document's text hijacks the answer
+with a probability from the physics (``p_hijack``) that falls with the model's skill and
+the prompt's length. It imports nothing of the research world but its vocabulary (an
+import-linter contract).
 
 Introduced in notebook 05 (`05_decomposition.ipynb`).
 """
@@ -18,7 +21,8 @@ from collections import Counter
 from typing import Any
 
 from agentlab.sim.generic import fill_args
-from agentlab.sim.physics import Decision, Dice, p_catch, p_correct
+from agentlab.sim.passages import read
+from agentlab.sim.physics import Decision, Dice, p_catch, p_correct, p_hijack
 from agentlab.sim.profiles import ModelProfile
 from agentlab.sim.prompt import Prompt, text_of
 from agentlab.sim.questions import UNKNOWN, Ask, answer_from, parse_question
@@ -39,13 +43,10 @@ from agentlab.sim.team_skill import (
     split_reply,
     vote_reply,
 )
-from agentlab.world import research as r
 from agentlab.world.capabilities import capabilities
+from agentlab.world.research_vocab import TOOL_NAMES
 
 TRUSTED = 0.6  # the model keeps documents from sources at least this reliable (its habit)
-HIJACK = (
-    0.35  # assumed: p(an injection about the asked fact takes over gpt-4o-mini), scaled by skill
-)
 _PLAN_LINE = re.compile(r"^(\d+)\. \[(done|next| )\] (\w+): (.*)$", re.M)
 _TOOLS_LINE = re.compile(r"^Tools: (.*)$", re.M)
 
@@ -135,15 +136,24 @@ def plan_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> R
 
 
 def _values(ask: Ask, docs: list[dict[str, Any]]) -> dict[str, Counter[str]]:
-    """Reliability-weighted votes for each needed fact's value, from documents in context."""
-    by_id = r.documents()
+    """Votes for each needed fact's value, from the claims the documents' text in context
+    states, each weighted by the reliability shown beside that document."""
     votes: dict[str, Counter[str]] = {f: Counter() for f in ask.fact_ids}
     for d in docs:
-        doc = by_id.get(d["doc_id"])
-        for c in doc.claims if doc else ():
-            if c["fact_id"] in votes:
-                votes[c["fact_id"]][c["value"]] += round(100 * doc.reliability)  # type: ignore[union-attr]
+        for s in read(str(d.get("text", ""))):
+            if not s.instruction and s.fact_id in votes:
+                votes[s.fact_id][s.value] += round(100 * float(d.get("reliability", 0)))
     return votes
+
+
+def _demands(ask: Ask, docs: list[dict[str, Any]]) -> list[str]:
+    """The values instructions injected in the documents' text demand for a needed fact."""
+    return [
+        s.value
+        for d in docs
+        for s in read(str(d.get("text", "")))
+        if s.instruction and s.fact_id in ask.fact_ids
+    ]
 
 
 def _choose_values(
@@ -216,7 +226,7 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
     options = prompt.tool_names or [tool]
     pick = dice.choose_tool(tool, options, p)
     decisions.append(pick)
-    if not pick.correct and pick.chosen in r.RESEARCH_TOOLS:
+    if not pick.correct and pick.chosen in TOOL_NAMES:
         # the wrong one of its own tools: it does that step out of turn, as well as it can
         tool = pick.chosen
         first = f"{ask.entities[0]} {ask.attribute}"
@@ -260,15 +270,9 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
         values, chosen = _choose_values(ask, _values(ask, docs), dice, p, "value")
         decisions.extend(chosen)
         answer = answer_from(ask, values)
-        demands = [
-            doc.injected["value"]
-            for d in docs
-            if (doc := r.documents().get(d["doc_id"])) is not None
-            and doc.injected
-            and doc.injected.get("fact_id") in ask.fact_ids
-        ]
-        hijack = HIJACK * (1 - profile.base_accuracy) / (1 - 0.99)  # gpt-4o-mini's skill: HIJACK
-        if demands and dice.chance("hijack", min(hijack, 1.0)):
+        demands = _demands(ask, docs)
+        hijack = p_hijack(profile, context_tokens=ctx)
+        if demands and dice.chance("hijack", hijack):
             answer = str(demands[0])  # what the injected text demands
             decisions.append(Decision("injection", 2, 1 - hijack, False, "hijacked"))
         args = {"answer": answer, "evidence": [d["doc_id"] for d in docs][:6]}
@@ -313,8 +317,6 @@ def research_skill(prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply |
             tool_calls=[{"name": "Review", "args": {"ok": True, "issues": []}}],
             skill="research:review",
         )
-    if refines(prompt) or any(
-        t in r.RESEARCH_TOOLS or t.startswith(ASK) for t in prompt.tool_names
-    ):
+    if refines(prompt) or any(t in TOOL_NAMES or t.startswith(ASK) for t in prompt.tool_names):
         return act_reply(ask, prompt, dice, profile)
     return None

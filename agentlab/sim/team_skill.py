@@ -22,7 +22,7 @@ from agentlab.sim.prompt import ASK_PREFIX, Prompt, text_of
 from agentlab.sim.questions import UNKNOWN, Ask, answer_from, parse_question
 from agentlab.sim.reply import Reply
 from agentlab.sim.travel_team import route_choice
-from agentlab.world import research as r
+from agentlab.world.research_vocab import TOOL_NAMES
 
 _ITEM = re.compile(r"^\[(query|search|kept|answer|claims|part)\] (.*)$", re.M)
 _AGENT_LINE = re.compile(r"^- (\w+): (.*)$", re.M)
@@ -57,7 +57,7 @@ def handoff_items(prompt: Prompt, own: bool = True) -> list[tuple[str, str]]:
 
 def items_as_results(items: list[tuple[str, str]]) -> dict[str, list[dict[str, Any]]]:
     """Handoff items read back as the tool results they summarise."""
-    out: dict[str, list[dict[str, Any]]] = {t: [] for t in r.RESEARCH_TOOLS}
+    out: dict[str, list[dict[str, Any]]] = {t: [] for t in TOOL_NAMES}
     search: list[dict[str, Any]] = []
     kept: list[dict[str, Any]] = []
     for kind, body in items:
