@@ -92,3 +92,20 @@ def test_a_caught_error_triggers_a_repair_that_is_recorded() -> None:
     assert rows[first - 1]["node"] == "reflect"  # the review that flagged the problem
     assert {s["node"] for s in rows[first:]} >= {"act", "tools"}
     assert 0 < ep.row()["repair_cost_usd"] < ep.row()["cost_usd"]
+
+
+def test_a_handoff_is_an_artifact_between_what_one_member_found_and_what_another_did() -> None:
+    ep = al.run_episode(al.EpisodeConfig(architecture="pipeline", seed=1))
+    arts = ep.provenance.artifacts
+    handed = [a for a in arts.values() if a.kind == "handoff"]
+    assert handed and all(len(h.derived_from) == 1 for h in handed)
+    bookings = [
+        a for a in arts.values() if a.kind == "tool_call" and "offer_id" in a.text and a.step
+    ]
+    via = [a for a in bookings if any(arts[p].kind == "handoff" for p in a.derived_from)]
+    assert via  # the booker booked what it was handed
+    for call in via:
+        item = next(arts[p] for p in call.derived_from if arts[p].kind == "handoff")
+        origin = arts[item.derived_from[0]]
+        assert origin.branch == "" and origin.step is not None and origin.step < item.step  # type: ignore[operator]
+        assert item.text.split("] ", 1)[1] in call.text  # the id it was handed

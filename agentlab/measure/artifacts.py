@@ -29,7 +29,8 @@ class Artifact:
     """One thing an episode produced, and what it came from."""
 
     id: str  # "request", "plan#3", "call:<id>", "result:<id>", "note:<id>", "answer#9", ...
-    # request, memory, plan, reading, tool_call, tool_result, memory_note, answer, review, summary
+    # request, memory, plan, reading, handoff (one item a member was handed), tool_call,
+    # tool_result, memory_note, answer, review, summary
     kind: str
     text: str  # its content, as passed along
     step: int | None  # the step record that produced it (None for inputs)

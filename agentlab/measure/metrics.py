@@ -25,7 +25,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from agentlab.measure.pricing import UNPRICED, Pricing, call_cost, pricing
 from agentlab.measure.replies import ReplyFailure, cost_unknown, failure, usage_missing
-from agentlab.sim.prompt import COMPONENTS, tokens_by_component
+from agentlab.sim.prompt import COMPONENTS, HANDOFF_NAME, text_of, tokens_by_component
 
 DEFAULT_TOOL_LATENCY_S = 0.5  # assumed: a tool with no latency in its metadata
 
@@ -54,6 +54,7 @@ class StepRecord:
     stage: int | None = None  # a parallel stage of a team (None: sequential)
     branch: str = ""  # the parallel branch within the stage
     usage_missing: bool = False  # the reply reported no token usage: tokens and cost are NaN
+    handoff: str = ""  # the handoff this call read (a team member's, a sub-agent's), if any
 
     @property
     def input_tokens(self) -> float:
@@ -213,6 +214,14 @@ class MetricsCallback(BaseCallbackHandler):
             "metadata": metadata or {},
             "messages": messages[0] if messages else [],
             "tools": tools,
+            "handoff": next(
+                (
+                    text_of(m)
+                    for m in reversed(messages[0] if messages else [])
+                    if m.name == HANDOFF_NAME
+                ),
+                "",
+            ),
         }
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
@@ -268,6 +277,7 @@ class MetricsCallback(BaseCallbackHandler):
                 decisions=list(sim.get("decisions", [])),
                 message=message,
                 usage_missing=missing,
+                handoff=start["handoff"],
             ),
             charge,
         )

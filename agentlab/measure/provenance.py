@@ -8,7 +8,10 @@ the search result that listed it, a destination from the plan that committed to 
 result from its call, a memory note from its result, an answer or a review from the
 bookings standing at that moment, a travel team's reading of the request from the
 readings it agrees with (and what follows a vote, from the work of the members it
-followed). The tracing reads only messages and state, so it works
+followed). A handoff is traced id by id: each id a member (or a sub-agent) was handed in a
+``[kind] ...`` line is an artifact of the step that read it, derived from the artifact the
+id came from, and what the member uses of it derives from the handoff.
+The tracing reads only messages and state, so it works
 the same on a real model; only the judging uses the scenario's ground truth.
 
 A decision the ground truth disagrees with, whose inputs are clean, is a **root error**;
@@ -29,6 +32,7 @@ Introduced in notebook 03 (`03_failure_propagation.ipynb`).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,6 +46,19 @@ from agentlab.sim.prompt import text_of
 ORIGINS = ("plan", "request", "memory")  # artifacts a value originates in when they state it
 READINGS = ("Reread", "Vote")  # a travel team's readings of the request (graphs.team_reading)
 MIN_VALUE_CHARS = 4  # shorter argument values ("2", "yes") are too common to trace
+_TOKEN = re.compile(r"[^\s;,|()]+")
+
+
+def _ids(line: str) -> list[str]:
+    """The ids a handoff line names: hyphenated tokens with letters and digits (D-007,
+    FL-MIA-DEN-4@2027-05-20/2027-05-26), not dates or prices."""
+    tokens = (t.strip(".:$") for t in _TOKEN.findall(line))
+    found = [
+        t
+        for t in tokens
+        if "-" in t and any(c.isdigit() for c in t) and any(c.isalpha() for c in t)
+    ]
+    return list(dict.fromkeys(found))
 
 
 def _values(args: Any) -> list[str]:
@@ -124,6 +141,21 @@ class _Tracer:
             self.vote, self.adopted = art.id, {p.branch for p in plans if p.branch}
         return art
 
+    def handoff(self, step: int, text: str) -> list[Artifact]:
+        """A handoff's items as artifacts of the step that read it: each id an item names
+        (an offer, a document, a booking) handed on, derived from the latest earlier
+        artifact holding it, so that what a member uses of it derives from the handoff and,
+        through it, from where the id came from (and from nothing else on the same line)."""
+        out = []
+        lines = [ln for ln in text.splitlines() if ln.startswith("[")]
+        for k, line in enumerate(lines):
+            kind = line.split("]", 1)[0] + "]"
+            for j, i in enumerate(_ids(line)):
+                parents = [a] if (a := self.source(i)) is not None else []
+                item = Artifact(f"handoff#{step}:{k}.{j}", "handoff", f"{kind} {i}", step, parents)
+                out.append(self.add(item))
+        return out
+
     def sources(self, args: Any) -> list[str]:
         found = {self.source(v) for v in _values(args)}
         if not self.branch:  # each branch a vote took up that has the value
@@ -164,6 +196,7 @@ def trace(
     written = iter(notes)
     team_answer: str | None = None
     parts: set[str] = set()  # members' answers a team combined (each a part of its answer)
+    handed: set[tuple[str, str]] = set()  # (agent, handoff) already traced
     for rec, ok in zip(records, correct, strict=True):
         produced: list[Artifact] = []
         m = rec.message
@@ -198,6 +231,9 @@ def trace(
             if kind:
                 t.stand(kind, result.id)
         elif rec.kind == "llm" and isinstance(m, AIMessage):
+            if rec.handoff and (rec.agent, rec.handoff) not in handed:  # read once per agent
+                handed.add((rec.agent, rec.handoff))
+                t.handoff(rec.index, rec.handoff)  # what the step read, not what it made
             if rec.node == "plan":
                 args = m.tool_calls[0]["args"] if m.tool_calls else {}
                 produced.append(
