@@ -48,10 +48,12 @@ Skill = Callable[[Prompt, Dice, ModelProfile], Reply | None]
 
 
 def _skills() -> dict[str, Skill]:
+    from agentlab.sim.chain_skill import chain_skill
     from agentlab.sim.research_skill import research_skill
     from agentlab.sim.travel_skill import travel_skill
 
-    return {"travel": travel_skill, "research": research_skill}
+    # "chain" (notebook 03's dependent decisions) is not a default skill: skills=("chain",)
+    return {"travel": travel_skill, "research": research_skill, "chain": chain_skill}
 
 
 def _tool_choice(choice: Any, names: Sequence[str]) -> str | None:

@@ -49,7 +49,8 @@ def p_correct(
         errors_in_context: Earlier errors visible in the prompt (self-conditioning).
 
     Returns:
-        A probability in (0, 1].
+        A probability in (0, 1]: the profile's ``flat_accuracy`` when it is set (every
+        decision alike, whatever the prompt), else the product of the four factors.
 
     Example:
         >>> from agentlab.sim.profiles import get_profile
@@ -57,7 +58,11 @@ def p_correct(
         >>> narrow = p_correct(p, options=4, context_tokens=1000)
         >>> narrow > p_correct(p, options=120, context_tokens=1000)
         True
+        >>> p_correct(get_profile("gpt-4o", flat_accuracy=0.8), options=120, context_tokens=9000)
+        0.8
     """
+    if profile.flat_accuracy is not None:
+        return profile.flat_accuracy
     return (
         profile.base_accuracy
         * options_factor(profile, options)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from agentlab.data import data_path
+from agentlab.errors import ConfigError
 
 DATA_DIR = data_path()
 TABLE_SOURCE = "agentlab table"  # the label of a price from data/prices.csv (with its date)
@@ -57,6 +59,17 @@ class ModelProfile:
     self_conditioning: float  # relative drop in accuracy per error already in context
     reflection_catch: float  # p(an independent review catches a visible error), no context
     self_review_discount: float  # relative drop in catching when reviewing one's own work
+    # every decision is right with this probability, whatever the prompt (None: the physics)
+    flat_accuracy: float | None = None
+
+    def __post_init__(self) -> None:
+        flat = self.flat_accuracy
+        if flat is not None and (
+            not isinstance(flat, int | float) or isinstance(flat, bool) or not 0 < flat <= 1
+        ):
+            raise ConfigError(
+                "flat_accuracy", flat, "a probability in (0, 1], or None (the physics decides)"
+            )
 
 
 @cache
@@ -128,9 +141,30 @@ def profiles(path: Path | None = None) -> dict[str, ModelProfile]:
     return out
 
 
-def get_profile(name: str) -> ModelProfile:
-    """Look up one profile by name, with a clear error listing the known ones."""
+def get_profile(name: str, **fields_: Any) -> ModelProfile:
+    """Look up one profile by name, with a clear error listing the known ones.
+
+    Args:
+        name: A profile of ``data/model_profiles.toml``, e.g. ``"gpt-4o-mini"``.
+        **fields_: Profile fields to change (validated), e.g. ``flat_accuracy=0.8``: every
+            decision right with probability 0.8, whatever its prompt (notebook 03).
+
+    Returns:
+        The profile, with the fields changed.
+
+    Raises:
+        ValueError: An unknown profile; ``ConfigError`` (a ``ValueError``): an unknown
+            field or a value out of its range.
+
+    Example:
+        >>> get_profile("gpt-4o", flat_accuracy=0.8).flat_accuracy
+        0.8
+    """
     table = profiles()
     if name not in table:
         raise ValueError(f"model profile: unknown {name!r}; allowed: {', '.join(sorted(table))}")
-    return table[name]
+    unknown = set(fields_) - {f.name for f in fields(ModelProfile)} | ({"name"} & set(fields_))
+    if unknown:
+        allowed = ", ".join(f.name for f in fields(ModelProfile) if f.name != "name")
+        raise ConfigError("profile field", sorted(unknown)[0], allowed)
+    return replace(table[name], **fields_) if fields_ else table[name]

@@ -1,10 +1,10 @@
 """Figures of propagated errors over many episodes: what they cost, and what checkpoints buy.
 
-``blast_radius``, ``reflection_catch``, ``compounding`` and ``pass_k`` (notebook 03),
-``containment_vs_cost`` (notebook 04). Each returns a ``plotly.graph_objects.Figure`` and
-displays nothing. Means carry 95% intervals over episodes; rates carry Wilson 95%
-intervals. The figures of one episode, ``taint_timeline`` and ``taint_flow``, live in
-``agentlab.ui.taint_plots``; notebooks find them here too.
+``blast_radius``, ``reflection_catch``, ``compounding``, ``flat_compounding`` and ``pass_k``
+(notebook 03), ``containment_vs_cost`` (notebook 04). Each returns a
+``plotly.graph_objects.Figure`` and displays nothing. Means carry 95% intervals over
+episodes; rates carry Wilson 95% intervals. The figures of one episode, ``taint_timeline``
+and ``taint_flow``, live in ``agentlab.ui.taint_plots``; notebooks find them here too.
 
 Introduced in notebook 03 (`03_failure_propagation.ipynb`); each function names its notebook.
 """
@@ -35,6 +35,7 @@ __all__ = [  # notebooks use these as error_plots.NAME; the taint figures live i
     "blast_radius",
     "compounding",
     "containment_vs_cost",
+    "flat_compounding",
     "pass_k",
     "reflection_catch",
     "taint_flow",
@@ -221,6 +222,42 @@ def compounding(chain_df: pd.DataFrame) -> go.Figure:
     return titled_layout(fig, "Small error rates compound over a chain", note, height=440,
                           xaxis_title="k (decisions in the chain)",
                           yaxis={"title": "share intact", "range": [0, 1.05]})  # fmt: skip
+
+
+def flat_compounding(tables: dict[float, pd.DataFrame]) -> go.Figure:
+    """Success of n dependent decisions at a flat per-decision accuracy p, beside p^n.
+
+    From ``measure.compounding.chain_success``, one table per p (the profile's
+    ``flat_accuracy``), with Wilson 95% intervals. Introduced in notebook 03
+    (`03_failure_propagation.ipynb`).
+
+    Args:
+        tables: ``{p: chain_success table}`` (n, episodes, success, se, p_n).
+
+    Returns:
+        One measured curve with its interval and one dashed p^n curve per p.
+    """
+    fig = go.Figure()
+    for i, (p, t) in enumerate(tables.items()):
+        color = PALETTE[i % len(PALETTE)]
+        lo, hi = zip(
+            *(wilson_interval(s * e, e) for s, e in zip(t["success"], t["episodes"], strict=True)),
+            strict=True,
+        )
+        fig.add_scatter(
+            x=t["n"], y=t["success"], mode="markers", name=f"lab, flat_accuracy = {p}",
+            marker={"color": color, "size": 8},
+            error_y={"type": "data", "symmetric": False, "color": color,
+                     "array": [h - s for h, s in zip(hi, t["success"], strict=True)],
+                     "arrayminus": [s - lo_ for s, lo_ in zip(t["success"], lo, strict=True)]},
+            hovertemplate="n=%{x}: %{y:.3f}<extra></extra>",
+        )  # fmt: skip
+        fig.add_scatter(x=t["n"], y=t["p_n"], mode="lines", name=f"{p}^n",
+                        line={"dash": "dash", "color": color})  # fmt: skip
+    note = "the chain task: one wrong answer fails the episode; whiskers: Wilson 95%"
+    return titled_layout(fig, "n dependent decisions at a flat accuracy p succeed as p^n", note,
+                         height=420, xaxis_title="n (dependent decisions)",
+                         yaxis={"title": "share all right", "range": [0, 1.05]})  # fmt: skip
 
 
 def pass_k(pass_df: pd.DataFrame) -> go.Figure:
