@@ -22,7 +22,7 @@ from importlib.resources import files
 from pathlib import Path
 
 MANIFEST = ".agentlab-course.json"
-SUFFIXES = (".ipynb", ".toml")  # what the course folder ships: notebooks, example sweep files
+SUFFIXES = (".ipynb", ".toml", ".md")  # the course: notebooks, example sweep files, glossary
 
 
 @dataclass

@@ -132,3 +132,31 @@ def paired_difference(
     means = rng.choice(diffs, size=(resamples, len(diffs))).mean(axis=1)
     lo, hi = np.quantile(means, [0.025, 0.975])
     return {"n": len(diffs), "diff": float(diffs.mean()), "lo": float(lo), "hi": float(hi)}
+
+
+def error_amplification(
+    episodes: pd.DataFrame, *, by: str = "architecture", base: str = "single"
+) -> pd.Series:
+    """Error amplification: each group's failure rate over ``base``'s (the lab's one
+    definition, in ``notebooks/glossary.md``).
+
+    A failed episode is one whose task did not succeed: a wrong answer or booking, or none
+    (stopped by a budget or the step limit). 2.0 means twice the single agent's failures.
+
+    Args:
+        episodes: An ``episodes`` table with ``success`` and the column ``by``.
+        by: The column told apart, e.g. "architecture".
+        base: The value every group is measured against.
+
+    Returns:
+        One value per group (NaN for every group when ``base`` never failed).
+
+    Example:
+        >>> t = pd.DataFrame({"architecture": ["single"] * 4 + ["independent"] * 4,
+        ...                   "success": [1, 1, 1, 0, 1, 0, 0, 1]})
+        >>> error_amplification(t).to_dict()
+        {'independent': 2.0, 'single': 1.0}
+    """
+    failure = 1 - episodes["success"].astype(float)
+    rate = failure.groupby(episodes[by]).mean()
+    return rate / rate[base] if rate[base] > 0 else rate * float("nan")

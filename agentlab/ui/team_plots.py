@@ -200,7 +200,8 @@ def team_size_lines(runs: Results) -> go.Figure:
 def against_paper(table: pd.DataFrame, paper: pd.DataFrame | None = None) -> pd.DataFrame:
     """The lab's architecture table beside Kim et al.'s, each relative to its single agent.
 
-    The lab's ``error_amplification`` is its failure rate over the single agent's; the
+    The lab's ``error_amplification`` is its failure rate over the single agent's (the
+    glossary's definition, ``measure.reliability.error_amplification``); the
     paper's is its own measure (see its source in ``data/reference/README.md``), so read
     the two as orderings. Introduced in notebook 05.
 
