@@ -4,9 +4,11 @@ A tiny notebook shows a ``PlacementExplorer``; JupyterLab (loopback, random port
 token) serves it; Playwright drives Debian's ``chromium`` (``executable_path``: Playwright
 cannot download a browser here) to run all cells, waits for the widget, clicks the
 fact-check toggle and checks that the figure in the page changes: the "now" bars move to
-"previous" and new numbers appear. Everything started here is stopped at the end (kernels
-through the server's API, the server's process group, the browser), and a screenshot of a
-failure lands in the test's tmp dir.
+"previous" and new numbers appear. A second test opens notebook 04, runs all its cells
+and checks that its checkpoint widget is left waiting for the learner (nothing typed for
+them), then answers in the widget and sees the run resume. Everything started here is
+stopped at the end (kernels through the server's API, the server's process group, the
+browser), and a screenshot of a failure lands in the test's tmp dir.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -39,6 +44,8 @@ def _chromium() -> str | None:
 
 
 CHROMIUM = _chromium()
+NOTEBOOK_04 = "04_checkpoints.ipynb"
+RUN_ALL_TIMEOUT_MS = 300_000  # notebook 04 runs a sweep: about 30 s headless, more here
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)"
 )
@@ -61,10 +68,17 @@ def _write_notebook(folder: Path) -> Path:
 
 
 def _quiet_settings(folder: Path) -> Path:
-    """User settings that keep JupyterLab from asking about news and updates."""
+    """User settings that keep JupyterLab from asking about news and updates.
+
+    And that keep every cell of a long notebook in the page (no windowing), so that a
+    test finds a cell's widget wherever the notebook is scrolled.
+    """
     notes = folder / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     notes.parent.mkdir(parents=True)
     notes.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    tracker = folder / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text(json.dumps({"windowingMode": "none"}))
     return folder
 
 
@@ -74,6 +88,22 @@ def lab(repo_root: Path, tmp_path: Path, lab_server: LabServer) -> tuple[str, Pa
     work = tmp_path / "work"
     work.mkdir()
     _write_notebook(work)
+    _start_lab(lab_server, repo_root, tmp_path, work)
+    return lab_server.url("/lab/tree/explorer.ipynb"), tmp_path
+
+
+@pytest.fixture
+def lab_04(repo_root: Path, tmp_path: Path, lab_server: LabServer) -> tuple[str, Path]:
+    """JupyterLab on a tmp folder holding a copy of notebook 04; (notebook URL, tmp dir)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(repo_root / "agentlab" / "notebooks" / NOTEBOOK_04, work / NOTEBOOK_04)
+    _start_lab(lab_server, repo_root, tmp_path, work)
+    return lab_server.url(f"/lab/tree/{NOTEBOOK_04}"), tmp_path
+
+
+def _start_lab(lab_server: LabServer, repo_root: Path, tmp_path: Path, work: Path) -> None:
+    """Start JupyterLab on ``work``, as a learner would have it: not headless."""
     cmd = [
         sys.executable, "-m", "jupyter", "lab", *lab_server.args,
         "--ServerApp.allow_root=True", f"--ServerApp.root_dir={work}",
@@ -83,8 +113,9 @@ def lab(repo_root: Path, tmp_path: Path, lab_server: LabServer) -> tuple[str, Pa
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]  # fmt: skip
     path = os.pathsep.join(filter(None, [str(repo_root), os.environ.get("PYTHONPATH")]))
-    lab_server.start(cmd, cwd=work, env=make_env(PYTHONPATH=path))
-    return lab_server.url("/lab/tree/explorer.ipynb"), tmp_path
+    env = make_env(PYTHONPATH=path)
+    env.pop("AGENTLAB_HEADLESS", None)  # a live lab: the widget waits for a person
+    lab_server.start(cmd, cwd=work, env=env)
 
 
 BAR_TEXTS = """() => Array.from(document.querySelectorAll(
@@ -149,3 +180,88 @@ def test_a_toggle_click_reruns_and_redraws(lab: tuple[str, Path]) -> None:
             raise
         finally:
             browser.close()
+
+
+@contextmanager
+def _page(tmp: Path) -> Iterator[Any]:
+    """A page of headless Chromium; a screenshot of a failure in ``tmp``; closed at the end."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS, timeout=UI_TIMEOUT_MS
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(UI_TIMEOUT_MS)
+        try:
+            yield page
+        except Exception:
+            page.screenshot(path=str(tmp / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+
+# The text outputs (streams) of the first cell whose source holds the marker, from the
+# notebook's model: null until that cell exists.
+CELL_TEXT = """(marker) => {
+    const nb = window.jupyterapp.shell.currentWidget.content;
+    const cell = nb.widgets.find(c => c.model.sharedModel.getSource().includes(marker));
+    if (!cell || !cell.model.outputs) return null;
+    return cell.model.outputs.toJSON().map(o => [].concat(o.text || []).join('')).join('');
+}"""
+# Select the first cell whose source holds the marker and run it.
+RUN_CELL = """(marker) => {
+    const nb = window.jupyterapp.shell.currentWidget.content;
+    nb.activeCellIndex = nb.widgets.findIndex(
+        c => c.model.sharedModel.getSource().includes(marker));
+    return window.jupyterapp.commands.execute('notebook:run-cell');
+}"""
+ANSWERING_CELL = "answer_if_headless("  # notebook 04's cell after the widget
+LAST_CELL = "numbers as uninterrupted"  # what notebook 04's last code cell prints
+
+
+@needs_chromium
+def test_run_all_leaves_the_checkpoint_widget_waiting(lab_04: tuple[str, Path]) -> None:
+    url, tmp = lab_04
+    meant = "No. By Washington I mean Washington State."
+    last = json.dumps(LAST_CELL)
+    with _page(tmp) as page:
+        page.goto(url)
+        page.wait_for_function(KERNEL_IDLE)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        # Run All is done when the last cell has printed (after the answering cell's turn)
+        page.wait_for_function(
+            f"() => (({CELL_TEXT})({last}) || '').includes({last})",
+            timeout=RUN_ALL_TIMEOUT_MS,
+        )
+        said = page.evaluate(f"({CELL_TEXT})({json.dumps(ANSWERING_CELL)})")
+        assert "waiting for your answer" in said and "Washington, D.C." in said, said
+        assert "traveller answered" not in said and "success" not in said, said
+
+        widget = page.locator(".agentlab-checkpoint")
+        widget.scroll_into_view_if_needed()
+        question = widget.locator(".widget-html").first
+        assert "Agent asks (clarify)" in question.inner_text()
+        assert "Washington, D.C." in question.inner_text()
+        assert "You:" not in widget.inner_text()  # nothing answered for the learner
+        box = widget.locator("input[type=text]")
+        answer = widget.get_by_role("button", name="Answer", exact=True)
+        assert box.input_value() == "" and answer.is_enabled()
+
+        box.fill(meant)
+        answer.click()
+        widget.get_by_text("The episode has finished").wait_for()
+        widget.get_by_text("errors_prevented").wait_for()  # the key numbers
+        widget.locator(".js-plotly-plot").wait_for()  # and the taint timeline, drawn
+        assert f"You: {meant}" in widget.inner_text()
+        assert not answer.is_enabled()
+
+        # the answering cell, run again, reports the learner's answer and the outcome
+        page.evaluate(RUN_CELL, ANSWERING_CELL)
+        page.wait_for_function(
+            f"() => (({CELL_TEXT})({json.dumps(ANSWERING_CELL)}) || '').includes('success')"
+        )
+        said = page.evaluate(f"({CELL_TEXT})({json.dumps(ANSWERING_CELL)})")
+        assert f"answered in the widget: {meant!r}" in said, said
+        assert "success: True, errors prevented: 1" in said and "traveller" not in said, said

@@ -25,6 +25,16 @@ CELL_TIMEOUT = 120  # seconds
 per_notebook = pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 
 
+@pytest.fixture(autouse=True)
+def _headless(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nobody at the keyboard: a kernel started here inherits ``AGENTLAB_HEADLESS=1``.
+
+    A widget that waits for the learner (notebook 04's ``CheckpointWidget``) is answered by
+    the simulated traveller instead, and says so (``agentlab.ui.widgets.headless``).
+    """
+    monkeypatch.setenv("AGENTLAB_HEADLESS", "1")
+
+
 def _run(path: Path) -> Any:
     """A notebook to execute, marked ``ray`` when it starts Ray (one Ray at a time)."""
     code = "\n".join(c.source for c in _read(path).cells if c.cell_type == "code")

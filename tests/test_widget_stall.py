@@ -6,9 +6,10 @@ wake-up between nbclient and a kernel drawing ipywidgets (jupyter/nbclient#312; 
 The widget now sets its Output instead of capturing a display into it
 (agentlab/ui/widgets.py). This test executes the notebook's own cells, read from the file
 so that it follows the notebook: its setup cells once, then the cells from the one that
-shows the widget to the one that answers it, twenty times. A stalled cell waits out the
-whole cell timeout (31 s here); the test fails on any cell over 30 s, with every cell's
-time.
+shows the widget to the one that answers it, twenty times. The kernel runs headless
+(``AGENTLAB_HEADLESS=1``), so that the answering cell lets the simulated traveller answer.
+A stalled cell waits out the whole cell timeout (31 s here); the test fails on any cell
+over 30 s, with every cell's time.
 
 One kernel for the twenty runs, not one each: the stall struck the answering cell of any
 run, not only in a fresh kernel. With the widget put back to ``with output:`` (an 8 s
@@ -33,6 +34,7 @@ pytestmark = pytest.mark.notebook  # `make test-fast` leaves it out
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOK = NOTEBOOKS_DIR / "04_checkpoints.ipynb"
 RUNS = 20
+ANSWERS = ".answer_if_headless("  # what the cell that answers the widget calls
 STALL_S = 30  # the longest any cell may take (the slowest takes about 3 s)
 # A stalled cell waits out the whole cell timeout: a second beyond STALL_S, so it is caught.
 TIMEOUT_S = STALL_S + 1
@@ -49,7 +51,7 @@ def widget_cells(path: Path) -> tuple[list[NotebookNode], list[NotebookNode]]:
 
     The setup cells are the code cells before the first section (``## ``); the widget's
     are the code cells from the one that makes a ``CheckpointWidget`` to the first one
-    after it that calls ``.answer(``.
+    after it that calls ``.answer_if_headless(`` (``ANSWERS``).
     """
     cells = nbformat.read(path, as_version=4).cells
     code = [i for i, c in enumerate(cells) if c.cell_type == "code"]
@@ -64,8 +66,8 @@ def widget_cells(path: Path) -> tuple[list[NotebookNode], list[NotebookNode]]:
     shown = next((i for i in code if "CheckpointWidget(" in cells[i].source), None)
     assert section is not None, f"{path.name}: no section (a markdown cell opening with '## ')"
     assert shown is not None, f"{path.name}: no cell makes a CheckpointWidget"
-    answered = next((i for i in code if i > shown and ".answer(" in cells[i].source), None)
-    assert answered is not None, f"{path.name}: no cell after the widget's calls .answer("
+    answered = next((i for i in code if i > shown and ANSWERS in cells[i].source), None)
+    assert answered is not None, f"{path.name}: no cell after the widget's calls {ANSWERS}"
     return _code(cells[:section]), _code(cells[shown : answered + 1])
 
 
@@ -75,6 +77,7 @@ def test_notebook_04_widget_twenty_times_without_a_stall(
     from nbclient import NotebookClient
 
     monkeypatch.setenv("TMPDIR", str(tmp_path))  # each widget's SQLite file, in the kernel
+    monkeypatch.setenv("AGENTLAB_HEADLESS", "1")  # the traveller answers, as in CI
 
     setup, run = widget_cells(NOTEBOOK)
     nb = nbformat.v4.new_notebook(cells=setup + [c for _ in range(RUNS) for c in _code(run)])
@@ -113,3 +116,6 @@ def test_notebook_04_widget_twenty_times_without_a_stall(
         f"seconds per cell ({len(setup)} setup cells, then {len(run)} per run): {times}\n"
         f"{error}"
     )
+    answers = [c for c in nb.cells[len(setup) :] if ANSWERS in c.source]
+    said = ["".join(o.get("text", "") for o in c.outputs) for c in answers]
+    assert len(said) == RUNS and all("the simulated traveller answered" in t for t in said), said

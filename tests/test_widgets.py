@@ -77,3 +77,77 @@ def test_an_unpriced_cost_reads_unpriced() -> None:
     from agentlab.ui.widgets import _fmt
 
     assert _fmt(float("nan"), "cost_usd") == "unpriced" and _fmt(0.01234, "cost_usd") == "0.0123"
+
+
+# --- the cell after the widget: never types for a learner in a live lab ---------------------
+
+
+def test_live_the_cell_waits_for_the_learner(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("AGENTLAB_HEADLESS", raising=False)
+    w = CheckpointWidget(WASHINGTON)
+    assert w.answer_if_headless() is None
+    said = capsys.readouterr().out
+    assert "waiting for your answer" in said and "Washington, D.C." in said
+    assert not w.finished and w.history == [] and not w.answer_button.disabled  # untouched
+    w.text.value = MEANT  # the learner answers in the widget, then runs the cell again
+    w.answer_button.click()
+    ep = w.answer_if_headless()
+    assert ep is w.episode and ep is not None and ep.success
+    assert f"answered in the widget: {MEANT!r}" in capsys.readouterr().out
+
+
+def test_headless_the_traveller_answers_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AGENTLAB_HEADLESS", "1")
+    w = CheckpointWidget(WASHINGTON)
+    ep = w.answer_if_headless()
+    assert ep is w.episode and ep is not None and ep.success and w.finished
+    said = capsys.readouterr().out
+    assert said == f"headless run: the simulated traveller answered: {MEANT!r}\n"
+
+
+def test_headless_never_overrides_what_the_learner_typed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AGENTLAB_HEADLESS", "yes")
+    w = CheckpointWidget(WASHINGTON)
+    w.answer("Yes, that's right.")
+    ep = w.answer_if_headless()
+    assert ep is not None and not ep.success  # D.C. confirmed, and kept
+    said = capsys.readouterr().out
+    assert 'answered in the widget: "Yes, that\'s right."' in said and "traveller" not in said
+
+
+def test_headless_answers_every_question(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AGENTLAB_HEADLESS", "1")
+    w = CheckpointWidget(WASHINGTON.with_(verify="every_k"))
+    assert w.answer_if_headless() is not None and w.finished
+    said = capsys.readouterr().out.splitlines()
+    assert len(said) == len(w.history) >= 2 and all("simulated traveller" in s for s in said)
+
+
+FLAGS = [("", False), ("0", False), ("No", False), ("1", True), ("TRUE", True), (" yes ", True)]
+
+
+@pytest.mark.parametrize(("value", "expected"), FLAGS)
+def test_headless_reads_the_environment(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: bool
+) -> None:
+    from agentlab.ui.widgets import headless
+
+    monkeypatch.setenv("AGENTLAB_HEADLESS", value)
+    assert headless() is expected
+
+
+def test_a_misspelt_headless_flag_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentlab.errors import ConfigError
+    from agentlab.ui.widgets import headless
+
+    monkeypatch.setenv("AGENTLAB_HEADLESS", "on-ci")
+    with pytest.raises(ConfigError, match="AGENTLAB_HEADLESS: got 'on-ci'; allowed: 1, true"):
+        headless()

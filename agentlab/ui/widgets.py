@@ -16,23 +16,33 @@ left open survives a kernel restart:
     run_episode(config, checkpointer=sqlite_checkpointer("washington.sqlite"),
                 thread_id="washington", resume="No. By Washington I mean Washington State.")
 
+A notebook that shows the widget must not type for the learner when they choose "Run All".
+It calls ``widget.answer_if_headless()`` instead of ``widget.answer(text)``: in a live lab
+that reports the learner's answer, or says that the widget waits for one; only in a
+headless run (``AGENTLAB_HEADLESS=1`` in the kernel's environment, as the course's tests
+set it to execute notebooks) does the simulated traveller answer, and the output says so.
+
 Introduced in notebook 04 (`04_checkpoints.ipynb`).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import math
+import os
 import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
+import plotly.io as pio
 from IPython import get_ipython
 from IPython.display import display
 
 from agentlab.config import EpisodeConfig
+from agentlab.errors import ConfigError
 from agentlab.measure.pricing import UNPRICED
 from agentlab.run.durable import sqlite_checkpointer
 from agentlab.run.runner import Episode, run_episode
@@ -42,6 +52,28 @@ from agentlab.world.travel_user import TravelUser
 
 KEY_NUMBERS = ("success", "cost_usd", "questions", "human_s", "root_errors",
                "errors_prevented", "errors_contained", "errors_escaped")  # fmt: skip
+HEADLESS_ENV = "AGENTLAB_HEADLESS"  # set to 1 where notebooks run with nobody at the keyboard
+_ON, _OFF = {"1", "true", "yes"}, {"", "0", "false", "no"}
+
+
+def headless() -> bool:
+    """Whether notebooks run with nobody at the keyboard: ``AGENTLAB_HEADLESS`` is 1.
+
+    The course's tests set it in the kernel's environment when they execute notebooks (so
+    does any unattended run you make: ``AGENTLAB_HEADLESS=1 jupyter nbconvert --execute``).
+    Unset in a live lab. Accepts 1/true/yes and 0/false/no (any case) or empty.
+
+    Raises:
+        ConfigError: Any other value (a typo must not silently mean "live").
+
+    Example:
+        >>> headless() == (os.environ.get("AGENTLAB_HEADLESS", "").lower() in {"1", "true", "yes"})
+        True
+    """
+    value = os.environ.get(HEADLESS_ENV, "")
+    if value.strip().lower() in _ON | _OFF:
+        return value.strip().lower() in _ON
+    raise ConfigError(HEADLESS_ENV, value, "1, true or yes (headless); 0, false, no or unset")
 
 
 def waiting_question(checkpointer: Any, thread_id: str) -> dict[str, Any] | None:
@@ -63,7 +95,8 @@ class CheckpointWidget:
 
     Click "Answer" (with your text) or "Let the traveller answer"; or drive it from code
     with ``.answer(text)`` and ``.let_traveller_answer()``. ``.episode`` is the latest
-    ``Episode`` (stopped at a question, or finished).
+    ``Episode`` (stopped at a question, or finished). A notebook cell after the widget
+    calls ``.answer_if_headless()``, which never answers for a person in a live lab.
 
     Args:
         config: The episode to run (set ``clarify`` and/or ``verify`` so it asks).
@@ -109,6 +142,7 @@ class CheckpointWidget:
              widgets.HBox([self.text, self.answer_button, self.traveller_button]),
              self.summary, self.output]
         )  # fmt: skip
+        self.box.add_class("agentlab-checkpoint")  # how a browser test finds it
         self.episode: Episode | None = None
         self._waiting = waiting_question(checkpointer, self.thread_id)
         if self._waiting is None:  # a new run: go until the first question (or the end)
@@ -151,6 +185,29 @@ class CheckpointWidget:
         self.answer(reply)
         return reply
 
+    def answer_if_headless(self) -> Episode | None:
+        """What a notebook cell after the widget calls: never types for a person at the lab.
+
+        Finished (the learner answered in the widget, or nothing was asked): prints the
+        answers given and returns the episode. Still waiting, in a headless run
+        (``headless()``): the simulated traveller answers every question, the output says
+        so ("headless run: the simulated traveller answered: ..."), and the finished
+        episode is returned. Still waiting in a live lab: prints that the widget waits for
+        the learner's answer and returns None; answer in the widget, then run the cell
+        again.
+        """
+        if self.finished:
+            for question, reply in self.history:
+                print(f"answered in the widget: {reply!r} (to: {question})")
+            return self.episode
+        if headless():
+            while not self.finished:
+                reply = self.let_traveller_answer()
+                print(f"headless run: the simulated traveller answered: {reply!r}")
+            return self.episode
+        print(waiting_message(self))
+        return None
+
     def _typed(self) -> None:
         if self.text.value.strip():
             self.answer(self.text.value)
@@ -177,14 +234,47 @@ class CheckpointWidget:
         self.summary.value = f"<table>{cells}</table>"
         self.figure = taint_timeline(self.episode.step_rows()).update_layout(height=360)
         if get_ipython() is not None:  # outside a kernel there is nowhere to draw
-            # set the output's content directly rather than capture a display into it
-            # (`with self.output:`): a capture, run by nbclient in the course's tests,
-            # sometimes left the cell waiting for its reply until the cell's timeout
-            self.output.clear_output()
-            self.output.append_display_data(self.figure)
+            # set the output's content directly, as the plotly mime bundle a cell's own
+            # figure output holds (a live JupyterLab draws it), rather than capture a
+            # display into it (`with self.output:`): a capture, run by nbclient in the
+            # course's tests, sometimes left the cell waiting until the cell's timeout
+            self.output.outputs = (plotly_output(self.figure),)
 
     def _ipython_display_(self) -> None:
         display(self.box)
+
+
+def plotly_output(fig: Any) -> dict[str, Any]:
+    """A figure as an Output widget's display output: the plotly mime bundle JupyterLab's
+    plotly renderer draws (what a cell's own figure output holds), with a text fallback.
+
+    Example:
+        >>> import plotly.graph_objects as go
+        >>> sorted(plotly_output(go.Figure())["data"])
+        ['application/vnd.plotly.v1+json', 'text/plain']
+    """
+    bundle = json.loads(pio.to_json(fig, validate=False))
+    return {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {"application/vnd.plotly.v1+json": bundle, "text/plain": "<plotly figure>"},
+    }
+
+
+def waiting_message(widget: CheckpointWidget) -> str:
+    """What a cell prints while the widget waits for the learner's answer.
+
+    Example:
+        >>> import agentlab as al
+        >>> w = CheckpointWidget(al.EpisodeConfig(request="trip-001", clarify="ambiguous"))
+        >>> waiting_message(w).startswith("The widget above is waiting for your answer")
+        True
+    """
+    question = (widget.pending or {}).get("question", "")
+    return (
+        f"The widget above is waiting for your answer to: {question}\n"
+        'Answer it there (or click "Let the traveller answer"), then run this cell again.'
+    )
 
 
 def _html(text: Any) -> str:
