@@ -79,9 +79,11 @@ def test_notebooks_are_copied_and_notebook_00_runs_there(
     wheel_env: WheelEnv, outside: Path
 ) -> None:
     out = wheel_env.run(["agentlab", "notebooks", "course"], cwd=outside)
-    assert "12 copied" in _ok(out) + out.stderr  # 11 notebooks and the example sweep file
+    # 11 notebooks, the example sweep file and the glossary they link to
+    assert "13 copied" in _ok(out) + out.stderr
     course = outside / "course"
     assert (course / "00_quickstart.ipynb").exists() and (course / "scope.toml").exists()
+    assert (course / "glossary.md").exists()
     _ok(wheel_env.run(["jupyter", "execute", "--inplace", "00_quickstart.ipynb"], cwd=course))
     executed = json.loads((course / "00_quickstart.ipynb").read_text())
     assert any(cell.get("outputs") for cell in executed["cells"])
