@@ -138,48 +138,35 @@ DIAGRAM = """() => Array.from(document.querySelectorAll(
 
 @needs_chromium
 def test_a_toggle_click_reruns_and_redraws(lab: tuple[str, Path]) -> None:
-    from playwright.sync_api import sync_playwright
-
     url, tmp = lab
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS, timeout=UI_TIMEOUT_MS
+    with _page(tmp) as page:
+        page.goto(url)
+        page.wait_for_function(KERNEL_IDLE)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        explorer = page.locator(".agentlab-explorer")
+        readout = explorer.locator(".agentlab-readout")
+        team = explorer.locator(".agentlab-team")
+        readout.filter(has_text="sweep 1").wait_for()
+        page.wait_for_function(f"() => ({BAR_TEXTS})().flat().filter(Boolean).length >= 4")
+        page.wait_for_function(f"() => ({DIAGRAM})().includes('checker')")
+        before = page.evaluate(BAR_TEXTS)
+        assert [b[0] for b in before] == ["", "", "", ""], before  # no previous design yet
+        assert all(b[1] for b in before), before  # the four numbers of the first sweep
+        assert "checker" in team.inner_text()
+
+        fact_check = explorer.locator(".widget-toggle-buttons").filter(has_text="fact-check")
+        fact_check.get_by_role("button", name="embedded in analyst").click()
+
+        readout.filter(has_text="sweep 2").wait_for()
+        page.wait_for_function(f"() => ({BAR_TEXTS})().every(t => t[0] !== '')")
+        after = page.evaluate(BAR_TEXTS)
+        assert [a[0] for a in after] == [b[1] for b in before]  # the old bars moved left
+        assert [a[1] for a in after] != [b[1] for b in before], (before, after)
+        # the checker is gone: from the agents table and from the redrawn diagram
+        page.wait_for_function(
+            f"() => {{ const d = ({DIAGRAM})(); return d !== '' && !d.includes('checker'); }}"
         )
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(UI_TIMEOUT_MS)
-        try:
-            page.goto(url)
-            page.wait_for_function(KERNEL_IDLE)
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            explorer = page.locator(".agentlab-explorer")
-            readout = explorer.locator(".agentlab-readout")
-            team = explorer.locator(".agentlab-team")
-            readout.filter(has_text="sweep 1").wait_for()
-            page.wait_for_function(f"() => ({BAR_TEXTS})().flat().filter(Boolean).length >= 4")
-            page.wait_for_function(f"() => ({DIAGRAM})().includes('checker')")
-            before = page.evaluate(BAR_TEXTS)
-            assert [b[0] for b in before] == ["", "", "", ""], before  # no previous design yet
-            assert all(b[1] for b in before), before  # the four numbers of the first sweep
-            assert "checker" in team.inner_text()
-
-            fact_check = explorer.locator(".widget-toggle-buttons").filter(has_text="fact-check")
-            fact_check.get_by_role("button", name="embedded in analyst").click()
-
-            readout.filter(has_text="sweep 2").wait_for()
-            page.wait_for_function(f"() => ({BAR_TEXTS})().every(t => t[0] !== '')")
-            after = page.evaluate(BAR_TEXTS)
-            assert [a[0] for a in after] == [b[1] for b in before]  # the old bars moved left
-            assert [a[1] for a in after] != [b[1] for b in before], (before, after)
-            # the checker is gone: from the agents table and from the redrawn diagram
-            page.wait_for_function(
-                f"() => {{ const d = ({DIAGRAM})(); return d !== '' && !d.includes('checker'); }}"
-            )
-            assert "checker" not in team.inner_text()
-        except Exception:
-            page.screenshot(path=str(tmp / "failure.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+        assert "checker" not in team.inner_text()
 
 
 @contextmanager
