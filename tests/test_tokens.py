@@ -1,34 +1,104 @@
+import gzip
 import hashlib
 import json
 
+import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agentlab.config import EpisodeConfig
 from agentlab.run.runner import run_episode
+from agentlab.sim import tokens
 from agentlab.sim.model import SimChatModel
 from agentlab.sim.prompt import HANDOFF_NAME, MEMORY_NAME, Prompt, text_of
 from agentlab.sim.tokens import (
     MESSAGE_OVERHEAD,
     REPLY_PRIMING,
     count_message,
+    count_name,
     count_text,
     count_tool_schema,
+    count_tools,
+    encoding,
     tool_calls_of,
 )
 from agentlab.world.travel import travel_tools
 
+# o200k_base's own test cases (token ids as tiktoken's and other ports' tests list them)
+O200K_CASES = [
+    ("", []),
+    ("hello world", [24912, 2375]),
+    (" 日本語とEnglish 12345!\n", [17428, 40909, 5330, 28881, 220, 7633, 2548, 4175]),
+    ("a\n\n", [64, 279]),
+    ("<|endoftext|>", [27, 91, 419, 1440, 919, 91, 29]),  # special tokens are text here
+]
 
-def test_count_text_grows_with_text() -> None:
-    assert count_text("") == 0
-    assert count_text("hello") == 1
-    assert count_text("hello world, again") == 4
-    assert count_text("a " * 100) == 100
-    assert count_text("internationalization") > 1  # long words split
+
+def test_the_shipped_vocabulary_is_o200k_base() -> None:
+    for text, ids in O200K_CASES:
+        assert encoding().encode_ordinary(text) == ids
+        assert count_text(text) == len(ids)
+
+
+def test_a_vocabulary_that_differs_is_refused(tmp_path, monkeypatch) -> None:
+    bad = tmp_path / "o200k_base.tiktoken.gz"
+    bad.write_bytes(gzip.compress(b"aGVsbG8= 0\n"))
+    monkeypatch.setattr(tokens, "VOCABULARY", bad)
+    encoding.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="not o200k_base"):
+            encoding()
+    finally:
+        monkeypatch.undo()
+        encoding.cache_clear()
+    assert count_text.__wrapped__("hello world") == 2  # type: ignore[attr-defined]
 
 
 def test_numbers_split_in_groups_of_three() -> None:
     assert count_text("123") == 1
     assert count_text("1234567") == 3
+
+
+def test_the_cookbook_example_counts_as_the_api_did() -> None:
+    """OpenAI's cookbook ("How to count tokens with tiktoken", section 7): two messages and
+    one tool, 101 prompt tokens by the API for gpt-4o and gpt-4o-mini."""
+    weather = {
+        "type": "function",
+        "function": {
+            "name": "get_current_weather",
+            "description": "Get the current weather in a given location",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "location": {
+                        "type": "string",
+                        "description": "The city and state, e.g. San Francisco, CA",
+                    },
+                    "unit": {
+                        "type": "string",
+                        "description": "The unit of temperature to return",
+                        "enum": ["celsius", "fahrenheit"],
+                    },
+                },
+                "required": ["location"],
+            },
+        },
+    }
+    messages = [
+        SystemMessage(
+            "You are a helpful assistant that can answer to questions about the weather."
+        ),
+        HumanMessage("What's the weather like in San Francisco?"),
+    ]
+    assert Prompt(messages, [weather]).input_tokens == 101
+
+
+def test_a_name_costs_its_tokens_and_one() -> None:
+    assert count_name(None) == count_name("") == 0
+    assert count_name("memory") == 1 + count_text("memory")
+    named = SystemMessage("- a note", name=MEMORY_NAME)
+    assert count_message(named) == count_message(SystemMessage("- a note")) + count_name(
+        MEMORY_NAME
+    )
 
 
 def test_message_counts_tool_calls_and_overhead() -> None:
@@ -39,17 +109,24 @@ def test_message_counts_tool_calls_and_overhead() -> None:
     assert count_message(HumanMessage([{"type": "text", "text": "hi"}])) == MESSAGE_OVERHEAD + 1
 
 
-def test_tool_schema_cached_and_positive() -> None:
+def test_tool_schema_cached_by_content() -> None:
     schema = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
     assert count_tool_schema(schema) == count_tool_schema(dict(schema)) > 0
+    before = count_tool_schema(schema)
+    schema["function"]["description"] = "Find the cheapest flight between two airports."
+    assert count_tool_schema(schema) > before  # edited in place: counted anew
+    assert count_tools([]) == 0
+    assert count_tools([schema]) == count_tool_schema(schema) + tokens.TOOLS_BLOCK_END
 
 
 def test_long_texts_count_the_same_line_by_line() -> None:
     lines = [f"- note {i}: stayed 3 nights at Hotel {i} (Lisbon), ${i * 7}.50" for i in range(300)]
     text = "\n".join(lines)
-    assert count_text(text) == sum(count_text(x) for x in lines)
     count_text.cache_clear()
-    assert count_text(text) == count_text.__wrapped__(text.replace("\n", " \n"))  # type: ignore[attr-defined]
+    assert count_text(text) == len(encoding().encode_ordinary(text))
+    assert count_text(text) == count_text.__wrapped__(text)  # type: ignore[attr-defined]
+    ragged = "\n\n  ".join(lines[:80]) + " \n\t" + "x\n" * 400
+    assert count_text(ragged) == len(encoding().encode_ordinary(ragged))
 
 
 def test_tool_calls_of_is_getattr_without_the_slow_miss() -> None:
@@ -84,7 +161,7 @@ def test_prompt_fingerprint_and_tokens_are_those_of_every_message_as_sent() -> N
             assert prompt.fingerprint == h.hexdigest()
             assert prompt.tokens == {
                 "system": counted[0],
-                "tools": sum(count_tool_schema(t) for t in tools),
+                "tools": count_tools(tools),
                 "memory": counted[1],
                 "history": REPLY_PRIMING + sum(counted[2:-1]),
                 "handoff": counted[-1],

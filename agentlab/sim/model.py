@@ -89,7 +89,7 @@ def _openai_tool(tool: Any) -> dict[str, Any]:
     object does, so an id is never taken for another object's) and by name and description,
     so a tool renamed or redescribed in place is converted again. The same schema object is
     then bound for every seed, which also lets ``tokens.count_tool_schema`` find it by
-    identity.
+    identity (its count is keyed by content all the same).
     """
     if isinstance(tool, dict):
         if tool.get("type") == "function" and "function" in tool:

@@ -24,8 +24,9 @@ from agentlab.sim.tokens import (
     MESSAGE_OVERHEAD,
     REPLY_PRIMING,
     count_message,
+    count_name,
     count_text,
-    count_tool_schema,
+    count_tools,
     tool_calls_of,
 )
 
@@ -74,13 +75,14 @@ def tokens_by_component(
         counts = [count_message(m) for m in messages]
     for m, n in zip(messages, counts, strict=True):
         out[message_component(m)] += n
-    out["tools"] = sum(count_tool_schema(t) for t in tools)
+    out["tools"] = count_tools(list(tools))
     return out
 
 
-def _plain(kind: str, text: str) -> tuple[bytes, int]:
+def _plain(kind: str, text: str, name: str | None = None) -> tuple[bytes, int]:
     """A message without tool calls: its share of a prompt's fingerprint, and its tokens."""
-    return json.dumps([kind, text, []]).encode(), MESSAGE_OVERHEAD + count_text(text)
+    tokens = MESSAGE_OVERHEAD + count_text(text) + count_name(name)
+    return json.dumps([kind, text, []]).encode(), tokens
 
 
 # The request and the tool results come back in every later call of an episode: each is
@@ -100,8 +102,8 @@ def _message_parts(message: BaseMessage) -> tuple[bytes, int]:
         seen = _AS_SEEN.encode([message.type, text_of(message), listed]).encode()
         return seen, count_message(message)
     if isinstance(message, SystemMessage):
-        return _plain(message.type, text_of(message))
-    return _said(message.type, text_of(message))
+        return _plain(message.type, text_of(message), message.name)
+    return _said(message.type, text_of(message), message.name)
 
 
 @dataclass

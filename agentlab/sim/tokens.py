@@ -1,66 +1,125 @@
-"""Offline token counting: what every prompt costs, computed from what is really sent.
+"""Token counting: what every prompt costs, counted with the tokenizer of GPT-4o.
 
-Real tokenizers (tiktoken) download their vocabularies at run time, which the lab must
-never do, so the simulated model counts tokens with a small deterministic approximation of
-a byte-pair encoder: short words are one token, long words and numbers are split into
-pieces, every punctuation mark is a token, and each chat message carries a fixed framing
-overhead (OpenAI documents about 3 tokens per message plus 3 to prime the reply).
-The approximation is *assumed*; relative comparisons (more tools, more memory) are what
-the lab uses it for.
+Text is counted with OpenAI's ``o200k_base`` byte-pair encoding (the tokenizer of GPT-4o,
+GPT-4o mini, GPT-4.1 and the o-series) through ``tiktoken``. Its vocabulary ships inside the
+package (``agentlab/data/tokenizer/``, checked against the hash ``tiktoken`` expects), so
+nothing downloads at run time. The chat framing follows OpenAI's cookbook ("How to count
+tokens with tiktoken"): 3 tokens per message and its role, its name and 1 more when it has
+one, 3 to prime the reply; a bound tool costs 7 tokens plus its ``name:description`` line,
+and 3 + its ``name:type:description`` line per parameter (enum values 3 each, less 3), and
+the tool block 12 more. The cookbook's constants match the API's ``prompt_tokens`` on its examples;
+a nested parameter's inner fields are not counted (as there).
 
-Counting is cached: the JSON schemas of bound tools and the earlier messages of a history
-are counted once, so prompts with 120 tools and long memories stay cheap to simulate.
+Counting is cached by content: a text's count is kept under the text, a tool schema's
+under its JSON, so prompts with 120 tools and long memories stay cheap to simulate and an
+edited schema is counted anew.
 
 Introduced in notebook 00 (`00_quickstart.ipynb`).
 """
 
 from __future__ import annotations
 
+import base64
+import copy
+import gzip
+import hashlib
 import json
-import re
-from collections import OrderedDict
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
+import tiktoken
 from langchain_core.messages import AIMessage, BaseMessage
 
-MESSAGE_OVERHEAD = 3  # tokens of framing per chat message (OpenAI cookbook, "How to count tokens")
+from agentlab.data import data_path
+
+# tokens of framing per chat message (OpenAI cookbook, "How to count tokens with tiktoken"),
+# with its role (system, user, assistant and tool are one token each in o200k_base)
+MESSAGE_OVERHEAD = 3 + 1
+NAME_OVERHEAD = 1  # a message with a name costs its name's tokens and one more (same source)
 REPLY_PRIMING = 3  # tokens that prime the assistant's reply (same source)
-TOOL_OVERHEAD = 8  # assumed: framing of one function definition inside the prompt
+TOOL_OVERHEAD = 7  # framing of one function definition, gpt-4o (same source: func_init)
+PARAMS_OVERHEAD = 3  # the parameters block of a function with any (prop_init)
+PARAM_OVERHEAD = 3  # each parameter (prop_key)
+ENUM_OVERHEAD = -3  # a parameter with an enum (enum_init)
+ENUM_ITEM_OVERHEAD = 3  # each enum value (enum_item)
+TOOLS_BLOCK_END = 12  # the tool block's end, once per prompt with tools (func_end)
 
-_PIECE = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
+ENCODING = "o200k_base"
+VOCABULARY = data_path("tokenizer", "o200k_base.tiktoken.gz")
+VOCABULARY_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
+# o200k_base's pre-tokenizer and special tokens, as tiktoken_ext.openai_public defines them
+_O200K_PATTERN = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+_O200K_SPECIAL = {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
 
 
-LINE_SPLIT_CHARS = 1000  # longer texts are counted line by line, each line cached
+@cache
+def encoding() -> tiktoken.Encoding:
+    """The ``o200k_base`` encoding, read from the vocabulary shipped in the package (once).
+
+    Raises:
+        ValueError: when the shipped vocabulary is not the one ``tiktoken`` expects.
+    """
+    raw = gzip.decompress(VOCABULARY.read_bytes())
+    if hashlib.sha256(raw).hexdigest() != VOCABULARY_SHA256:
+        raise ValueError(f"tokenizer: {VOCABULARY} is not o200k_base (SHA-256 differs)")
+    ranks = {
+        base64.b64decode(token): int(rank)
+        for token, rank in (line.split() for line in raw.splitlines() if line)
+    }
+    return tiktoken.Encoding(
+        ENCODING,
+        pat_str=_O200K_PATTERN,
+        mergeable_ranks=ranks,
+        special_tokens=_O200K_SPECIAL,
+    )
+
+
+LINE_SPLIT_CHARS = 1000  # longer texts are counted in pieces, each piece cached
+
+
+def _pieces(text: str) -> list[str]:
+    """``text`` cut after each newline that a non-space follows: no pre-token of o200k spans
+    such a cut (a pre-token holds a newline only at its end or among other whitespace)."""
+    chunks: list[str] = []
+    for line in text.split("\n"):
+        if chunks and (not line or line[0].isspace()):
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line)
+    return [c + "\n" for c in chunks[:-1]] + chunks[-1:]
 
 
 @lru_cache(maxsize=65536)
 def count_text(text: str) -> int:
-    """Count the tokens of a string with the lab's offline approximation.
+    """Count the tokens of a string with ``o200k_base`` (special tokens counted as text).
 
     Args:
         text: Any text.
 
     Returns:
-        The approximate number of BPE tokens (0 for an empty string).
+        The number of tokens (0 for an empty string).
 
     Example:
         >>> count_text("Book me a trip to Washington.")
-        8
+        7
     """
     if len(text) > LINE_SPLIT_CHARS and "\n" in text:
-        # no piece spans a newline, so the sum is exact; a memory block that grows by one
+        # no pre-token spans a split, so the sum is exact; a memory block that grows by one
         # note per step then costs one new line, not a recount of the whole block
-        return sum(count_text(line) for line in text.split("\n"))
-    n = 0
-    for piece in _PIECE.findall(text):
-        if piece[0].isalpha():
-            n += 1 if len(piece) <= 6 else -(-len(piece) // 5)
-        elif piece[0].isdigit():
-            n += -(-len(piece) // 3)
-        else:
-            n += 1
-    return n
+        pieces = _pieces(text)
+        if len(pieces) > 1:
+            return sum(count_text(piece) for piece in pieces)
+    return len(encoding().encode_ordinary(text))
 
 
 # json.dumps with options builds an encoder per call; this one is built once (stateless)
@@ -70,6 +129,11 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=str)
 def count_json(value: Any) -> int:
     """Count the tokens of a JSON-serialisable value as it would be sent (compact JSON)."""
     return count_text(_COMPACT.encode(value))
+
+
+def count_name(name: str | None) -> int:
+    """What a message's name adds to it: nothing without one, else its tokens and one."""
+    return NAME_OVERHEAD + count_text(name) if name else 0
 
 
 def _content_text(message: BaseMessage) -> str:
@@ -95,33 +159,68 @@ def tool_calls_of(message: BaseMessage) -> list[Any]:
 
 def count_message(message: BaseMessage) -> int:
     """Count one chat message: its text, its tool calls and the framing overhead."""
-    n = MESSAGE_OVERHEAD + count_text(_content_text(message))
+    n = MESSAGE_OVERHEAD + count_text(_content_text(message)) + count_name(message.name)
     for call in tool_calls_of(message):
         n += count_text(call["name"]) + count_json(call.get("args", {}))
     return n
 
 
+def _described(text: Any) -> str:
+    return str(text or "").removesuffix(".")
+
+
 @lru_cache(maxsize=4096)
 def _count_schema_json(schema_json: str) -> int:
-    return TOOL_OVERHEAD + count_text(schema_json)
+    schema = json.loads(schema_json)
+    function = schema.get("function", schema)
+    n = TOOL_OVERHEAD + count_text(
+        f"{function.get('name', '')}:{_described(function.get('description'))}"
+    )
+    properties = (function.get("parameters") or {}).get("properties") or {}
+    if properties:
+        n += PARAMS_OVERHEAD
+    for key, prop in properties.items():
+        n += PARAM_OVERHEAD
+        if "enum" in prop:
+            n += ENUM_OVERHEAD
+            n += sum(ENUM_ITEM_OVERHEAD + count_text(str(item)) for item in prop["enum"])
+        kind = prop.get("type", "object")
+        n += count_text(f"{key}:{kind}:{_described(prop.get('description'))}")
+    return n
 
 
-_BY_OBJECT: OrderedDict[int, tuple[dict[str, Any], int]] = OrderedDict()
-_BY_OBJECT_SIZE = 4096
+_SEEN: dict[int, tuple[dict[str, Any], dict[str, Any], int]] = {}  # id -> object, copy, count
+_SEEN_SIZE = 4096
 
 
 def count_tool_schema(schema: dict[str, Any]) -> int:
-    """Count the tokens one bound tool adds to every prompt (its JSON schema), cached.
+    """Count the tokens one bound tool adds to every prompt, cached by its content.
 
-    A bound schema is the same object in every call of a run, so it is looked up by
-    identity first (the cache holds the object, so its id cannot be reused meanwhile);
-    a new object is serialised once and counted through the text cache.
+    A bound schema is the same object in every call of a run: it is found by identity and
+    its count reused while it still equals the copy taken when it was counted (a dict
+    comparison, much cheaper than serialising it again); an object edited in place, or a
+    new one, is serialised and counted through the JSON-keyed cache.
+
+    Args:
+        schema: An OpenAI tool (``{"type": "function", "function": {...}}``) or a bare
+            function definition.
+
+    Returns:
+        The cookbook's count for its definition (without the tool block's end, which
+        ``count_tools`` adds once).
     """
-    hit = _BY_OBJECT.get(id(schema))
-    if hit is not None and hit[0] is schema:
-        return hit[1]
-    n = _count_schema_json(json.dumps(schema, separators=(",", ":"), sort_keys=True))
-    _BY_OBJECT[id(schema)] = (schema, n)
-    if len(_BY_OBJECT) > _BY_OBJECT_SIZE:
-        _BY_OBJECT.popitem(last=False)
+    hit = _SEEN.get(id(schema))
+    if hit is not None and hit[0] is schema and hit[1] == schema:
+        return hit[2]
+    n = _count_schema_json(_COMPACT.encode(schema))
+    if len(_SEEN) >= _SEEN_SIZE:
+        _SEEN.clear()
+    _SEEN[id(schema)] = (schema, copy.deepcopy(schema), n)
     return n
+
+
+def count_tools(schemas: list[dict[str, Any]]) -> int:
+    """Count the tokens a prompt's bound tools add: each definition, and the block's end."""
+    if not schemas:
+        return 0
+    return TOOLS_BLOCK_END + sum(count_tool_schema(s) for s in schemas)
