@@ -126,11 +126,12 @@ def _parser() -> argparse.ArgumentParser:
         "DIR goes to `jupyter lab` unchanged, e.g. `agentlab lab --no-browser --port=8899` "
         "(`jupyter lab --help-all` lists them).",
     )
-    from agentlab.commands import sweep_cli
+    from agentlab.commands import calibrate_cli, sweep_cli
     from agentlab.commands.serve_cli import add_parser as add_serve
 
     sweep_cli.add_parser(sub)
     add_serve(sub)
+    calibrate_cli.add_parser(sub)
     return parser
 
 
@@ -235,6 +236,10 @@ def main(argv: list[str] | None = None) -> int:
             from agentlab.commands import sweep_cli
 
             return sweep_cli.main(ns)
+        if ns.command == "calibrate":
+            from agentlab.commands import calibrate_cli
+
+            return calibrate_cli.main(ns)
         if ns.command == "serve":
             from agentlab.commands.serve_cli import main as serve
 

@@ -49,11 +49,18 @@ Skill = Callable[[Prompt, Dice, ModelProfile], Reply | None]
 
 def _skills() -> dict[str, Skill]:
     from agentlab.sim.chain_skill import chain_skill
+    from agentlab.sim.needle_skill import needle_skill
     from agentlab.sim.research_skill import research_skill
     from agentlab.sim.travel_skill import travel_skill
 
-    # "chain" (notebook 03's dependent decisions) is not a default skill: skills=("chain",)
-    return {"travel": travel_skill, "research": research_skill, "chain": chain_skill}
+    # "chain" (notebook 03's dependent decisions) and "needle" (notebook 02's calibration)
+    # are not default skills: skills=("chain",), skills=("needle",)
+    return {
+        "travel": travel_skill,
+        "research": research_skill,
+        "chain": chain_skill,
+        "needle": needle_skill,
+    }
 
 
 def _tool_choice(choice: Any, names: Sequence[str]) -> str | None:

@@ -37,6 +37,53 @@ def context_factor(profile: ModelProfile, context_tokens: int) -> float:
     return math.exp(-max(context_tokens, 0) / profile.context_scale_tokens)
 
 
+# lost_in_the_middle.csv (GPT-3.5-Turbo, 20 documents): accuracy with the answer in the middle
+# is 0.71 of that at the start, at the end 0.83; g is 0 at the start and 1 in the middle
+_MIDDLE_LOSS = 1 - 53.8 / 75.8
+_END_LOSS = 1 - 63.2 / 75.8
+_BOW = _MIDDLE_LOSS - _END_LOSS / 2  # the dip's weight, once the slope to the end is taken out
+G_MEAN = (_BOW * 2 / 3 + _END_LOSS / 2) / _MIDDLE_LOSS  # g's mean over the prompt
+
+
+def position_shape(position: float) -> float:
+    """How far into the dip a fact at ``position`` (0: the prompt's start, 1: its end) sits:
+    0 at the start, 1 in the middle, 0.57 at the end (lost in the middle's U)."""
+    x = min(max(position, 0.0), 1.0)
+    return (_BOW * 4 * x * (1 - x) + _END_LOSS * x) / _MIDDLE_LOSS
+
+
+def position_factor(profile: ModelProfile, *, position: float, context_tokens: int) -> float:
+    """How much more (or less) than average a fact at ``position`` in the prompt is used.
+
+    The context factor is the average over a fact's possible places (NoLiMa averages over
+    the needle's depth); this moves it up at the start and end of a long prompt and down in
+    the middle (a U, after "Lost in the Middle"), by ``position_depth`` at most, growing with
+    the prompt's length (half of it at ``position_half_tokens``). Its mean over positions is 1.
+
+    Example:
+        >>> from agentlab.sim.profiles import get_profile
+        >>> p = get_profile("gpt-4o")
+        >>> start, middle, end = (position_factor(p, position=x, context_tokens=32000)
+        ...                       for x in (0.0, 0.5, 1.0))
+        >>> start > end > middle
+        True
+    """
+    strength = max(context_tokens, 0) / (max(context_tokens, 0) + profile.position_half_tokens)
+    return 1.0 + profile.position_depth * strength * (G_MEAN - position_shape(position))
+
+
+def p_found(profile: ModelProfile, *, position: float, context_tokens: int) -> float:
+    """Probability that a fact stated once in the prompt is found and used (a needle).
+
+    ``p_correct`` of a one-option decision at this context, moved by the fact's place
+    (``position_factor``), at most 1; the profile's ``flat_accuracy`` when it is set.
+    """
+    if profile.flat_accuracy is not None:
+        return profile.flat_accuracy
+    p = p_correct(profile, options=1, context_tokens=context_tokens)
+    return min(1.0, p * position_factor(profile, position=position, context_tokens=context_tokens))
+
+
 def p_correct(
     profile: ModelProfile, *, options: int, context_tokens: int, errors_in_context: int = 0
 ) -> float:

@@ -59,6 +59,9 @@ class ModelProfile:
     self_conditioning: float  # relative drop in accuracy per error already in context
     reflection_catch: float  # p(an independent review catches a visible error), no context
     self_review_discount: float  # relative drop in catching when reviewing one's own work
+    # how far a fact's place in a long prompt moves its use around the average (0: not at all)
+    position_depth: float = 0.5
+    position_half_tokens: float = 16000  # prompt length at which half that depth applies
     # every decision is right with this probability, whatever the prompt (None: the physics)
     flat_accuracy: float | None = None
 
