@@ -106,6 +106,49 @@ def test_success_needs_the_right_place_dates_and_budget() -> None:
     assert Itinerary.from_messages(right).total_usd <= REQ.budget_usd
 
 
+def test_success_and_the_judge_agree_on_a_pricier_right_offer() -> None:
+    """One definition of wrong: a booking of the right hotel that is not the cheapest is a
+    wrong decision to the judge, so the trip that holds it is not a success."""
+    stay = {"city": "Washington State", "check_in": REQ.depart, "check_out": REQ.return_}
+    offers = json.loads(search_hotels.invoke({**stay, "guests": 2}))["offers"]
+    cheap, dear = (o["offer_id"] for o in sorted(offers, key=lambda o: o["total_usd"])[:2])
+    dates = {"depart_date": REQ.depart, "return_date": REQ.return_, "travelers": REQ.travelers}
+    flight = _cheapest(
+        search_flights, {"origin": "Boston", "destination": "Washington State", **dates}
+    )
+    from agentlab.world.travel import search_ground_transport
+
+    car = _cheapest(
+        search_ground_transport,
+        {
+            **{"start_date": REQ.depart, "end_date": REQ.return_},
+            "city": "Washington State",
+            "kind": "rental_car",
+            "travelers": 2,
+        },
+    )
+    trip = [HumanMessage(REQ.text), _book(flight), _book(car)]
+    assert judge_call(REQ, "book_offer", {"offer_id": cheap, "travelers": 2})
+    assert not judge_call(REQ, "book_offer", {"offer_id": dear, "travelers": 2})
+    assert success(REQ, [*trip, _book(cheap), AIMessage("done")])
+    assert not success(REQ, [*trip, _book(dear), AIMessage("done")])
+
+
+def test_no_successful_trip_lets_an_error_escape() -> None:
+    """Success, the judge and the escaped-error count agree: an error that reaches the
+    outcome makes it wrong, so a successful episode has none escaped."""
+    from agentlab.config import EpisodeConfig
+    from agentlab.run.runner import run_episode
+
+    rows = [
+        run_episode(EpisodeConfig(tools=tools, seed=seed)).row()
+        for tools in (4, 32)
+        for seed in range(12)
+    ]
+    assert any(r["success"] for r in rows) and any(r["errors_escaped"] for r in rows)
+    assert not [r for r in rows if r["success"] and r["errors_escaped"]]
+
+
 def test_bad_arguments_are_tool_errors_not_crashes() -> None:
     with pytest.raises(ToolException):
         book_offer.func("nonsense", 2)  # type: ignore[attr-defined]

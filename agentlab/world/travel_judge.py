@@ -1,7 +1,7 @@
 """The travel world's judge: the success check, and whether each decision was right.
 
-``success`` checks an episode's outcome (every needed booking right, within budget, and an
-answer); ``judge_call`` and ``judge_plan`` check one decision against the request's ground
+``success`` checks an episode's outcome (every needed booking right as ``judge_booking``
+judges it, within budget, and an answer); ``judge_call`` and ``judge_plan`` check one decision against the request's ground
 truth (the right place, dates and party; the cheapest right offer; the destination the user
 meant), which is how provenance finds root errors. ``Itinerary`` reads what is booked from
 the messages alone. Notebooks find them in ``agentlab.world.travel``.
@@ -104,10 +104,18 @@ def judge_booking(req: TravelRequest, offer_id: str, travelers: int) -> bool:
 
 
 def success(req: TravelRequest, messages: Sequence[BaseMessage]) -> bool:
-    """The success check: every needed booking is right and the total is within budget."""
+    """The success check: every needed booking is right as the judge judges a booking (the
+    cheapest right offer, which is what the task asks for), nothing else is booked, the
+    total is within budget, and there is an answer. A booking of the right place and dates
+    that is not the cheapest fails the trip, as it counts as a wrong decision."""
     it = Itinerary.from_messages(messages)
+
+    def right(kind: str) -> bool:
+        booked = it.bookings.get(kind)
+        return booked is not None and judge_booking(req, booked["offer_id"], booked["travelers"])
+
     return (
-        all(kind in it.bookings and booking_ok(req, it.bookings[kind]) for kind in req.needs)
+        all(right(kind) for kind in req.needs)
         and set(it.bookings) <= set(req.needs)
         and it.total_usd <= req.budget_usd + 0.005
         and any(isinstance(m, AIMessage) and not m.tool_calls for m in messages)
