@@ -55,6 +55,8 @@ class StepRecord:
     branch: str = ""  # the parallel branch within the stage
     usage_missing: bool = False  # the reply reported no token usage: tokens and cost are NaN
     handoff: str = ""  # the handoff this call read (a team member's, a sub-agent's), if any
+    # the messages the call read (traced, then dropped, like ``message``); None: not known
+    prompt: list[BaseMessage] | None = field(default=None, repr=False, compare=False)
 
     @property
     def input_tokens(self) -> float:
@@ -278,6 +280,7 @@ class MetricsCallback(BaseCallbackHandler):
                 message=message,
                 usage_missing=missing,
                 handoff=start["handoff"],
+                prompt=list(start["messages"]),
             ),
             charge,
         )

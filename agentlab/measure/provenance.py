@@ -2,9 +2,17 @@
 
 Each step of an episode produces artifacts: a plan, tool calls with their arguments, tool
 results, memory notes, reviews and answers. An artifact is *derived from* the earlier
-artifacts whose content it uses, found in what the graph really passed along: an argument
-value comes from the most recent earlier artifact whose text contains it (an offer id from
-the search result that listed it, a destination from the plan that committed to it), a tool
+artifacts whose content it uses, found in what the graph really passed along. An argument
+value comes from what the call's prompt held (``agentlab.measure.seen``: the messages the
+step read, as recorded): the latest plan or input there that states it, else the latest
+artifact there that states it (an offer id from the search result that listed it, a
+destination from the plan that committed to it), word for word or, failing that, as the
+same place ("DC" for the plan's "Washington, D.C.": ``agentlab.measure.stating``). A value
+the prompt holds that none of its artifacts states (it came on a handoff's line beside an
+id) comes from where it was found; a value the prompt does not hold at all was invented: it
+links to nothing (and, if wrong, is a root error), even if an artifact the step never read
+happens to contain it. A record with no prompt (restored from storage) lets every earlier
+artifact be a candidate. The other links follow the graph's state: a tool
 result from its call, a memory note from its result, an answer or a review from the
 bookings standing at that moment, a travel team's reading of the request from the
 readings it agrees with (and what follows a vote, from the work of the members it
@@ -41,11 +49,12 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from agentlab.answers import is_yes
 from agentlab.measure.artifacts import Artifact, Provenance
 from agentlab.measure.metrics import StepRecord
+from agentlab.measure.seen import Seen
+from agentlab.measure.stating import destination, matchers, values_of
 from agentlab.sim.prompt import text_of
 
 ORIGINS = ("plan", "request", "memory")  # artifacts a value originates in when they state it
 READINGS = ("Reread", "Vote")  # a travel team's readings of the request (graphs.team_reading)
-MIN_VALUE_CHARS = 4  # shorter argument values ("2", "yes") are too common to trace
 _TOKEN = re.compile(r"[^\s;,|()]+")
 
 
@@ -61,14 +70,6 @@ def _ids(line: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _values(args: Any) -> list[str]:
-    if isinstance(args, dict):
-        return [v for x in args.values() for v in _values(x)]
-    if isinstance(args, list):
-        return [v for x in args for v in _values(x)]
-    return [args] if isinstance(args, str) and len(args) >= MIN_VALUE_CHARS else []
-
-
 class _Tracer:
     def __init__(self, inputs: Sequence[tuple[str, str, str]]) -> None:
         self.artifacts: dict[str, Artifact] = {}
@@ -80,6 +81,7 @@ class _Tracer:
         self.stage_of: dict[str, int | None] = {}  # artifact -> the stage that produced it
         self.vote: str | None = None  # a team's vote on how to read the request
         self.adopted: set[str] = set()  # branches whose work that vote took up
+        self.seen: Seen | None = None  # what the step being traced read (None: not known)
         for aid, kind, text in inputs:
             self.add(Artifact(aid, kind, text, None))
 
@@ -94,22 +96,34 @@ class _Tracer:
         self.order.append(art.id)
         return art
 
-    def source(self, value: str, branch: str | None = None) -> str | None:
-        """Where a value came from: the latest plan or input stating it (values a plan
-        commits to originate there), else the latest artifact containing it (ids, prices);
-        with ``branch``, the latest of that branch's artifacts."""
-        latest = None
-        for aid in reversed(self.order):
-            art = self.artifacts[aid]
-            if branch is not None and art.branch != branch:
-                continue
-            if branch is None and art.branch and art.branch != self.branch:
-                continue  # a parallel branch cannot see another branch's work
-            if value in art.text:
-                if art.kind in ORIGINS:
-                    return aid
-                latest = latest or aid
-        return latest
+    def source(self, value: str, branch: str | None = None, seen: Seen | None = None) -> str | None:
+        """Where a value came from, among what the step ``seen`` held (every artifact, if not
+        known): the latest plan or input stating it (values a plan commits to originate
+        there), else the latest artifact stating it (ids, prices); word for word first,
+        else as the same place; with ``branch``, the latest of that branch's artifacts.
+        A value the prompt holds that none of its artifacts states (it came on a handoff's
+        line beside an id) comes from the latest artifact anywhere stating it."""
+        found = self._latest(value, branch, seen)
+        if found is None and seen and any(m(t) for m in matchers(value) for t in seen.texts):
+            found = self._latest(value, branch, None)
+        return found
+
+    def _latest(self, value: str, branch: str | None, seen: Seen | None) -> str | None:
+        for match in matchers(value):
+            latest = None
+            for aid in reversed(self.order):
+                art = self.artifacts[aid]
+                if branch is not None and art.branch != branch:
+                    continue
+                if branch is None and art.branch and art.branch != self.branch:
+                    continue  # a parallel branch cannot see another branch's work
+                if match(art.text) and (seen is None or seen.holds(art)):
+                    if art.kind in ORIGINS:
+                        return aid
+                    latest = latest or aid
+            if latest is not None:
+                return latest
+        return None
 
     def standing(self) -> list[str]:
         """The results standing (latest booking of each kind, latest answer), as seen here."""
@@ -132,7 +146,7 @@ class _Tracer:
             for a in self.order
             if self.artifacts[a].kind in ("plan", "reading")
             and said
-            and _destination(self.artifacts[a].text) == said
+            and destination(self.artifacts[a].text) == said
             and (self.stage is None or self.stage_of[a] != self.stage)
         ]
         art = self.add(Artifact(f"reading#{step}", "reading", json.dumps(args), step, agree, wrong))
@@ -157,9 +171,9 @@ class _Tracer:
         return out
 
     def sources(self, args: Any) -> list[str]:
-        found = {self.source(v) for v in _values(args)}
-        if not self.branch:  # each branch a vote took up that has the value
-            found |= {self.source(v, b) for v in _values(args) for b in self.adopted}
+        found = {self.source(v, seen=self.seen) for v in values_of(args)}
+        if not self.branch:  # each branch a vote took up that has the value (through it)
+            found |= {self.source(v, b) for v in values_of(args) for b in self.adopted}
         return sorted(a for a in found if a is not None)
 
 
@@ -202,6 +216,7 @@ def trace(
         m = rec.message
         t.branch = rec.branch if rec.stage is not None else ""
         t.stage = rec.stage
+        t.seen = Seen(rec.prompt) if rec.prompt is not None else None
         wrong = ok is False
         if rec.kind == "human" and isinstance(m, HumanMessage):  # a person's answer: an input
             humans.append(
@@ -374,19 +389,3 @@ def _booking_kind(m: ToolMessage) -> str | None:
     except json.JSONDecodeError:
         return None
     return str(c["kind"]) if isinstance(c, dict) and c.get("status") == "confirmed" else None
-
-
-def _destination(text: str) -> str:
-    """The destination a plan or a reading states (its JSON), "" if none."""
-    try:
-        args = json.loads(text)
-    except json.JSONDecodeError:
-        return ""
-    if not isinstance(args, dict):
-        return ""
-    if "destination" in args:
-        return str(args["destination"]).strip()
-    slots = [a for a in args.get("assumptions", []) if isinstance(a, dict)]
-    return next(
-        (str(a.get("value", "")).strip() for a in slots if a.get("slot") == "destination"), ""
-    )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import warnings
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +133,8 @@ def save_records(checkpointer: Any, thread_id: str, records: list[StepRecord]) -
             "(thread_id TEXT, idx INTEGER, record TEXT, PRIMARY KEY (thread_id, idx))"
         )
         for r in records:
-            row = asdict(r) | {"message": dumpd(r.message) if r.message is not None else None}
+            message = dumpd(r.message) if r.message is not None else None
+            row = asdict(replace(r, message=None, prompt=None)) | {"message": message}
             row = redact_value(row)  # an echoed key never reaches the file
             conn.execute(
                 f"INSERT OR REPLACE INTO {TABLE} VALUES (?, ?, ?)",

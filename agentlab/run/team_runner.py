@@ -280,7 +280,7 @@ def run_team_episode(
     correct = _judge(q, records, ok, state)
     prov = trace(records, correct, state.get("messages", [])[:1])
     for rec in records:
-        rec.message = None
+        rec.message = rec.prompt = None
     extra = {
         "architecture": spec.topology,
         "answer": answer,

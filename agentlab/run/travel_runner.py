@@ -122,7 +122,7 @@ def run_travel_episode(
         results=state.get("results", []),
     )
     for r in records:
-        r.message = None  # traced and judged: the state keeps the messages
+        r.message = r.prompt = None  # traced and judged: the state keeps the messages
     itinerary = travel.Itinerary.from_messages(state.get("messages", []))
     extra = {
         "ambiguous": req.ambiguous,

@@ -185,7 +185,7 @@ def run_travel_team_episode(
     correct = _judge(req, records, ok)
     prov = trace(records, correct, state.get("messages", [])[:1])
     for rec in records:
-        rec.message = None  # judged and traced: the state keeps the messages
+        rec.message = rec.prompt = None  # judged and traced: the state keeps the messages
     extra = {
         "architecture": spec.topology,
         "answer": final,
