@@ -1,0 +1,208 @@
+"""Do the verdicts the notebooks teach replicate? Each is measured on two disjoint halves of
+the research world's 64 questions (``intervals.halves``, split seed 0), with a paired
+bootstrap interval over the questions (``intervals.compare``), and must state the same
+order on both halves.
+
+A verdict the lab does not replicate is marked ``xfail(strict=True)`` with the intervals it
+measured in the reason: an honest record, which turns into a failure (XPASS) the day the
+lab starts replicating it, so the mark must then go. The simulator and the data are not
+tuned here to make a verdict hold.
+
+The runs are the notebooks': seed n asks question n + 1, one seed per question, the
+default profile (notebooks 05-08).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import agentlab as al
+from agentlab.measure import intervals as iv
+from agentlab.measure import verdicts as vd
+from agentlab.world import research
+
+pytestmark = pytest.mark.slow
+
+BASE = al.EpisodeConfig(scenario="research", architecture="centralized")
+QUESTIONS = range(len(research.question_ids()))  # seed n asks question n + 1
+DESIGNS = {
+    "single": BASE.with_(architecture="single"),
+    "centralized": BASE,  # a dedicated checker, rank-and-filter in the retriever (3 agents)
+    "independent": BASE.with_(architecture="independent"),
+    "embedded checker": BASE.with_(placement="fact_check=analyst,rank_filter=retriever"),
+    "dedicated ranker": BASE.with_(placement="fact_check=own,rank_filter=own"),  # 4 agents
+    "single, 80 tools": BASE.with_(architecture="single", tools=80),
+    "centralized, 80 tools": BASE.with_(tools=80),
+}
+PER_TOKEN = iv.Ratio("success", "tokens", "successes per token")
+
+
+@cache
+def _runs(design: str) -> pd.DataFrame:
+    runs = al.run_episodes(al.grid(DESIGNS[design], seeds=QUESTIONS), progress=False)
+    return runs.episodes.assign(design=design, tokens=lambda t: t.tokens_in + t.tokens_out)
+
+
+def _halves(metric: iv.Metric, a: str, b: str, how: str) -> tuple[vd.Comparison, ...]:
+    e = pd.concat([_runs(a), _runs(b)], ignore_index=True)
+    return vd.on_halves(e, metric, "design", a, b, how=how)
+
+
+def _xfail(reason: str) -> Any:
+    return pytest.mark.xfail(strict=True, reason=f"does not replicate: {reason}")
+
+
+# (notebook: verdict, metric, a, b, difference or ratio, the order taught: "<", ">" or None
+# for "no separation")
+VERDICTS = [
+    pytest.param(
+        "tokens", "centralized", "single", "ratio", ">", id="05/08 centralized spends more tokens"
+    ),
+    pytest.param(
+        "tokens",
+        "independent",
+        "single",
+        "ratio",
+        ">",
+        id="05/08 independent spends more tokens",
+        marks=_xfail("independent / single tokens 1.19 [1.06, 1.35]; 1.11 [0.974, 1.28]"),
+    ),
+    pytest.param(
+        "llm_calls", "centralized", "single", "ratio", ">", id="08 centralized takes more turns"
+    ),
+    pytest.param(
+        "llm_calls", "independent", "single", "ratio", ">", id="08 independent takes more turns"
+    ),
+    pytest.param(
+        PER_TOKEN, "centralized", "single", "ratio", "<", id="08 single beats centralized per token"
+    ),
+    pytest.param(
+        PER_TOKEN,
+        "independent",
+        "single",
+        "ratio",
+        "<",
+        id="08 single beats independent per token",
+        marks=_xfail(
+            "successes per token, independent / single 0.788 [0.664, 0.912]; 0.935 [0.748, 1.18]"
+        ),
+    ),
+    pytest.param(
+        "coordination_tokens",
+        "independent",
+        "centralized",
+        "difference",
+        "<",
+        id="05/08 independent coordinates less than centralized",
+    ),
+    pytest.param(
+        iv.FAILURE,
+        "independent",
+        "single",
+        "ratio",
+        ">",
+        id="05/08 independent amplifies errors (fails more than single)",
+        marks=_xfail("failure rate independent / single 3 [1, inf]; 0.8 [0.143, 3.5]"),
+    ),
+    pytest.param(
+        iv.FAILURE,
+        "independent",
+        "centralized",
+        "ratio",
+        ">",
+        id="08 independent fails more than centralized",
+        marks=_xfail("failure rate independent / centralized 1 [0, inf]; 2 [0.4, inf]"),
+    ),
+    pytest.param(
+        "success",
+        "independent",
+        "single",
+        "difference",
+        "<",
+        id="05/08 independent succeeds least (below single)",
+        marks=_xfail("success independent - single -0.0625 [-0.156, +0]; +0.0312 [-0.156, +0.188]"),
+    ),
+    pytest.param(
+        iv.COST_PER_SUCCESS,
+        "centralized",
+        "embedded checker",
+        "ratio",
+        "<",
+        id="06 dedicated checker costs less per success",
+        marks=_xfail(
+            "cost per success dedicated / embedded checker 0.737 [0.53, 0.952]; 0.858 [0.677, 1.03]"
+        ),
+    ),
+    pytest.param(
+        "errors_escaped",
+        "centralized",
+        "embedded checker",
+        "difference",
+        "<",
+        id="06 dedicated checker lets fewer errors escape",
+    ),
+    pytest.param(
+        iv.COST_PER_SUCCESS,
+        "centralized",
+        "dedicated ranker",
+        "ratio",
+        "<",
+        id="06 embedded ranker costs less per success",
+    ),
+    pytest.param(
+        "errors_escaped",
+        "centralized",
+        "dedicated ranker",
+        "difference",
+        "<",
+        id="06 embedded ranker lets fewer errors escape",
+    ),
+    pytest.param(
+        "success",
+        "centralized",
+        "dedicated ranker",
+        "difference",
+        ">",
+        id="07 moving the ranker out (3 to 4 agents) costs right answers",
+    ),
+    pytest.param(
+        "success",
+        "centralized",
+        "single",
+        "difference",
+        "<",
+        id="08 at narrow scope a team answers fewer right than single",
+        marks=_xfail(
+            "success centralized - single at 4 tools -0.0625 [-0.156, +0]; +0.0938 [-0.0312, +0.25]"
+        ),
+    ),
+    pytest.param(
+        "llm_calls",
+        "single, 80 tools",
+        "single",
+        "ratio",
+        ">",
+        id="08 scope costs the single agent calls",
+    ),
+    pytest.param(
+        "success",
+        "centralized, 80 tools",
+        "single, 80 tools",
+        "difference",
+        None,
+        id="08 no crossover at 80 tools (team and single not separated)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("metric", "a", "b", "how", "order"), VERDICTS)
+def test_a_taught_verdict_holds_on_both_halves_of_the_questions(
+    metric: iv.Metric, a: str, b: str, how: str, order: str | None
+) -> None:
+    first, second = _halves(metric, a, b, how)
+    assert first.questions == second.questions == len(QUESTIONS) // 2
+    assert (first.order, second.order) == (order, order), f"{first}\n{second}"
