@@ -42,7 +42,7 @@ def test_the_judge_reads_the_queries_against_the_question() -> None:
     assert not research.judge_queries(q, ["Ulvenna population", "Varrow area km2"])
 
 
-@pytest.mark.parametrize(("seed", "right"), [(0, True), (25, False)])
+@pytest.mark.parametrize(("seed", "right"), [(0, True), (136, False)])
 def test_a_refinement_is_a_drawn_decision_that_the_judge_judges(seed: int, right: bool) -> None:
     ep = run_team_episode(BASE.with_(seed=seed))
     ((agent, verdict, drawn),) = _refinements(ep)
