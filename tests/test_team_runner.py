@@ -83,7 +83,11 @@ def test_multi_agent_architectures_spend_more_tokens_than_the_single_agent(
     e = architectures.episodes
     tokens = (e.tokens_in + e.tokens_out).groupby(e.architecture).mean()
     ratio = tokens / tokens["single"]
-    assert (ratio.drop("single") > 1.1).all(), ratio.round(2).to_dict()
+    # routed and redundant teams pay for coordination or for duplicated work; the independent
+    # team's members each research one part, so it spends about what one agent spends (not
+    # separated from the single agent on one half of the questions: tests/test_replication.py)
+    assert (ratio.drop(["single", "independent"]) > 1.1).all(), ratio.round(2).to_dict()
+    assert ratio["independent"] > 0.95, ratio.round(2).to_dict()
     for redundant in ("decentralized", "hybrid"):  # every member works the whole question
         assert ratio[redundant] > 2, f"{redundant}: {ratio[redundant]:.2f}x the single agent"
     # members of an independent team split the question, so it is the cheapest team (as in
