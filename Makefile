@@ -41,6 +41,10 @@ NEED_PY = command -v $(PYTHON) >/dev/null || \
 LAB_CMD = $(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.allow_root=True
 LAB_ARGS ?=
 PYTEST_ARGS ?=
+# mypy's cache, outside the checkout: a fresh clone checks in about 2 s instead of 15-40 s.
+# mypy rechecks any file whose contents differ from what the cache saw, so clones, branches
+# and developers can share it (MYPY_CACHE=.mypy_cache keeps it in the checkout).
+MYPY_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/agentlab/mypy
 # pytest on parallel workers (pytest-xdist): one per core by default (PYTEST_WORKERS=4 to
 # choose, PYTEST_WORKERS=0 for none). worksteal: each worker takes a run of the tests (long
 # ones first, tests/conftest.py) and an idle worker takes over the tail of another's queue.
@@ -117,7 +121,7 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 
 typecheck: $(DEV_STAMP)
-	$(BIN)/mypy
+	$(BIN)/mypy --cache-dir $(MYPY_CACHE)
 
 # The wheel's tests (tests/test_wheel.py, the README's blocks) use $(WHEEL_ENV) when
 # `make wheel-env` (part of `make test`) has built it.

@@ -39,23 +39,46 @@ _NETWORK_ENV = (
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Let the processes the tests start (workers, kernels, the wheel's commands) cache bytecode.
+
+    With ``PYTHONDONTWRITEBYTECODE`` set (some sandboxes and CI images set it), each of the
+    some fifty processes a run starts compiled agentlab again (3-5 s on a busy machine), and
+    each command of the wheel's environment (installed without bytecode) its libraries too
+    (about 10 s). Without it they write ``__pycache__`` beside the sources, as on any
+    machine: once in the checkout's ``agentlab/`` (ignored by git, never shipped in the
+    wheel) and in the wheel's environment; a stale file is never used (Python checks each
+    source's time and size). Runs in the controlling process before pytest-xdist starts
+    its workers, so they inherit it. (Not ``PYTHONPYCACHEPREFIX``: with it Python ignores
+    the bytecode already in .venv, and in one busy run Ray's head node timed out starting.)
+    """
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """On pytest-xdist's workers (make pytest), start with the modules that hold long tests.
 
     ``--dist worksteal`` gives each worker a run of the collection and lets an idle worker
     take the tail of another's queue: with the long tests first, what is left at the end is
-    quick tests, so no worker idles while another finishes a notebook. Modules stay whole
-    (their module fixtures are built once). Every worker sorts the same way, as xdist
-    requires; a run without workers keeps pytest's order.
+    quick tests, so no worker idles while another finishes a notebook. The modules that
+    execute notebooks (the longest tests, 10-60 s each) come first, then those with slow
+    tests: a worker stealing from the end of the long ones takes the shorter ones. Modules
+    stay whole (their module fixtures are built once). Every worker sorts the same way, as
+    xdist requires; a run without workers keeps pytest's order.
     """
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
-    long = {item.path for item in items if _long(item)}
-    items.sort(key=lambda item: item.path not in long)
+    rank: dict[Path, int] = {}
+    for item in items:
+        rank[item.path] = min(rank.get(item.path, 2), _rank(item))
+    items.sort(key=lambda item: rank[item.path])
 
 
-def _long(item: pytest.Item) -> bool:
-    return any(item.iter_markers("slow")) or any(item.iter_markers("notebook"))
+def _rank(item: pytest.Item) -> int:
+    """0 for a notebook's execution, 1 for another slow test, 2 for a quick one."""
+    if any(item.iter_markers("notebook")):
+        return 0
+    return 1 if any(item.iter_markers("slow")) else 2
 
 
 # Ray listens on fixed ports (its dashboard agent on 52365) and takes the machine's cores:
