@@ -149,6 +149,22 @@ def test_architecture_bars_say_why_a_cost_per_success_is_missing() -> None:
     }  # fmt: skip
 
 
+def test_architecture_bars_carry_bootstrap_intervals_over_the_questions() -> None:
+    from agentlab.ui import team_plots
+
+    base = al.EpisodeConfig(scenario="research")
+    runs = al.run_episodes(
+        al.grid(base, architecture=["single", "centralized"], seeds=range(6)), progress=False
+    )
+    table = team_plots.architecture_table(runs.episodes)
+    for col in ("success", "tokens_x", "cost_per_success_usd"):
+        assert (table[f"{col}_lo"] <= table[col] + 1e-9).all(), col
+        assert (table[col] <= table[f"{col}_hi"] + 1e-9).all(), col
+    assert table.loc["single", "tokens_x_lo"] == table.loc["single", "tokens_x_hi"] == 1.0
+    bars = team_plots.architecture_bars(table).data
+    assert bars[0].error_y.array is not None and bars[2].error_y.array is not None
+
+
 def test_episode_timeline(results: al.Results) -> None:
     s = results.steps
     fig = plots.episode_timeline(s, episode=1)

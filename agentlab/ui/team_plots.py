@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from agentlab.measure import intervals
 from agentlab.measure.costs import usd_per_success, usd_totals
 from agentlab.measure.pricing import UNPRICED
 from agentlab.measure.reference import reference as load_reference
@@ -104,24 +105,57 @@ def architecture_table(episodes: pd.DataFrame, baseline: str = "single") -> pd.D
         out["turns_x"] = _x(out, "turns", baseline)
         out["tokens_x"] = _x(out, "tokens", baseline)
     out["successes_per_1k_tokens"] = 1000 * out["success"] / out["tokens"]
+    if {"request_id", "seed"} <= set(e.columns) and e["request_id"].nunique() >= 4:
+        out = out.join(_intervals(e, baseline if baseline in out.index else None))
     return out
+
+
+def _intervals(e: pd.DataFrame, baseline: str | None) -> pd.DataFrame:
+    """95% bootstrap intervals over the questions (``measure.intervals``, every architecture
+    on the same resample): success, tokens against ``baseline`` and cost per success."""
+    cols = {}
+    for name, metric, relative in (
+        ("success", "success", None),
+        ("tokens_x", "tokens", baseline),
+        ("cost_per_success_usd", intervals.COST_PER_SUCCESS, None),
+    ):
+        if name == "tokens_x" and relative is None:
+            continue
+        ci = intervals.bootstrap_ci(e, metric, "architecture", relative_to=relative)
+        cols[f"{name}_lo"], cols[f"{name}_hi"] = ci["lo"], ci["hi"]
+    return pd.DataFrame(cols)
+
+
+def _whiskers(table: pd.DataFrame, col: str, scale: float = 1.0) -> dict[str, object] | None:
+    """Plotly error bars for ``col`` from its ``_lo``/``_hi`` columns, if the table has them."""
+    if f"{col}_lo" not in table:
+        return None
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": scale * (table[f"{col}_hi"] - table[col]),
+        "arrayminus": scale * (table[col] - table[f"{col}_lo"]),
+    }
 
 
 def architecture_bars(table: pd.DataFrame) -> go.Figure:
     """Four panels from ``architecture_table``: tokens per episode against the single agent,
     coordination tokens, cost per successful answer, and root errors contained or escaped.
-    Introduced in notebook 05.
+    Tokens and cost carry the table's 95% bootstrap intervals over the questions, when it
+    has them. Introduced in notebook 05.
     """
     names = table.index.astype(str).tolist()
     fig = make_subplots(rows=2, cols=2, vertical_spacing=0.2, subplot_titles=[
         "tokens per episode (x single agent)", "coordination tokens per episode",
         "cost per successful answer (US cents)", "root errors per episode"])  # fmt: skip
-    fig.add_bar(x=names, y=table["tokens_x"], marker_color=LAB, row=1, col=1, showlegend=False)
+    fig.add_bar(x=names, y=table["tokens_x"], marker_color=LAB, row=1, col=1, showlegend=False,
+                error_y=_whiskers(table, "tokens_x"))  # fmt: skip
     fig.add_hline(y=1, line={"dash": "dot", "color": REFERENCE}, row=1, col=1)
     fig.add_bar(x=names, y=table["coordination_tokens"], marker_color=PALETTE[1], row=1, col=2,
                 showlegend=False)  # fmt: skip
     cents = 100 * table["cost_per_success_usd"]
-    fig.add_bar(x=names, y=cents, marker_color=PALETTE[2], row=2, col=1, showlegend=False)
+    fig.add_bar(x=names, y=cents, marker_color=PALETTE[2], row=2, col=1, showlegend=False,
+                error_y=_whiskers(table, "cost_per_success_usd", 100))  # fmt: skip
     gaps = [  # a cost per success that is NaN says why: unpriced, or nothing succeeded
         (n, UNPRICED if won > 0 else "no success")
         for n, c, won in zip(names, cents, table["success"], strict=True)
