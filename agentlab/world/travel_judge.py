@@ -1,10 +1,11 @@
 """The travel world's judge: the success check, and whether each decision was right.
 
 ``success`` checks an episode's outcome (every needed booking right as ``judge_booking``
-judges it, within budget, and an answer); ``judge_call`` and ``judge_plan`` check one decision against the request's ground
-truth (the right place, dates and party; the cheapest right offer; the destination the user
-meant), which is how provenance finds root errors. ``Itinerary`` reads what is booked from
-the messages alone. Notebooks find them in ``agentlab.world.travel``.
+judges it, within budget, and an answer); ``judge_call`` and ``judge_plan`` check one
+decision against the request's ground truth (the right place, dates and party; the cheapest
+right offer; the destination the user meant), which is how provenance finds root errors.
+``Itinerary`` reads what is booked from the messages alone. Notebooks find them in
+``agentlab.world.travel``.
 
 Introduced in notebook 01 (`01_agent_loop.ipynb`); decisions are judged from notebook 03.
 """
