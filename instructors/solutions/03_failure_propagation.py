@@ -1,0 +1,22 @@
+"""Reference answers to notebook 03's exercises (instructors only; not shipped to learners)."""
+
+# The episode exercise 03.1 shows: the first with a single root error on an unambiguous
+# request (request, seed), in the notebook's run.
+SLIP_EPISODE = ("trip-022", 6)
+
+ANSWERS = {
+    # Step 3: a book_offer act call, wrong (`correct` False) on clean input (`tainted_input`
+    # False). Step 4 (the tool that ran the booking) is the common wrong answer: a tool
+    # decides nothing, it inherits the act call's error.
+    "03.1": 3,
+    # True: at 1,000 notes the reviewer catches a smaller share of the slips it reviews.
+    # Learners who answer from the counts see more catches at 1,000 notes, because the
+    # longer prompts make more slips to catch.
+    "03.2": True,
+    # Any p with p^10 near one half (0.933 gives about 0.48); the check runs 400 chains.
+    # 0.95 ("95% is reliable") gives about 0.60, just too high: the point of the exercise.
+    "03.3": 0.933,
+    # Above: some requests are easy and some nearly hopeless, so pass^k falls more slowly
+    # than a constant chance of success would make it.
+    "03.4": "above",
+}
