@@ -1,10 +1,12 @@
-"""The exercises of notebooks 00-04 grade right: each check passes its reference solution
+"""The exercises of every notebook (00-10) grade right: each check passes its reference solution
 (``instructors/solutions/``), gives a hint that does not state the answer to a wrong one,
 and says "not answered yet" to ``...`` without raising.
 
 The values each check compares with come from real runs, smaller than the notebooks'
 (fewer seeds or requests, chosen so they measure the same directions), so the module runs
-in seconds.
+in seconds. The paired intervals of the "which is better, or no difference" exercises are
+given on the side the notebook measured (``INTERVALS``): every branch of that grading runs
+without the notebooks' large sweeps.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from agentlab.ui.exercises import check
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "instructors" / "solutions"
-NOTEBOOKS = sorted((ROOT / "agentlab" / "notebooks").glob("0[0-4]_*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "agentlab" / "notebooks").glob("[01][0-9]_*.ipynb"))
 
 
 def _solution(name: str) -> dict[str, Any]:
@@ -33,7 +35,7 @@ def _solution(name: str) -> dict[str, Any]:
 
 
 ANSWERS: dict[str, Any] = {}
-for _path in sorted(SOLUTIONS.glob("0*.py")):
+for _path in sorted(SOLUTIONS.glob("[01][0-9]_*.py")):
     ANSWERS.update(_solution(_path.stem)["ANSWERS"])
 
 # A wrong answer of the right kind for each exercise (a kind that does not fit is tested below).
@@ -55,16 +57,56 @@ WRONG = {
     "04.1": "more",
     "04.2": ("never", "never"),
     "04.3": 0,
+    "05.1": "no difference",
+    "05.2": 4,
+    "05.3": "single",
+    "05.4": "analyst",  # made no wrong decision in this episode
+    "06.1": "no difference",
+    "06.2": "analyst",  # a root error, but not the first
+    "06.3": {"coupling": 0.9},  # the shipped coupling: embedding stays cheaper
+    "07.1": "less",
+    "07.2": 1,
+    "07.3": "analyst",  # wrong on tainted input: it inherited the error
+    "07.4": "owns both",
+    "08.1": "single",
+    "08.2": 1,
+    "08.3": "team",
+    "09.1": False,
+    "09.2": 0,
+    "09.3": "server_error",
+    "10.1": 0,
+    "10.2": False,
+    "10.3": 100.0,  # more than the sweep costs: nothing stops it
 }
+# A paired interval above no difference, below it, and one holding it (see the docstring),
+# by the answer it calls for.
+ABOVE, BELOW = (0.05, 0.4), (-0.4, -0.05)
+INTERVALS = {"team": ABOVE, "owns both": ABOVE, "dedicated": ABOVE, "no difference": (0.0, 0.0)}
+INTERVALS |= {"single": BELOW, "all as tools": BELOW, "embedded": BELOW}
+OUTCOMES = [  # episodes ended by the simulated server's faults (notebook 09), one of each
+    "answered",
+    "error: OpenAIRateLimitError: Error code: 429 - Rate limit reached for requests",
+    "error: OpenAIRateLimitError: Error code: 429 - Rate limit reached for requests",
+    "error: OpenAIAPIError: Error code: 500 - The server had an error",
+    "error: unparseable_plan",
+]
 
 
-def _runs(**fields: Any) -> al.Results:
-    return al.run_episodes(al.grid(**fields), progress=False)
+def _runs(base: al.EpisodeConfig | None = None, **fields: Any) -> al.Results:
+    return al.run_episodes(al.grid(base, **fields), progress=False)
 
 
 @pytest.fixture(scope="module")
-def values() -> dict[str, dict[str, Any]]:
-    """What each exercise's check cell passes, computed as the notebooks compute it."""
+def values(
+    travel_values: dict[str, dict[str, Any]], team_values: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """What each exercise's check cell passes."""
+    return travel_values | team_values
+
+
+@pytest.fixture(scope="module")
+def travel_values() -> dict[str, dict[str, Any]]:
+    """Notebooks 00-04's values, computed as the notebooks compute them."""
     steps = pd.DataFrame(al.run_episode(al.EpisodeConfig(seed=0)).step_rows())
     again = pd.DataFrame(al.run_episode(al.EpisodeConfig(seed=0)).step_rows())
     scopes = _runs(tools=[4, 32], seeds=range(10))
@@ -121,6 +163,77 @@ def values() -> dict[str, dict[str, Any]]:
     }
 
 
+@pytest.fixture(scope="module")
+def team_values() -> dict[str, dict[str, Any]]:
+    """Notebooks 05-10's values, from runs of a few questions each (see the docstring)."""
+    research = al.EpisodeConfig(scenario="research", architecture="centralized", seed=0)
+    kinds = ["single", "independent", "decentralized", "hybrid"]
+    archs = _runs(research, architecture=kinds, seeds=range(3)).episodes
+    archs["tokens"] = archs.tokens_in + archs.tokens_out
+    solo = archs[archs.architecture == "single"].tokens
+    overhead = 100 * (archs.groupby("architecture").tokens.mean() / solo.mean() - 1)
+    placement, seed = _solution("06_capability_placement")["FAILED_EPISODE"]
+    failed = al.run_episode(research.with_(placement=placement, seed=seed)).step_rows()
+    top = _solution("07_horizontal_vs_vertical")["TOP_EPISODE"]
+    ladder = [research.with_(architecture="single"), research.with_(placement=TOP_RUNG)]
+    rungs = al.run_episodes([c.with_(seed=top) for c in ladder], progress=False)
+    rungs.episodes["agents"] = [1, 4]
+    busiest = al.ui.team_plots.agent_context(rungs, by="agents").groupby("agents").tokens_in.max()
+    stored, total = _solution("10_your_own_experiment")["FIRST_CALL"]
+    with al.serve.server.serve_in_thread() as url:
+        served = al.run.remote.run_remote(al.grid(SERVED, seeds=[0]), base_url=url)
+    here = al.run_episodes(
+        al.grid(SERVED.with_(model="sim:gpt-4o-mini"), seeds=[0]), progress=False
+    )
+    cols = ["success", "outcome", "llm_calls", "tokens_in", "cost_usd", "latency_s"]
+    sweep = _runs(tools=[120], memory=["full", "window"], seeds=range(4))
+    return {
+        "05.1": {"diff": _interval("05.1")},
+        "05.2": {"travel": al.EpisodeConfig(seed=0), "seeds": range(4, 8)},
+        "05.3": {"table": al.ui.team_plots.architecture_table(archs)},
+        "05.4": {"steps": pd.DataFrame(al.run_episode(research).step_rows())},
+        "06.1": {"comparison": _comparison("06.1")},
+        "06.2": {"steps": pd.DataFrame(failed)},
+        "06.3": {"base": research, "own": TOP_RUNG, "embedded": DEDICATED, "seeds": range(2)},
+        "07.1": {"coordination": rungs.episodes.groupby("agents").coordination_tokens.mean()},
+        "07.2": {"trade": pd.DataFrame({"busiest_tokens": busiest})},
+        "07.3": {"steps": rungs.steps[rungs.steps.episode == rungs.episodes.episode.iloc[1]]},
+        "07.4": {"diff": _interval("07.4")},
+        "08.1": {"lab": pd.DataFrame({"overhead_pct": overhead})},
+        "08.2": {"episodes": archs, "p90": float(solo.quantile(0.9))},
+        "08.3": {"diff": _interval("08.3")},
+        "09.1": {"same": bool((here.episodes[cols] == served.episodes[cols]).all().all())},
+        "09.2": {"table": FAULTS},
+        "09.3": {"outcomes": FAULTS.loc[FAULTS.failed, "outcome"]},
+        "10.1": {"stored": stored, "total": total},
+        "10.2": {"table": sweep.cost_per_success(by=["tools", "memory"])},
+        "10.3": {"configs": al.grid(tools=[120], seeds=range(3))},
+    }
+
+
+TOP_RUNG = "fact_check=own,rank_filter=own"  # notebook 07's four agents, 06's own ranker
+DEDICATED = "fact_check=own,rank_filter=retriever"  # the default: ranking in the retriever
+SERVED = al.EpisodeConfig(tools=8, model="openai-compatible:gpt-4o-mini")  # notebook 09's
+# Notebook 09's heavy fault level as committed: 12 episodes, 9 ended by a fault.
+HEAVY = [OUTCOMES[0]] * 3 + [OUTCOMES[1]] * 7 + OUTCOMES[3:]
+FAULTS = pd.DataFrame({"faults": "heavy", "outcome": HEAVY})
+FAULTS["failed"] = FAULTS.outcome.str.startswith("error")
+
+
+def _interval(exercise_id: str) -> dict[str, float]:
+    """A paired difference on the side of no difference the notebook measured."""
+    lo, hi = INTERVALS[ANSWERS[exercise_id]]
+    return {"n": 12, "diff": (lo + hi) / 2, "lo": lo, "hi": hi}
+
+
+def _comparison(exercise_id: str) -> al.measure.verdicts.Comparison:
+    i = _interval(exercise_id)
+    a, b = "dedicated checker", "checker in analyst"
+    return al.measure.verdicts.Comparison(
+        a, b, "success", "difference", i["diff"], i["lo"], i["hi"], 20
+    )
+
+
 def _success(runs: al.Results, tools: int) -> float:
     return float(runs.episodes[runs.episodes.tools == tools].success.mean())
 
@@ -164,6 +277,13 @@ def test_unanswered_says_so_without_raising(exercise_id: str) -> None:
         ("02.3", 500, "tools: got 500; allowed: an integer from 4 to 158"),
         ("03.1", 99, "no step 99"),
         ("04.2", "ambiguous", "pair `(clarify, verify)`"),
+        ("05.1", "the team", "'no difference'"),  # lists the three options
+        ("05.3", "chain", "'independent'"),  # lists the table's architectures
+        ("06.3", 0.1, "a dict such as"),
+        ("06.3", {"coupling": 2}, "coupling runs from 0 to 1"),
+        ("07.2", 7, "one of the `agents` values [1, 4]"),
+        ("09.3", "timeout", "'rate_limit'"),
+        ("10.3", "cheap", "a number, dollars"),
     ],
 )
 def test_answer_of_the_wrong_kind_gets_a_hint(
@@ -190,7 +310,7 @@ def test_result_shows_as_html_and_as_text() -> None:
 def test_notebook_checks_each_of_its_exercises_once(path: Path) -> None:
     cells = nbformat.read(path, as_version=4).cells
     code = [c.source for c in cells if c.cell_type == "code"]
-    checked = re.findall(r'al\.ui\.exercises\.check\("(\d\d\.\d)"', "\n".join(code))
+    checked = re.findall(r'al\.ui\.exercises\.check\(\s*"(\d\d\.\d)"', "\n".join(code))
     mine = sorted(k for k in ANSWERS if k[:2] == path.name[:2])
     assert sorted(checked) == mine and len(mine) >= 3
     assert len({exercises.find(k).kind for k in mine}) >= 3  # of different kinds

@@ -3,9 +3,10 @@ answer in place and gives a hint, never the answer.
 
     al.ui.exercises.check("02.1", guess, growth=growth.cost, tools_growth=30)  # a cell's last line
 
-Introduced in notebook 00 (``00_quickstart.ipynb``); every travel notebook (00-04) has its
-exercises in ``agentlab.ui.travel_exercises``, their reference solutions in
-``instructors/solutions/`` (not shipped to learners).
+Introduced in notebook 00 (``00_quickstart.ipynb``); the travel notebooks (00-04) have their
+exercises in ``agentlab.ui.travel_exercises``, the team notebooks (05-08) in
+``agentlab.ui.research_exercises``, 09 and 10 in ``agentlab.ui.course_exercises``; their
+reference solutions are in ``instructors/solutions/`` (not shipped to learners).
 
 **Why not otter-grader.** Its ``grader.check("q1")`` is the idiom this follows, and it was
 tried against the lab's needs (version 7.0.0, March 2026):
@@ -40,6 +41,8 @@ from agentlab.config import ConfigError
 # Which module holds the exercises of each notebook (by the id's prefix, "02" of "02.1").
 # Named, not imported: a bank imports this module, so this module must not import a bank.
 BANKS = {nb: "agentlab.ui.travel_exercises" for nb in ("00", "01", "02", "03", "04")}
+BANKS |= {nb: "agentlab.ui.research_exercises" for nb in ("05", "06", "07", "08")}
+BANKS |= {nb: "agentlab.ui.course_exercises" for nb in ("09", "10")}
 EXERCISES: dict[str, Exercise] = {}  # every exercise registered so far, by id
 
 Status = Literal["correct", "hint", "unanswered"]

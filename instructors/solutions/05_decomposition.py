@@ -1,0 +1,20 @@
+"""Reference answers to notebook 05's exercises (instructors only; not shipped to learners)."""
+
+ANSWERS = {
+    # The team: at 64 tools the paired interval over the 48 trips lies above zero (+0.25
+    # [+0.08, +0.40] in the committed run). "no difference" is what learners answer who
+    # carried over the 4-tool line (no verdict there); "single" is the intuition that a
+    # team only adds handoffs.
+    "05.1": "team",
+    # Any scope wide enough that the single agent's failures cost more than the team's
+    # coordination: 64 does (on the twelve trips the check runs). At 4 tools the single
+    # agent is cheaper per success: those who answer 4 count cost per episode only.
+    "05.2": 64,
+    # The independent team: its members answer parts of the question in parallel and the
+    # aggregator combines them unchecked. "decentralized" (the most tokens) confuses
+    # spending with error; its debate catches errors.
+    "05.3": "independent",
+    # The retriever: its filter_documents act call drops a needed document on clean input.
+    # The analyst made no wrong decision here; the coordinator only routes.
+    "05.4": "retriever",
+}
