@@ -6,9 +6,10 @@ cannot download a browser here) to run all cells, waits for the widget, clicks t
 fact-check toggle and checks that the figure in the page changes: the "now" bars move to
 "previous" and new numbers appear. A second test opens notebook 04, runs all its cells
 and checks that its checkpoint widget is left waiting for the learner (nothing typed for
-them), then answers in the widget and sees the run resume. Everything started here is
-stopped at the end (kernels through the server's API, the server's process group, the
-browser), and a screenshot of a failure lands in the test's tmp dir.
+them), then answers in the widget and sees the run resume. A third runs notebook 00, answers
+an exercise wrongly and sees a hint, then rightly and sees it marked correct. Everything
+started here is stopped at the end (kernels through the server's API, the server's process
+group, the browser), and a screenshot of a failure lands in the test's tmp dir.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def _chromium() -> str | None:
 
 CHROMIUM = _chromium()
 NOTEBOOK_04 = "04_checkpoints.ipynb"
+NOTEBOOK_00 = "00_quickstart.ipynb"
 RUN_ALL_TIMEOUT_MS = 300_000  # notebook 04 runs a sweep: about 30 s headless, more here
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)"
@@ -100,6 +102,16 @@ def lab_04(repo_root: Path, tmp_path: Path, lab_server: LabServer) -> tuple[str,
     shutil.copy(repo_root / "agentlab" / "notebooks" / NOTEBOOK_04, work / NOTEBOOK_04)
     _start_lab(lab_server, repo_root, tmp_path, work)
     return lab_server.url(f"/lab/tree/{NOTEBOOK_04}"), tmp_path
+
+
+@pytest.fixture
+def lab_00(repo_root: Path, tmp_path: Path, lab_server: LabServer) -> tuple[str, Path]:
+    """JupyterLab on a tmp folder holding a copy of notebook 00; (notebook URL, tmp dir)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(repo_root / "agentlab" / "notebooks" / NOTEBOOK_00, work / NOTEBOOK_00)
+    _start_lab(lab_server, repo_root, tmp_path, work)
+    return lab_server.url(f"/lab/tree/{NOTEBOOK_00}"), tmp_path
 
 
 def _start_lab(lab_server: LabServer, repo_root: Path, tmp_path: Path, work: Path) -> None:
@@ -252,3 +264,50 @@ def test_run_all_leaves_the_checkpoint_widget_waiting(lab_04: tuple[str, Path]) 
         said = page.evaluate(f"({CELL_TEXT})({json.dumps(ANSWERING_CELL)})")
         assert f"answered in the widget: {meant!r}" in said, said
         assert "success: True, errors prevented: 1" in said and "traveller" not in said, said
+
+
+# What the page shows under the first cell whose source holds the marker (its rendered
+# output area), or null until that cell has one.
+SHOWN = """(marker) => {
+    const nb = window.jupyterapp.shell.currentWidget.content;
+    const cell = nb.widgets.find(c => c.model.sharedModel.getSource().includes(marker));
+    const out = cell && cell.node.querySelector('.jp-OutputArea');
+    return out ? out.innerText : null;
+}"""
+# Type a new source into the first cell whose source holds the marker (as a learner would).
+TYPE_INTO = """([marker, source]) => {
+    const nb = window.jupyterapp.shell.currentWidget.content;
+    nb.widgets.find(c => c.model.sharedModel.getSource().includes(marker))
+        .model.sharedModel.setSource(source);
+}"""
+ANSWER_CELL = "cheaper_tools = "  # notebook 00's answer cell of exercise 00.3
+CHECK_CELL = 'check("00.3"'
+
+
+@needs_chromium
+def test_an_exercise_answered_wrongly_shows_a_hint_then_rightly_shows_success(
+    lab_00: tuple[str, Path],
+) -> None:
+    url, tmp = lab_00
+    check = json.dumps(CHECK_CELL)
+    shown = f"(({SHOWN})({check}) || '')"
+    with _page(tmp) as page:
+        page.goto(url)
+        page.wait_for_function(KERNEL_IDLE)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        # unanswered, Run All goes through: the check says so instead of failing
+        page.wait_for_function(f"() => {shown}.includes('Not answered yet.')",
+                               timeout=RUN_ALL_TIMEOUT_MS)  # fmt: skip
+        page.wait_for_function(KERNEL_IDLE)
+
+        def answer(value: int, mark: str) -> str:
+            page.evaluate(TYPE_INTO, [ANSWER_CELL, f"cheaper_tools = {value}  # 4 or 32"])
+            page.evaluate(RUN_CELL, ANSWER_CELL)
+            page.evaluate(RUN_CELL, CHECK_CELL)
+            page.wait_for_function(f"() => {shown}.includes({json.dumps(mark)})")
+            return str(page.evaluate(f"() => {shown}"))
+
+        wrong = answer(32, "Not yet.")
+        assert "Exercise 00.3" in wrong and "cost_per_success_usd" in wrong, wrong
+        right = answer(4, "Correct.")
+        assert "Not yet" not in right and "failures" in right, right

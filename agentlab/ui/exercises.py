@@ -79,20 +79,27 @@ class Result:
         """True when the answer is right."""
         return self.status == "correct"
 
+    @property
+    def label(self) -> str:
+        """The status in words: "Correct", "Not yet" (with a hint) or "Not answered yet"."""
+        return {"correct": "Correct", "hint": "Not yet", "unanswered": "Not answered yet"}[
+            self.status
+        ]
+
     def __str__(self) -> str:
-        label = {"correct": "Correct", "hint": "Not yet", "unanswered": "Not answered yet"}
-        return f"Exercise {self.exercise}: {label[self.status]}. {self.message}"
+        return f"Exercise {self.exercise}: {self.label}. {self.message}"
 
     def __repr__(self) -> str:
         return str(self)
 
     def _repr_html_(self) -> str:
         colour = {"correct": "#009E73", "hint": "#D55E00", "unanswered": "#888888"}
-        mark = {"correct": "&#10004;", "hint": "&#10007; Hint:", "unanswered": "&#9998;"}
+        mark = {"correct": "&#10004;", "hint": "&#10007;", "unanswered": "&#9998;"}
         text = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(self.message))
         return (
             f'<div style="border-left:4px solid {colour[self.status]};padding:4px 10px">'
-            f"<b>Exercise {html.escape(self.exercise)}</b> {mark[self.status]} {text}</div>"
+            f"<b>Exercise {html.escape(self.exercise)}</b> {mark[self.status]} "
+            f"<b>{self.label}.</b> {text}</div>"
         )
 
 
