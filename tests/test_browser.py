@@ -97,21 +97,24 @@ def lab(repo_root: Path, tmp_path: Path, lab_server: LabServer) -> tuple[str, Pa
 @pytest.fixture
 def lab_04(repo_root: Path, tmp_path: Path, lab_server: LabServer) -> tuple[str, Path]:
     """JupyterLab on a tmp folder holding a copy of notebook 04; (notebook URL, tmp dir)."""
-    work = tmp_path / "work"
-    work.mkdir()
-    shutil.copy(repo_root / "agentlab" / "notebooks" / NOTEBOOK_04, work / NOTEBOOK_04)
-    _start_lab(lab_server, repo_root, tmp_path, work)
-    return lab_server.url(f"/lab/tree/{NOTEBOOK_04}"), tmp_path
+    return _lab_on(NOTEBOOK_04, lab_server, repo_root, tmp_path)
 
 
 @pytest.fixture
 def lab_00(repo_root: Path, tmp_path: Path, lab_server: LabServer) -> tuple[str, Path]:
     """JupyterLab on a tmp folder holding a copy of notebook 00; (notebook URL, tmp dir)."""
+    return _lab_on(NOTEBOOK_00, lab_server, repo_root, tmp_path)
+
+
+def _lab_on(
+    notebook: str, lab_server: LabServer, repo_root: Path, tmp_path: Path
+) -> tuple[str, Path]:
+    """Start JupyterLab on a tmp folder holding a copy of one of the course's notebooks."""
     work = tmp_path / "work"
     work.mkdir()
-    shutil.copy(repo_root / "agentlab" / "notebooks" / NOTEBOOK_00, work / NOTEBOOK_00)
+    shutil.copy(repo_root / "agentlab" / "notebooks" / notebook, work / notebook)
     _start_lab(lab_server, repo_root, tmp_path, work)
-    return lab_server.url(f"/lab/tree/{NOTEBOOK_00}"), tmp_path
+    return lab_server.url(f"/lab/tree/{notebook}"), tmp_path
 
 
 def _start_lab(lab_server: LabServer, repo_root: Path, tmp_path: Path, work: Path) -> None:
