@@ -4,7 +4,9 @@ A tiny notebook shows a ``PlacementExplorer``; JupyterLab (loopback, random port
 token) serves it; Playwright drives Debian's ``chromium`` (``executable_path``: Playwright
 cannot download a browser here) to run all cells, waits for the widget, clicks the
 fact-check toggle and checks that the figure in the page changes: the "now" bars move to
-"previous" and new numbers appear. A second test opens notebook 04, runs all its cells
+"previous" and new numbers appear. Another moves the scope slider (tools in scope) with the
+keyboard, as a learner can, and checks that the same figure is redrawn for the wider scope,
+its bars with their whiskers. A second test opens notebook 04, runs all its cells
 and checks that its checkpoint widget is left waiting for the learner (nothing typed for
 them), then answers in the widget and sees the run resume. A third runs notebook 00, answers
 an exercise wrongly and sees a hint, then rightly and sees it marked correct. Everything
@@ -60,7 +62,7 @@ def _write_notebook(folder: Path) -> Path:
     nb.cells = [
         nbformat.v4.new_code_cell(
             "from agentlab.ui.explorer import PlacementExplorer\n"
-            "ex = PlacementExplorer(seeds=range(3))\n"
+            "ex = PlacementExplorer(seeds=range(6))\n"
             "ex"
         )
     ]
@@ -161,7 +163,8 @@ def test_a_toggle_click_reruns_and_redraws(lab: tuple[str, Path]) -> None:
         explorer = page.locator(".agentlab-explorer")
         readout = explorer.locator(".agentlab-readout")
         team = explorer.locator(".agentlab-team")
-        readout.filter(has_text="sweep 1").wait_for()
+        # the first 4 questions at once, the other 2 redrawn from the background thread
+        readout.filter(has_text="sweep 1: 6 episodes").wait_for()
         page.wait_for_function(f"() => ({BAR_TEXTS})().flat().filter(Boolean).length >= 4")
         page.wait_for_function(f"() => ({DIAGRAM})().includes('checker')")
         before = page.evaluate(BAR_TEXTS)
@@ -172,7 +175,7 @@ def test_a_toggle_click_reruns_and_redraws(lab: tuple[str, Path]) -> None:
         fact_check = explorer.locator(".widget-toggle-buttons").filter(has_text="fact-check")
         fact_check.get_by_role("button", name="embedded in analyst").click()
 
-        readout.filter(has_text="sweep 2").wait_for()
+        readout.filter(has_text="sweep 2: 6 episodes").wait_for()
         page.wait_for_function(f"() => ({BAR_TEXTS})().every(t => t[0] !== '')")
         after = page.evaluate(BAR_TEXTS)
         assert [a[0] for a in after] == [b[1] for b in before]  # the old bars moved left
@@ -182,6 +185,43 @@ def test_a_toggle_click_reruns_and_redraws(lab: tuple[str, Path]) -> None:
             f"() => {{ const d = ({DIAGRAM})(); return d !== '' && !d.includes('checker'); }}"
         )
         assert "checker" not in team.inner_text()
+
+
+# The whiskers plotly drew in the explorer's figure: one path per bar that has an interval.
+WHISKERS = """() => document.querySelectorAll(
+    '.agentlab-explorer .js-plotly-plot g.errorbar path').length"""
+
+
+@needs_chromium
+def test_moving_the_scope_slider_reruns_and_redraws(lab: tuple[str, Path]) -> None:
+    url, tmp = lab
+    with _page(tmp) as page:
+        page.goto(url)
+        page.wait_for_function(KERNEL_IDLE)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        explorer = page.locator(".agentlab-explorer")
+        readout = explorer.locator(".agentlab-readout")
+        readout.filter(has_text="sweep 1: 6 episodes").wait_for()
+        page.wait_for_function(f"() => ({BAR_TEXTS})().flat().filter(Boolean).length >= 4")
+        page.wait_for_function(f"() => ({WHISKERS})() >= 4")  # six questions: intervals
+        before = page.evaluate(BAR_TEXTS)
+        assert "4 tools in scope" in readout.inner_text()
+        team_before = explorer.locator(".agentlab-team").inner_text()
+
+        scope = explorer.locator(".widget-hslider").filter(has_text="tools in scope")
+        handle = scope.locator(".noUi-handle")
+        handle.focus()
+        handle.press("ArrowRight")  # one stop up: 8 tools in scope
+
+        readout.filter(has_text="sweep 2: 6 episodes").wait_for()
+        assert "8 tools in scope" in readout.inner_text()
+        page.wait_for_function(f"() => ({BAR_TEXTS})().every(t => t[0] !== '')")
+        after = page.evaluate(BAR_TEXTS)
+        assert [a[0] for a in after] == [b[1] for b in before]  # the old bars moved left
+        assert [a[1] for a in after] != [b[1] for b in before], (before, after)
+        assert page.evaluate(WHISKERS) >= 8  # both designs' bars, each with its interval
+        # the same agents, each carrying more tools
+        assert explorer.locator(".agentlab-team").inner_text() != team_before
 
 
 @contextmanager

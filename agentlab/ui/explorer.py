@@ -1,16 +1,23 @@
 """Widgets to explore team designs: where each capability lives, and one run step by step.
 
 ``PlacementExplorer``: a toggle per capability (its own agent, or embedded in a host),
-sliders for the handoff budget and the team size, an architecture menu. Every change
-re-runs a small sweep on the simulated model and updates in place the team (a table and its
-Mermaid diagram, drawn offline) and one plotly ``FigureWidget``: cost per correct answer,
-latency, escaped errors and success, the previous design beside the current one.
-A design seen before is not run again: its sweep is kept (``.memo``), so going back to it
-redraws at once. ``RunStepper`` (``agentlab.ui.stepper``, importable from here too) shows
-one episode step by step (agent, node, decision, tokens, taint).
+sliders for the tools in scope, the handoff budget and the team size, an architecture
+menu. Every change shows the new design's runs on the simulated model and updates in place
+the team (a table and its Mermaid diagram, drawn offline) and one plotly ``FigureWidget``:
+cost per correct answer, latency, escaped errors and success, the previous design beside
+the current one, every bar with its 95% interval over the questions and seeds (a cluster
+bootstrap, ``agentlab.measure.intervals``). A control the architecture does not read is
+greyed out and says why (its tooltip, and a note under the controls).
 
-    ex = PlacementExplorer(seeds=range(12))   # show it: the last expression of a cell
-    ex.set("fact_check", "analyst")           # as a click would; ex.results has the tables
+A click answers at once: the designs one click away are run ahead in the background, a
+first look of 4 questions each (``agentlab.ui.explorer_runs``); the click draws its
+design's first look and the rest of its questions follow, redrawn when all are in. A
+design seen before is never run again. ``RunStepper`` (``agentlab.ui.stepper``, importable
+from here too) shows one episode step by step (agent, node, decision, tokens, taint).
+
+    ex = PlacementExplorer(seeds=range(24))   # show it: the last expression of a cell
+    ex.set("fact_check", "analyst").wait()    # as a click would; wait for all 24 questions
+    ex.results.episodes                       # the runs drawn; ex.table, the bars' numbers
     RunStepper(ex.episode(seed=3))            # one of those runs, step by step
 
 Introduced in notebook 06 (`06_capability_placement.ipynb`).
@@ -19,7 +26,7 @@ Introduced in notebook 06 (`06_capability_placement.ipynb`).
 from __future__ import annotations
 
 import html
-import math
+import threading
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -28,50 +35,37 @@ import ipywidgets as widgets
 import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import display
-from plotly.graph_objects import Figure
-from plotly.subplots import make_subplots
 
 from agentlab.applies import HANDED_OFF, PLACED, SIZED
 from agentlab.config import ARCHITECTURES, EpisodeConfig
-from agentlab.graphs.team import TeamSpec, build_team
+from agentlab.errors import ConfigError
+from agentlab.graphs.team import TeamSpec, agent_tools, build_team
+from agentlab.measure import intervals
 from agentlab.measure.costs import usd_text, usd_total
-from agentlab.measure.pricing import UNPRICED
-from agentlab.run.runner import Episode, Results, grid, run_episodes
+from agentlab.run.runner import Episode, Results, run_episode
 from agentlab.run.team_runner import DEDICATED, DEFAULT_PLACEMENT, run_team_episode, team_for
 from agentlab.serve.models import make_model
+from agentlab.ui import explorer_figure as figure
 from agentlab.ui.draw import mermaid
-from agentlab.ui.plot_base import PALETTE, TEMPLATE
+from agentlab.ui.explorer_controls import (
+    EMBED_IN,
+    HANDOFF_STOPS,
+    LABELS,
+    TEAM_SIZES,
+    TIPS,
+    greyed_note,
+    one_click_away,
+    places,
+    scope_stops,
+    why_greyed,
+)
+from agentlab.ui.explorer_figure import METRICS
+from agentlab.ui.explorer_runs import DesignRuns, Key
 from agentlab.ui.stepper import RunStepper
-from agentlab.world.capabilities import NONE, ORDER, Capability, capabilities
+from agentlab.ui.widgets import headless
+from agentlab.world.capabilities import ORDER, Capability
 
-EMBED_IN = {"refine_query": "retriever", "retrieve": "analyst", "rank_filter": "retriever",
-            "synthesize": "retriever", "fact_check": "analyst"}  # fmt: skip  # each toggle's host
-LABELS = {"refine_query": "refine query", "retrieve": "retrieve", "rank_filter": "rank & filter",
-          "synthesize": "synthesize", "fact_check": "fact-check"}  # fmt: skip
-METRICS = ("¢ per correct answer", "latency (s)", "escaped errors", "success (%)")
-BEFORE, NOW = "#BBBBBB", PALETTE[0]
 __all__ = ["METRICS", "PlacementExplorer", "RunStepper"]
-
-
-def _places(name: str, caps: dict[str, Capability] | None) -> list[tuple[str, str]]:
-    """A toggle's choices: own agent, embedded in its host, left out (if optional)."""
-    host, optional = EMBED_IN[name], (caps or capabilities())[name].optional
-    embedded = [("own agent", "own"), (f"{'in' if optional else 'embedded in'} {host}", host)]
-    return [*embedded, ("left out", NONE)] if optional else embedded
-
-
-def _scores(episodes: pd.DataFrame) -> list[float | None]:
-    """The four numbers the explorer plots, in the order of ``METRICS``."""
-    wins = int(episodes["success"].sum())
-    per_win = 100 * usd_total(episodes["cost_usd"]) / wins if wins else None  # NaN: unpriced
-    latency, escaped = float(episodes["latency_s"].mean()), float(episodes["errors_escaped"].sum())
-    return [per_win, latency, escaped, 100 * float(episodes["success"].mean())]
-
-
-def _text(v: float | None, i: int) -> str:
-    if v is not None and math.isnan(v):
-        return UNPRICED if i == 0 else "n/a"
-    return "n/a" if v is None else f"{v:.2f}" if i == 0 else f"{v:.1f}" if i == 1 else f"{v:.0f}"
 
 
 class PlacementExplorer:
@@ -79,20 +73,28 @@ class PlacementExplorer:
 
     Args:
         question_ids: Research questions to run (default: one per seed, ``Q-...`` by seed).
-        seeds: Seeds of the simulated model; the sweep is ``questions x seeds`` episodes.
+        seeds: Seeds of the simulated model; a design is ``questions x seeds`` episodes.
         model: The model string of every episode (a simulated profile keeps it free).
         architecture: The starting topology (placement matters for pipeline, centralized,
             hierarchical and swarm; team size for independent, decentralized and hybrid; the
             handoff budget for all but single, independent and decentralized). A control the
-            topology does not read is greyed out, and the config leaves it at its default.
+            topology does not read is greyed out, says why, and the config leaves it at its
+            default; ``set`` refuses it.
         caps: Capability data instead of ``capabilities()`` (e.g. ``with_data(...)``).
+        first_look: Episodes a click shows first (distinct questions; 4, the fewest an
+            interval is computed on); the rest follow in the background.
+        background: Run in a background thread (the rest of a design after its first look,
+            and the designs one click away). False: a click runs its whole design first.
+        ahead: Run the designs one click away ahead of the clicks (default: unless the
+            notebook runs headless, where nobody clicks). Needs ``background``.
 
-    ``.set(name, value)`` changes a control as a click would and re-runs; ``.results`` is
-    the latest sweep, ``.figure`` the ``FigureWidget``, ``.config`` the current
-    ``EpisodeConfig``, ``.team`` its ``TeamSpec``, ``.diagram_text`` its Mermaid text.
+    ``.set(name, value)`` changes a control as a click would; ``.wait()`` waits for the rest
+    of the design's questions; ``.results`` is the runs drawn, ``.table`` the numbers of the
+    bars, ``.figure`` the ``FigureWidget``, ``.config`` the current ``EpisodeConfig``,
+    ``.team`` its ``TeamSpec``, ``.diagram_text`` its Mermaid text.
 
     Example:
-        >>> ex = PlacementExplorer(seeds=range(2))
+        >>> ex = PlacementExplorer(seeds=range(2), background=False)
         >>> ex.set("fact_check", "analyst").config.placement.endswith("fact_check=analyst")
         True
     """
@@ -100,185 +102,289 @@ class PlacementExplorer:
     def __init__(
         self,
         question_ids: Iterable[str] | None = None,
-        seeds: Iterable[int] = range(12),
+        seeds: Iterable[int] = range(24),
         model: str = "sim:gpt-4o-mini",
         *,
         architecture: str = "centralized",
         caps: dict[str, Capability] | None = None,
+        first_look: int = intervals.MIN_QUESTIONS,
+        background: bool = True,
+        ahead: bool | None = None,
     ) -> None:
+        if not isinstance(first_look, int) or isinstance(first_look, bool) or first_look < 1:
+            raise ConfigError("first_look", first_look, "an integer >= 1")
         self.question_ids = list(question_ids) if question_ids is not None else None
         self.seeds, self.model, self.caps = list(seeds), model, caps
-        self.results: Results | None = None
+        if ahead and not background:
+            raise ConfigError("ahead", ahead, "None or False with background=False (no thread)")
+        self.ahead = background and (not headless() if ahead is None else ahead)
+        self.designs = DesignRuns(self._episodes_of, self._run_one, first_look=first_look,
+                                  background=background)  # fmt: skip
+        self.designs.on_progress = self._progress
+        self.results: Results | None = None  # the runs drawn as "now"
+        self.table = pd.DataFrame()  # the bars' numbers: previous and now, with intervals
         self.team: TeamSpec  # the current team, drawn as a table and a diagram
-        self.seconds = 0.0  # how long the latest sweep took (wall clock)
+        self.seconds = 0.0  # how long the latest click took to redraw (wall clock)
         self.runs = 0  # designs shown so far
-        self.memo: dict[tuple[Any, ...], Results] = {}  # design (config columns) -> its sweep
-        self.kept = False  # whether the latest design's sweep was kept from before
+        self.kept = False  # whether the latest click found its first look run ahead or kept
         self.diagram_text = ""
-        self._previous: list[float | None] = [None] * len(METRICS)
-        style = {"description_width": "95px"}
+        self._draw_lock = threading.RLock()  # a click and the background redraw take turns
+        self._shown: Key | None = None
+        self._previous: Key | None = None
+        self._numbers: dict[tuple[Key, int], pd.DataFrame] = {}  # (design, episodes) -> row
+        self._tables: dict[Any, str] = {}  # a team and its scope -> its agents table
+        self._diagrams: dict[Any, str] = {}  # a team -> its Mermaid text
+        self._whole_at_click = False  # the design shown was all in when its click drew it
+        self._seen: set[Key] = set()  # designs shown before
+        self._shown_config = EpisodeConfig()  # the configuration of the design shown
+        style, wide = {"description_width": "95px"}, {"description_width": "110px"}
         self.toggles = {
             c: widgets.ToggleButtons(
-                options=_places(c, caps),
+                options=places(c, caps),
                 value="own" if DEFAULT_PLACEMENT[c] in ("own", DEDICATED[c]) else EMBED_IN[c],
                 description=LABELS[c],
-                style={**style, "button_width": f"{340 // len(_places(c, caps))}px"},
+                style={**style, "button_width": f"{340 // len(places(c, caps))}px"},
             )
             for c in ORDER
         }
         self.architecture = widgets.Dropdown(
             options=ARCHITECTURES, value=architecture, description="architecture", style=style
         )
-        self.handoff_tokens = widgets.IntSlider(
-            value=300, min=50, max=1000, step=50, description="handoff tokens",
-            continuous_update=False, style={"description_width": "110px"},
+        stops = scope_stops()
+        self.tools = widgets.SelectionSlider(
+            options=stops, value=EpisodeConfig().tools if EpisodeConfig().tools in stops
+            else stops[0], description="tools in scope", continuous_update=False, style=wide,
         )  # fmt: skip
-        self.team_size = widgets.IntSlider(
-            value=3, min=2, max=6, description="researchers", continuous_update=False,
-            style={"description_width": "110px"},
+        self.handoff_tokens = widgets.SelectionSlider(
+            options=HANDOFF_STOPS, value=300, description="handoff tokens",
+            continuous_update=False, style=wide,
         )  # fmt: skip
+        self.team_size = widgets.SelectionSlider(
+            options=TEAM_SIZES, value=3, description="researchers", continuous_update=False,
+            style=wide,
+        )  # fmt: skip
+        self.controls: dict[str, widgets.Widget] = {
+            **self.toggles, "architecture": self.architecture, "tools": self.tools,
+            "handoff_tokens": self.handoff_tokens, "team_size": self.team_size,
+        }  # fmt: skip
         self.readout = widgets.HTML()
+        self.note = widgets.HTML()  # why the greyed-out controls are greyed out
         self.agents_table = widgets.HTML()
         self.diagram = widgets.Output(layout={"min_width": "320px"})
-        self.figure = go.FigureWidget(self._empty_figure())
-        for w in (*self.toggles.values(), self.architecture, self.handoff_tokens, self.team_size):
+        self.figure = go.FigureWidget(figure.empty_figure())
+        for w in self.controls.values():
             w.observe(lambda _: self._changed(), names="value")
-        controls = widgets.VBox(
-            [self.architecture, *self.toggles.values(), self.handoff_tokens, self.team_size],
-            layout={"width": "470px"},
-        )
+        controls = widgets.VBox([self.architecture, *self.toggles.values(), self.tools,
+                                 self.handoff_tokens, self.team_size, self.note],
+                                layout={"width": "470px"})  # fmt: skip
         self.box = widgets.VBox(
             [widgets.HBox([controls, widgets.VBox([self.agents_table, self.diagram])]),
              self.readout, self.figure],
         )  # fmt: skip
         self.box.add_class("agentlab-explorer")
         self.agents_table.add_class("agentlab-team")
+        self.note.add_class("agentlab-greyed")
         self._changed()
+
+    def _values(self) -> dict[str, Any]:
+        return {name: w.value for name, w in self.controls.items()}
+
+    def _config_for(self, v: dict[str, Any]) -> EpisodeConfig:
+        """The configuration of these control values: the settings the architecture reads."""
+        arch = v["architecture"]
+        read: dict[str, Any] = {"tools": v["tools"]}
+        if arch in PLACED:
+            read["placement"] = ",".join(f"{c}={v[c]}" for c in ORDER)
+        if arch in HANDED_OFF:
+            read["handoff_tokens"] = v["handoff_tokens"]
+        if arch in SIZED:
+            read["team_size"] = v["team_size"]
+        return EpisodeConfig(scenario="research", architecture=arch, model=self.model, **read)
 
     @property
     def config(self) -> EpisodeConfig:
         """The episode configuration the controls describe (seed 0): the controls that the
         architecture reads (the others are greyed out, and left at their defaults)."""
-        arch = self.architecture.value
-        read: dict[str, Any] = {}
-        if arch in PLACED:
-            read["placement"] = ",".join(f"{c}={self.toggles[c].value}" for c in ORDER)
-        if arch in HANDED_OFF:
-            read["handoff_tokens"] = self.handoff_tokens.value
-        if arch in SIZED:
-            read["team_size"] = self.team_size.value
-        return EpisodeConfig(scenario="research", architecture=arch, model=self.model, **read)
+        return self._config_for(self._values())
 
     def set(self, name: str, value: Any) -> PlacementExplorer:
-        """Change one control as a click would and re-run; returns the explorer.
+        """Change one control as a click would; returns the explorer.
 
         ``name`` is a capability (value ``"own"``, ``"embedded"`` or the host's name, or
-        ``"none"`` for an optional one), ``"architecture"``, ``"handoff_tokens"`` or
-        ``"team_size"``.
+        ``"none"`` for an optional one), ``"architecture"``, ``"tools"`` (tools in scope),
+        ``"handoff_tokens"`` or ``"team_size"``, each with a value from its control.
+        A greyed-out control, or a field the research teams do not read (``memory_items``),
+        is refused with the reason (``ConfigError``), never ignored.
         """
         if name in self.toggles:
-            host = EMBED_IN[name]
             places = ["own", "embedded", *(v for _, v in self.toggles[name].options[1:])]
             if value not in places:
                 raise ValueError(f"{name}: got {value!r}; allowed: {', '.join(places)}")
-            self.toggles[name].value = host if value == "embedded" else value
-        elif name in ("architecture", "handoff_tokens", "team_size"):
-            getattr(self, name).value = value
+            value = EMBED_IN[name] if value == "embedded" else value
+        elif name in self.controls:
+            allowed = ARCHITECTURES if name == "architecture" else self.controls[name].options
+            if value not in allowed or isinstance(value, bool):
+                raise ValueError(f"{name}: got {value!r}; allowed: {', '.join(map(str, allowed))}")
         else:
-            allowed = ", ".join([*self.toggles, "architecture", "handoff_tokens", "team_size"])
-            raise ValueError(f"set: got {name!r}; allowed: {allowed}")
+            if name in self.config.as_row():  # refused with the reason when it does not apply
+                self.config.with_(**{name: value})
+            allowed = ", ".join(self.controls)
+            raise ValueError(f"set: got {name!r}; allowed: {allowed} (other fields are fixed)")
+        why = why_greyed("placement" if name in self.toggles else name, self.architecture.value)
+        if why and self.controls[name].value != value:
+            raise ConfigError(name, value, f"no change while greyed out: {why}")
+        self.controls[name].value = value
         return self
+
+    def wait(self, timeout: float | None = None) -> PlacementExplorer:
+        """Wait until every question of the design shown is in and drawn; the explorer."""
+        self.designs.wait(timeout)
+        return self
+
+    def close(self) -> None:
+        """Stop running designs in the background (what has run is kept)."""
+        self.designs.close()
 
     def episode(self, seed: int = 0, question_id: str | None = None) -> Episode:
         """One episode of the current design (e.g. to walk through with ``RunStepper``)."""
         return run_team_episode(self.config.with_(seed=seed, request=question_id), caps=self.caps)
 
-    def _sweep(self) -> Results:
-        """The current design's sweep: run once per design, then kept in ``.memo``."""
-        key = tuple(self.config.as_row().items())
-        self.kept = key in self.memo
-        if not self.kept:
-            self.memo[key] = self._run()
-        return self.memo[key]
+    def _episodes_of(self, config: EpisodeConfig) -> list[EpisodeConfig]:
+        """A design's episodes: every question once per seed, so the first are distinct."""
+        if self.question_ids is None:
+            return [config.with_(seed=s) for s in self.seeds]
+        return [config.with_(request=q, seed=s) for s in self.seeds for q in self.question_ids]
 
-    def _run(self) -> Results:
-        ids = self.question_ids
-        extra: dict[str, Any] = {"request": ids} if ids is not None else {}
-        configs = grid(self.config, seeds=self.seeds, **extra)
-        if self.caps is None:
-            return run_episodes(configs, progress=False)
-        rows: list[dict[str, Any]] = []
-        steps: list[dict[str, Any]] = []
-        for i, cfg in enumerate(configs):
-            ep = run_team_episode(cfg, caps=self.caps)
-            rows.append({"episode": i, **ep.row()})
-            steps.extend({"episode": i, **s} for s in ep.step_rows())
-        return Results(pd.DataFrame(rows), pd.DataFrame(steps))
+    def _run_one(self, config: EpisodeConfig) -> Episode:
+        return (
+            run_episode(config) if self.caps is None else run_team_episode(config, caps=self.caps)
+        )
+
+    def _ahead(self) -> list[EpisodeConfig]:
+        """The designs one click away, the likeliest first (``one_click_away``)."""
+        stops = {n: [v for _, v in w.options] if n in self.toggles else list(w.options)
+                 for n, w in self.controls.items()}  # fmt: skip
+        values = self._values()
+        return [self._config_for({**values, **c}) for c in one_click_away(values, stops)]
 
     def _changed(self) -> None:
-        arch = self.architecture.value
-        for t in self.toggles.values():
-            t.disabled = arch not in PLACED
-        self.team_size.disabled = arch not in SIZED
-        self.handoff_tokens.disabled = arch not in HANDED_OFF
-        self.readout.value = "<i>running…</i>"
         start = time.perf_counter()
-        self.results = self._sweep()
-        self.seconds, self.runs = time.perf_counter() - start, self.runs + 1
-        self._draw_team()
-        self._update_figure()
+        arch = self.architecture.value
+        for name, w in self.controls.items():
+            why = why_greyed("placement" if name in self.toggles else name, arch)
+            w.disabled = bool(why)
+            w.tooltip = f"Greyed out: {why}." if why else TIPS.get(name, TIPS["placement"])
+        self.note.value = greyed_note(arch)
+        self.readout.value = "<i>running…</i>"
+        config = self.config
+        key = self.designs.show(config, self._ahead() if self.ahead else ())
+        try:
+            first = self.designs.first_look if self.designs.background else None
+            self.kept = self.designs.fill(first) == 0
+            with self._draw_lock:
+                self._previous, self._shown, self._shown_config = self._shown, key, config
+                self.runs += 1
+                self._draw_team(config)
+                self._draw()
+                done, total = self.designs.progress(key)
+                self._whole_at_click = done == total
+                self.seconds = time.perf_counter() - start
+                self._readout(before=key in self._seen)
+                self._seen.add(key)
+        finally:
+            self.designs.release()
 
-    def _draw_team(self) -> None:
-        self.team = spec = team_for(self.config, self.caps)
-        rows = "".join(
-            f"<tr><td><b>{html.escape(a.name)}</b></td>"
-            f"<td>{html.escape(', '.join(LABELS[c] for c in a.capabilities))}</td></tr>"
-            for a in spec.agents
-        )
-        self.agents_table.value = (
-            f"<b>{spec.topology}</b>: {len(spec.agents)} agents"
-            f"<table style='border-collapse:collapse'>{rows}</table>"
-        )
-        graph = build_team(spec, model=make_model(self.model, seed=0), caps=self.caps)
-        self.diagram_text = mermaid(graph)
+    def _progress(self, key: Key, done: int) -> None:
+        """A design's first look, or all of it, is in (called from the background thread):
+        its numbers and team drawing are made now, not at its click; the design shown is
+        redrawn when all of it is in."""
+        self._numbers_of(key)
+        self._team_view(self.designs.config(key))
+        with self._draw_lock:
+            if key == self._shown and done == self.designs.progress(key)[1]:
+                self._draw()
+                self._readout(before=False)
+
+    def _numbers_of(self, key: Key) -> pd.DataFrame | None:
+        """A design's row of numbers as run so far (None: nothing yet), computed once."""
+        e = self.designs.results(key).episodes
+        if (key, len(e)) not in self._numbers and len(e):
+            self._numbers[(key, len(e))] = figure.numbers(e)
+        return self._numbers.get((key, len(e)))
+
+    def _team_view(self, config: EpisodeConfig) -> tuple[TeamSpec, str, str]:
+        """A design's team, its agents table and its Mermaid text, each made once."""
+        spec = team_for(config, self.caps)
+        team, scoped = (spec.topology, spec.agents), (spec.topology, spec.agents, spec.distractors)
+        if scoped not in self._tables:
+            rows = "".join(
+                f"<tr><td><b>{html.escape(a.name)}</b></td>"
+                f"<td>{html.escape(', '.join(LABELS[c] for c in a.capabilities))}</td>"
+                f"<td style='text-align:right'>{len(agent_tools(a, spec, self.caps))} tools</td>"
+                "</tr>"
+                for a in spec.agents
+            )
+            self._tables[scoped] = (
+                f"<b>{spec.topology}</b>: {len(spec.agents)} agents"
+                f"<table style='border-collapse:collapse'>{rows}</table>"
+            )
+        if team not in self._diagrams:
+            graph = build_team(spec, model=make_model(self.model, seed=0), caps=self.caps)
+            self._diagrams[team] = mermaid(graph)
+        return spec, self._tables[scoped], self._diagrams[team]
+
+    def _draw_team(self, config: EpisodeConfig) -> None:
+        """The team's table and diagram, redrawn only where they changed."""
+        self.team, table, diagram = self._team_view(config)
+        if table != self.agents_table.value:
+            self.agents_table.value = table
+        if diagram == self.diagram_text:
+            return
+        self.diagram_text = diagram
         self.diagram.outputs = (
             {"output_type": "display_data", "metadata": {},
              "data": {"text/markdown": f"```mermaid\n{self.diagram_text}\n```",
                       "text/plain": self.diagram_text}},
         )  # fmt: skip
 
-    def _empty_figure(self) -> Figure:
-        fig = make_subplots(rows=1, cols=len(METRICS), subplot_titles=METRICS)
-        for i in range(len(METRICS)):
-            fig.add_bar(
-                x=["previous", "now"], y=[None, None], marker_color=[BEFORE, NOW],
-                textposition="outside", cliponaxis=False, row=1, col=i + 1,
-                hovertemplate="%{x}: %{text}<extra></extra>",
-            )  # fmt: skip
-        return fig.update_layout(
-            template=TEMPLATE, height=300, width=900, showlegend=False,
-            margin={"t": 60, "b": 30, "l": 40, "r": 20},
-        )  # fmt: skip
+    def _draw(self) -> None:
+        """The figure: the previous design beside the one shown, each as run so far."""
+        assert self._shown is not None
+        self.results = self.designs.results(self._shown)
+        now = self._numbers_of(self._shown)
+        before = self._numbers_of(self._previous) if self._previous else None
+        assert now is not None
+        self.table = figure.draw(self.figure, before, now)
 
-    def _update_figure(self) -> None:
-        assert self.results is not None
+    def _readout(self, *, before: bool) -> None:
+        """The line under the controls: the design's numbers, and where its runs came from
+        (``before``: the design was shown before)."""
+        assert self.results is not None and self._shown is not None
+        config = self._shown_config
         e = self.results.episodes
-        now = _scores(e)
-        with self.figure.batch_update():
-            for i, trace in enumerate(self.figure.data):
-                pair = [self._previous[i], now[i]]
-                trace.y = [0 if v is None else v for v in pair]  # None: nothing succeeded
-                first = self.runs == 1  # nothing before the first sweep
-                trace.text = ["" if first else _text(pair[0], i), _text(now[i], i)]
-        self._previous = now
+        done, total = self.designs.progress(self._shown)
         coordination = 100 * e["coordination_tokens"].sum() / max(1, e["tokens_in"].sum())
+        if done < total:
+            status = f"first {done} of {total} episodes, the rest on their way"
+        elif not self._whole_at_click:
+            status = f"{total} episodes, the rest run in the background"
+        elif before and self.kept:
+            status = f"{total} episodes, kept from before"
+        else:
+            status = f"{total} episodes, " + ("run ahead" if self.kept else f"{self.seconds:.1f} s")
+        questions = e["request_id"].nunique()
+        bars = (
+            f"whiskers: 95% intervals over {questions} questions"
+            if questions >= intervals.MIN_QUESTIONS
+            else f"no whiskers: {questions} questions, an interval needs {intervals.MIN_QUESTIONS}"
+        )
         self.readout.value = (
-            f"<span class='agentlab-readout'>{self.config.architecture}, "
-            f"{len(self.team.agents)} agents: {int(e['success'].sum())} of {len(e)} correct, "
+            f"<span class='agentlab-readout'>{config.architecture}, "
+            f"{len(self.team.agents)} agents, {config.tools} tools in scope: "
+            f"{int(e['success'].sum())} of {len(e)} correct, "
             f"{usd_text(usd_total(e['cost_usd']))} in all, {coordination:.0f}% of input tokens on "
             f"coordination, escaped errors: {int(e['errors_escaped'].sum())} "
-            f"(sweep {self.runs}, {'kept from before' if self.kept else f'{self.seconds:.1f} s'})"
-            "</span>"
+            f"(sweep {self.runs}: {status}; {bars})</span>"
         )
 
     def _ipython_display_(self) -> None:

@@ -11,6 +11,7 @@ Introduced in notebook 05 (`05_decomposition.ipynb`); placement in notebook 06.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -23,6 +24,7 @@ from agentlab.measure.reference import reference as load_reference
 from agentlab.run.episode import DECISION_NODES, Results
 from agentlab.sim.prompt import COMPONENTS
 from agentlab.ui import plots
+from agentlab.ui.plot_base import whiskers
 from agentlab.ui.plots import PALETTE, PART_COLORS, REFERENCE, TEMPLATE, note_unpriced
 
 LAB, PAPER = PALETTE[0], REFERENCE
@@ -106,36 +108,38 @@ def architecture_table(episodes: pd.DataFrame, baseline: str = "single") -> pd.D
         out["tokens_x"] = _x(out, "tokens", baseline)
     out["successes_per_1k_tokens"] = 1000 * out["success"] / out["tokens"]
     if {"request_id", "seed"} <= set(e.columns) and e["request_id"].nunique() >= 4:
-        out = out.join(_intervals(e, baseline if baseline in out.index else None))
+        out = out.join(interval_columns(e, baseline if baseline in out.index else None))
     return out
 
 
-def _intervals(e: pd.DataFrame, baseline: str | None) -> pd.DataFrame:
-    """95% bootstrap intervals over the questions (``measure.intervals``, every architecture
-    on the same resample): success, tokens against ``baseline`` and cost per success."""
+def interval_columns(
+    e: pd.DataFrame,
+    baseline: str | None = None,
+    *,
+    by: str = "architecture",
+    metrics: Sequence[tuple[str, intervals.Metric, str | None]] | None = None,
+) -> pd.DataFrame:
+    """95% bootstrap intervals over the questions and seeds (``measure.intervals``, every
+    group on the same resample), as ``{name}_lo`` and ``{name}_hi`` columns per group: what
+    ``plot_base.whiskers`` draws. Introduced in notebook 05; the explorer's bars in 06.
+
+    Args:
+        e: An episodes table with ``request_id`` and ``seed`` (at least 4 questions).
+        baseline: The group ``tokens_x`` is relative to (default metrics only; None: no
+            ``tokens_x``).
+        by: The column told apart.
+        metrics: ``(name, metric, relative_to)`` triples (a metric as ``bootstrap_ci``
+            takes it); default: success, tokens against ``baseline`` and cost per success.
+    """
+    if metrics is None:
+        tokens = [("tokens_x", "tokens", baseline)] if baseline is not None else []
+        metrics = [("success", "success", None), *tokens,
+                   ("cost_per_success_usd", intervals.COST_PER_SUCCESS, None)]  # fmt: skip
     cols = {}
-    for name, metric, relative in (
-        ("success", "success", None),
-        ("tokens_x", "tokens", baseline),
-        ("cost_per_success_usd", intervals.COST_PER_SUCCESS, None),
-    ):
-        if name == "tokens_x" and relative is None:
-            continue
-        ci = intervals.bootstrap_ci(e, metric, "architecture", relative_to=relative)
+    for name, metric, relative in metrics:
+        ci = intervals.bootstrap_ci(e, metric, by, relative_to=relative)
         cols[f"{name}_lo"], cols[f"{name}_hi"] = ci["lo"], ci["hi"]
     return pd.DataFrame(cols)
-
-
-def _whiskers(table: pd.DataFrame, col: str, scale: float = 1.0) -> dict[str, object] | None:
-    """Plotly error bars for ``col`` from its ``_lo``/``_hi`` columns, if the table has them."""
-    if f"{col}_lo" not in table:
-        return None
-    return {
-        "type": "data",
-        "symmetric": False,
-        "array": scale * (table[f"{col}_hi"] - table[col]),
-        "arrayminus": scale * (table[col] - table[f"{col}_lo"]),
-    }
 
 
 def architecture_bars(table: pd.DataFrame) -> go.Figure:
@@ -149,13 +153,13 @@ def architecture_bars(table: pd.DataFrame) -> go.Figure:
         "tokens per episode (x single agent)", "coordination tokens per episode",
         "cost per successful answer (US cents)", "root errors per episode"])  # fmt: skip
     fig.add_bar(x=names, y=table["tokens_x"], marker_color=LAB, row=1, col=1, showlegend=False,
-                error_y=_whiskers(table, "tokens_x"))  # fmt: skip
+                error_y=whiskers(table, "tokens_x"))  # fmt: skip
     fig.add_hline(y=1, line={"dash": "dot", "color": REFERENCE}, row=1, col=1)
     fig.add_bar(x=names, y=table["coordination_tokens"], marker_color=PALETTE[1], row=1, col=2,
                 showlegend=False)  # fmt: skip
     cents = 100 * table["cost_per_success_usd"]
     fig.add_bar(x=names, y=cents, marker_color=PALETTE[2], row=2, col=1, showlegend=False,
-                error_y=_whiskers(table, "cost_per_success_usd", 100))  # fmt: skip
+                error_y=whiskers(table, "cost_per_success_usd", 100))  # fmt: skip
     gaps = [  # a cost per success that is NaN says why: unpriced, or nothing succeeded
         (n, UNPRICED if won > 0 else "no success")
         for n, c, won in zip(names, cents, table["success"], strict=True)
