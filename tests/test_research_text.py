@@ -120,21 +120,21 @@ def _run(config: al.EpisodeConfig) -> tuple[dict[str, Any], list[dict[str, Any]]
 def test_editing_one_documents_text_changes_the_answer(
     world: Callable[..., None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = BASE.with_(request="Q-002", seed=0)  # founding year of Pellisand: 1431
+    config = BASE.with_(request="Q-030", seed=0)  # population of Valmora: 838
     before, _ = _run(config)
-    assert before["answer"] == "1431" and before["success"]
+    assert before["answer"] == "838" and before["success"]
     docs = _records()
-    edited = next(d for d in docs if d["doc_id"] == "D-094")  # the most reliable source kept
-    old = next(s for s in sentences(edited["text"]) if "Pellisand" in s and "1431" in s)
-    year = next(str(y) for y in range(1499, 1100, -1) if all(str(y) not in d["text"] for d in docs))
-    new = old.replace("1431", year)
+    edited = next(d for d in docs if d["doc_id"] == "D-055")  # the most reliable source kept
+    old = next(s for s in sentences(edited["text"]) if "Valmora" in s and "838" in s)
+    value = next(str(v) for v in range(837, 100, -1) if all(str(v) not in d["text"] for d in docs))
+    new = old.replace("838", value)
     edited["text"] = edited["text"].replace(old, new)  # same id, same recorded claims
     world(docs)
-    recorded = r.documents()["D-094"].claims  # the corpus's records still say 1431
-    assert {"fact_id": "F-Pellisand-founded", "value": "1431", "true": True} in recorded
+    recorded = r.documents()["D-055"].claims  # the corpus's records still say 838
+    assert {"fact_id": "F-Valmora-population", "value": "838", "true": True} in recorded
     same_draws(monkeypatch, lambda s: s.replace(new, old))
     after, _ = _run(config)
-    assert after["answer"] == year and not after["success"]
+    assert after["answer"] == value and not after["success"]
 
 
 def test_renaming_every_document_id_changes_nothing_but_the_ids(
