@@ -32,6 +32,16 @@ RELIABILITY = {
     "travel_blog": 0.6,
     "forum": 0.4,
 }
+# words per document by source type, as real sources run (a claim may lie past the snippet)
+LENGTHS = {
+    "encyclopedia": (250, 450),
+    "government": (150, 300),
+    "news": (250, 450),
+    "press_release": (150, 300),
+    "travel_blog": (200, 400),
+    "forum": (60, 200),
+}
+OVERRUN = 20  # a text stops at the first filler sentence that reaches its length: words over
 NAME = r"[A-Z][a-z]+(?: [A-Z][a-z]+)?"
 TEMPLATES = {
     "lookup": re.compile(rf"What is the (?P<words>{'|'.join(WORDS.values())}) of (?P<a>{NAME})\?"),
@@ -54,7 +64,7 @@ TEMPLATES = {
     ),
 }
 # every block of 32 questions has this mix (the notebooks use the first 32)
-MIX = {"lookup": 5, "compare": 6, "sum": 3, "compare3": 3, "bridge": 8, "hub": 7}
+MIX = {"lookup": 3, "compare": 4, "sum": 2, "compare3": 3, "bridge": 10, "hub": 10}
 INJECTION_WORDS = re.compile(r"ignore|disregard|override|forget|instruction", re.I)
 DOC_KEYS = [
     "doc_id", "title", "source", "source_type", "reliability", "text", "claims", "injection",
@@ -163,7 +173,8 @@ def test_documents_are_well_formed(docs: list[dict], facts: pd.DataFrame) -> Non
         assert list(d) == keys, d["doc_id"]
         assert d["reliability"] == RELIABILITY[d["source_type"]], d["doc_id"]
         assert d["title"] and d["source"]
-        assert 60 <= len(d["text"].split()) <= 180, d["doc_id"]
+        low, high = LENGTHS[d["source_type"]]
+        assert low <= len(d["text"].split()) <= high + OVERRUN, d["doc_id"]
         assert 2 <= len(d["claims"]) <= 4, d["doc_id"]
         ids = [c["fact_id"] for c in d["claims"]]
         assert len(set(ids)) == len(ids), d["doc_id"]
@@ -322,7 +333,7 @@ def test_every_block_of_32_questions_has_the_same_mix(questions: list[dict]) -> 
     for b in range(0, len(questions), 32):
         assert Counter(q["kind"] for q in questions[b : b + 32]) == MIX, b
     two_hop = [q for q in questions if q["kind"] in ("bridge", "hub")]
-    assert 0.4 <= len(two_hop) / len(questions) <= 0.55
+    assert 0.6 <= len(two_hop) / len(questions) <= 0.65  # 20 of 32
 
 
 def test_question_facts_are_findable(questions: list[dict], docs: list[dict]) -> None:

@@ -5,13 +5,18 @@ only once the first hop is read."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import agentlab as al
+from agentlab.run.episode import Episode
 from agentlab.run.team_runner import run_team_episode
 from agentlab.sim.hops import candidates
 from agentlab.sim.physics import Decision
 from agentlab.sim.questions import Ask, answer_from, parse_question
+from agentlab.sim.refine_skill import query_words
 from agentlab.world import research as r
+from agentlab.world.research_truth import Question
+from agentlab.world.research_vocab import CORPUS_WORDS
 
 
 def _sees(i: int, doc_id: str, what: str) -> tuple[bool, Decision]:
@@ -66,17 +71,39 @@ def _queries(ep: object) -> list[str]:
     return [json.loads(m.content)["query"] for m in results if m.name == "search_corpus"]
 
 
+def _named(query: str) -> str:
+    """The island a search query starts with, or ''."""
+    return next((e for e in r.entities() if query.startswith(f"{e} ")), "")
+
+
+def _hub_episodes(attributes: tuple[str, ...]) -> Iterator[tuple[Question, str, Episode]]:
+    """Hub questions asking one of these attributes, in order, each with its served island
+    and its episodes at seeds 0-2."""
+    for q in r.questions().values():
+        if q.kind == "hub" and r.facts()[q.fact_ids[1]]["attribute"] in attributes:
+            served = r.facts()[q.fact_ids[0]]["entity"]
+            for seed in range(3):
+                config = al.EpisodeConfig(scenario="research", request=q.qid, seed=seed)
+                yield q, served, run_team_episode(config)
+
+
 def test_the_second_search_names_the_island_the_first_hop_read() -> None:
-    q = r.questions()["Q-005"]  # the main export of the ferry hub that serves Quennick
-    hub = r.true_value(q.fact_ids[0])
-    assert hub == "Kelvara" and hub not in q.text
-    ep = run_team_episode(al.EpisodeConfig(scenario="research", request=q.qid, seed=0))
-    assert _queries(ep) == ["Quennick ferry hub", "Kelvara main export"] and ep.success
+    q, served, ep = next(x for x in _hub_episodes(tuple(CORPUS_WORDS)) if x[2].success)
+    hub, attribute = r.true_value(q.fact_ids[0]), r.facts()[q.fact_ids[1]]["attribute"]
+    assert hub not in q.text
+    assert _queries(ep) == [f"{served} ferry hub", f"{hub} {query_words(attribute)}"]
 
 
 def test_a_wrong_first_hop_carries_into_the_second() -> None:
-    q = r.questions()["Q-011"]  # the area of the ferry hub that serves Amberlin: Saltha
-    ep = run_team_episode(al.EpisodeConfig(scenario="research", request=q.qid, seed=0))
-    first, second = _queries(ep)
-    assert first == "Amberlin ferry hub" and not second.startswith("Saltha")
+    # an attribute no two islands share: the wrong island's value is a wrong answer
+    q, served, ep = next(
+        x
+        for x in _hub_episodes(("population", "founded"))
+        if _named([*_queries(x[2]), "", ""][1]) not in ("", r.true_value(x[0].fact_ids[0]), x[1])
+    )
+    first, second, *_ = _queries(ep)
+    wrong = _named(second)  # the island hop 1 read as the hub
+    assert first == f"{served} ferry hub" and wrong
+    attribute = r.facts()[q.fact_ids[1]]["attribute"]
+    assert ep.row()["answer"] == r.true_value(f"F-{wrong.replace(' ', '_')}-{attribute}")
     assert not ep.success

@@ -74,8 +74,8 @@ def make_facts() -> dict[str, tuple[str, str, str]]:
 
 
 # every block of 32 questions (Q-001..Q-032, ...) has this mix of kinds
-MIX = {"lookup": 5, "compare_founded": 3, "compare_population": 3, "sum": 3, "compare3": 3,
-       "bridge_capital": 4, "bridge_founded": 4, "hub": 7}  # fmt: skip
+MIX = {"lookup": 3, "compare_founded": 2, "compare_population": 2, "sum": 2, "compare3": 3,
+       "bridge_capital": 5, "bridge_founded": 5, "hub": 10}  # fmt: skip
 N_BLOCKS = 7  # 7 x 32 = 224 questions
 TARGETS = [a for a in ATTRS if a != "ferry_hub"]  # what a two-hop question asks in the end
 
