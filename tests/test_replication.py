@@ -102,7 +102,7 @@ VERDICTS = [
         "ratio",
         ">",
         id="05/08 independent amplifies errors (fails more than single)",
-        marks=_xfail("failure rate independent / single 1.32 [0.97, 1.86]; 1.04 [0.765, 1.45]"),
+        marks=_xfail("failure rate independent / single 1.16 [0.945, 1.42]; 1 [0.831, 1.2]"),
     ),
     pytest.param(
         iv.FAILURE,
@@ -111,7 +111,9 @@ VERDICTS = [
         "ratio",
         ">",
         id="08 independent fails more than centralized",
-        marks=_xfail("failure rate independent / centralized 1.14 [0.821, 1.61]; 1 [0.692, 1.44]"),
+        marks=_xfail(
+            "failure rate independent / centralized 0.934 [0.779, 1.11]; 1.09 [0.891, 1.33]"
+        ),
     ),
     pytest.param(
         "success",
@@ -121,7 +123,7 @@ VERDICTS = [
         "<",
         id="05/08 independent succeeds least (below single)",
         marks=_xfail(
-            "success independent - single -0.0714 [-0.143, +0.00893]; -0.00893 [-0.0804, +0.0625]"
+            "success independent - single -0.0714 [-0.161, +0.0268]; +0 [-0.0982, +0.0893]"
         ),
     ),
     pytest.param(
@@ -147,6 +149,10 @@ VERDICTS = [
         "ratio",
         "<",
         id="06 embedded ranker costs less per success",
+        marks=_xfail(
+            "cost per success centralized / dedicated ranker 1.09 [0.79, 1.47]; "
+            "0.704 [0.476, 0.956]"
+        ),
     ),
     pytest.param(
         "errors_escaped",
@@ -155,6 +161,10 @@ VERDICTS = [
         "difference",
         "<",
         id="06 embedded ranker lets fewer errors escape",
+        marks=_xfail(
+            "errors escaped centralized - dedicated ranker -0.116 [-0.241, +0.00893]; "
+            "-0.295 [-0.411, -0.179]"
+        ),
     ),
     pytest.param(
         "success",
@@ -172,8 +182,8 @@ VERDICTS = [
         "<",
         id="08 at narrow scope a team answers fewer right than single",
         marks=_xfail(
-            "success centralized - single at 4 tools -0.0357 [-0.116, +0.0446]; "
-            "-0.00893 [-0.0893, +0.0804]"
+            "success centralized - single at 4 tools -0.107 [-0.205, -0.00893]; "
+            "+0.0446 [-0.0714, +0.161]"
         ),
     ),
     pytest.param(
@@ -191,10 +201,6 @@ VERDICTS = [
         "difference",
         None,
         id="08 no crossover at 80 tools (team and single not separated)",
-        marks=_xfail(
-            "success centralized - single at 80 tools +0.0804 [-0.0268, +0.188]; "
-            "+0.152 [+0.0446, +0.259]: on one half the team is ahead (a crossover)"
-        ),
     ),
 ]
 
