@@ -147,3 +147,19 @@ def test_pass_k(sweep: al.Results) -> None:
     assert list(_trace(fig, "lab: pass^k").y) == list(table["pass_k"])
     tau = _trace(fig, "tau-bench, gpt-4o retail")
     assert list(tau.x) == [1, 8] and list(tau.y) == [0.61, 0.25]
+
+
+def test_break_even_bars_draw_each_interval_and_say_when_it_has_no_end() -> None:
+    table = pd.DataFrame(
+        {"estimate": [1.0, 6.0, math.inf], "lo": [0.5, 4.0, 3.0], "hi": [4.0, math.inf, math.inf]},
+        index=pd.MultiIndex.from_tuples(
+            [("ambiguous", "never"), ("never", "always"), ("always", "never")],
+            names=["clarify", "verify"],
+        ),
+    )
+    (bars,) = error_plots.break_even_bars(table).data
+    assert list(bars.y) == ["always / never", "never / always", "ambiguous / never"]
+    assert list(bars.text) == ["never pays", "no upper bound", ""]
+    assert list(bars.error_x.arrayminus)[1:] == [2.0, 0.5]
+    assert math.isnan(bars.error_x.array[1]) and bars.error_x.array[2] == 3.0  # no end: none
+    assert math.isnan(bars.x[0])  # never pays: no bar at infinity

@@ -188,7 +188,7 @@ def team_values() -> dict[str, dict[str, Any]]:
     cols = ["success", "outcome", "llm_calls", "tokens_in", "cost_usd", "latency_s"]
     sweep = _runs(tools=[120], memory=["full", "window"], seeds=range(4))
     return {
-        "05.1": {"diff": _interval("05.1")},
+        "05.1": {"comparison": _comparison("05.1", "centralized", "single")},
         "05.2": {"travel": al.EpisodeConfig(seed=0), "seeds": range(4, 8)},
         "05.3": {"table": al.ui.team_plots.architecture_table(archs)},
         "05.4": {"steps": pd.DataFrame(al.run_episode(research).step_rows())},
@@ -226,9 +226,10 @@ def _interval(exercise_id: str) -> dict[str, float]:
     return {"n": 12, "diff": (lo + hi) / 2, "lo": lo, "hi": hi}
 
 
-def _comparison(exercise_id: str) -> al.measure.verdicts.Comparison:
+def _comparison(
+    exercise_id: str, a: str = "dedicated checker", b: str = "checker in analyst"
+) -> al.measure.verdicts.Comparison:
     i = _interval(exercise_id)
-    a, b = "dedicated checker", "checker in analyst"
     return al.measure.verdicts.Comparison(
         a, b, "success", "difference", i["diff"], i["lo"], i["hi"], 20
     )

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from agentlab.errors import ConfigError
+from agentlab.measure import break_even as be
 from agentlab.measure import intervals as iv
 from agentlab.measure import reliability
 from agentlab.measure import verdicts as vd
@@ -212,3 +213,68 @@ def test_a_group_run_on_other_questions_is_not_paired() -> None:
     e.loc[e.architecture == "b", "request_id"] += "-other"
     with pytest.raises(ConfigError, match="run both ways"):
         vd.compare(e, "success", "architecture", "a", "b")
+
+
+# ---- the break-even price of a failure (``agentlab.measure.break_even``, notebook 04) ----
+
+
+def _policies(questions: int = 40, seed: int = 0) -> pd.DataFrame:
+    """Policy "off" succeeds half the time at no cost; "ask" 80% for 30 cents more ($1);
+    "check" 80% for $1.20 more ($4); "worse" 20% for 10 cents more (never pays)."""
+    rng = np.random.default_rng(seed)
+    kinds = {"off": (0.5, 0.0), "ask": (0.8, 0.3), "check": (0.8, 1.2), "worse": (0.2, 0.1)}
+    rows = [
+        {"policy": p, "request_id": f"T-{q:03d}", "seed": 0, "usd": usd, "success": ok}
+        for q in range(questions)
+        for p, (rate, usd) in kinds.items()
+        for ok in [rng.random() < rate]
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_break_even_is_extra_cost_over_success_gained_with_a_paired_interval() -> None:
+    e = _policies(questions=200)
+    t = be.break_even(e, "policy", "off", cost="usd")
+    assert set(t.index) == {"ask", "check", "worse"}
+    mean = e.groupby("policy")[["usd", "success"]].mean()
+    gain = mean.success - mean.success["off"]
+    assert t.loc["ask", "estimate"] == pytest.approx(0.3 / gain["ask"])
+    assert t.loc["ask", "lo"] <= 1.0 <= t.loc["ask", "hi"], t.loc["ask"]
+    assert t.loc["check", "lo"] <= 4.0 <= t.loc["check", "hi"], t.loc["check"]
+    assert t.loc["worse", "estimate"] == t.loc["worse", "hi"] == np.inf  # no price makes it pay
+    assert t.loc["worse", "never_pays"] > 0.9
+    assert (t.questions == 200).all()
+
+
+def test_a_policy_pays_sooner_only_when_the_paired_interval_says_so() -> None:
+    e = _policies(questions=120)
+    c = be.compare_break_even(e, "policy", "ask", "check", "off", cost="usd")
+    assert c.order == "<", str(c)
+    assert c.lo <= -3.0 <= c.hi, str(c)
+    twin = pd.concat([e, e[e.policy == "ask"].assign(policy="ask again")])
+    same = be.compare_break_even(twin, "policy", "ask", "ask again", "off", cost="usd")
+    assert (same.estimate, same.order) == (0.0, None)
+
+
+def test_break_even_of_several_columns_and_of_an_unpriced_cost() -> None:
+    e = _policies(questions=20).assign(clarify=lambda t: t.policy, verify="never")
+    t = be.break_even(e, ["clarify", "verify"], ("off", "never"), cost="usd")
+    assert ("ask", "never") in t.index
+    e.loc[e.index[0], "usd"] = np.nan  # unpriced: no break-even, never a free one
+    t = be.break_even(e, "policy", "off", cost="usd")
+    assert t.estimate.isna().all() and t.lo.isna().all()
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda e: be.break_even(e, "policy", "nobody", cost="usd"), "base"),
+        (lambda e: be.break_even(e, "policy", "off", cost="dollars"), "metric"),
+        (lambda e: be.compare_break_even(e, "policy", "ask", "nobody", "off", cost="usd"), "b"),
+        (lambda e: be.compare_break_even(e, "policy", "ask", "ask", "off", cost="usd"), "b"),
+    ],
+)
+def test_break_even_refuses_bad_input_naming_the_argument(call: object, field: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        call(_policies(questions=10))  # type: ignore[operator]
+    assert info.value.field == field

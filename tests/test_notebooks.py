@@ -1,7 +1,9 @@
 """Every course notebook runs top to bottom, offline, and is committed clean.
 
 Executes each ``notebooks/*.ipynb`` in a ``python3`` kernel (this interpreter) with
-``notebooks/`` as working directory, 120 s per cell at most.
+``notebooks/`` as working directory, 120 s per cell at most. The claims a Markdown cell
+declares about the numbers above it are checked in the same run, right after that cell
+(``prose_claims.with_claim_checks``; tests/test_prose_claims.py has the static half).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import nbformat
 import pytest
 from nbformat import NotebookNode
+from prose_claims import with_claim_checks
 
 pytestmark = pytest.mark.notebook
 
@@ -65,7 +68,7 @@ def test_kernel_is_this_interpreter(
 
 @pytest.mark.parametrize("path", [_run(p) for p in NOTEBOOKS])
 def test_notebook_runs(path: Path, execute_notebook: Callable[..., NotebookNode]) -> None:
-    execute_notebook(_read(path), cwd=NOTEBOOKS_DIR, timeout=CELL_TIMEOUT)
+    execute_notebook(with_claim_checks(_read(path)), cwd=NOTEBOOKS_DIR, timeout=CELL_TIMEOUT)
 
 
 @per_notebook

@@ -213,3 +213,22 @@ def test_context_accuracy(results: al.Results) -> None:
     assert _names(fig) == ["NoLiMa, GPT-4o (published)", "lab: act decisions judged right"]
     assert list(fig.data[0].x) == list(nolima.context_tokens)
     assert fig.layout.yaxis.range == (0, 105)
+
+
+def test_comparison_bars_carry_the_paired_interval_and_the_line_of_no_difference() -> None:
+    from agentlab.measure.verdicts import Comparison
+    from agentlab.ui import travel_team_plots
+
+    diff = {
+        "4 tools": Comparison("team", "single", "success", "difference", -0.1, -0.3, 0.1, 48),
+        "64 tools": Comparison("team", "single", "success", "difference", 0.25, 0.08, 0.4, 48),
+    }
+    ratio = {"64 tools": Comparison("team", "single", "tokens_in", "ratio", 0.37, 0.32, 0.44, 48)}
+    fig = travel_team_plots.comparison_bars({"success": diff, "tokens": ratio})
+    left, right = fig.data
+    assert list(right.y) == [0.37]
+    assert list(left.x) == ["4 tools", "64 tools"]
+    assert list(left.error_y.array) == pytest.approx([0.2, 0.15])
+    assert list(left.error_y.arrayminus) == pytest.approx([0.2, 0.17])
+    assert left.marker.color[0] != left.marker.color[1]  # no verdict is drawn apart
+    assert [s.y0 for s in fig.layout.shapes] == [0.0, 1.0]  # no difference: 0, and 1 for a ratio

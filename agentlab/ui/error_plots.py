@@ -1,9 +1,10 @@
 """Figures of propagated errors over many episodes: what they cost, and what checkpoints buy.
 
 ``blast_radius``, ``reflection_catch``, ``compounding``, ``flat_compounding`` and ``pass_k``
-(notebook 03), ``containment_vs_cost`` (notebook 04). Each returns a
+(notebook 03), ``containment_vs_cost`` and ``break_even_bars`` (notebook 04). Each returns a
 ``plotly.graph_objects.Figure`` and displays nothing. Means carry 95% intervals over
-episodes; rates carry Wilson 95% intervals. The figures of one episode, ``taint_timeline``
+episodes; rates carry Wilson 95% intervals; break-even prices carry paired bootstrap
+intervals over the requests. The figures of one episode, ``taint_timeline``
 and ``taint_flow``, live in ``agentlab.ui.taint_plots``; notebooks find them here too.
 
 Introduced in notebook 03 (`03_failure_propagation.ipynb`); each function names its notebook.
@@ -25,6 +26,7 @@ from agentlab.ui.plot_base import (
     WRONG,
     note_unpriced,
     titled_layout,
+    whiskers,
     wilson_interval,
 )
 from agentlab.ui.taint_plots import CLEAN, taint_flow, taint_timeline
@@ -33,6 +35,7 @@ __all__ = [  # notebooks use these as error_plots.NAME; the taint figures live i
     "COMPOUNDING_REF",
     "TAU_BENCH_RETAIL",
     "blast_radius",
+    "break_even_bars",
     "compounding",
     "containment_vs_cost",
     "flat_compounding",
@@ -98,6 +101,42 @@ def containment_vs_cost(
     return titled_layout(fig, "What each checkpoint policy contains, and what it costs",
                           "dotted: the baseline; whiskers: 95% over episodes", height=480,
                           legend_title_text=" / ".join(by))  # fmt: skip
+
+
+def break_even_bars(table: pd.DataFrame, note: str = "") -> go.Figure:
+    """Each policy's break-even failure price, with the whiskers of its 95% interval.
+
+    From ``agentlab.measure.break_even.break_even`` (columns ``estimate``, ``lo``, ``hi``):
+    the price of a failed outcome above which the policy costs less per request than the
+    baseline. A policy that may never pay (``hi`` infinite) has no upper whisker and says
+    so. Introduced in notebook 04 (`04_checkpoints.ipynb`).
+
+    Args:
+        table: One row per policy (the index: its name, or a tuple of its columns).
+        note: A subtitle (what a person's time was priced at, say).
+
+    Returns:
+        One horizontal bar per policy, the cheapest to pay first.
+    """
+    t = table.sort_values("estimate", ascending=False)
+    t = t.rename(columns={"lo": "estimate_lo", "hi": "estimate_hi"})
+    names = [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in t.index]
+    shown = t["estimate"].where(t["estimate"] < math.inf)
+    text = [
+        "never pays" if e == math.inf else "no upper bound" if h == math.inf else ""
+        for e, h in zip(t["estimate"], t["estimate_hi"], strict=True)
+    ]
+    fig = go.Figure(go.Bar(
+        x=shown, y=names, orientation="h", marker_color=PALETTE[0], text=text,
+        textposition="outside", error_x=whiskers(t, "estimate"),
+        customdata=t[["estimate_lo", "estimate_hi"]].to_numpy(),
+        hovertemplate="%{y}: $%{x:.2f} [%{customdata[0]:.2f}, %{customdata[1]:.2f}]<extra></extra>",
+    ))  # fmt: skip
+    fig.update_xaxes(title_text="cost of a failed outcome (US$) above which the policy pays",
+                     rangemode="tozero")  # fmt: skip
+    return titled_layout(fig, "When each checkpoint pays for itself, with its 95% interval",
+                         note or "whiskers: 95% over the requests (paired bootstrap)",
+                         height=120 + 40 * len(t))  # fmt: skip
 
 
 def blast_radius(episodes: pd.DataFrame, bins: Sequence[float] | None = None) -> go.Figure:

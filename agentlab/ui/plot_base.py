@@ -2,10 +2,11 @@
 
 The palette (colour-blind safe), the plotly template, the colours of graph nodes and prompt
 components, the axis labels of configuration columns, and the statistics figures draw:
-means with 95% normal intervals over episodes, rates with Wilson 95% intervals, and a note
-on a figure whose cost is unpriced. ``agentlab.ui.plots``, ``agentlab.ui.reference_plots``,
-``agentlab.ui.error_plots``, ``agentlab.ui.taint_plots`` and ``agentlab.ui.team_plots`` draw
-with them.
+means with 95% normal intervals over episodes, rates with Wilson 95% intervals, whiskers of
+a table's bootstrap intervals (``whiskers``), and a note on a figure whose cost is
+unpriced. ``agentlab.ui.plots``, ``agentlab.ui.reference_plots``, ``agentlab.ui.error_plots``,
+``agentlab.ui.taint_plots``, ``agentlab.ui.team_plots`` and ``agentlab.ui.travel_team_plots``
+draw with them.
 
 Introduced in notebook 00 (`00_quickstart.ipynb`), with the first figure.
 """
@@ -121,6 +122,24 @@ def rate_line(rates: pd.DataFrame, x: str, name: str, color: str, **kw: object) 
         x=rates[x], y=rates["rate_pct"], error_y=err, mode="lines+markers", name=name,
         line={"color": color}, customdata=rates["n"], **kw,
     )  # fmt: skip
+
+
+def whiskers(table: pd.DataFrame, col: str, scale: float = 1.0) -> dict[str, object] | None:
+    """Plotly error bars (``error_y`` or ``error_x``) for ``col`` from its ``{col}_lo`` and
+    ``{col}_hi`` columns (a bootstrap interval, say), if the table has them.
+
+    An end at infinity (an interval the data cannot bound) has no whisker on that side:
+    read the table for it.
+    """
+    if f"{col}_lo" not in table:
+        return None
+    up, down = table[f"{col}_hi"] - table[col], table[col] - table[f"{col}_lo"]
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": scale * up.where(up < math.inf),
+        "arrayminus": scale * down.where(down < math.inf),
+    }
 
 
 def whisker_line(stats: pd.DataFrame, x: str, name: str, color: str, **kw: object) -> go.Scatter:

@@ -87,9 +87,8 @@ def _cost_per_success(episodes: pd.DataFrame, by: str) -> pd.Series:
     "At 64 tools, does the team succeed more often than the single agent?",
     "Each member chooses among its own few tools: the scope that hurts one agent is split.",
 )
-def _team_at_64(answer: Any, *, diff: dict[str, float]) -> str | None:
-    order = _order(diff["lo"], diff["hi"])
-    return _ordering(answer, order, "team", "single", "printed at 64 tools")
+def _team_at_64(answer: Any, *, comparison: Comparison) -> str | None:
+    return _ordering(answer, _comparison(comparison), "team", "single", "printed at 64 tools")
 
 
 @exercise(

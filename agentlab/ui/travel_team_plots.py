@@ -1,27 +1,34 @@
 """Figures and tables of the travel task decomposed: the single travel agent beside its
-teams, as the scope grows.
+teams, as the scope grows, and the paired comparison of the two.
 
-Every function takes ``agentlab.run_episodes`` tables (the ``episodes`` frame) and
-returns a ``pandas.DataFrame`` or a ``plotly.graph_objects.Figure`` (nothing is
-displayed). Success rates carry Wilson 95% intervals; means carry 95% normal intervals.
+Every function takes ``agentlab.run_episodes`` tables (the ``episodes`` frame), or paired
+comparisons of them (``agentlab.measure.verdicts.Comparison``), and returns a
+``pandas.DataFrame`` or a ``plotly.graph_objects.Figure`` (nothing is displayed). Success
+rates carry Wilson 95% intervals; means carry 95% normal intervals; a comparison carries
+its paired bootstrap interval over the requests and seeds.
 
 Introduced in notebook 05 (`05_decomposition.ipynb`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from agentlab.measure.costs import usd_totals
+from agentlab.measure.verdicts import Comparison
 from agentlab.ui.plot_base import (
     PALETTE,
+    REFERENCE,
     TEMPLATE,
     axis_label,
     group_rates,
     note_unpriced,
     rate_line,
+    whiskers,
     wilson_interval,
 )
 
@@ -85,3 +92,41 @@ def decomposition_lines(episodes: pd.DataFrame, x: str = "tools") -> go.Figure:
         title={"text": "One agent, or a team of bounded agents, as the scope grows"},
     )
     return note_unpriced(fig, episodes)
+
+
+def comparison_bars(
+    panels: Mapping[str, Mapping[str, Comparison]], title: str = "Paired comparisons"
+) -> go.Figure:
+    """Paired comparisons as bars with the whiskers of their intervals, one panel each.
+
+    Each panel holds comparisons of one metric (e.g. team minus single agent in success, at
+    4 and at 64 tools); a dotted line marks no difference (0 for a difference, 1 for a
+    ratio). A bar whose whiskers cross the line is no verdict.
+
+    Args:
+        panels: Panel title -> bar label -> ``agentlab.measure.verdicts.compare(...)``.
+        title: The figure's title.
+
+    Returns:
+        One bar per comparison, in the order given.
+    """
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=list(panels),
+                        horizontal_spacing=0.12)  # fmt: skip
+    for col, bars in enumerate(panels.values(), 1):
+        t = pd.DataFrame(
+            {"estimate": c.estimate, "estimate_lo": c.lo, "estimate_hi": c.hi, "null": 0.0
+             if c.how == "difference" else 1.0, "n": c.questions, "order": c.order or "none"}
+            for c in bars.values()
+        )  # fmt: skip
+        fig.add_bar(
+            x=list(bars), y=t["estimate"], error_y=whiskers(t, "estimate"), showlegend=False,
+            marker_color=[PALETTE[0] if o != "none" else PALETTE[6] for o in t["order"]],
+            customdata=t[["estimate_lo", "estimate_hi", "n"]].to_numpy(), row=1, col=col,
+            hovertemplate="%{x}: %{y:.3g} [%{customdata[0]:.3g}, %{customdata[1]:.3g}], "
+            "%{customdata[2]} questions<extra></extra>",
+        )  # fmt: skip
+        for null in t["null"].unique():
+            fig.add_hline(y=null, line={"dash": "dot", "color": REFERENCE}, row=1, col=col)
+    note = "whiskers: paired 95% bootstrap interval; grey: it holds no difference (dotted)"
+    return fig.update_layout(template=TEMPLATE, height=400, margin={"t": 100},
+                             title={"text": title, "subtitle": {"text": note}})  # fmt: skip

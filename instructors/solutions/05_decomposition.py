@@ -2,7 +2,8 @@
 
 ANSWERS = {
     # The team: at 64 tools the paired interval over the 48 trips lies above zero (+0.25
-    # [+0.08, +0.40] in the committed run). "no difference" is what learners answer who
+    # [+0.08, +0.40] in the committed run; on two halves of all 72 trips it separates on
+    # one only, which the notebook says). "no difference" is what learners answer who
     # carried over the 4-tool line (no verdict there); "single" is the intuition that a
     # team only adds handoffs.
     "05.1": "team",
