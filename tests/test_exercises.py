@@ -69,7 +69,7 @@ WRONG = {
     "07.3": "analyst",  # wrong on tainted input: it inherited the error
     "07.4": "owns both",
     "08.1": "single",
-    "08.2": 1,
+    "08.2": 0.5,  # half the single agent's 90th percentile: the hybrid team answers nothing
     "08.3": "team",
     "09.1": False,
     "09.2": 0,
@@ -167,7 +167,7 @@ def travel_values() -> dict[str, dict[str, Any]]:
 def team_values() -> dict[str, dict[str, Any]]:
     """Notebooks 05-10's values, from runs of a few questions each (see the docstring)."""
     research = al.EpisodeConfig(scenario="research", architecture="centralized", seed=0)
-    kinds = ["single", "independent", "decentralized", "hybrid"]
+    kinds = ["single", "independent", "decentralized", "centralized", "hybrid"]
     archs = _runs(research, architecture=kinds, seeds=range(3)).episodes
     archs["tokens"] = archs.tokens_in + archs.tokens_out
     solo = archs[archs.architecture == "single"].tokens

@@ -32,13 +32,39 @@ RELIABILITY = {
     "travel_blog": 0.6,
     "forum": 0.4,
 }
+# words per document by source type, as real sources run (a claim may lie past the snippet)
+LENGTHS = {
+    "encyclopedia": (250, 450),
+    "government": (150, 300),
+    "news": (250, 450),
+    "press_release": (150, 300),
+    "travel_blog": (200, 400),
+    "forum": (60, 200),
+}
+OVERRUN = 20  # a text stops at the first filler sentence that reaches its length: words over
 NAME = r"[A-Z][a-z]+(?: [A-Z][a-z]+)?"
 TEMPLATES = {
     "lookup": re.compile(rf"What is the (?P<words>{'|'.join(WORDS.values())}) of (?P<a>{NAME})\?"),
     "earlier": re.compile(rf"Which was founded earlier, (?P<a>{NAME}) or (?P<b>{NAME})\?"),
     "larger": re.compile(rf"Which has the larger population, (?P<a>{NAME}) or (?P<b>{NAME})\?"),
     "sum": re.compile(rf"What is the combined population of (?P<a>{NAME}) and (?P<b>{NAME})\?"),
+    "earliest": re.compile(
+        rf"Which was founded earliest, (?P<a>{NAME}), (?P<b>{NAME}) or (?P<c>{NAME})\?"
+    ),
+    "largest": re.compile(
+        rf"Which has the largest population, (?P<a>{NAME}), (?P<b>{NAME}) or (?P<c>{NAME})\?"
+    ),
+    "bridge": re.compile(
+        rf"What is the (?P<words>{'|'.join(WORDS.values())}) of the island "
+        rf"(?:whose capital is (?P<capital>{NAME})|founded in (?P<founded>\d{{4}}))\?"
+    ),
+    "hub": re.compile(
+        rf"What is the (?P<words>{'|'.join(WORDS.values())}) of the ferry hub that serves "
+        rf"(?P<a>{NAME})\?"
+    ),
 }
+# every block of 32 questions has this mix (the notebooks use the first 32)
+MIX = {"lookup": 3, "compare": 4, "sum": 2, "compare3": 3, "bridge": 10, "hub": 10}
 INJECTION_WORDS = re.compile(r"ignore|disregard|override|forget|instruction", re.I)
 DOC_KEYS = [
     "doc_id", "title", "source", "source_type", "reliability", "text", "claims", "injection",
@@ -147,7 +173,8 @@ def test_documents_are_well_formed(docs: list[dict], facts: pd.DataFrame) -> Non
         assert list(d) == keys, d["doc_id"]
         assert d["reliability"] == RELIABILITY[d["source_type"]], d["doc_id"]
         assert d["title"] and d["source"]
-        assert 60 <= len(d["text"].split()) <= 180, d["doc_id"]
+        low, high = LENGTHS[d["source_type"]]
+        assert low <= len(d["text"].split()) <= high + OVERRUN, d["doc_id"]
         assert 2 <= len(d["claims"]) <= 4, d["doc_id"]
         ids = [c["fact_id"] for c in d["claims"]]
         assert len(set(ids)) == len(ids), d["doc_id"]
@@ -197,6 +224,8 @@ def test_claims_true_or_plausibly_false(docs: list[dict], facts: pd.DataFrame) -
             assert c["true"] == (value == truth[f]), (d["doc_id"], c)
             if c["true"]:
                 continue
+            if attr[f] in ("capital", "founded") and value in domain[attr[f]]:
+                continue  # a decoy: another island's capital or year (a bridge's distractor)
             if attr[f] == "founded":
                 assert 15 <= abs(int(value) - int(truth[f])) <= 90 and 1100 <= int(value) <= 1950
             elif attr[f] in ("population", "area_km2", "highest_peak_m"):
@@ -246,41 +275,65 @@ def test_injections(docs: list[dict], truth: dict[str, str], facts: pd.DataFrame
         assert len(sentences) == 1, d["doc_id"]
 
 
-def _parse(q: dict) -> tuple[str, list[str]]:
-    """(attribute, islands) read from a question's text with the kind's template."""
-    kinds = {"lookup": ["lookup"], "compare": ["earlier", "larger"], "sum": ["sum"]}[q["kind"]]
+def _parse(q: dict, truth: dict[str, str]) -> tuple[str, list[str], list[str]]:
+    """(attribute, islands, fact ids) read from a question's text with the kind's template
+    (a two-hop question's islands: the one hop 1 finds, from the truth)."""
+    kinds = {
+        "lookup": ["lookup"],
+        "compare": ["earlier", "larger"],
+        "compare3": ["earliest", "largest"],
+        "sum": ["sum"],
+        "bridge": ["bridge"],
+        "hub": ["hub"],
+    }[q["kind"]]
     for kind in kinds:
-        if m := TEMPLATES[kind].fullmatch(q["text"]):
-            islands = [m["a"]] + ([m["b"]] if kind != "lookup" else [])
-            attr = {"earlier": "founded", "larger": "population", "sum": "population"}
-            return attr.get(kind) or ATTRIBUTE[m["words"]], islands
+        if not (m := TEMPLATES[kind].fullmatch(q["text"])):
+            continue
+        if kind == "bridge":
+            via = "capital" if m["capital"] else "founded"
+            (island,) = [f.split("-")[1].replace("_", " ") for f, v in truth.items()
+                         if f.endswith(f"-{via}") and v == m[via]]  # fmt: skip
+            attr = ATTRIBUTE[m["words"]]
+            return attr, [island], [fid(island, via), fid(island, attr)]
+        if kind == "hub":
+            hub, attr = truth[fid(m["a"], "ferry_hub")], ATTRIBUTE[m["words"]]
+            return attr, [hub], [fid(m["a"], "ferry_hub"), fid(hub, attr)]
+        islands = [m[k] for k in "abc" if k in m.groupdict()]
+        attr = {"earlier": "founded", "earliest": "founded"}.get(kind, "population")
+        attr = ATTRIBUTE[m["words"]] if kind == "lookup" else attr
+        return attr, islands, [fid(i, attr) for i in islands]
     raise AssertionError(f"{q['qid']}: no template matches {q['text']!r}")
 
 
 def test_questions_match_templates_and_answers(
     questions: list[dict], truth: dict[str, str]
 ) -> None:
-    assert len(questions) >= 60
+    assert len(questions) >= 200
     assert [q["qid"] for q in questions] == [f"Q-{i:03d}" for i in range(1, len(questions) + 1)]
     assert len({q["text"] for q in questions}) == len(questions)
-    share = Counter(q["kind"] for q in questions)
-    n = len(questions)
-    assert 0.35 <= share["lookup"] / n <= 0.45 and 0.3 <= share["compare"] / n <= 0.4
-    assert 0.2 <= share["sum"] / n <= 0.3 and sum(share.values()) == n
     for q in questions:
         assert list(q) == ["qid", "text", "kind", "fact_ids", "answer", "contested"], q["qid"]
-        attr, islands = _parse(q)
-        assert q["fact_ids"] == [fid(i, attr) for i in islands], q["qid"]
-        values = [truth[f] for f in q["fact_ids"]]
-        if q["kind"] == "lookup":
-            expected = values[0]
+        attr, islands, ids = _parse(q, truth)
+        assert q["fact_ids"] == ids, q["qid"]
+        values = [truth[f] for f in ids]
+        if q["kind"] in ("lookup", "bridge", "hub"):
+            expected = values[-1]
         elif q["kind"] == "sum":
             expected = str(int(values[0]) + int(values[1]))
         else:
-            assert islands[0] != islands[1] and values[0] != values[1]
+            assert len(set(islands)) == len(islands) and len(set(values)) == len(values)
             pick = min if attr == "founded" else max
             expected = islands[[int(v) for v in values].index(pick(int(v) for v in values))]
         assert q["answer"] == expected, q["qid"]
+
+
+def test_every_block_of_32_questions_has_the_same_mix(questions: list[dict]) -> None:
+    """Q-001..Q-032 (what the notebooks run), Q-033..Q-064, ...: the same kinds, as many."""
+    assert len(questions) % 32 == 0
+    for b in range(0, len(questions), 32):
+        assert Counter(q["kind"] for q in questions[b : b + 32]) == MIX, b
+    two_hop = [q for q in questions if q["kind"] in ("bridge", "hub")]
+    assert 0.6 <= len(two_hop) / len(questions) <= 0.65  # 20 of 32
 
 
 def test_question_facts_are_findable(questions: list[dict], docs: list[dict]) -> None:
@@ -292,11 +345,27 @@ def test_question_facts_are_findable(questions: list[dict], docs: list[dict]) ->
             assert any(d["reliability"] >= 0.8 for d, c in by_fact[f] if c["true"]), f
 
 
-def test_contested_questions(questions: list[dict], docs: list[dict]) -> None:
+def test_contested_questions(
+    questions: list[dict], docs: list[dict], truth: dict[str, str]
+) -> None:
+    """Contested: a needed fact has a false claim, or (a bridge) another island is given
+    the bridge's capital or year (a decoy)."""
     false = {c["fact_id"] for d in docs for c in d["claims"] if not c["true"]}
+    decoyed = {
+        (c["fact_id"].rsplit("-", 1)[1], c["value"])
+        for d in docs
+        for c in d["claims"]
+        if not c["true"]
+    }
+    n_decoys = 0
     for q in questions:
-        assert q["contested"] == any(f in false for f in q["fact_ids"]), q["qid"]
-    assert sum(q["contested"] for q in questions) >= 15
+        first = q["fact_ids"][0]
+        decoy = q["kind"] == "bridge" and (first.rsplit("-", 1)[1], truth[first]) in decoyed
+        n_decoys += decoy
+        expected = any(f in false for f in q["fact_ids"]) or decoy
+        assert q["contested"] == expected, q["qid"]
+    assert sum(q["contested"] for q in questions) >= 0.3 * len(questions)
+    assert n_decoys >= 10
     needed = {f for q in questions for f in q["fact_ids"]}
     assert all(d["injected"]["fact_id"] in needed for d in docs if d["injection"])
 

@@ -117,34 +117,87 @@ def _run(config: al.EpisodeConfig) -> tuple[dict[str, Any], list[dict[str, Any]]
     return row, [{k: v for k, v in s.items() if k != "wall_s"} for s in ep.step_rows()]
 
 
+def _forms(value: int) -> list[str]:
+    """How a text may write a whole number: plain or with thousands commas."""
+    return [str(value), f"{value:,}"]
+
+
+def _outweighing_lookup() -> tuple[truth.Question, str]:
+    """The first lookup of a whole number whose most reliable source outweighs every other
+    document stating that fact together, and that source's id (so that what it says, read,
+    is the answer)."""
+    for q in truth.questions().values():
+        fact = truth.facts()[q.fact_ids[0]]
+        if q.kind != "lookup" or fact["attribute"] not in ("population", "founded"):
+            continue
+        stating = sorted(
+            (
+                d
+                for d in truth.documents().values()
+                for c in d.claims
+                if c["fact_id"] == q.fact_ids[0]
+            ),
+            key=lambda d: -d.reliability,
+        )
+        if stating[0].reliability > sum(d.reliability for d in stating[1:]):
+            return q, stating[0].doc_id
+    raise AssertionError("no lookup's fact has one source outweighing the rest")
+
+
+def _submitted(config: al.EpisodeConfig) -> list[str]:
+    """The answers an episode submitted, in order."""
+    provenance = run_team_episode(config).provenance
+    assert provenance is not None
+    calls = provenance.artifacts.values()
+    return [
+        json.loads(a.text)["answer"]
+        for a in calls
+        if a.kind == "tool_call" and '"answer"' in a.text
+    ]
+
+
 def test_editing_one_documents_text_changes_the_answer(
     world: Callable[..., None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = BASE.with_(request="Q-002", seed=0)  # founding year of Pellisand: 1431
-    before, _ = _run(config)
-    assert before["answer"] == "1431" and before["success"]
+    q, doc_id = _outweighing_lookup()
+    entity, truly = truth.facts()[q.fact_ids[0]]["entity"], int(q.answer)
+    config = BASE.with_(request=q.qid, seed=0)
+    assert _submitted(config) == [q.answer]
     docs = _records()
-    edited = next(d for d in docs if d["doc_id"] == "D-094")  # the most reliable source kept
-    old = next(s for s in sentences(edited["text"]) if "Pellisand" in s and "1431" in s)
-    year = next(str(y) for y in range(1499, 1100, -1) if all(str(y) not in d["text"] for d in docs))
-    new = old.replace("1431", year)
+    edited = next(d for d in docs if d["doc_id"] == doc_id)  # the most reliable source
+    old = next(
+        s for s in sentences(edited["text"]) if entity in s and any(f in s for f in _forms(truly))
+    )
+    value = next(
+        v
+        for v in range(truly - 1, 100, -1)
+        if not any(f in d["text"] for d in docs for f in _forms(v))
+    )
+    written = next(i for i, f in enumerate(_forms(truly)) if f in old)
+    new = old.replace(_forms(truly)[written], _forms(value)[written])
     edited["text"] = edited["text"].replace(old, new)  # same id, same recorded claims
     world(docs)
-    recorded = r.documents()["D-094"].claims  # the corpus's records still say 1431
-    assert {"fact_id": "F-Pellisand-founded", "value": "1431", "true": True} in recorded
+    recorded = r.documents()[doc_id].claims  # the corpus's records still say the truth
+    assert {"fact_id": q.fact_ids[0], "value": q.answer, "true": True} in recorded
     same_draws(monkeypatch, lambda s: s.replace(new, old))
-    after, _ = _run(config)
-    assert after["answer"] == year and not after["success"]
+    submitted = _submitted(config)
+    assert submitted[0] == str(value)  # what the edited text says, not what the records say
+    # cross_check lists the recorded claims: a fact check may catch the difference and
+    # resubmit the records' value, never anything else
+    assert submitted[1:] in ([], [q.answer])
 
 
 def test_renaming_every_document_id_changes_nothing_but_the_ids(
     world: Callable[..., None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    configs = [
-        BASE.with_(request="Q-005", seed=1),  # contested, an injection about a needed fact
-        BASE.with_(request="Q-018", architecture="centralized", seed=2),
-        BASE.with_(request="Q-027", architecture="independent", team_size=2, seed=0),
-        BASE.with_(request="Q-060", architecture="hierarchical", seed=3),
+    questions = list(truth.questions().values())
+    injected = {d.injected["fact_id"] for d in truth.documents().values() if d.injected}
+    first = {k: next(q.qid for q in questions if q.kind == k) for k in ("compare", "bridge")}
+    configs = [  # the first question with an injection about a needed fact, and the first
+        BASE.with_(request=next(q.qid for q in questions if injected & set(q.fact_ids)), seed=1),
+        BASE.with_(request=first["compare"], architecture="centralized", seed=2),
+        BASE.with_(request=first["bridge"], architecture="independent", team_size=2, seed=0),
+        BASE.with_(request=_outweighing_lookup()[0].qid, architecture="hierarchical", seed=3),
     ]
     before = [_run(c) for c in configs]
     renamed = re.compile(r"K-(\d{3})")

@@ -37,11 +37,23 @@ def test_search_finds_a_document_truly_stating_each_fact_a_question_needs() -> N
 
 
 def test_search_by_question_text_finds_most_questions_evidence() -> None:
+    """For a question of one hop; a two-hop question's text names only its first hop."""
+    one_hop = [q for q in r.questions().values() if q.kind not in ("bridge", "hub")]
     complete = sum(
         all({d.doc_id for d in r.search(q.text, 5)} & r.stated_truly_by(f) for f in q.fact_ids)
-        for q in r.questions().values()
+        for q in one_hop
     )
-    assert complete >= 0.75 * len(r.questions())
+    assert complete >= 0.5 * len(one_hop)  # distractors crowd the rest out of the top 5
+    lookups = [q for q in one_hop if q.kind == "lookup"]
+    found = sum(bool({d.doc_id for d in r.search(q.text, 5)} & r.stated_truly_by(q.fact_ids[0]))
+                for q in lookups)  # fmt: skip
+    assert found >= 0.85 * len(lookups)
+    two_hop = [q for q in r.questions().values() if q.kind in ("bridge", "hub")]
+    first = sum(
+        bool({d.doc_id for d in r.search(q.text, 5)} & r.stated_truly_by(q.fact_ids[0]))
+        for q in two_hop
+    )
+    assert first >= 0.5 * len(two_hop), (first, len(two_hop))
 
 
 def test_search_tool_returns_snippets_and_respects_k() -> None:
@@ -145,7 +157,12 @@ def test_judge_filter_accepts_clean_complete_evidence() -> None:
 
 
 def test_judge_filter_rejects_missing_false_or_injected_documents() -> None:
-    q = next(q for q in r.questions().values() if q.contested and len(q.fact_ids) == 2)
+    # two facts, both needed at once (a two-hop question's filters keep one hop each)
+    q = next(
+        q
+        for q in r.questions().values()
+        if q.contested and len(q.fact_ids) == 2 and q.kind not in ("bridge", "hub")
+    )
     keep = _clean(q.fact_ids)
     assert not r.judge_filter(q, [])
     half = [i for i in keep if i not in r.stated_truly_by(q.fact_ids[1])]

@@ -89,7 +89,12 @@ def test_a_sub_agents_work_is_metered_under_its_own_name() -> None:
 def test_the_checker_sub_agent_reads_a_bounded_handoff_of_the_owners_work() -> None:
     steps = _runs("fact_check").steps
     checker = steps[(steps.agent == "researcher_checker") & (steps.node == "act")]
-    assert (checker.tokens_in_handoff > 0).all()
+    owner_tools = steps[(steps.agent == "researcher") & (steps.node == "tools")]
+    worked = checker.apply(  # the owner had used a tool before it asked: work to hand over
+        lambda c: ((owner_tools.episode == c.episode) & (owner_tools.step < c.step)).any(), axis=1
+    )
+    assert worked.any() and (checker[worked].tokens_in_handoff > 0).all()
+    assert (checker[~worked].tokens_in_handoff == 0).all()  # asked out of turn: nothing yet
     tight = al.run_episodes(
         [_config("fact_check", seed=s, handoff_tokens=30) for s in SEEDS], progress=False
     ).steps
@@ -104,8 +109,16 @@ def test_the_owner_pays_for_the_sub_agents_it_owns() -> None:
 
 
 def test_an_owner_of_everything_still_answers() -> None:
-    e = _runs("retrieve+rank_filter+synthesize+fact_check").episodes
-    assert (e.outcome == "answered").mean() >= 0.9 and e.success.mean() > 0.5
+    runs = _runs("retrieve+rank_filter+synthesize+fact_check")
+    e, steps = runs.episodes, runs.steps
+    owner = steps[(steps.agent == "researcher") & (steps.node == "tools")]
+    # it does none of the work itself: one sub-agent, asked once, does it all
+    assert list(owner.name) == [
+        ask_name(("retrieve", "rank_filter", "synthesize", "fact_check"))
+    ] * len(e)
+    # and the answers come back through the handoff (how often they are right, against one
+    # agent alone, is a measured verdict, not a property of the plumbing)
+    assert (e.outcome == "answered").mean() >= 0.9 and e.success.any()
 
 
 def test_a_sub_agents_correction_is_the_owners_answer() -> None:

@@ -16,7 +16,10 @@ from agentlab.run.team_runner import team_for
 from agentlab.sim.tokens import count_text
 from agentlab.world import research as r
 
-QUESTION = r.questions()["Q-001"].text
+# the first question comparing two islands' populations: an independent team splits it
+PAIR = next(q for q in r.questions().values() if q.kind == "compare" and "population" in q.text)
+QUESTION = PAIR.text
+A, B = (r.facts()[f]["entity"] for f in PAIR.fact_ids)
 PARALLEL = ("independent", "decentralized", "hybrid")
 
 
@@ -67,7 +70,7 @@ def test_hybrid_graph_is_pinned(snapshot) -> None:  # type: ignore[no-untyped-de
 
 @pytest.mark.parametrize("topology", team.TOPOLOGIES)
 def test_every_topology_answers_a_question(topology: str) -> None:
-    state, records = _run(topology)
+    state, records = _run(topology, seed=7)  # a read can miss a fact: at seed 7 none does
     assert state["final"] and state["final"] != "unknown"
     llm = [x for x in records if x.kind == "llm"]
     agents = {x.agent for x in llm}
@@ -96,11 +99,8 @@ def test_routing_hands_off_with_command(topology: str) -> None:
 
 
 def test_an_independent_team_splits_the_question_and_nobody_checks() -> None:
-    state, records = _run("independent")  # Q-001 compares two islands: two parts
-    assert state["parts"] == [
-        "What is the population of Ulvenna?",
-        "What is the population of Varrow?",
-    ]
+    state, records = _run("independent")  # the question compares two islands: two parts
+    assert state["parts"] == [f"What is the population of {A}?", f"What is the population of {B}?"]
     took = {x["agent"]: x["part"] for x in state["answers"]}
     assert took == {
         "researcher_1": state["parts"][0],
@@ -119,16 +119,17 @@ def test_a_team_smaller_than_the_parts_answers_the_whole_question() -> None:
 
 
 def test_the_aggregator_combines_the_parts_as_reported() -> None:
-    truth = r.questions()["Q-001"]  # Ulvenna is larger
+    smaller = B if PAIR.answer == A else A
+    larger = {smaller: 98000, PAIR.answer: 1200}  # one part wrong: the smaller reported larger
     combine = al.make_model(seed=0).with_structured_output(team_parallel._Combine)
     reported = (
         "Answers to the parts:\n"
-        "[part] What is the population of Ulvenna? = 1200 | evidence researcher_1\n"
-        "[part] What is the population of Varrow? = 98000 | evidence researcher_2\n"
+        f"[part] What is the population of {A}? = {larger[A]} | evidence researcher_1\n"
+        f"[part] What is the population of {B}? = {larger[B]} | evidence researcher_2\n"
         "Combine them."
     )
     out = combine.invoke([HumanMessage(QUESTION), HumanMessage(reported, name="handoff")])
-    assert out.answer == "Varrow" != truth.answer  # one wrong part, a wrong answer: unchecked
+    assert out.answer == smaller != PAIR.answer  # one wrong part, a wrong answer: unchecked
 
 
 @pytest.mark.parametrize("topology", PARALLEL)

@@ -235,8 +235,9 @@ def test_independent_agents_amplify_errors_more_than_a_verifying_coordinator(
     e = architectures.episodes
     escaped = e.groupby("architecture").errors_escaped.mean()
     assert escaped["independent"] > escaped["centralized"], escaped.round(3).to_dict()
-    failed = 1 - e.groupby("architecture").success.mean()
-    assert failed["independent"] > failed["single"] > 0  # amplified: more than one agent alone
+    # whether the independent team also fails more often than one agent alone (Kim et al.'s
+    # amplification) is a verdict, tested on two halves of the questions with its interval in
+    # tests/test_replication.py (it does not replicate in the lab)
 
 
 def test_swarm_routing_counts_as_coordination() -> None:
@@ -249,8 +250,9 @@ def test_swarm_routing_counts_as_coordination() -> None:
 
 
 def test_a_research_answer_derives_from_what_it_rests_on() -> None:
-    ep = run_team_episode(BASE.with_(architecture="single", seed=17))  # Q-018, answered wrong
-    assert not ep.success
+    episodes = (run_team_episode(BASE.with_(architecture="single", seed=s)) for s in range(24))
+    ep = next(ep for ep in episodes if not ep.success)  # the first question answered wrong
+    assert ep.outcome == "answered"
     prov = ep.provenance
     assert prov is not None
     answer = prov.artifacts[prov.outcome[-1]]
@@ -305,23 +307,35 @@ def test_wider_scope_shares_its_tools_out_by_capability() -> None:
     assert len(team.agent_tools(single.agents[0], single)) == 44
 
 
-def test_a_team_pays_off_only_once_the_single_agent_weakens() -> None:
-    grid = al.grid(BASE, architecture=["single", "centralized"], tools=[4, 80], seeds=range(48))
-    e = al.run_episodes(grid, progress=False).episodes
-    rate = e.pivot_table(index="tools", columns="architecture", values="success")
-    assert rate.loc[80, "single"] < rate.loc[4, "single"], "scope weakens the single agent"
-    gain = rate.centralized - rate.single
-    assert gain[4] <= 0 < gain[80], gain.to_dict()  # the crossover, as Kim et al. describe it
+def test_scope_weakens_the_single_agents_tool_choice_more_than_a_workers() -> None:
+    # the mechanism behind notebook 08's crossover section: every act decision of the single
+    # agent chooses among all the tools, a centralized worker's among its capability's share.
+    # Whether that turns into a crossover in success is a verdict with an interval
+    # (tests/test_replication.py: on 224 questions it does not separate at 80 tools).
+    grid = al.grid(BASE, architecture=["single", "centralized"], tools=[4, 80], seeds=range(16))
+    runs = al.run_episodes(grid, progress=False)
+    acts = runs.steps.merge(runs.episodes[["episode", "architecture", "tools"]])
+    acts = acts[acts.node == "act"].assign(right=lambda t: t.tool_correct.astype(float))
+    right = acts.pivot_table(index="tools", columns="architecture", values="right")
+    assert right.loc[80, "single"] < right.loc[4, "single"], right.round(2).to_dict()
+    assert right.loc[80, "single"] < right.loc[80, "centralized"], right.round(2).to_dict()
+    calls = runs.episodes.pivot_table(index="tools", columns="architecture", values="llm_calls")
+    assert calls.loc[80, "single"] > calls.loc[4, "single"]  # a wrong tool is a wasted call
 
 
 def test_a_team_smaller_than_the_parts_still_answers() -> None:
-    rows = [
-        run_team_episode(BASE.with_(architecture="independent", team_size=1, seed=s)).row()
+    episodes = [
+        run_team_episode(BASE.with_(architecture="independent", team_size=1, seed=s))
         for s in range(6)
     ]
-    two_facts = [r for r in rows if r["question_kind"] != "lookup"]
-    assert two_facts and all(r["answer"] != "unknown" for r in two_facts)
-    assert sum(r["success"] for r in rows) >= 4
+    split = ("compare", "compare3", "sum")  # a two-hop question stays whole: not split
+    two_facts = [ep for ep in episodes if ep.request.kind in split]
+    assert two_facts
+    for ep in two_facts:  # its one member is asked the whole question, and answers it
+        assert list(ep.state["assigned"].values()) == [ep.request.text]
+        (answered,) = ep.state["answers"]
+        assert ep.outcome == "answered" and ep.row()["answer"] == answered["answer"]
+    # (that member may still miss a read and answer unknown, as one agent alone would)
 
 
 def test_members_are_judged_on_their_part_even_when_the_run_stops() -> None:

@@ -173,7 +173,10 @@ def _judge(
         c = calls[0]
         name, args = c["name"], c.get("args", {})
         if name == "search_corpus":
-            out.append(bool(ask) and any(e in str(args.get("query", "")) for e in ask.entities))  # type: ignore[union-attr]
+            query = str(args.get("query", ""))  # names an island of its facts, or hop 1's key
+            named = {r.facts()[f]["entity"] for f in truth.fact_ids if f in r.facts()}
+            key = ask.key if ask is not None else ""
+            out.append(any(e in query for e in named) or bool(key and key in query))
         elif name == "filter_documents":
             out.append(r.judge_filter(truth, list(args.get("keep", []))))
         elif name in ("submit_answer", "Aggregate", "Revise", "Combine"):

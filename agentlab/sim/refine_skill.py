@@ -57,11 +57,14 @@ def refine(
     p = p_correct(profile, options=1, context_tokens=prompt.input_tokens)
     attributes = list(dict.fromkeys(ATTRIBUTES.values()))
     queries, decisions = [], []
-    for entity, fact in zip(ask.entities, ask.fact_ids, strict=True):
+    wanted = [(e, f, ask.attribute) for e, f in zip(ask.entities, ask.fact_ids, strict=True)]
+    if ask.hops:  # a two-hop question: its first hop (the second waits for its answer)
+        wanted = [(ask.key, f"hop:{ask.key}", ask.via[0])]
+    for subject, fact, attribute in wanted:
         d = dice.choose(
-            f"refine:{fact}", intended=ask.attribute, options=attributes, p=p, kind="refine"
+            f"refine:{fact}", intended=attribute, options=attributes, p=p, kind="refine"
         )
-        queries.append(f"{entity} {query_words(d.chosen)}")
+        queries.append(f"{subject} {query_words(d.chosen)}")
         decisions.append(d)
     return queries, decisions
 

@@ -21,14 +21,17 @@ from collections import Counter
 from typing import Any
 
 from agentlab.sim.generic import fill_args
+from agentlab.sim.hops import FOUND, HOP_STEP, resolve
 from agentlab.sim.passages import read
 from agentlab.sim.physics import Decision, Dice, p_catch, p_correct, p_hijack
 from agentlab.sim.profiles import ModelProfile
 from agentlab.sim.prompt import Prompt, text_of
-from agentlab.sim.questions import UNKNOWN, Ask, answer_from, parse_question
+from agentlab.sim.questions import Ask, answer_from, parse_question
+from agentlab.sim.reading import choose_values, reader
 from agentlab.sim.refine_skill import (
     handed_queries,
     query_report,
+    query_words,
     refine,
     refines,
 )
@@ -122,9 +125,16 @@ def plan_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> R
     )
     if "submit_answer" in tools and not checker_only:
         steps.append({"tool": "submit_answer", "action": "Answer from the kept documents"})
+    if ask.hops:  # the second hop: searched (and filtered) once the first is read
+        hop = [{"tool": "search_corpus", "action": f"Search: {HOP_STEP} {ask.attribute}"}]
+        if "filter_documents" in tools:
+            hop.append({"tool": "filter_documents", "action": "Keep the island's documents"})
+        at = next((i + 1 for i, s in enumerate(steps) if s["tool"] == hop[-1]["tool"]), 0)
+        steps[at:at] = hop if "search_corpus" in tools else []
     if "cross_check" in tools:
         steps += [
-            {"tool": "cross_check", "action": f"Check: {e} {ask.attribute}"} for e in ask.entities
+            {"tool": "cross_check", "action": f"Check: {e} {ask.attribute}"}
+            for e in (ask.entities or (HOP_STEP,))
         ]
     args = {
         "assumptions": [{"slot": "query", "value": q} for q in refined],
@@ -133,17 +143,6 @@ def plan_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> R
     return Reply(
         tool_calls=[{"name": "Plan", "args": args}], decisions=decisions, skill="research:plan"
     )
-
-
-def _values(ask: Ask, docs: list[dict[str, Any]]) -> dict[str, Counter[str]]:
-    """Votes for each needed fact's value, from the claims the documents' text in context
-    states, each weighted by the reliability shown beside that document."""
-    votes: dict[str, Counter[str]] = {f: Counter() for f in ask.fact_ids}
-    for d in docs:
-        for s in read(str(d.get("text", ""))):
-            if not s.instruction and s.fact_id in votes:
-                votes[s.fact_id][s.value] += round(100 * float(d.get("reliability", 0)))
-    return votes
 
 
 def _demands(ask: Ask, docs: list[dict[str, Any]]) -> list[str]:
@@ -156,18 +155,6 @@ def _demands(ask: Ask, docs: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def _choose_values(
-    ask: Ask, votes: dict[str, Counter[str]], dice: Dice, p: float, label: str
-) -> tuple[list[str], list[Decision]]:
-    values, decisions = [], []
-    for f in ask.fact_ids:
-        ranked = [v for v, _ in votes[f].most_common()] or [UNKNOWN]
-        d = dice.choose(f"{label}:{f}", intended=ranked[0], options=ranked, p=p, kind="value")
-        values.append(d.chosen)
-        decisions.append(d)
-    return values, decisions
-
-
 def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply:
     """One step of the plan, or the fact-checking repair, or the final answer."""
     system = prompt.system_text()
@@ -177,6 +164,11 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
     p = p_correct(
         profile, options=len(prompt.tool_names) or 1, context_tokens=ctx, errors_in_context=errors
     )
+    passages = list(_seen_docs(prompt).values()) or [
+        d for res in _results(prompt, "search_corpus") for d in res.get("results", [])
+    ]
+    sees = reader(prompt, dice, profile, len(passages))
+    ask, hop = resolve(ask, prompt, passages, dice, p, sees)  # a two-hop question: hop 1 read?
     submitted = _results(prompt, "submit_answer")
     checks = _results(prompt, "cross_check")
     pending = [s for s in steps if s[1] != "done"]
@@ -229,7 +221,7 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
     if not pick.correct and pick.chosen in TOOL_NAMES:
         # the wrong one of its own tools: it does that step out of turn, as well as it can
         tool = pick.chosen
-        first = f"{ask.entities[0]} {ask.attribute}"
+        first = f"{(ask.entities or (ask.key,))[0]} {ask.attribute}"
         action = {"search_corpus": f"Search: {first}", "cross_check": f"Check: {first}"}.get(
             tool, action
         )
@@ -243,7 +235,15 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
             skill="research:act",
         )
     more: list[dict[str, Any]] = []  # further calls made at once (searches of handed queries)
-    if tool == "search_corpus":  # a model that does not refine searches what it was handed
+    said = [f"Step {n}: {action}."]
+    if tool == "search_corpus" and HOP_STEP in action:  # hop 2, written from what hop 1 read
+        decisions += hop
+        if ask.entities:
+            said.append(FOUND + ask.entities[0])
+            args = {"query": f"{ask.entities[0]} {query_words(ask.attribute)}", "k": 5}
+        else:  # no passage named the island: search hop 1 again, in the corpus's words
+            args = {"query": f"{ask.key} {query_words(ask.via[0])}", "k": 5}
+    elif tool == "search_corpus":  # a model that does not refine searches what it was handed
         handed = [] if refines(prompt) else handed_queries(prompt)
         query, *others = handed or [action.removeprefix("Search: ")]
         args = {"query": query, "k": 5}
@@ -252,7 +252,8 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
         found = [d for res in _results(prompt, "search_corpus") for d in res.get("results", [])]
         keep = []
         for d in found:
-            relevant = any(e in d.get("title", "") + d.get("snippet", "") for e in ask.entities)
+            seen = d.get("title", "") + d.get("snippet", "")
+            relevant = any(e in seen for e in ask.entities or (ask.key,))
             intended = relevant and float(d.get("reliability", 0)) >= TRUSTED
             keep_it = (
                 intended
@@ -267,7 +268,14 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
         args = {"keep": keep}
     elif tool == "submit_answer":
         docs = list(_seen_docs(prompt).values())
-        values, chosen = _choose_values(ask, _values(ask, docs), dice, p, "value")
+        decisions += hop
+        values, chosen = choose_values(
+            ask,
+            docs,
+            dice,
+            lambda n: p_correct(profile, options=n, context_tokens=ctx, errors_in_context=errors),
+            reader(prompt, dice, profile, len(docs)),
+        )
         decisions.extend(chosen)
         answer = answer_from(ask, values)
         demands = _demands(ask, docs)
@@ -278,6 +286,9 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
         args = {"answer": answer, "evidence": [d["doc_id"] for d in docs][:6]}
     elif tool == "cross_check":
         entity = action.removeprefix("Check: ").rsplit(" ", 1)[0]
+        if entity == HOP_STEP:
+            decisions += hop
+            entity = (ask.entities or (ask.key,))[0]
         args = {"entity": entity, "attribute": ask.attribute}
     elif tool.startswith(ASK):  # hand the question, as asked, to the sub-agent
         args = {"task": next(t for t in prompt.human_texts() if parse_question(t) is not None)}
@@ -286,7 +297,6 @@ def act_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -> Re
             (prompt.tool(tool) or {}).get("function", {}).get("parameters", {}),
             " ".join(ask.entities),
         )
-    said = [f"Step {n}: {action}."]
     if tool.startswith(ASK) and "to Search: " in action and refines(prompt):
         said += query_report(prompt)  # its queries, for the sub-agent that searches
     return Reply(

@@ -113,7 +113,8 @@ def _cheaper_team(answer: Any, *, travel: EpisodeConfig, seeds: Sequence[int]) -
     "05.3",
     "read",
     "Which architecture lets the most errors escape into a wrong answer?",
-    "Errors made in parallel and combined unchecked reach the answer.",
+    "Count errors, not wrong answers: members who each answer the whole question, in"
+    " parallel, can let several errors escape behind one wrong answer.",
 )
 def _most_escaped(answer: Any, *, table: pd.DataFrame) -> str | None:
     return _largest(answer, table["errors_escaped"], "`errors_escaped`")
@@ -253,15 +254,17 @@ def _overhead(answer: Any, *, lab: pd.DataFrame) -> str | None:
 @exercise(
     "08.2",
     "configure",
-    "Find a budget at which the hybrid team answers as many questions as the independent one.",
+    "Find a budget at which the hybrid team answers as many questions as the centralized one.",
     "The budget picks the winner: a full researcher per member needs room.",
 )
 def _budget(answer: Any, *, episodes: pd.DataFrame, p90: float) -> str | None:
     f = number(answer, "a budget as a multiple of the single agent's 90th percentile")
-    a, b = "hybrid", "independent"
+    a, b = "hybrid", "centralized"
     ok = (episodes.success & (episodes.tokens <= f * p90)).groupby(episodes.architecture).sum()
-    if ok[a] >= ok[b]:
+    if ok[a] >= ok[b] and ok[a] > 0:
         return None
+    if ok[a] == ok[b] == 0:
+        return f"Under {f:g}x neither team answers anything: a tie at nothing. Give them room."
     return (
         f"Under {f:g}x the {a} team answers {ok[a]} questions, the {b} team {ok[b]}. "
         "Which of them needs more tokens per question (the budget plot)?"

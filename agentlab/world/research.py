@@ -1,4 +1,4 @@
-"""The research world: a corpus of short documents about the (fictional) Meridian Isles.
+"""The research world: a corpus of documents (60 to 470 words) about the (fictional) Meridian Isles.
 
 Questions have ground-truth answers built from ``facts.csv``; documents state claims, some
 false, some contradicting each other, a few carrying prompt-injection text. The tools are

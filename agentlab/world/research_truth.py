@@ -46,8 +46,8 @@ class Question:
 
     qid: str
     text: str
-    kind: str  # lookup, compare or sum
-    fact_ids: tuple[str, ...]
+    kind: str  # lookup, compare, compare3, sum, bridge or hub
+    fact_ids: tuple[str, ...]  # bridge, hub: the first hop's fact, then the answer's
     answer: str
     contested: bool = False  # some documents state a wrong value for a needed fact
 
@@ -149,7 +149,9 @@ def stated_truly_by(fact_id: str) -> set[str]:
 def judge_queries(q: Question, queries: Sequence[str]) -> bool:
     """A refinement is right when every fact the question needs has a query of its own: one
     naming its island, and no other island of the question, with the attribute in the
-    corpus's words (``CORPUS_WORDS``).
+    corpus's words (``CORPUS_WORDS``). A two-hop question (bridge, hub) needs one query, for
+    its first hop: naming what the question names (the capital or year; the island served)
+    with that fact's words (the second hop's query waits for the first's answer).
 
     Example:
         >>> q = Question("Q", "What is the founding year of Lannock?", "lookup",
@@ -157,6 +159,11 @@ def judge_queries(q: Question, queries: Sequence[str]) -> bool:
         >>> judge_queries(q, ["Lannock founded year"]), judge_queries(q, [q.text])
         (True, False)
     """
+    if q.kind in ("bridge", "hub"):  # one query for the first hop, from what the text names
+        first = facts()[q.fact_ids[0]]
+        key = first["value"] if q.kind == "bridge" else first["entity"]
+        words = CORPUS_WORDS[first["attribute"]]
+        return any(key in query and words in query.lower() for query in queries)
     named = {facts()[f]["entity"] for f in q.fact_ids}
     for f in q.fact_ids:
         fact = facts()[f]
@@ -179,11 +186,14 @@ def facts_found(q: Question, doc_ids: Sequence[str]) -> int:
 
 def judge_filter(q: Question, keep: Sequence[str]) -> bool:
     """A filtering is right when the kept documents state every needed fact truly and
-    nothing kept carries a false claim about them or an injection."""
+    nothing kept carries a false claim about them or an injection (a two-hop question's
+    filters, one per hop: some needed fact truly)."""
     docs = [documents()[i] for i in keep if i in documents()]
     needed = set(q.fact_ids)
     truly = {c["fact_id"] for d in docs for c in d.claims if c["true"]}
     misleading = any(
         d.injection or any(c["fact_id"] in needed and not c["true"] for c in d.claims) for d in docs
     )
+    if q.kind in ("bridge", "hub"):  # each hop's filter keeps that hop's evidence
+        return bool(needed & truly) and not misleading
     return needed <= truly and not misleading

@@ -11,9 +11,10 @@ ANSWERS = {
     # coordination: 64 does (on the twelve trips the check runs). At 4 tools the single
     # agent is cheaper per success: those who answer 4 count cost per episode only.
     "05.2": 64,
-    # The independent team: its members answer parts of the question in parallel and the
-    # aggregator combines them unchecked. "decentralized" (the most tokens) confuses
-    # spending with error; its debate catches errors.
+    # The independent team, tied with the debating (decentralized) one (both accepted):
+    # their three members each answer a two-hop question whole, in parallel, so one wrong
+    # answer can carry several members' errors. "single" (the most wrong answers, 17 of 32)
+    # counts wrong answers, not the errors behind them.
     "05.3": "independent",
     # The retriever: its filter_documents act call drops a needed document on clean input.
     # The analyst made no wrong decision here; the coordinator only routes.

@@ -35,8 +35,12 @@ def build() -> tuple[dict, list[dict], list[dict]]:
     for i, d in enumerate(docs, 1):
         d["doc_id"] = f"D-{i:03d}"
     false = {c["fact_id"] for d in docs for c in d["claims"] if not c["true"]}
-    for q in questions:
-        q["contested"] = any(f in false for f in q["fact_ids"])
+    said = {(facts[c["fact_id"]][1], c["value"]) for d in docs for c in d["claims"]
+            if not c["true"]}  # fmt: skip
+    for q in questions:  # a bridge's fact is contested too when another island is given it
+        q["contested"] = any(f in false for f in q["fact_ids"]) or (
+            q["kind"] == "bridge" and facts[q["fact_ids"][0]][1:] in said
+        )
     check(facts, docs)
     return facts, docs, questions
 

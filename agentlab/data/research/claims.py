@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import random
 
-from world import ATTRS, CAPITALS, EXPORTS, HUBS, SEED, fid
+from world import ATTRS, CAPITALS, EXPORTS, HUBS, ISLANDS, SEED, fid
 
 FALSE_RATE = 0.15  # assumed share of claims that are false
-N_CONTESTED_PICKS = 16  # questions drawn to get a false claim on one of their facts
+N_CONTESTED_PICKS = 56  # questions (a quarter) drawn to get a false claim on one of their facts
 N_REPEATED = 3  # contested facts whose wrong value is repeated by a second document
+P_ROUNDUP = 0.4  # assumed share of documents that round up one attribute across islands
 P_RELIABLE_FALSE = 0.15  # share of (single) false claims placed in a reliable source
 
 # fmt: off
@@ -56,14 +57,19 @@ def plan_claims(facts: dict, questions: list[dict]) -> list[dict]:
     """Every claim the corpus will make: true ones, false ones, and where each may go."""
     rng = random.Random(f"{SEED}:claims")
     qfacts = list(dict.fromkeys(f for q in questions for f in q["fact_ids"]))
-    contested = list(dict.fromkeys(rng.choice(q["fact_ids"]) for q in
-                                   rng.sample(questions, N_CONTESTED_PICKS)))  # fmt: skip
-    toward = {}  # a wrong value for a compared fact leans toward the other island's value
+    contested, decoys = [], []  # decoys: a bridge's fact, its value given to another island
+    for q in rng.sample(questions, N_CONTESTED_PICKS):
+        f = rng.choice(q["fact_ids"])
+        if q["kind"] == "bridge" and f == q["fact_ids"][0]:
+            decoys.append(f)
+        elif f not in contested:
+            contested.append(f)
+    toward = {}  # a wrong value for a compared fact leans toward the other islands' values
     for q in questions:
-        if q["kind"] == "compare":
-            a, b = (int(facts[f][2]) for f in q["fact_ids"])
-            toward.setdefault(q["fact_ids"][0], 1 if b > a else -1)
-            toward.setdefault(q["fact_ids"][1], 1 if a > b else -1)
+        if q["kind"] in ("compare", "compare3"):
+            vals = [int(facts[f][2]) for f in q["fact_ids"]]
+            for f, v in zip(q["fact_ids"], vals, strict=True):
+                toward.setdefault(f, 1 if max(vals) > v else -1)
     claims = []
 
     def add(f: str, value: str, tier: str) -> None:
@@ -78,7 +84,12 @@ def plan_claims(facts: dict, questions: list[dict]) -> list[dict]:
             add(f, facts[f][2], "high" if k == 0 and f in qfacts else "any")
     n_false = round(FALSE_RATE / (1 - FALSE_RATE) * len(claims))
     others = [f for f in facts if f not in qfacts]
-    false_facts = contested + rng.sample(others, n_false - len(contested) - N_REPEATED)
+    for f in decoys:  # another island said to have this capital (or founding year)
+        entity, attr, value = facts[f]
+        other = rng.choice([e for e in ISLANDS if e != entity])
+        add(fid(other, attr), value, "low")
+    n_others = n_false - len(contested) - N_REPEATED - len(decoys)
+    false_facts = contested + rng.sample(others, n_others)
     for k, f in enumerate(false_facts):
         wrong = wrong_value(facts, f, rng, toward.get(f, 0))
         repeated = k < N_REPEATED
@@ -104,6 +115,7 @@ def pack(facts: dict, claims: list[dict]) -> list[dict]:
         first = pool.pop(0)
         tier = first["tier"] if first["tier"] != "any" else rng.choice(("low", "high", "high"))
         size, spread = rng.choice((2, 3, 3, 4)), rng.random() < 0.3
+        theme = facts[first["fact_id"]][1] if rng.random() < P_ROUNDUP else ""
         doc, names = [first], mentions(facts, first)
         while len(doc) < size:
             ok = [
@@ -116,7 +128,8 @@ def pack(facts: dict, claims: list[dict]) -> list[dict]:
             if not ok:
                 break
             new = {c["fact_id"]: len(mentions(facts, c) - names) for c in ok}
-            c = min(ok, key=lambda c: ((new[c["fact_id"]] != 1) if spread else new[c["fact_id"]],
+            c = min(ok, key=lambda c: (facts[c["fact_id"]][1] != theme if theme else 0,
+                                       (new[c["fact_id"]] != 1) if spread else new[c["fact_id"]],
                                        c["key"]))  # fmt: skip
             doc.append(c)
             names |= mentions(facts, c)

@@ -79,7 +79,28 @@ The interior is mostly heath and pasture, crossed by a handful of stone roads.
 Several lighthouses mark the approaches to the main harbour.
 The local dialect keeps many words from the old seafaring trade.
 A small museum near the harbour holds records of shipwrecks and early maps.
-Seabird colonies on the northern cliffs are protected by archipelago law.""",
+Seabird colonies on the northern cliffs are protected by archipelago law.
+Stone walls divide the older farms into narrow strips that run down to the shore.
+The harbour town grew up around a sheltered anchorage used since medieval times.
+Fog is common in early summer, when warm air drifts over the cold currents.
+Most houses are built of local stone and roofed with heavy tiles against the wind.
+A parish church on the hill serves as a landmark for boats approaching from the west.
+The island's schools teach in the archipelago's common tongue.
+Sheep and hardy cattle graze the uplands for most of the year.
+Tidal pools along the southern shore are rich in crabs and small fish.
+The road network is modest, and many outlying hamlets are reached by footpath.
+Traditional music, played on fiddle and accordion, is heard at most festivals.
+Storm damage to the harbour walls has been repaired several times over the centuries.
+The island is known for its long summer evenings and short, dark winters.
+Its flora includes heather, sea pinks and several rare orchids.
+Weaving and boatbuilding were once common trades in the villages.
+A coastal path circles most of the island and is popular with walkers.
+Local records describe repeated disputes over grazing and fishing rights.
+The island has a small hospital, a library and a community hall.
+Seals are often seen hauled out on the rocks at low tide.
+Its place names mix the old island language with later seafaring words.
+Winter gales can cut the island off from its neighbours for days at a time.
+""",
     "government": """
 Figures are compiled from the most recent official returns.
 Corrections may be sent to the records desk in writing.
@@ -88,7 +109,28 @@ Definitions follow the archipelago's standard statistical guidelines.
 Questions about this release should be directed to the public enquiries line.
 This notice replaces any earlier summary on the same subject.
 Land surveys were carried out by the registry's field teams.
-Harbour dues and timetables are set separately by the port committees.""",
+Harbour dues and timetables are set separately by the port committees.
+All figures are subject to revision when later returns are received.
+The registry follows the archipelago's guidance on the publication of official data.
+Earlier editions of this summary are available on request from the records desk.
+Minor differences between sources may arise from rounding.
+Data protection rules apply to any records held by the office.
+The office aims to publish updates within a reasonable period after each survey.
+Council officers checked the returns before they were entered into the register.
+Users of these figures are asked to cite the office as the source.
+The register does not include temporary residents or seasonal workers.
+Enquiries from the press are handled by the communications team.
+This summary is issued in plain language for general readers.
+Printed copies are kept at each island's council office.
+The office welcomes feedback on the presentation of these figures.
+Methods are reviewed each year by an independent panel.
+Any errors should be reported so that they can be corrected promptly.
+Where returns were incomplete, officers contacted households directly.
+The office is open to the public on weekday mornings.
+Archived returns may be consulted by appointment.
+Statistics in this notice are published under the open records policy.
+The next scheduled release will follow the usual timetable.
+""",
     "news": """
 Residents told the paper that the season has been busier than anyone expected.
 Harbour workers have been repairing the main pier since the spring storms.
@@ -97,7 +139,28 @@ Shopkeepers along the waterfront say visitor numbers are finally recovering.
 A spokesperson for the port committee declined to comment on the delays.
 Fishing crews have reported strong catches despite the unsettled weather.
 Some residents worry that new holiday lets are pushing up rents.
-The regional coastguard urged sailors to check forecasts before setting out.""",
+The regional coastguard urged sailors to check forecasts before setting out.
+The mood on the quayside was cheerful despite the grey skies.
+Local traders said they were cautiously optimistic about the months ahead.
+Parents have asked the council for safer crossings near the school.
+A new community garden opened last weekend to a warm reception.
+Volunteers spent the morning clearing litter from the beaches.
+The island's football team celebrated a narrow win on Saturday.
+Several families said they had waited months for repairs to their homes.
+Ferry operators warned of delays while the harbour works continue.
+A petition calling for better broadband has gathered wide support.
+Older residents recalled a time when the harbour was far busier.
+The lifeboat crew was called out twice in a single stormy night.
+Plans for a new sports hall were welcomed at a crowded public meeting.
+Farmers described a difficult spring after weeks of heavy rain.
+The local choir will perform at the harbour festival later this month.
+Young people say there are too few jobs to keep them on the island.
+Businesses on the waterfront have extended their opening hours.
+A retired teacher has written a history of the island's chapels.
+The council apologised for the confusion over bin collections.
+Birdwatchers reported an unusual visitor on the western cliffs.
+Residents will be asked for their views before any decision is made.
+""",
     "press_release": """
 The board is delighted to welcome visitors from across the region.
 New walking trails and a refurbished visitor centre open this season.
@@ -106,7 +169,28 @@ Investors will find a skilled workforce and modern port facilities.
 For media enquiries, please contact the communications office.
 The initiative is supported by the island council and local enterprise groups.
 Early booking is recommended for the festival weekend.
-Sustainable tourism remains at the heart of the board's strategy.""",
+Sustainable tourism remains at the heart of the board's strategy.
+The board invites partners and visitors to share in an exciting season ahead.
+Our friendly staff are ready to help plan the perfect island break.
+Local producers will showcase their finest crafts at the harbour fair.
+The new marina welcomes yachts of every size throughout the season.
+Families can enjoy beaches, rock pools and gentle coastal walks.
+The programme celebrates the island's proud maritime heritage.
+Businesses are encouraged to join the new visitor partnership scheme.
+A warm welcome awaits every guest, whatever the weather.
+The board thanks its sponsors for their continued support.
+Photographs and interviews are available to accredited media.
+Further announcements will follow as the programme develops.
+Accessible routes and facilities have been improved around the harbour.
+The council's vision is a thriving, welcoming and sustainable island.
+Local guides offer tours of the harbour, the cliffs and the old chapel.
+Visitors are encouraged to travel by bicycle or on foot where possible.
+The initiative will create new opportunities for young people.
+Delegates will tour the harbour and meet local business leaders.
+Tickets for the opening concert are available from the visitor centre.
+The board looks forward to welcoming returning and first-time visitors alike.
+Full details are published on the board's website.
+""",
     "travel_blog": """
 The light in the evenings is unreal, all gold and long shadows.
 We rented bikes from a tiny shop by the harbour and regretted nothing.
@@ -115,7 +199,28 @@ The best meal of the trip was grilled fish at a stall near the pier.
 We stayed in a guesthouse run by a retired sea captain and his cat.
 Sunset from the cliff path is worth the steep climb.
 Bring cash, since card machines are rare outside the main town.
-The ferry crossing itself is half the adventure, so grab a seat on deck.""",
+The ferry crossing itself is half the adventure, so grab a seat on deck.
+We arrived on a grey morning, but the sun came out by lunchtime.
+Honestly, the locals were the friendliest people we met all trip.
+Our little cottage had a view straight out to sea.
+Do not skip the bakery by the church, trust me on this one.
+We spent a whole afternoon watching the boats come and go.
+The wind up on the cliffs nearly took my hat off twice.
+Every evening we walked down to the harbour for a drink.
+There is not much nightlife, which was exactly what we wanted.
+I wish we had stayed another week, to be honest.
+We found a quiet beach that we had entirely to ourselves.
+The tiny museum was surprisingly interesting, so give it an hour.
+Buses are rare, so plan your days around the timetable.
+The old lighthouse keeper's cottage is now a lovely tea room.
+My partner swam every morning, though the water was freezing.
+We met a fisherman who showed us where the seals like to rest.
+The locals recommend walking the coastal path clockwise.
+It rained for two days straight and we did not even mind.
+Our guesthouse served the best breakfast of the whole trip.
+Sunsets here turn the whole sky pink and orange.
+Bring good walking shoes, the paths are rocky in places.
+""",
     "forum": """
 Not sure how current this is, so double check before you rely on it.
 Happy to be corrected if anyone knows better.
@@ -124,9 +229,29 @@ Edit: fixed a typo in the post above.
 Does anyone know if the ferries run on holidays?
 I read this somewhere a while ago, might be out of date.
 Bump, still looking for answers on this one.
-Posting from my phone so excuse the formatting.""",
+Posting from my phone so excuse the formatting.
+Thanks in advance to anyone who can help.
+Can confirm, I was there last summer.
+Not an expert, just sharing what I heard.
+Anyone else have better info on this?
+Sorry if this has been asked before.
+Great thread, saving this for later.
+Update: someone messaged me privately with more details.
+I think that's right but don't quote me.
+This matches what my neighbour said.
+Following this thread.
+Mods, feel free to move this if it's in the wrong place.
+""",
 }
 # fmt: on
+LENGTHS = {  # words per document by source type (assumed, of the order real sources run)
+    "encyclopedia": (250, 450),
+    "government": (150, 300),
+    "news": (250, 450),
+    "press_release": (150, 300),
+    "travel_blog": (200, 400),
+    "forum": (60, 200),
+}
 INJECTION_WORDS = re.compile(r"ignore|disregard|override|forget|instruction", re.I)
 
 
@@ -171,8 +296,9 @@ def render(facts: dict, d: dict, k: int, titles: set[str]) -> dict:
     if "injected_text" in d:
         body.insert(rng.randint(1, len(body)), d["injected_text"])
     opener = rng.choice(OPENERS[kind]).format(list=listing(entities))
-    target, words = rng.randint(65, 125), len(" ".join([opener, *body]).split())
-    for s in rng.sample(FILLERS[kind].strip().splitlines(), 8):
+    target, words = rng.randint(*LENGTHS[kind]), len(" ".join([opener, *body]).split())
+    pool = FILLERS[kind].strip().splitlines()
+    for s in rng.sample(pool, len(pool)):  # no sentence twice in one document
         if words >= target:
             break
         body.insert(rng.randint(0, len(body)), s)
@@ -202,4 +328,4 @@ def check(facts: dict, docs: list[dict]) -> None:
         assert a not in b and b not in a, (a, b)
     for d in docs:
         named = {e for e in ISLANDS if e in d["text"]}
-        assert 1 <= len(named) <= 3 and 60 <= len(d["text"].split()) <= 180, d
+        assert 1 <= len(named) <= 3 and 60 <= len(d["text"].split()) <= 470, d
