@@ -34,20 +34,10 @@ NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 # Notebooks whose prose is not bound to its numbers yet. Their test is an expected failure
 # (strict: once a notebook passes, its test fails until its name is removed from here).
 PENDING = {
-    "04_checkpoints.ipynb",
-    "05_decomposition.ipynb",
     "06_capability_placement.ipynb",
-    "07_horizontal_vs_vertical.ipynb",
-    "08_architectures_vs_paper.ipynb",
 }
 # Notebooks that do not open with objectives and close with key points yet (likewise).
-PENDING_OUTLINE = {
-    "04_checkpoints.ipynb",
-    "05_decomposition.ipynb",
-    "06_capability_placement.ipynb",
-    "07_horizontal_vs_vertical.ipynb",
-    "08_architectures_vs_paper.ipynb",
-}
+PENDING_OUTLINE: set[str] = set()
 SHORT_PATH_WORDS = 3_000  # about twenty minutes of reading, beside running the cells
 OBJECTIVES = "What you will be able to do"
 KEY_POINTS = "Key points"
