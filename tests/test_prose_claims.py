@@ -33,9 +33,7 @@ NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 
 # Notebooks whose prose is not bound to its numbers yet. Their test is an expected failure
 # (strict: once a notebook passes, its test fails until its name is removed from here).
-PENDING = {
-    "06_capability_placement.ipynb",
-}
+PENDING: set[str] = set()
 # Notebooks that do not open with objectives and close with key points yet (likewise).
 PENDING_OUTLINE: set[str] = set()
 SHORT_PATH_WORDS = 3_000  # about twenty minutes of reading, beside running the cells
