@@ -86,54 +86,6 @@ def pass_hat_k(
     return pd.DataFrame(rows)
 
 
-def paired_difference(
-    episodes: pd.DataFrame,
-    *,
-    by: str,
-    base: str,
-    other: str,
-    metric: str = "success",
-    pair: tuple[str, ...] = ("request_id", "seed"),
-    resamples: int = 2000,
-) -> dict[str, float]:
-    """The mean of ``metric`` for ``other`` minus ``base`` over paired episodes (the same
-    request and seed run both ways), with a 95% bootstrap interval over the pairs.
-
-    Pairing removes what the requests themselves vary by, so the interval is the one a
-    verdict "A beats B here" needs: when it holds zero, the lab cannot tell them apart.
-
-    Args:
-        episodes: An ``episodes`` table holding both values of ``by``.
-        by: The column told apart, e.g. "architecture".
-        base: The value subtracted, e.g. "single".
-        other: The value compared with it, e.g. "centralized".
-        metric: The column compared (booleans count as 0 or 1).
-        pair: The columns that pair an episode of one with an episode of the other.
-        resamples: Bootstrap resamples (seeded: the same table gives the same interval).
-
-    Returns:
-        ``{"n": pairs, "diff": mean difference, "lo": ..., "hi": ...}``.
-
-    Example:
-        >>> t = pd.DataFrame({"arch": ["a", "b"] * 3, "request_id": [1, 1, 2, 2, 3, 3],
-        ...                   "seed": 0, "success": [0, 1, 1, 1, 0, 1]})
-        >>> paired_difference(t, by="arch", base="a", other="b")["diff"]
-        0.6666666666666666
-    """
-    import numpy as np
-
-    table = episodes[episodes[by].isin([base, other])]
-    wide = table.pivot_table(index=list(pair), columns=by, values=metric, aggfunc="mean")
-    wide = wide.dropna(subset=[base, other])
-    diffs = (wide[other].astype(float) - wide[base].astype(float)).to_numpy()
-    if not len(diffs):
-        return {"n": 0, "diff": float("nan"), "lo": float("nan"), "hi": float("nan")}
-    rng = np.random.default_rng(0)
-    means = rng.choice(diffs, size=(resamples, len(diffs))).mean(axis=1)
-    lo, hi = np.quantile(means, [0.025, 0.975])
-    return {"n": len(diffs), "diff": float(diffs.mean()), "lo": float(lo), "hi": float(hi)}
-
-
 def error_amplification(
     episodes: pd.DataFrame, *, by: str = "architecture", base: str = "single"
 ) -> pd.Series:

@@ -233,9 +233,9 @@ def _rung_root(answer: Any, *, steps: pd.DataFrame) -> str | None:
     "Does owning both sub-agents change success against all as tools?",
     "On twelve questions, read the interval before any ordering.",
 )
-def _owns_both(answer: Any, *, diff: dict[str, float]) -> str | None:
+def _owns_both(answer: Any, *, comparison: Comparison) -> str | None:
     where = "in the last line printed"
-    return _ordering(answer, _order(diff["lo"], diff["hi"]), "owns both", "all as tools", where)
+    return _ordering(answer, _comparison(comparison), "owns both", "all as tools", where)
 
 
 # ---- notebook 08 ------------------------------------------------------------------------
@@ -277,6 +277,5 @@ def _budget(answer: Any, *, episodes: pd.DataFrame, p90: float) -> str | None:
     "At 80 tools, does the hybrid team succeed more often than the single agent?",
     "Read the verdict from the interval, not from the points.",
 )
-def _hybrid_at_80(answer: Any, *, diff: dict[str, float]) -> str | None:
-    order = _order(diff["lo"], diff["hi"])
-    return _ordering(answer, order, "team", "single", "printed last, at 80 tools")
+def _hybrid_at_80(answer: Any, *, comparison: Comparison) -> str | None:
+    return _ordering(answer, _comparison(comparison), "team", "single", "printed at 80 tools")
