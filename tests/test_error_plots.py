@@ -107,7 +107,7 @@ def test_blast_radius(sweep: al.Results) -> None:
     assert list(radius.x) == sorted(radius.x) and len(radius.x) >= 2
     assert all(y >= 0 for y in cost.y)
     assert ref.line.dash == "dot"
-    assert fig.layout.yaxis2.title.text == "US cents"
+    assert fig.layout.yaxis2.title.text == "tainted cost (US cents)"
 
 
 def test_cost_plots_say_unpriced_never_zero(washington: Episode, policies: pd.DataFrame) -> None:

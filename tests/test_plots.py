@@ -56,7 +56,7 @@ def test_per_decision_one_line_per_color(results: al.Results) -> None:
 @pytest.mark.parametrize("table", ["steps", "episodes"])
 def test_token_breakdown(results: al.Results, table: str) -> None:
     fig = plots.token_breakdown(getattr(results, table), by="tools")
-    assert _names(fig) == ["system", "tools", "memory", "history", "output"]
+    assert _names(fig) == ["system prompt", "tool schemas", "memory notes", "history", "output"]
     assert fig.layout.barmode == "stack"
     assert list(fig.data[0].x) == [str(t) for t in TOOLS]
     assert fig.data[1].y[1] > fig.data[1].y[0]  # more tools, more schema tokens

@@ -24,8 +24,10 @@ from agentlab.ui.plot_base import (
     PALETTE,
     REFERENCE,
     WRONG,
+    axis_label,
     note_unpriced,
     titled_layout,
+    value_label,
     whiskers,
     wilson_interval,
 )
@@ -47,6 +49,8 @@ __all__ = [  # notebooks use these as error_plots.NAME; the taint figures live i
 
 COMPOUNDING_REF = (0.95, (10, 20))  # independent steps: 0.95^10 = 0.60, 0.95^20 = 0.36
 TAU_BENCH_RETAIL = {1: 0.61, 8: 0.25}  # gpt-4o retail: pass^1, pass^8 (an upper bound)
+PER_EPISODE = {"success": "success (share of episodes)"}  # else "<label> per episode"
+SHARE = {"tickformat": ".0%", "range": [0, 1.05]}  # a y axis of shares, ticked in percent
 
 
 def _mean_ci(values: pd.Series) -> tuple[float, float]:
@@ -80,8 +84,11 @@ def containment_vs_cost(
                         subplot_titles=["model cost added", "a person's time"])  # fmt: skip
     levels = [sorted(episodes[c].unique()) for c in by]
     symbols = ("circle", "square", "diamond", "triangle-up", "star", "cross")
+    share = y in PER_EPISODE
+    shown = "%{y:.0%} succeed" if share else f"%{{y:.2f}} {axis_label(y)} per episode"
+    xs_shown = ("%{x:.3g} US cents more per episode", "%{x:.3g} s of a person's time")
     for values, g in groups:
-        label = " / ".join(map(str, values))
+        label = " / ".join(value_label(v) for v in values)
         my, hy = _mean_ci(g[y])
         xs = (100 * (usd_mean(g["cost_usd"]) - usd_mean(base["cost_usd"])), g["human_s"].mean())
         for col, mx in enumerate(xs, 1):
@@ -90,17 +97,19 @@ def containment_vs_cost(
                 name=label, legendgroup=label, showlegend=col == 1, row=1, col=col,
                 marker={"size": 13, "color": PALETTE[levels[0].index(values[0]) % 7],
                         "symbol": symbols[levels[-1].index(values[-1]) % 6]},
-                hovertemplate=f"{label}: %{{x:.2f}}, %{{y:.2f}} ({len(g)} episodes)<extra></extra>",
+                hovertemplate=f"{label}: {xs_shown[col - 1]}, {shown} "
+                f"({len(g)} episodes)<extra></extra>",
             )  # fmt: skip
     fig.add_hline(y=float(base[y].mean()), line={"dash": "dot", "color": REFERENCE})
     note_unpriced(fig, episodes, row=1, col=1)
-    fig.update_xaxes(title_text="US cents per episode, vs baseline", row=1, col=1)
-    fig.update_xaxes(title_text="seconds per episode", row=1, col=2)
-    fig.update_yaxes(title_text=f"{y.replace('_', ' ')} per episode", rangemode="tozero",
+    fig.update_xaxes(title_text="model cost added per episode (US cents)", row=1, col=1)
+    fig.update_xaxes(title_text="a person's time per episode (s)", row=1, col=2)
+    fig.update_yaxes(title_text=PER_EPISODE.get(y, f"{axis_label(y)} per episode"),
+                     rangemode="tozero", tickformat=".0%" if share else None,
                      row=1, col=1)  # fmt: skip
     return titled_layout(fig, "What each checkpoint policy contains, and what it costs",
                           "dotted: the baseline; whiskers: 95% over episodes", height=480,
-                          legend_title_text=" / ".join(by))  # fmt: skip
+                          legend_title_text=" / ".join(map(axis_label, by)))  # fmt: skip
 
 
 def break_even_bars(table: pd.DataFrame, note: str = "") -> go.Figure:
@@ -120,7 +129,8 @@ def break_even_bars(table: pd.DataFrame, note: str = "") -> go.Figure:
     """
     t = table.sort_values("estimate", ascending=False)
     t = t.rename(columns={"lo": "estimate_lo", "hi": "estimate_hi"})
-    names = [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in t.index]
+    names = [" / ".join(map(value_label, i)) if isinstance(i, tuple) else value_label(i)
+             for i in t.index]  # fmt: skip
     shown = t["estimate"].where(t["estimate"] < math.inf)
     text = [
         "never pays" if e == math.inf else "no upper bound" if h == math.inf else ""
@@ -130,10 +140,13 @@ def break_even_bars(table: pd.DataFrame, note: str = "") -> go.Figure:
         x=shown, y=names, orientation="h", marker_color=PALETTE[0], text=text,
         textposition="outside", error_x=whiskers(t, "estimate"),
         customdata=t[["estimate_lo", "estimate_hi"]].to_numpy(),
-        hovertemplate="%{y}: $%{x:.2f} [%{customdata[0]:.2f}, %{customdata[1]:.2f}]<extra></extra>",
+        hovertemplate="%{y}: pays above $%{x:.2f} (95%: $%{customdata[0]:.2f} to "
+        "$%{customdata[1]:.2f})<extra></extra>",
     ))  # fmt: skip
-    fig.update_xaxes(title_text="cost of a failed outcome (US$) above which the policy pays",
+    fig.update_xaxes(title_text="price of a failed outcome above which the policy pays (US$)",
                      rangemode="tozero")  # fmt: skip
+    policy = " / ".join(axis_label(str(n)) for n in t.index.names if n is not None)
+    fig.update_yaxes(title_text=f"checkpoint policy ({policy})" if policy else "policy")
     return titled_layout(fig, "When each checkpoint pays for itself, with its 95% interval",
                          note or "whiskers: 95% over the requests (paired bootstrap)",
                          height=120 + 40 * len(t))  # fmt: skip
@@ -170,13 +183,15 @@ def blast_radius(episodes: pd.DataFrame, bins: Sequence[float] | None = None) ->
         fig.add_scatter(
             x=x, y=[m for m, _ in stats], error_y={"array": [h for _, h in stats]},
             mode="lines+markers", line={"color": WRONG}, customdata=n, row=row, col=1,
-            hovertemplate="%{y:.2f} (%{customdata} episodes)<extra></extra>",
+            hovertemplate=f"%{{x:.1f}} decisions after the root error: %{{y:.3g}} "
+            f"{'US cents' if row == 2 else 'tainted decisions'} (%{{customdata}} episodes)"
+            "<extra></extra>",
         )  # fmt: skip
     top = float(x.max()) if len(x) else 1.0
     fig.add_scatter(x=[0, top], y=[0, top], mode="lines", line={"dash": "dot", "color": REFERENCE},
                     row=1, col=1, hoverinfo="skip")  # fmt: skip
-    fig.update_yaxes(title_text="decisions", rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(title_text="US cents", rangemode="tozero", row=2, col=1)
+    fig.update_yaxes(title_text="tainted decisions", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="tainted cost (US cents)", rangemode="tozero", row=2, col=1)
     fig.update_xaxes(title_text="decisions after the first root error (bin mean)", row=2, col=1)
     note_unpriced(fig, d, row=2, col=1)
     return titled_layout(fig, "The later an error is found, the more it poisons",
@@ -218,7 +233,7 @@ def reflection_catch(episodes: pd.DataFrame, x: str = "memory_items") -> go.Figu
                                                                      strict=True)]  # fmt: skip
     return titled_layout(
         fig, "Reflection catches fewer slips as the context grows", height=440,
-        xaxis={"title": f"{x.replace('_', ' ')} (and mean input tokens per decision)",
+        xaxis={"title": f"{axis_label(x)} (and mean input tokens per decision)",
                "tickvals": list(t["x"]), "ticktext": ticks},
         yaxis={"title": "execution errors caught (%)", "range": [0, 105]},
     )  # fmt: skip
@@ -244,23 +259,26 @@ def compounding(chain_df: pd.DataFrame) -> go.Figure:
         x=c["k"], y=c["intact"], mode="lines+markers", name="lab: first k decisions all right",
         line={"color": CLEAN}, marker={"size": 6 + 12 * (c["episodes"] / c["episodes"].max())
                                        ** 0.5}, customdata=c["episodes"],
-        hovertemplate="k=%{x}: %{y:.2f} of %{customdata} episodes<extra></extra>",
+        hovertemplate="k=%{x}: %{y:.0%} of %{customdata:,} episodes<extra></extra>",
     )  # fmt: skip
     p = float(c["independent"].iloc[0])
+    hover = "k=%{x}: %{y:.0%}<extra>%{fullData.name}</extra>"
     fig.add_scatter(x=c["k"], y=c["independent"], mode="lines", name=f"independent: {p:.2f}^k",
-                    line={"dash": "dash", "color": WRONG})  # fmt: skip
+                    line={"dash": "dash", "color": WRONG}, hovertemplate=hover)  # fmt: skip
     kk = list(range(1, max(*ks, int(c["k"].max())) + 1))
     fig.add_scatter(x=kk, y=[p_ref**k for k in kk], mode="lines", name=f"{p_ref}^k",
-                    line={"dash": "dot", "color": REFERENCE, "width": 1})  # fmt: skip
+                    line={"dash": "dot", "color": REFERENCE, "width": 1},
+                    hovertemplate=hover)  # fmt: skip
     fig.add_scatter(
         x=list(ks), y=[p_ref**k for k in ks], mode="markers+text", name="reference points",
-        marker={"symbol": "diamond", "size": 11, "color": REFERENCE},
+        marker={"symbol": "diamond", "size": 11, "color": REFERENCE}, hovertemplate=hover,
         text=[f"{p_ref}^{k} = {p_ref**k:.2f}" for k in ks], textposition="top left",
     )  # fmt: skip
     note = "marker size: episodes with at least k decisions (long chains are selected episodes)"
     return titled_layout(fig, "Small error rates compound over a chain", note, height=440,
                           xaxis_title="k (decisions in the chain)",
-                          yaxis={"title": "share intact", "range": [0, 1.05]})  # fmt: skip
+                          yaxis={"title": "first k decisions all right (share of episodes)",
+                                 **SHARE})  # fmt: skip
 
 
 def flat_compounding(tables: dict[float, pd.DataFrame]) -> go.Figure:
@@ -276,7 +294,7 @@ def flat_compounding(tables: dict[float, pd.DataFrame]) -> go.Figure:
     Returns:
         One measured curve with its interval and one dashed p^n curve per p.
     """
-    fig = go.Figure()
+    fig, hover = go.Figure(), "n=%{x}: %{y:.1%}<extra>%{fullData.name}</extra>"
     for i, (p, t) in enumerate(tables.items()):
         color = PALETTE[i % len(PALETTE)]
         lo, hi = zip(
@@ -284,19 +302,20 @@ def flat_compounding(tables: dict[float, pd.DataFrame]) -> go.Figure:
             strict=True,
         )
         fig.add_scatter(
-            x=t["n"], y=t["success"], mode="markers", name=f"lab, flat_accuracy = {p}",
+            x=t["n"], y=t["success"], mode="markers", name=f"lab, accuracy p = {p} per decision",
             marker={"color": color, "size": 8},
             error_y={"type": "data", "symmetric": False, "color": color,
                      "array": [h - s for h, s in zip(hi, t["success"], strict=True)],
                      "arrayminus": [s - lo_ for s, lo_ in zip(t["success"], lo, strict=True)]},
-            hovertemplate="n=%{x}: %{y:.3f}<extra></extra>",
+            hovertemplate=hover,
         )  # fmt: skip
         fig.add_scatter(x=t["n"], y=t["p_n"], mode="lines", name=f"{p}^n",
-                        line={"dash": "dash", "color": color})  # fmt: skip
+                        line={"dash": "dash", "color": color}, hovertemplate=hover)  # fmt: skip
     note = "the chain task: one wrong answer fails the episode; whiskers: Wilson 95%"
     return titled_layout(fig, "n dependent decisions at a flat accuracy p succeed as p^n", note,
                          height=420, xaxis_title="n (dependent decisions)",
-                         yaxis={"title": "share all right", "range": [0, 1.05]})  # fmt: skip
+                         yaxis={"title": "all n decisions right (share of episodes)",
+                                **SHARE})  # fmt: skip
 
 
 def pass_k(pass_df: pd.DataFrame) -> go.Figure:
@@ -314,22 +333,25 @@ def pass_k(pass_df: pd.DataFrame) -> go.Figure:
         The lab's pass^k, its constant-p curve, and tau-bench's points and constant-p curve.
     """
     fig = go.Figure()
+    hover = "k=%{x}: %{y:.0%}<extra>%{fullData.name}</extra>"
     fig.add_scatter(x=pass_df["k"], y=pass_df["pass_k"], mode="lines+markers",
-                    name="lab: pass^k", line={"color": CLEAN})  # fmt: skip
+                    name="lab: pass^k", line={"color": CLEAN}, hovertemplate=hover)  # fmt: skip
     fig.add_scatter(x=pass_df["k"], y=pass_df["constant_p"], mode="lines",
                     name="lab if p were the same for every task",
-                    line={"dash": "dash", "color": WRONG})  # fmt: skip
+                    line={"dash": "dash", "color": WRONG}, hovertemplate=hover)  # fmt: skip
     ks, (p1, p8) = list(TAU_BENCH_RETAIL), TAU_BENCH_RETAIL.values()
     fig.add_scatter(
         x=ks, y=[p1, p8], mode="markers+text", name="tau-bench, gpt-4o retail",
         marker={"symbol": ["circle", "triangle-down"], "size": 12, "color": REFERENCE},
-        text=[f"pass^1 ≈ {p1:.2f}", f"pass^8 < {p8:.2f}"],
+        text=[f"pass^1 ≈ {p1:.2f}", f"pass^8 < {p8:.2f}"], hovertemplate=hover,
         textposition=["bottom right", "top left"],
     )  # fmt: skip
     kk = list(range(1, max(8, int(pass_df["k"].max())) + 1))
     fig.add_scatter(x=kk, y=[p1**k for k in kk], mode="lines", name=f"tau-bench if constant: "
-                    f"{p1}^k", line={"dash": "dot", "color": REFERENCE, "width": 1})  # fmt: skip
+                    f"{p1}^k", line={"dash": "dot", "color": REFERENCE, "width": 1},
+                    hovertemplate=hover)  # fmt: skip
     note = "tau-bench: Yao et al. 2024, arXiv 2406.12045 (another task, agent and model)"
     return titled_layout(fig, "Doing it right every time is much harder than once", note,
                           height=440, xaxis_title="k (trials of the same task)",
-                          yaxis={"title": "pass^k", "range": [0, 1.05]})  # fmt: skip
+                          yaxis={"title": "pass^k: all k trials succeed (share of tasks)",
+                                 **SHARE})  # fmt: skip

@@ -26,6 +26,7 @@ from agentlab.ui.plot_base import PALETTE, TEMPLATE, whiskers
 from agentlab.ui.team_plots import interval_columns
 
 METRICS = ("¢ per correct answer", "latency (s)", "escaped errors per episode", "success (%)")
+UNITS = ("US cents", "seconds", "errors per episode", "% of episodes")  # each panel's y axis
 # each panel's column of the numbers (US$, seconds, errors, a fraction), its metric for the
 # bootstrap, and the scale it is shown at (cents, percent)
 COLUMNS = ("cost_per_success_usd", "latency_s", "errors_escaped", "success")
@@ -49,7 +50,7 @@ def numbers(episodes: pd.DataFrame) -> pd.DataFrame:
         ...                   "success": [1, 1, 0, 1], "cost_usd": 0.01,
         ...                   "latency_s": 2.0, "errors_escaped": [0, 0, 1, 0]})
         >>> row = numbers(e).iloc[0]
-        >>> round(row.cost_per_success_usd, 4), row.success, "success_lo" in row
+        >>> round(float(row.cost_per_success_usd), 4), float(row.success), "success_lo" in row
         (0.0133, 0.75, True)
     """
     wins = int(episodes["success"].sum())
@@ -102,9 +103,12 @@ def empty_figure() -> Figure:
             cliponaxis=False, row=1, col=i + 1, hovertemplate="%{hovertext}<extra></extra>",
             error_y={"type": "data", "symmetric": False, "color": "#444", "thickness": 1.2},
         )  # fmt: skip
+        fig.update_yaxes(title_text=UNITS[i], title_standoff=4, row=1, col=i + 1)
+    fig.update_xaxes(title_text="design")
+    title = "The previous design (grey) beside this one (blue); whiskers: 95% intervals"
     return fig.update_layout(
-        template=TEMPLATE, height=320, width=900, showlegend=False,
-        margin={"t": 60, "b": 30, "l": 40, "r": 20},
+        template=TEMPLATE, height=360, width=900, showlegend=False, title=title,
+        margin={"t": 80, "b": 40, "l": 50, "r": 20},
     )  # fmt: skip
 
 

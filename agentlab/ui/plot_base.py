@@ -1,7 +1,9 @@
 """What every figure of the lab shares: its look, its axis labels and the statistics it draws.
 
 The palette (colour-blind safe), the plotly template, the colours of graph nodes and prompt
-components, the axis labels of configuration columns, and the statistics figures draw:
+components, labels in words (``axis_label`` of a configuration column, ``value_label`` of a
+value, ``PART_NAMES`` of a prompt component), hover values rounded in their unit
+(``hover_value``), and the statistics figures draw:
 means with 95% normal intervals over episodes, rates with Wilson 95% intervals, whiskers of
 a table's bootstrap intervals (``whiskers``), and a note on a figure whose cost is
 unpriced. ``agentlab.ui.plots``, ``agentlab.ui.reference_plots``, ``agentlab.ui.error_plots``,
@@ -35,12 +37,36 @@ TEMPLATE.layout.update(
     font={"size": 13}, colorway=PALETTE, title={"x": 0.01}, legend={"bgcolor": "rgba(0,0,0,0)"}
 )
 LABELS = {"tools": "tools in scope", "tools_in_scope": "tools in scope", "memory": "memory policy",
-          "memory_items": "long-term memory notes", "window": "messages kept verbatim"}  # fmt: skip
+          "memory_items": "long-term memory notes", "window": "messages kept verbatim",
+          "team_size": "members", "tokens_in": "input tokens", "errors_escaped": "escaped errors",
+          "rank_filter": "rank-and-filter lives in", "fact_check": "fact-check lives in",
+          "data": "capability data", "success": "success"}  # fmt: skip
+VALUES = {"every_k": "every k steps"}  # configuration values shown in words
+PART_NAMES = {"system": "system prompt", "tools": "tool schemas", "memory": "memory notes",
+              "history": "history", "handoff": "handoff", "output": "output"}  # fmt: skip
+# hover formats by unit (d3-format): thousands separators for tokens, 4 decimals for dollars
+FORMATS = {"tokens": ",.0f", "US$": ".4f", "%": ".0f", "share": ".0%", "x": ".2f"}
 
 
 def axis_label(col: str) -> str:
     """The axis label of a configuration column (``tools`` -> ``tools in scope``)."""
     return LABELS.get(col, col.replace("_", " "))
+
+
+def value_label(value: object) -> str:
+    """A configuration value in words (``every_k`` -> ``every k steps``); others as they are."""
+    return VALUES.get(str(value), str(value))
+
+
+def hover_value(unit: str, var: str = "y") -> str:
+    """A hover placeholder for a value in ``unit``, rounded (``FORMATS``; else 3 significant
+    digits): ``hover_value("tokens")`` is ``%{y:,.0f} tokens``, ``hover_value("US$")``
+    ``$%{y:.4f}``, ``hover_value("%")`` ``%{y:.0f}%``, ``hover_value("s", "x")`` ``%{x:.3g} s``.
+    """
+    value = f"%{{{var}:{FORMATS.get(unit, '.3g')}}}"
+    if unit == "US$":
+        return "$" + value
+    return value + ("" if unit == "share" else unit if unit in ("%", "x") else f" {unit}")
 
 
 def table_column(table: pd.DataFrame, name: str) -> str:
@@ -114,10 +140,15 @@ def group_rates(df: pd.DataFrame, by: str, y: str) -> pd.DataFrame:
     return out
 
 
-def rate_line(rates: pd.DataFrame, x: str, name: str, color: str, **kw: object) -> go.Scatter:
-    """A rate in percent with asymmetric (Wilson) whiskers."""
+def rate_line(
+    rates: pd.DataFrame, x: str, name: str, color: str, of: str = "episodes", **kw: object
+) -> go.Scatter:
+    """A rate in percent with asymmetric (Wilson) whiskers; its hover counts ``of``."""
     err = {"type": "data", "symmetric": False, "array": rates["hi_pct"] - rates["rate_pct"],
            "arrayminus": rates["rate_pct"] - rates["lo_pct"]}  # fmt: skip
+    kw.setdefault(
+        "hovertemplate", f"%{{y:.0f}}% of %{{customdata:,}} {of}<extra>%{{fullData.name}}</extra>"
+    )
     return go.Scatter(
         x=rates[x], y=rates["rate_pct"], error_y=err, mode="lines+markers", name=name,
         line={"color": color}, customdata=rates["n"], **kw,

@@ -26,12 +26,14 @@ from agentlab.ui.plot_base import (
     NODE_COLORS,
     PALETTE,
     PART_COLORS,
+    PART_NAMES,
     REFERENCE,
     TEMPLATE,
     WRONG,
     axis_label,
     group_means,
     group_rates,
+    hover_value,
     log_axis,
     note_unpriced,
     rate_line,
@@ -90,18 +92,20 @@ def per_decision(
         latency=lambda t: t["latency_s"] / t["decisions"],
         tokens=lambda t: t["tokens_in"] / t["decisions"],
     )
-    panels = [("cost", "cost (US cents)"), ("latency", "modeled time (s)"),
-              ("tokens", "input tokens")]  # fmt: skip
+    panels = [("cost", "cost (US cents)", "US cents"), ("latency", "modeled time (s)", "s"),
+              ("tokens", "input tokens", "tokens")]  # fmt: skip
     fig = make_subplots(
         rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.07,
-        subplot_titles=[f"{t.split(' (')[0]} per decision" for _, t in panels],
+        subplot_titles=[f"{t.split(' (')[0]} per decision" for _, t, _ in panels],
     )  # fmt: skip
     groups = [(None, d)] if color is None else list(d.groupby(color, sort=True))
     for i, (value, part) in enumerate(groups):
         name = "mean over episodes" if value is None else f"{axis_label(color or '')}: {value!s}"
-        for row, (y, title) in enumerate(panels, 1):
+        for row, (y, title, unit) in enumerate(panels, 1):
             stats = group_means(part, [x], y, money=y == "cost")
-            trace = whisker_line(stats, x, name, PALETTE[i % len(PALETTE)], showlegend=row == 1)
+            hover = f"{axis_label(x)}: %{{x}}<br>{hover_value(unit)} per decision"
+            trace = whisker_line(stats, x, name, PALETTE[i % len(PALETTE)], showlegend=row == 1,
+                                 hovertemplate=hover)  # fmt: skip
             fig.add_trace(trace, row=row, col=1)
             fig.update_yaxes(title_text=title, rangemode="tozero", row=row, col=1)
     fig.update_xaxes(title_text=axis_label(x), row=3, col=1)
@@ -110,8 +114,8 @@ def per_decision(
     title = f"Every decision gets dearer as {axis_label(x)} grow"
     note = "mean over episodes, with 95% whiskers"
     return fig.update_layout(template=TEMPLATE, height=740, showlegend=color is not None,
-                             title={"text": title, "subtitle": {"text": note}},
-                             margin={"t": 110})  # fmt: skip
+                             title={"text": title, "subtitle": {"text": note}}, margin={"t": 110},
+                             legend_title_text=axis_label(color or ""))  # fmt: skip
 
 
 def token_breakdown(table: pd.DataFrame, by: str = "tools") -> go.Figure:
@@ -143,16 +147,18 @@ def token_breakdown(table: pd.DataFrame, by: str = "tools") -> go.Figure:
         means = per.groupby(key, sort=True)[parts].mean()
     fig = go.Figure()
     for part in parts:
-        name = "output" if part == "tokens_out" else part.removeprefix("tokens_in_")
+        key = "output" if part == "tokens_out" else part.removeprefix("tokens_in_")
         fig.add_bar(
-            x=[str(v) for v in means.index], y=means[part], name=name,
-            marker={"color": PART_COLORS[name], "pattern_shape": "/" if name == "output" else ""},
-            hovertemplate=f"{name}: %{{y:,.0f}} tokens<extra></extra>",
+            x=[str(v) for v in means.index], y=means[part], name=PART_NAMES[key],
+            marker={"color": PART_COLORS[key], "pattern_shape": "/" if key == "output" else ""},
+            hovertemplate=f"{axis_label(by)}: %{{x}}<br>{PART_NAMES[key]}: "
+            f"{hover_value('tokens')}<extra></extra>",
         )  # fmt: skip
     return fig.update_layout(
         template=TEMPLATE, barmode="stack", height=420,
         title="Where the tokens of a decision come from",
         xaxis_title=axis_label(by), yaxis_title="tokens per decision (mean)",
+        legend_title_text="prompt part",
     )  # fmt: skip
 
 
@@ -185,12 +191,14 @@ def success_and_cost(episodes: pd.DataFrame, x: str = "tools", *, log_x: bool = 
     fig.add_scatter(
         x=rates[x], y=rates["cps"], mode="lines+markers", name="cost per success",
         line={"color": PALETTE[0]}, row=2, col=1,
+        hovertemplate=f"{hover_value('US$')} per success<extra></extra>",
     )  # fmt: skip
     none = rates[rates["hits"] == 0]
     if len(none):
         fig.add_scatter(
             x=none[x], y=none["cost_usd"], mode="markers", name="no success: at least this",
             marker={"symbol": "triangle-up", "size": 12, "color": WRONG}, row=2, col=1,
+            hovertemplate=f"no success; {hover_value('US$')} spent<extra></extra>",
         )  # fmt: skip
     base = rates.dropna(subset=["cps"])
     if pd.api.types.is_numeric_dtype(rates[x]) and len(base) and base[x].iloc[0] > 0:
@@ -198,9 +206,10 @@ def success_and_cost(episodes: pd.DataFrame, x: str = "tools", *, log_x: bool = 
         fig.add_scatter(
             x=rates[x], y=c0 * rates[x] / x0, mode="lines", name=f"linear in {axis_label(x)}",
             line={"color": REFERENCE, "dash": "dot"}, row=2, col=1,
+            hovertemplate=f"{hover_value('US$')} if linear<extra></extra>",
         )  # fmt: skip
-    fig.update_yaxes(title_text="success (%)", range=[0, 105], row=1, col=1)
-    fig.update_yaxes(title_text="US$ per success", type="log", dtick=1, row=2, col=1)
+    fig.update_yaxes(title_text="success rate (%)", range=[0, 105], row=1, col=1)
+    fig.update_yaxes(title_text="cost per success (US$)", type="log", dtick=1, row=2, col=1)
     fig.update_xaxes(title_text=axis_label(x), row=2, col=1)
     log_axis(fig, rates[x], log_x)
     note_unpriced(fig, episodes, row=2, col=1)
@@ -224,9 +233,13 @@ def node_costs(steps: pd.DataFrame) -> go.Figure:
     order = [k for k in NODE_COLORS if k in by.index]
     by = by.reindex(order + sorted(set(by.index) - set(order)))
     colors = [NODE_COLORS.get(k, PALETTE[-1]) for k in by.index]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["cost (US cents)", "modeled time (s)"])
-    fig.add_bar(x=by.index, y=100 * by["cost_usd"], marker_color=colors, row=1, col=1)
-    fig.add_bar(x=by.index, y=by["latency_s"], marker_color=colors, row=1, col=2)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["cost", "modeled time"])
+    for col, (y, unit, axis) in enumerate(((100 * by["cost_usd"], "US cents", "US cents"),
+                                           (by["latency_s"], "s", "seconds")), 1):  # fmt: skip
+        hover = f"%{{x}}: {hover_value(unit)} per episode<extra></extra>"
+        fig.add_bar(x=by.index, y=y, marker_color=colors, row=1, col=col, hovertemplate=hover)
+        fig.update_yaxes(title_text=f"{axis} per episode", row=1, col=col)
+    fig.update_xaxes(title_text="graph node")
     note_unpriced(fig, steps, row=1, col=1)
     title = f"Where an episode's money and time go (mean of {n} episodes)"
     return fig.update_layout(template=TEMPLATE, height=380, showlegend=False, title=title)
@@ -256,7 +269,7 @@ def episode_timeline(steps: pd.DataFrame, episode: int | None = None) -> go.Figu
             y=part["label"], x=part["latency_s"], base=part["start_s"], orientation="h",
             name=str(node), marker_color=NODE_COLORS.get(str(node), PALETTE[-1]),
             customdata=part[["tokens_in", "status"]],
-            hovertemplate="%{y}<br>%{x:.2f} s, %{customdata[0]} input tokens, "
+            hovertemplate="%{y}<br>%{x:.2f} s, %{customdata[0]:,.0f} input tokens, "
             "%{customdata[1]}<extra></extra>",
         )  # fmt: skip
     marks = [("wrong decision", s["correct"].eq(False), "x"),
@@ -265,6 +278,7 @@ def episode_timeline(steps: pd.DataFrame, episode: int | None = None) -> go.Figu
         fig.add_scatter(
             y=s.loc[mask, "label"], x=(s["start_s"] + s["latency_s"])[mask], mode="markers",
             name=name, marker={"symbol": symbol, "size": 11, "color": WRONG},
+            hovertemplate=f"{name}: %{{y}}, ends at %{{x:.1f}} s<extra></extra>",
         )  # fmt: skip
     first = s.iloc[0]
     total = float((s["start_s"] + s["latency_s"]).max())
@@ -272,6 +286,6 @@ def episode_timeline(steps: pd.DataFrame, episode: int | None = None) -> go.Figu
         template=TEMPLATE, height=140 + 22 * len(s), barmode="overlay",
         title=f"{first['request_id']}: {len(s)} steps, {total:.0f} s on the virtual clock",
         xaxis_title="virtual clock (s)",
-        yaxis={"autorange": "reversed", "type": "category", "title": None,
+        yaxis={"autorange": "reversed", "type": "category", "title": "step: node and decision",
                "categoryorder": "array", "categoryarray": list(s["label"])},
     )  # fmt: skip

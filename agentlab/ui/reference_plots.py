@@ -76,7 +76,7 @@ def tool_choice_accuracy(
     rates = tool_choice_rates(steps)
     ref = load_reference("tool_selection_rag_mcp") if reference is None else reference
     name = f"lab: {rates['measure'].iloc[0]}"
-    fig = go.Figure(rate_line(rates, "tools_in_scope", name, PALETTE[0]))
+    fig = go.Figure(rate_line(rates, "tools_in_scope", name, PALETTE[0], of="tool picks"))
     levels = ref.set_index("method")["tool_selection_accuracy_pct"].sort_values()
     for i, (method, pct) in enumerate(levels.items()):
         fig.add_hline(
@@ -89,7 +89,8 @@ def tool_choice_accuracy(
     log_axis(fig, rates["tools_in_scope"], log_x)
     note = "dashed: RAG-MCP (Gan and Sun 2025), a far larger tool pool and another model"
     return fig.update_layout(
-        template=TEMPLATE, height=460, yaxis={"title": "accuracy (%)", "range": [0, 105]},
+        template=TEMPLATE, height=460,
+        yaxis={"title": "right tool picks (%)", "range": [0, 105]},
         title={"text": "Tool choice gets harder with every tool in scope",
                "subtitle": {"text": note + ": reference levels, not points on this axis"}},
         showlegend=True, legend={"yanchor": "top", "y": 0.99, "xanchor": "right", "x": 0.99},
@@ -141,13 +142,14 @@ def context_accuracy(
     fig.add_scatter(
         x=ref["context_tokens"], y=ref["accuracy_pct"], mode="lines+markers",
         name="NoLiMa, GPT-4o (published)", line={"color": REFERENCE, "dash": "dash"},
+        hovertemplate="NoLiMa at %{x:,.0f} tokens: %{y:.0f}%<extra></extra>",
     )  # fmt: skip
-    hover = "%{y:.0f}% of %{customdata} decisions<extra></extra>"
+    hover = "%{y:.0f}% of %{customdata:,} decisions at %{x:,.0f} tokens (bin mean)<extra></extra>"
     name = "lab: act decisions judged right"
     fig.add_trace(rate_line(rates, "tokens", name, PALETTE[0], hovertemplate=hover))
     return fig.update_layout(
         template=TEMPLATE, height=440, title="Decisions get worse as the context grows",
-        xaxis_title="input tokens of the prompt",
-        yaxis={"title": "accuracy (%)", "range": [0, 105]},
+        xaxis={"title": "input tokens of the prompt", "tickformat": ","},
+        yaxis={"title": "decisions judged right (%)", "range": [0, 105]},
         legend={"yanchor": "bottom", "y": 0.02, "xanchor": "left", "x": 0.01},
     )  # fmt: skip

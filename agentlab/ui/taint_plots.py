@@ -85,7 +85,8 @@ def taint_timeline(
     return titled_layout(
         fig, title, barmode="overlay", height=200 + 45 * len(lanes),
         xaxis_title="virtual clock (s)", legend={"orientation": "h", "y": -0.25},
-        yaxis={"type": "category", "categoryorder": "array", "categoryarray": lanes[::-1]},
+        yaxis={"type": "category", "categoryorder": "array", "categoryarray": lanes[::-1],
+               "title": "graph node"},
     )  # fmt: skip
 
 
@@ -113,7 +114,8 @@ def add_step_bars(
         mode="markers+text" if label_roots else "markers", name="root error",
         marker={"symbol": "x", "size": 14, "color": ROOT},
         text=[f"root error: {d}" for d in roots["decision"]] if label_roots else None,
-        textposition="top center",
+        textposition="top center", customdata=roots["decision"],
+        hovertemplate="root error: %{customdata} at %{x:.1f} s<extra></extra>",
     )  # fmt: skip
 
 
@@ -183,11 +185,12 @@ def taint_flow(episode: Episode | Provenance) -> go.Figure:
                            ax=30, ay=-30, font={"color": ROOT})  # fmt: skip
     bad = sum(a.tainted and not a.root for a in prov.artifacts.values())
     return titled_layout(
-        fig, f"{len(roots)} root error(s), {bad} tainted artifacts of {len(prov.artifacts)}",
-        "ringed: the outcome (standing bookings and the answer)", height=480,
+        fig, f"How {len(roots)} root error(s) spread: {bad} of {len(prov.artifacts)} artifacts "
+        "tainted", "ringed: the outcome (standing bookings and the answer)", height=480,
         xaxis={"title": "step that produced the artifact (inputs at -1)", "zeroline": False},
         yaxis={"tickvals": list(range(len(LANES))), "ticktext": list(LANES)[::-1],
-               "range": [-0.8, len(LANES) - 0.5]}, legend={"orientation": "h", "y": -0.2},
+               "range": [-0.8, len(LANES) - 0.5], "title": "artifact kind"},
+        legend={"orientation": "h", "y": -0.2},
     )  # fmt: skip
 
 

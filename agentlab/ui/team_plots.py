@@ -1,5 +1,7 @@
 """Figures and tables of team runs: per-agent context, what each architecture costs,
-team size, the published architecture table, and where a capability should live.
+team size, and the published architecture table. Where a capability should live
+(``placement_bars``, ``placement_table``, ``capability_work``) is drawn by
+``agentlab.ui.placement_plots``; notebooks find those here too.
 
 Every function takes ``agentlab.run_episodes`` tables (``Results``, or its ``episodes``)
 and returns a ``pandas.DataFrame`` or a ``plotly.graph_objects.Figure`` (nothing is
@@ -18,17 +20,34 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from agentlab.measure import intervals
-from agentlab.measure.costs import usd_per_success, usd_totals
+from agentlab.measure.costs import usd_per_success
 from agentlab.measure.pricing import UNPRICED
 from agentlab.measure.reference import reference as load_reference
 from agentlab.run.episode import DECISION_NODES, Results
 from agentlab.sim.prompt import COMPONENTS
 from agentlab.ui import plots
-from agentlab.ui.plot_base import whiskers
-from agentlab.ui.plots import PALETTE, PART_COLORS, REFERENCE, TEMPLATE, note_unpriced
+from agentlab.ui.placement_plots import capability_work, placement_bars, placement_table
+from agentlab.ui.plot_base import PART_NAMES, hover_value, titled_layout, whiskers
+from agentlab.ui.plots import PALETTE, PART_COLORS, REFERENCE, TEMPLATE
+
+__all__ = [  # notebooks use these as team_plots.NAME; the placement ones live in placement_plots
+    "against_paper",
+    "against_paper_bars",
+    "agent_context",
+    "agent_context_bars",
+    "agent_timeline",
+    "architecture_bars",
+    "architecture_table",
+    "capability_work",
+    "interval_columns",
+    "placement_bars",
+    "placement_table",
+    "team_size_lines",
+]
 
 LAB, PAPER = PALETTE[0], REFERENCE
 KIM = "kim2025_architectures"
+NO_NAME = "<extra></extra>"  # a hover box without the trace's name
 
 
 def _x(table: pd.DataFrame, col: str, baseline: str = "single") -> pd.Series:
@@ -75,11 +94,13 @@ def agent_context_bars(table: pd.DataFrame, by: str = "architecture") -> go.Figu
     for part in COMPONENTS:
         col = f"tokens_in_{part}"
         if table[col].any():
-            fig.add_bar(x=x, y=table[col], name=part, marker_color=PART_COLORS[part],
-                        hovertemplate=f"{part}: %{{y:,.0f}} tokens<extra></extra>")  # fmt: skip
+            fig.add_bar(x=x, y=table[col], name=PART_NAMES[part], marker_color=PART_COLORS[part],
+                        hovertemplate=f"%{{x}}<br>{PART_NAMES[part]}: {hover_value('tokens')}"
+                        "<extra></extra>")  # fmt: skip
     note = "mean over its plan and act calls; coordination calls left out"
     return fig.update_layout(
         template=TEMPLATE, barmode="stack", height=440, yaxis_title="input tokens per decision",
+        xaxis_title=f"{by.replace('_', ' ')} and agent", legend_title_text="prompt part",
         title={"text": "What each agent reads to make one decision", "subtitle": {"text": note}},
         margin={"t": 100},
     )  # fmt: skip
@@ -149,17 +170,20 @@ def architecture_bars(table: pd.DataFrame) -> go.Figure:
     has them. Introduced in notebook 05.
     """
     names = table.index.astype(str).tolist()
-    fig = make_subplots(rows=2, cols=2, vertical_spacing=0.2, subplot_titles=[
-        "tokens per episode (x single agent)", "coordination tokens per episode",
-        "cost per successful answer (US cents)", "root errors per episode"])  # fmt: skip
-    fig.add_bar(x=names, y=table["tokens_x"], marker_color=LAB, row=1, col=1, showlegend=False,
-                error_y=whiskers(table, "tokens_x"))  # fmt: skip
-    fig.add_hline(y=1, line={"dash": "dot", "color": REFERENCE}, row=1, col=1)
-    fig.add_bar(x=names, y=table["coordination_tokens"], marker_color=PALETTE[1], row=1, col=2,
-                showlegend=False)  # fmt: skip
+    fig = make_subplots(rows=2, cols=2, vertical_spacing=0.12, shared_xaxes=True, subplot_titles=[
+        "tokens per episode, relative to the single agent", "coordination tokens per episode",
+        "cost per successful answer", "root errors per episode"])  # fmt: skip
     cents = 100 * table["cost_per_success_usd"]
-    fig.add_bar(x=names, y=cents, marker_color=PALETTE[2], row=2, col=1, showlegend=False,
-                error_y=whiskers(table, "cost_per_success_usd", 100))  # fmt: skip
+    bars = [  # row, col, values, the interval's column and scale, unit, what it is, colour
+        (1, 1, table["tokens_x"], "tokens_x", 1, "x", " the single agent's tokens", LAB),
+        (1, 2, table["coordination_tokens"], "", 1, "tokens", "", PALETTE[1]),
+        (2, 1, cents, "cost_per_success_usd", 100, "US cents", " per success", PALETTE[2]),
+    ]
+    for row, col, y, ci, scale, unit, tail, color in bars:
+        fig.add_bar(x=names, y=y, marker_color=color, row=row, col=col, showlegend=False,
+                    error_y=whiskers(table, ci, scale) if ci else None,
+                    hovertemplate=f"%{{x}}: {hover_value(unit)}{tail}{NO_NAME}")  # fmt: skip
+    fig.add_hline(y=1, line={"dash": "dot", "color": REFERENCE}, row=1, col=1)
     gaps = [  # a cost per success that is NaN says why: unpriced, or nothing succeeded
         (n, UNPRICED if won > 0 else "no success")
         for n, c, won in zip(names, cents, table["success"], strict=True)
@@ -169,12 +193,19 @@ def architecture_bars(table: pd.DataFrame) -> go.Figure:
         fig.add_scatter(x=[n for n, _ in gaps], y=[0] * len(gaps), text=[t for _, t in gaps],
                         mode="text", textposition="top center", showlegend=False,
                         hoverinfo="skip", row=2, col=1)  # fmt: skip
-    for col, color, name in (("errors_contained", LAB, "contained"),
-                             ("errors_escaped", PALETTE[5], "escaped")):  # fmt: skip
-        fig.add_bar(x=names, y=table[col], name=name, marker_color=color, row=2, col=2)
-    return fig.update_layout(template=TEMPLATE, height=680, barmode="stack",
-                             title="What splitting the work costs, and what it buys",
-                             legend={"orientation": "h", "y": -0.12})  # fmt: skip
+    for column, color, name in (("errors_contained", LAB, "contained"),
+                                ("errors_escaped", PALETTE[5], "escaped")):  # fmt: skip
+        hover = "%{x}: %{y:.2f} per episode<extra>%{fullData.name}</extra>"
+        fig.add_bar(x=names, y=table[column], name=name, marker_color=color, row=2, col=2,
+                    hovertemplate=hover)  # fmt: skip
+    for (row, col), axis in zip(((1, 1), (1, 2), (2, 1), (2, 2)), (
+            "x single agent", "tokens", "US cents", "root errors"), strict=True):  # fmt: skip
+        fig.update_yaxes(title_text=axis, row=row, col=col)
+    fig.update_xaxes(title_text="architecture", row=2)
+    note = "whiskers: 95% bootstrap over the questions" if "tokens_x_lo" in table else ""
+    return titled_layout(fig, "What splitting the work costs, and what it buys", note,
+                         height=680, barmode="stack", legend={"orientation": "h", "y": -0.12,
+                                                             "title": "root errors"})  # fmt: skip
 
 
 def agent_timeline(steps: pd.DataFrame) -> go.Figure:
@@ -190,19 +221,22 @@ def agent_timeline(steps: pd.DataFrame) -> go.Figure:
             y=part["agent"], x=part["latency_s"], base=part["start_s"], orientation="h",
             name=str(node), marker_color=plots.NODE_COLORS.get(str(node), PALETTE[-1]),
             customdata=part[["decision", "tokens_in"]],
-            hovertemplate="%{customdata[0]}: %{x:.2f} s, %{customdata[1]} tokens in<extra></extra>",
+            hovertemplate="%{customdata[0]}: %{x:.2f} s, %{customdata[1]:,.0f} input tokens"
+            "<extra>%{y}</extra>",
         )  # fmt: skip
     wrong = steps[steps["correct"].eq(False)]
     x = wrong["start_s"] + wrong["latency_s"]
     fig.add_scatter(y=wrong["agent"], x=x, mode="markers", name="wrong decision",
-                    marker={"symbol": "x", "size": 10, "color": plots.WRONG})  # fmt: skip
+                    marker={"symbol": "x", "size": 10, "color": plots.WRONG},
+                    hovertemplate="wrong decision by %{y}, ends at %{x:.1f} s")  # fmt: skip
     end, lanes = float((steps["start_s"] + steps["latency_s"]).max()), steps["agent"].nunique()
     order = steps.sort_values(["start_s", "agent"])["agent"].unique()  # who starts first, on top
     return fig.update_layout(
         template=TEMPLATE, barmode="overlay", height=180 + 45 * lanes,
         title=f"{len(steps)} steps by {lanes} agents: {end:.0f} s on the virtual clock",
-        xaxis_title="virtual clock (s)", yaxis={"autorange": "reversed", "type": "category",
-        "categoryorder": "array", "categoryarray": list(order)},
+        xaxis_title="virtual clock (s)", legend_title_text="graph node",
+        yaxis={"autorange": "reversed", "type": "category", "title": "agent",
+               "categoryorder": "array", "categoryarray": list(order)},
     )  # fmt: skip
 
 
@@ -217,22 +251,26 @@ def team_size_lines(runs: Results) -> go.Figure:
     means = e.groupby(["architecture", "team_size"])[
         ["coordination_tokens", "latency_s", "serial_s"]].mean().reset_index()  # fmt: skip
     fig = make_subplots(rows=1, cols=2, subplot_titles=[
-        "coordination tokens per episode", "modeled latency per episode (s)"])  # fmt: skip
+        "coordination tokens per episode", "modeled latency per episode"])  # fmt: skip
+    tokens, seconds = (f"%{{x}} members: {hover_value(u)}<extra>%{{fullData.name}}</extra>"
+                       for u in ("tokens", "s"))  # fmt: skip
     for i, (arch, m) in enumerate(means.groupby("architecture", sort=True)):
         c = PALETTE[i % len(PALETTE)]
         kw = {"x": m["team_size"], "mode": "lines+markers", "legendgroup": arch}
         fig.add_scatter(y=m["coordination_tokens"], name=str(arch), line_color=c, row=1, col=1,
-                        **kw)  # fmt: skip
+                        hovertemplate=tokens, **kw)  # fmt: skip
         fig.add_scatter(y=m["latency_s"], name=f"{arch}: critical path", line_color=c,
-                        showlegend=False, row=1, col=2, **kw)  # fmt: skip
+                        showlegend=False, row=1, col=2, hovertemplate=seconds, **kw)  # fmt: skip
         fig.add_scatter(y=m["serial_s"], name=f"{arch}: sum of all steps", showlegend=False,
-                        line={"color": c, "dash": "dot"}, row=1, col=2, **kw)  # fmt: skip
+                        line={"color": c, "dash": "dot"}, row=1, col=2, hovertemplate=seconds,
+                        **kw)  # fmt: skip
     fig.update_xaxes(title_text="members", tickvals=sorted(means["team_size"].unique()))
     fig.update_yaxes(rangemode="tozero")
+    fig.update_yaxes(title_text="tokens", col=1)
+    fig.update_yaxes(title_text="modeled latency (s)", col=2)
     note = "right: solid, the critical path; dotted, the sum of every step"
-    return fig.update_layout(template=TEMPLATE, height=440, margin={"t": 120},
-                             title={"text": "More members: more coordination, not more waiting",
-                                    "subtitle": {"text": note}})  # fmt: skip
+    return titled_layout(fig, "More members: more coordination, not more waiting", note,
+                         height=440, legend_title_text="architecture")  # fmt: skip
 
 
 def against_paper(table: pd.DataFrame, paper: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -276,94 +314,13 @@ def against_paper_bars(side: pd.DataFrame) -> go.Figure:
             fig.add_bar(x=names, y=side[f"{key}_{who}"], name=label, marker_color=color,
                         legendgroup=who, showlegend=col == 1, row=1, col=col,
                         texttemplate="%{y:.1f}", textposition="outside", cliponaxis=False,
-                        textfont_size=10)  # fmt: skip
+                        textfont_size=10, hovertemplate="%{x}: %{y:.2f}x the single agent"
+                        "<extra>%{fullData.name}</extra>")  # fmt: skip
         fig.add_hline(y=1, line={"dash": "dot", "color": REFERENCE}, row=1, col=col)
+        fig.update_yaxes(title_text="x single agent", row=1, col=col)
+        fig.update_xaxes(title_text="architecture", row=1, col=col)
     note = "3 agents per team in both; the paper at an equal token budget, the lab without one"
     return fig.update_layout(template=TEMPLATE, height=460, barmode="group", margin={"t": 100},
                              title={"text": "The lab's architectures beside the published table",
                                     "subtitle": {"text": note}},
                              legend={"orientation": "h", "y": -0.3})  # fmt: skip
-
-
-def _rate(hits: float, n: float) -> tuple[float, float, float]:
-    lo, hi = plots.wilson_interval(hits, n)
-    p = hits / n if n else math.nan
-    return 100 * p, 100 * (hi - p), 100 * (p - lo)
-
-
-def placement_bars(
-    episodes: pd.DataFrame, x: str = "design", color: str | None = None
-) -> go.Figure:
-    """Success, cost per successful answer and escaped errors, per design.
-
-    Args:
-        episodes: The ``episodes`` table, with a column naming each design.
-        x: The column on the x axis.
-        color: A column whose values get bars side by side (e.g. where a capability lives).
-
-    Returns:
-        Three panels. Success and the share of episodes where an error escaped into a
-        wrong outcome carry Wilson 95% whiskers. Introduced in notebook 06
-        (`06_capability_placement.ipynb`).
-    """
-    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.08, subplot_titles=[
-        "success (%)", "cost per successful answer (US cents)",
-        "episodes with an escaped error (%)"])  # fmt: skip
-    groups = [(None, episodes)] if color is None else list(episodes.groupby(color, sort=False))
-    for i, (value, part) in enumerate(groups):
-        g = part.groupby(x, sort=False)
-        n, wins = g.size(), g["success"].sum()
-        esc = g["errors_escaped"].apply(lambda s: (s > 0).sum())  # episodes with an escape
-        names = [str(v) for v in n.index]
-        c = PALETTE[i % len(PALETTE)]
-        kw = {"marker_color": c, "legendgroup": str(value), "name": str(value)}
-        for col, hits in ((1, wins), (3, esc)):
-            r = [_rate(h, k) for h, k in zip(hits, n, strict=True)]
-            err = {"type": "data", "symmetric": False, "array": [v[1] for v in r],
-                   "arrayminus": [v[2] for v in r]}  # fmt: skip
-            fig.add_bar(x=names, y=[v[0] for v in r], error_y=err, showlegend=False,
-                        row=1, col=col, **kw)  # fmt: skip
-        cps = 100 * usd_totals(g["cost_usd"]) / wins.where(wins > 0)
-        fig.add_bar(x=names, y=cps, showlegend=color is not None, row=1, col=2, **kw)
-    fig.update_yaxes(rangemode="tozero")
-    fig.update_yaxes(range=[0, 105], row=1, col=1)
-    note_unpriced(fig, episodes, row=1, col=2)
-    legend = {"orientation": "h", "yanchor": "bottom", "y": 1.1, "xanchor": "right", "x": 1,
-              "title": color or ""}  # fmt: skip
-    title = "Where a capability lives changes what an answer costs"
-    return fig.update_layout(template=TEMPLATE, height=450, margin={"t": 110}, barmode="group",
-                             legend=legend, title=title)  # fmt: skip
-
-
-def placement_table(episodes: pd.DataFrame, by: str | list[str] = "design") -> pd.DataFrame:
-    """Per design: success, cost per successful answer, escaped errors (a wrong final answer
-    counts one), coordination tokens and latency. The numbers behind ``placement_bars``.
-    Introduced in notebook 06 (`06_capability_placement.ipynb`)."""
-    g = episodes.groupby(by, sort=False)
-    return pd.DataFrame({
-        "episodes": g.size(), "success": g["success"].mean(),
-        "cost_per_success_usd": usd_per_success(g["cost_usd"], g["success"]),
-        "errors_escaped": g["errors_escaped"].mean(),
-        "coordination_tokens": g["coordination_tokens"].mean(), "latency_s": g["latency_s"].mean(),
-    })  # fmt: skip
-
-
-def capability_work(runs: Results, by: str = "design") -> pd.DataFrame:
-    """How the fact-check and the rank-and-filter did their work, per design.
-
-    ``wrong_drafts`` counts episodes whose first submitted answer was wrong, ``corrected``
-    those of them whose final answer was right (a fact-check caught the draft);
-    ``filter_right_pct`` is the share of filter decisions judged right (every needed fact
-    kept from a true source, nothing misleading kept) and ``filter_tokens`` the input tokens
-    such a decision read. Introduced in notebook 06 (`06_capability_placement.ipynb`).
-    """
-    s = runs.steps.merge(runs.episodes[["episode", by, "success"]], on="episode")
-    llm = s[s["kind"] == "llm"].assign(right=lambda t: t["correct"].eq(True))
-    drafts = llm[llm["decision"] == "submit_answer"].groupby("episode").first()
-    wrong = drafts[~drafts["right"]].groupby(by, sort=False)
-    filters = llm[llm["decision"] == "filter_documents"].groupby(by, sort=False)
-    return pd.DataFrame({
-        "wrong_drafts": wrong.size(), "corrected": wrong["success"].sum(),
-        "filter_right_pct": 100 * filters["right"].mean(),
-        "filter_tokens": filters["tokens_in"].mean(),
-    }).fillna({"wrong_drafts": 0, "corrected": 0})  # fmt: skip

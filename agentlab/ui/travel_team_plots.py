@@ -26,11 +26,15 @@ from agentlab.ui.plot_base import (
     TEMPLATE,
     axis_label,
     group_rates,
+    hover_value,
     note_unpriced,
     rate_line,
     whiskers,
     wilson_interval,
 )
+
+UNITS = {"success": "share of episodes", "cost_usd": "US$", "latency_s": "s",
+         "tokens_in": "tokens"}  # fmt: skip
 
 
 def decomposition_table(episodes: pd.DataFrame, x: str = "tools") -> pd.DataFrame:
@@ -80,22 +84,28 @@ def decomposition_lines(episodes: pd.DataFrame, x: str = "tools") -> go.Figure:
             line={"color": color},
             legendgroup=str(arch),
             showlegend=False,
+            hovertemplate=f"{hover_value('tokens')}<extra>%{{fullData.name}}</extra>",
             row=1,
             col=2,
         )
     for col in (1, 2):
         fig.update_xaxes(title_text=axis_label(x), type="log", row=1, col=col)
-    fig.update_yaxes(type="log", row=1, col=2)
+    fig.update_yaxes(title_text="success (%)", row=1, col=1)
+    fig.update_yaxes(title_text="input tokens per episode", type="log", row=1, col=2)
     fig.update_layout(
         template=TEMPLATE,
         height=380,
         title={"text": "One agent, or a team of bounded agents, as the scope grows"},
+        legend_title_text="architecture",
     )
     return note_unpriced(fig, episodes)
 
 
 def comparison_bars(
-    panels: Mapping[str, Mapping[str, Comparison]], title: str = "Paired comparisons"
+    panels: Mapping[str, Mapping[str, Comparison]],
+    title: str = "Paired comparisons",
+    *,
+    x_title: str = "setting",
 ) -> go.Figure:
     """Paired comparisons as bars with the whiskers of their intervals, one panel each.
 
@@ -106,6 +116,7 @@ def comparison_bars(
     Args:
         panels: Panel title -> bar label -> ``agentlab.measure.verdicts.compare(...)``.
         title: The figure's title.
+        x_title: What the bar labels name (e.g. ``tools in scope``).
 
     Returns:
         One bar per comparison, in the order given.
@@ -127,6 +138,14 @@ def comparison_bars(
         )  # fmt: skip
         for null in t["null"].unique():
             fig.add_hline(y=null, line={"dash": "dot", "color": REFERENCE}, row=1, col=col)
+        fig.update_yaxes(title_text=_measured(next(iter(bars.values()))), row=1, col=col)
+        fig.update_xaxes(title_text=x_title, row=1, col=col)
     note = "whiskers: paired 95% bootstrap interval; grey: it holds no difference (dotted)"
     return fig.update_layout(template=TEMPLATE, height=400, margin={"t": 100},
                              title={"text": title, "subtitle": {"text": note}})  # fmt: skip
+
+
+def _measured(c: Comparison) -> str:
+    """A comparison's y axis: ``success: team - single (share of episodes)``, ``... (ratio)``."""
+    unit = "ratio" if c.how == "ratio" else UNITS.get(c.metric, "difference")
+    return f"{axis_label(c.metric)}: {c.a} {'/' if c.how == 'ratio' else '-'} {c.b} ({unit})"
