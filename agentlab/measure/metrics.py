@@ -10,7 +10,6 @@ Introduced in notebook 00 (`00_quickstart.ipynb`).
 
 from __future__ import annotations
 
-import logging
 import math
 import threading
 import time
@@ -23,6 +22,9 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCa
 from langchain_core.outputs import LLMResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from agentlab.measure.budgets import BudgetExceeded as BudgetExceeded  # re-exported
+from agentlab.measure.budgets import Spend
+from agentlab.measure.budgets import UnpricedBudget as UnpricedBudget
 from agentlab.measure.pricing import UNPRICED, Pricing, call_cost, pricing
 from agentlab.measure.replies import ReplyFailure, cost_unknown, failure, usage_missing
 from agentlab.sim.prompt import COMPONENTS, HANDOFF_NAME, text_of, tokens_by_component
@@ -124,26 +126,6 @@ def _repaired(message: AIMessage) -> AIMessage:
     return message.model_copy(update=update)
 
 
-class BudgetExceeded(RuntimeError):
-    """An episode spent more tokens or dollars than its budget allows."""
-
-
-class UnpricedBudget(RuntimeError):
-    """A dollar budget cannot apply: a call's model has no price (its cost is NaN)."""
-
-
-class _QuietBudget(logging.Filter):
-    """LangChain logs every exception a callback raises; a budget stop is an outcome."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        quiet = ("BudgetExceeded", "UnpricedBudget", "ReplyFailure")  # outcomes, not bugs
-        return not any(name in message for name in quiet)
-
-
-logging.getLogger("langchain_core.callbacks.manager").addFilter(_QuietBudget())
-
-
 class MetricsCallback(BaseCallbackHandler):
     """Collects ``StepRecord``s from LangChain callbacks, for one episode.
 
@@ -168,15 +150,18 @@ class MetricsCallback(BaseCallbackHandler):
         budget_usd: float | None = None,
     ) -> None:
         self.records: list[StepRecord] = list(records or [])  # earlier steps of a resumed run
-        self.budget_tokens = budget_tokens
-        self.budget_usd = budget_usd
         self._open: dict[UUID, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._clock = critical_path(self.records)
         # running totals; a resumed step of unknown usage counts nothing (no estimate is kept)
         known = [r for r in self.records if not r.usage_missing]
-        self._tokens = sum(r.input_tokens + r.tokens_out for r in known)
-        self._cost = sum((r.cost_usd for r in known), 0.0)  # NaN: something unpriced
+        self.spend = Spend(
+            sum(r.input_tokens + r.tokens_out for r in known),
+            sum((r.cost_usd for r in known), 0.0),  # NaN: something unpriced
+            budget_tokens=budget_tokens,
+            budget_usd=budget_usd,
+        )
+        self.spend.unpriced = next((r.name for r in known if r.price_source == UNPRICED), "?")
         self._stage_start: dict[int, float] = {}
         self._branch_clock: dict[tuple[int, str], float] = {}
 
@@ -205,7 +190,10 @@ class MetricsCallback(BaseCallbackHandler):
         invocation_params: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        """Remember what was sent, to split the tokens by component later."""
+        """Remember what was sent, to split the tokens by component later; stop first when
+        the episode is past its budget (``Spend.before_call``)."""
+        with self._lock:
+            self.spend.before_call(stage=_where(metadata or {})["stage"])
         params = invocation_params or kwargs.get("invocation_params") or {}
         tools = [  # converting a tool already in OpenAI form gives it back as it is
             t if isinstance(t, dict) and t.get("type") == "function" else convert_to_openai_tool(t)
@@ -376,16 +364,5 @@ class MetricsCallback(BaseCallbackHandler):
                 self._branch_clock[key] = self._branch_clock.get(key, 0.0) + record.latency_s
                 self._clock = max(self._clock, begun + self._branch_clock[key])
             self.records.append(record)
-            self._tokens += tokens_spent
-            self._cost += usd_spent  # NaN stays NaN: an unpriced call is not free
-            tokens, cost = self._tokens, self._cost
-        if self.budget_tokens is not None and tokens > self.budget_tokens:
-            raise BudgetExceeded(f"{tokens} tokens spent; budget_tokens is {self.budget_tokens}")
-        if self.budget_usd is not None and math.isnan(cost):
-            unpriced = next((r.name for r in self.records if r.price_source == UNPRICED), "?")
-            raise UnpricedBudget(
-                f"budget_usd cannot apply: model {unpriced!r} has no price "
-                "(data/prices.csv nor genai-prices); use budget_tokens"
-            )
-        if self.budget_usd is not None and cost > self.budget_usd:
-            raise BudgetExceeded(f"${cost:.4f} spent; budget_usd is {self.budget_usd}")
+            # past a budget, raises (the record kept); a parallel stage's branch does not
+            self.spend.add(tokens_spent, usd_spent, stage=record.stage, model=record.name)
