@@ -366,6 +366,8 @@ def test_every_architecture_runs_through_the_server_with_the_same_tables() -> No
     with serve_in_thread() as url:
         served = run_remote(al.grid(remote, architecture=kinds, seeds=range(2)), base_url=url)
     local = al.run_episodes(al.grid(base, architecture=kinds, seeds=range(2)), progress=False)
-    assert served.episodes.outcome.eq("answered").all(), served.episodes.outcome.tolist()
-    cols = ["success", "answer", "cost_usd", "tokens_in", "llm_calls", "latency_s", "root_errors"]
+    # no call failed over HTTP (a team may still end without an answer, as it does locally)
+    assert not served.episodes.outcome.str.startswith("error").any(), served.episodes.outcome
+    cols = ["outcome", "success", "answer", "cost_usd", "tokens_in", "llm_calls", "latency_s",
+            "root_errors"]  # fmt: skip
     pd.testing.assert_frame_equal(served.episodes[cols], local.episodes[cols])

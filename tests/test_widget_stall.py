@@ -49,7 +49,8 @@ def _code(cells: list[NotebookNode]) -> list[NotebookNode]:
 def widget_cells(path: Path) -> tuple[list[NotebookNode], list[NotebookNode]]:
     """The notebook's setup cells and its widget's cells, as fresh code cells.
 
-    The setup cells are the code cells before the first section (``## ``); the widget's
+    The setup cells are the code cells before the first section (``## ``, the objectives
+    aside: they open every notebook, before its imports); the widget's
     are the code cells from the one that makes a ``CheckpointWidget`` to the first one
     after it that calls ``.answer_if_headless(`` (``ANSWERS``).
     """
@@ -59,7 +60,9 @@ def widget_cells(path: Path) -> tuple[list[NotebookNode], list[NotebookNode]]:
         (
             i
             for i, c in enumerate(cells)
-            if c.cell_type == "markdown" and c.source.startswith("## ")
+            if c.cell_type == "markdown"
+            and c.source.startswith("## ")
+            and not c.source.startswith("## What you will be able to do")
         ),
         None,
     )
