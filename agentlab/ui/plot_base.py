@@ -3,7 +3,8 @@
 The palette (colour-blind safe), the plotly template, the colours of graph nodes and prompt
 components, labels in words (``axis_label`` of a configuration column, ``value_label`` of a
 value, ``PART_NAMES`` of a prompt component), hover values rounded in their unit
-(``hover_value``), and the statistics figures draw:
+(``hover_value``), tables shown in words with units and rounded numbers (``readable``),
+and the statistics figures draw:
 means with 95% normal intervals over episodes, rates with Wilson 95% intervals, whiskers of
 a table's bootstrap intervals (``whiskers``), and a note on a figure whose cost is
 unpriced. ``agentlab.ui.plots``, ``agentlab.ui.reference_plots``, ``agentlab.ui.error_plots``,
@@ -193,3 +194,103 @@ def titled_layout(fig: go.Figure, title: str, note: str = "", **kw: Any) -> go.F
     """The lab's template and a title, with ``note`` as its subtitle when there is one."""
     t = {"text": title, "subtitle": {"text": note}} if note else title
     return fig.update_layout(template=TEMPLATE, title=t, margin={"t": 100 if note else 80}, **kw)
+
+
+# a table column's unit, by the end of its name (``latency_s`` is in seconds) or by its name
+SUFFIX_UNITS = {"_usd": "US$", "_pct": "%", "_s": "s", "_x": "x single agent",
+                "_x_single": "x single agent", "_share": "share"}  # fmt: skip
+NAME_UNITS = {"cost_per_decision": "US$", "success": "share", "failure": "share"}
+# table columns whose words are not their name's
+WORDS = {"llm_calls": "LLM calls", "usd_per_success": "US$ per success"}
+INTERVAL_ENDS = {"lo": "95% low", "hi": "95% high"}  # ``success_lo`` is success, 95% low
+SIDES = ("lab", "paper")  # ``success_lab`` is success, lab
+
+
+def _unit(col: str) -> str:
+    """The unit of a table column, or "" (``tokens_in`` -> ``tokens``, ``success_lo`` ->
+    ``share``)."""
+    base = col.rsplit("_", 1)[0] if col.rsplit("_", 1)[-1] in (*INTERVAL_ENDS, *SIDES) else col
+    if base in NAME_UNITS:
+        return NAME_UNITS[base]
+    unit = next((u for end, u in SUFFIX_UNITS.items() if base.endswith(end)), "")
+    words = base.split("_")  # a count of tokens, not a rate per token
+    return unit or ("tokens" if "tokens" in words and "per" not in words else "")
+
+
+def column_label(col: object) -> object:
+    """A table column in words with its unit: ``latency_s`` -> ``latency (s)``,
+    ``success_lo`` -> ``success, 95% low (share)``, ``turns_x`` -> ``turns (x single agent)``;
+    a name that is not snake_case (or not a string) as it is."""
+    if not isinstance(col, str) or " " in col:
+        return col
+    head, _, tail = col.rpartition("_")
+    if head and tail in (*INTERVAL_ENDS, *SIDES):
+        name = f"{_words(head)}, {INTERVAL_ENDS.get(tail, tail)}"
+    else:
+        name = _words(col)
+    unit = _unit(col)
+    return f"{name} ({unit})" if unit and unit not in name.replace(",", " ").split() else name
+
+
+def _words(col: str) -> str:
+    """A column's name in words, without the suffix that is its unit."""
+    if col in LABELS or col in WORDS:
+        return LABELS.get(col) or WORDS[col]
+    if col.startswith("tokens_in_"):  # tokens_in_handoff -> input tokens, handoff
+        return f"input tokens, {_words(col[len('tokens_in_') :])}"
+    for end in SUFFIX_UNITS:
+        if col.endswith(end) and len(col) > len(end):
+            return _words(col[: -len(end)])
+    return INTERVAL_ENDS.get(col, axis_label(col))
+
+
+def _rounded(values: pd.Series, unit: str, digits: int) -> pd.Series:
+    """Floats rounded in their unit: whole tokens, dollars to 4 decimals or 3 significant
+    digits of the smallest, 1 decimal of a percent or a second, ``digits`` decimals
+    otherwise; other columns as they are."""
+    if not pd.api.types.is_float_dtype(values):
+        return values
+    if unit == "tokens":
+        whole = values.round(0)
+        return whole if whole.isna().any() else whole.astype(int)
+    places = {"US$": max(digits, 4, _places(values, 3)), "%": 1, "s": 1}.get(unit, digits)
+    return values.round(places)
+
+
+def _places(values: pd.Series, significant: int) -> int:
+    """Decimals that keep ``significant`` digits of the smallest non-zero value (at most 8)."""
+    small = values[(values != 0) & values.notna() & (values.abs() < math.inf)].abs().min()
+    return 0 if pd.isna(small) else min(8, significant - 1 - math.floor(math.log10(small)))
+
+
+def readable(table: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """A copy of ``table`` to show a reader: columns and index names in words with their
+    units (``column_label``), numbers rounded in their unit. ``table`` is not changed.
+
+    Args:
+        table: Any table (a MultiIndex on either axis is labelled level by level).
+        digits: Decimals of a number without a unit of its own (a share, a ratio).
+
+    Example:
+        >>> t = pd.DataFrame({"tools": [4, 16], "success": [0.7, 0.55],
+        ...                   "tokens_in": [13100.95, 17171.75],
+        ...                   "cost_per_success_usd": [0.0033081, 0.0053671]}).set_index("tools")
+        >>> readable(t)  # doctest: +NORMALIZE_WHITESPACE
+                       success (share)  input tokens  cost per success (US$)
+        tools in scope
+        4                         0.70         13101                 0.00331
+        16                        0.55         17172                 0.00537
+        >>> list(t.columns)
+        ['success', 'tokens_in', 'cost_per_success_usd']
+    """
+    rounded = {}
+    for i, col in enumerate(table.columns):  # by position: a name may repeat
+        names = col if isinstance(col, tuple) else (col,)
+        unit = next((u for u in (_unit(n) for n in names if isinstance(n, str)) if u), "")
+        rounded[i] = _rounded(table.iloc[:, i], unit, digits)
+    out = pd.DataFrame(rounded, index=table.index.copy())
+    out.columns = table.columns
+    out = out.rename(columns=column_label)
+    out.columns = out.columns.set_names([column_label(n) for n in out.columns.names])
+    out.index = out.index.set_names([column_label(n) for n in out.index.names])
+    return out
