@@ -153,19 +153,25 @@ DIAGRAM = """() => Array.from(document.querySelectorAll(
     i => decodeURIComponent(i.getAttribute('src') || '')).join('')"""
 
 
+def _explorer_after_run_all(page: Any, url: str) -> tuple[Any, Any]:
+    """Notebook 06's explorer after Run All: its widget and its readout, first sweep drawn
+    (the first 4 questions at once, the other 2 redrawn from the background thread)."""
+    page.goto(url)
+    page.wait_for_function(KERNEL_IDLE)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    explorer = page.locator(".agentlab-explorer")
+    readout = explorer.locator(".agentlab-readout")
+    readout.filter(has_text="sweep 1: 6 episodes").wait_for()
+    page.wait_for_function(f"() => ({BAR_TEXTS})().flat().filter(Boolean).length >= 4")
+    return explorer, readout
+
+
 @needs_chromium
 def test_a_toggle_click_reruns_and_redraws(lab: tuple[str, Path]) -> None:
     url, tmp = lab
     with _page(tmp) as page:
-        page.goto(url)
-        page.wait_for_function(KERNEL_IDLE)
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        explorer = page.locator(".agentlab-explorer")
-        readout = explorer.locator(".agentlab-readout")
+        explorer, readout = _explorer_after_run_all(page, url)
         team = explorer.locator(".agentlab-team")
-        # the first 4 questions at once, the other 2 redrawn from the background thread
-        readout.filter(has_text="sweep 1: 6 episodes").wait_for()
-        page.wait_for_function(f"() => ({BAR_TEXTS})().flat().filter(Boolean).length >= 4")
         page.wait_for_function(f"() => ({DIAGRAM})().includes('checker')")
         before = page.evaluate(BAR_TEXTS)
         assert [b[0] for b in before] == ["", "", "", ""], before  # no previous design yet
@@ -196,13 +202,7 @@ WHISKERS = """() => document.querySelectorAll(
 def test_moving_the_scope_slider_reruns_and_redraws(lab: tuple[str, Path]) -> None:
     url, tmp = lab
     with _page(tmp) as page:
-        page.goto(url)
-        page.wait_for_function(KERNEL_IDLE)
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        explorer = page.locator(".agentlab-explorer")
-        readout = explorer.locator(".agentlab-readout")
-        readout.filter(has_text="sweep 1: 6 episodes").wait_for()
-        page.wait_for_function(f"() => ({BAR_TEXTS})().flat().filter(Boolean).length >= 4")
+        explorer, readout = _explorer_after_run_all(page, url)
         page.wait_for_function(f"() => ({WHISKERS})() >= 4")  # six questions: intervals
         before = page.evaluate(BAR_TEXTS)
         assert "4 tools in scope" in readout.inner_text()
