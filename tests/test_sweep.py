@@ -10,11 +10,14 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from tqdm.auto import tqdm
 
 import agentlab as al
 from agentlab.config import ConfigError
@@ -22,6 +25,7 @@ from agentlab.run.runner import Episode, run_episode
 from agentlab.run.store import KEY, SweepStore
 from agentlab.run.store_parts import spent_by
 from agentlab.run.sweep import SweepResults, load_sweep, run_sweep
+from agentlab.run.sweep_chunks import SweepBudget, run_chunks
 
 WALL = ["wall_s"]  # real seconds: the only columns that differ between two runs
 GRID = {"tools": [4, 16], "seeds": range(12)}  # 24 episodes, a few seconds on one core
@@ -127,6 +131,53 @@ def test_failing_episodes_are_rows_with_reasons_and_the_sweep_completes(tmp_path
         and (failed["request_id"] == ["trip-002", "trip-003", "trip-010"]).all()
     )
     assert set(res.steps["seed"]) == {0, 3, 4, 5, 7, 8}  # failures before any step have none
+
+
+class BreakingBackend:
+    """A pool that breaks the way a process pool does when a worker dies: the chunk holding
+    seed 2 fails with ``BrokenProcessPool``, and any chunk submitted after it, before the
+    sweep has looked at that future, is refused at ``submit`` (the race a real pool has)."""
+
+    workers = 2
+
+    def __init__(self) -> None:
+        self.is_broken, self.restarts, self.refused = False, 0, 0
+
+    def submit(self, fn: Any, *args: Any) -> Future[Any]:
+        if self.is_broken:
+            self.refused += 1
+            raise BrokenProcessPool("A child process terminated abruptly")
+        future: Future[Any] = Future()
+        if any(config.seed == 2 for _, config in args[0]):
+            self.is_broken = True
+            future.set_exception(BrokenProcessPool("A child process terminated abruptly"))
+        else:
+            future.set_result(fn(*args))
+        return future
+
+    def broken(self, exc: BaseException) -> bool:
+        return isinstance(exc, BrokenProcessPool)
+
+    def restart(self) -> None:
+        self.is_broken, self.restarts = False, self.restarts + 1
+
+    def close(self, *, cancel: bool = False) -> None:
+        pass
+
+
+def test_a_pool_that_breaks_between_two_submissions_loses_no_episode(tmp_path: Path) -> None:
+    store = SweepStore(tmp_path)
+    configs = al.grid(seeds=range(6))
+    items = list(zip(store.plan(configs), configs, strict=True))
+    backend = BreakingBackend()
+    bar = tqdm(total=len(items), disable=True)
+    chunks = [items[0:3], items[3:4], items[4:6]]  # seed 2's chunk, then two more
+    budget = SweepBudget(None, None, (0.0, 0.0))
+    assert run_chunks(backend, chunks, store, budget, bar, run_episode) is None
+    outcome = load_sweep(tmp_path).episodes.set_index("seed")["outcome"]
+    assert backend.refused >= 1 and backend.restarts >= 1  # the race happened, and was met
+    assert len(outcome) == 6 and outcome[2] == "error: worker crashed"
+    assert set(outcome.drop(2)) == {"answered"}
 
 
 def test_sweep_budget_stops_scheduling_cleanly_and_says_so(

@@ -190,15 +190,30 @@ def run_chunks(
         bar.set_postfix(usd=f"{budget.usd:.4f}", errors=failures, refresh=False)
         stopped = stopped or budget.exceeded()
 
+    def submit(items: list[Item], alone: bool) -> bool:
+        """Start a chunk; False (the chunk put back) if a worker crash broke the backend
+        since the last look: the running chunks' futures then fail and say so below."""
+        try:
+            running[backend.submit(run_chunk, items, episode_fn)] = (items, alone)
+        except Exception as exc:
+            if not backend.broken(exc):
+                raise
+            (suspects if alone else queue).appendleft(items)
+            if not running:  # no future is left to report the crash: start afresh now
+                backend.restart()
+            return False
+        return True
+
     while True:
         if stopped is None:
             if suspects and not running:
-                items = suspects.popleft()
-                running[backend.submit(run_chunk, items, episode_fn)] = (items, True)
+                submit(suspects.popleft(), True)
             while not suspects and queue and len(running) < limit:
-                items = queue.popleft()
-                running[backend.submit(run_chunk, items, episode_fn)] = (items, False)
+                if not submit(queue.popleft(), False):
+                    break
         if not running:
+            if stopped is None and (queue or suspects):
+                continue  # the backend was restarted with work left
             return stopped
         done, _ = wait(running, return_when=FIRST_COMPLETED)
         for future in done:
