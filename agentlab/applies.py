@@ -78,6 +78,13 @@ APPLIES: dict[str, Rule] = {
         BOTH, (), "architecture", HANDED_OFF, or_with="sub_team", also=HANDED_OFF_TOO
     ),
     "debate_rounds": Rule(BOTH, (), "architecture", DEBATING),
+    "aggregation": Rule(
+        (RESEARCH,),
+        (),
+        "architecture",
+        ("independent",),
+        note="a travel team's independent members each book a different part of the trip",
+    ),
     "sub_team": Rule(
         (RESEARCH,),
         (),

@@ -32,6 +32,8 @@ ARCHITECTURES: tuple[str, ...] = get_args(Architecture)
 # the travel task's: the single agent, and teams of planner, booker and checker (notebook 05)
 TRAVEL_ARCHITECTURES = ARCHITECTURES
 MEMORY_POLICIES = ("full", "window", "summary")
+# how an independent research team combines the members that answered the same part
+AGGREGATIONS = ("vote", "synthesis")
 MemoryPolicy = Literal["full", "window", "summary"]
 
 
@@ -115,6 +117,9 @@ class EpisodeConfig:
     # e.g. "fact_check" or "retrieve+rank_filter,fact_check" ('+' joins one sub-agent's)
     sub_team: str = ""
     debate_rounds: int = 1  # rounds of the decentralized team's debate
+    # the independent research team's aggregator: "vote" (the value most members of a part
+    # reported) or "synthesis" (every member's finding merged, none compared: Kim et al.'s)
+    aggregation: str = "vote"
     model: str = (
         "sim:gpt-4o-mini"  # "sim[:profile]", "openai:<model>" or "openai-compatible:<model>"
     )
@@ -171,6 +176,8 @@ class EpisodeConfig:
         lo, hi = len(CORE_TOOLS), len(CORE_TOOLS) + catalogue_size()
         if not isinstance(self.tools, int) or not lo <= self.tools <= hi:
             raise ConfigError("tools", self.tools, f"an integer from {lo} to {hi}")
+        if self.aggregation not in AGGREGATIONS:
+            raise ConfigError("aggregation", self.aggregation, ", ".join(AGGREGATIONS))
         if self.memory not in MEMORY_POLICIES:
             raise ConfigError("memory", self.memory, ", ".join(MEMORY_POLICIES))
         for name, low in (("window", 2), ("memory_items", 0), ("max_reflections", 0)):

@@ -47,6 +47,7 @@ CHANGES: dict[str, tuple[Any, dict[str, Any]]] = {
     "handoff_tokens": (20, {}),
     "sub_team": ("fact_check", {}),  # a checker sub-agent of the single researcher
     "debate_rounds": (2, {}),
+    "aggregation": ("synthesis", {}),
     "model": ("sim:gpt-4o", {}),
     "seed": (None, {}),  # the other seed
 }

@@ -38,7 +38,9 @@ QUESTIONS = range(len(research.question_ids()))  # seed n asks question n + 1
 DESIGNS = {
     "single": BASE.with_(architecture="single"),
     "centralized": BASE,  # a dedicated checker, rank-and-filter in the retriever (3 agents)
-    "independent": BASE.with_(architecture="independent"),
+    "independent": BASE.with_(architecture="independent"),  # members of a part vote
+    # Kim et al.'s: every member's finding merged, none compared (synthesis-only)
+    "independent, synthesis": BASE.with_(architecture="independent", aggregation="synthesis"),
     "embedded checker": BASE.with_(placement="fact_check=analyst,rank_filter=retriever"),
     "dedicated ranker": BASE.with_(placement="fact_check=own,rank_filter=own"),  # 4 agents
     "single, 80 tools": BASE.with_(architecture="single", tools=80),
@@ -120,6 +122,30 @@ VERDICTS = [
         marks=_xfail(
             "failure rate independent / centralized 0.934 [0.779, 1.11]; 1.09 [0.891, 1.33]"
         ),
+    ),
+    pytest.param(
+        iv.FAILURE,
+        "independent, synthesis",
+        "centralized",
+        "ratio",
+        ">",
+        id="08 synthesis-only independent fails more than centralized",
+    ),
+    pytest.param(
+        iv.FAILURE,
+        "independent, synthesis",
+        "single",
+        "ratio",
+        ">",
+        id="08 synthesis-only independent amplifies errors (fails more than single)",
+    ),
+    pytest.param(
+        iv.FAILURE,
+        "independent, synthesis",
+        "independent",
+        "ratio",
+        ">",
+        id="08 merging without a vote fails more than voting",
     ),
     pytest.param(
         "success",

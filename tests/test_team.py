@@ -11,6 +11,7 @@ from langchain_core.messages import HumanMessage
 import agentlab as al
 from agentlab.config import EpisodeConfig
 from agentlab.graphs import team, team_parallel
+from agentlab.graphs.team_world import RESEARCH
 from agentlab.measure.metrics import MetricsCallback, StepRecord, critical_path
 from agentlab.run.team_runner import team_for
 from agentlab.sim.tokens import count_text
@@ -130,6 +131,43 @@ def test_the_aggregator_combines_the_parts_as_reported() -> None:
     )
     out = combine.invoke([HumanMessage(QUESTION), HumanMessage(reported, name="handoff")])
     assert out.answer == smaller != PAIR.answer  # one wrong part, a wrong answer: unchecked
+
+
+def _combined(reports: list[tuple[str, int | str]], instruction: str) -> str:
+    """What the simulated aggregator answers to these ``(island, population)`` reports."""
+    combine = al.make_model(seed=0).with_structured_output(team_parallel._Combine)
+    lines = [
+        f"[part] What is the population of {island}? = {value} | evidence researcher_{i + 1}"
+        for i, (island, value) in enumerate(reports)
+    ]
+    note = "Answers to the parts:\n" + "\n".join(lines) + "\n" + instruction
+    out = combine.invoke([HumanMessage(QUESTION), HumanMessage(note, name="handoff")])
+    return str(out.answer)
+
+
+SMALL, LARGE = (A, B) if PAIR.answer == B else (B, A)
+MERGE = "Merge them into the answer, keeping every member's finding."
+
+
+def test_a_vote_outvotes_one_member_and_a_merge_keeps_its_finding() -> None:
+    # two members of LARGE's part disagree, one of them wrongly (LARGE reported smaller)
+    reports = [(SMALL, 5000), (LARGE, 90000), (LARGE, 1000), (LARGE, 90000)]
+    assert _combined(reports, "Combine them.") == PAIR.answer  # 2 against 1: outvoted
+    # told to merge, nothing is counted: both findings stay, and the answer hedges
+    assert _combined(reports, MERGE) == f"{LARGE} / {SMALL}"
+
+
+def test_a_merge_commits_when_the_findings_agree_on_the_answer() -> None:
+    agreeing = [(SMALL, 5000), (LARGE, 90000), (LARGE, 90000)]
+    assert _combined(agreeing, MERGE) == PAIR.answer
+    # different values that lead to the same answer are no disagreement about it
+    assert _combined([(SMALL, 5000), (LARGE, 90000), (LARGE, 70000)], MERGE) == PAIR.answer
+
+
+def test_the_aggregation_setting_is_what_the_aggregator_is_told() -> None:
+    state = {"answers": [{"part": QUESTION, "answer": A, "agent": "researcher_1"}]}
+    assert RESEARCH.aggregate_note(state, "synthesis").endswith(MERGE)
+    assert RESEARCH.aggregate_note(state, "vote").endswith("Combine them.")
 
 
 @pytest.mark.parametrize("topology", PARALLEL)

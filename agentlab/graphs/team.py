@@ -282,7 +282,7 @@ def build_team(
     elif top in ("centralized", "swarm", "hierarchical"):
         _routed(graph, spec, names, node, model, max_turns, world)
     elif top == "independent":
-        split_work(graph, spec.agents, run, model, world)
+        split_work(graph, spec.agents, run, model, world, spec.aggregation)
     elif top in ("decentralized", "hybrid") and world.reads_then_books:
         read_vote_book(graph, spec, run, workers, node, model)
     elif top in ("decentralized", "hybrid"):

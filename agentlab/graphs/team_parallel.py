@@ -70,6 +70,7 @@ def split_work(
     run: Run,
     model: BaseChatModel,
     world: TeamWorld,
+    aggregation: str = "vote",
 ) -> None:
     """Independent: split the question, answer the parts in parallel, combine unchecked.
 
@@ -77,7 +78,10 @@ def split_work(
     of parts share a part with another (a team smaller than the question's parts answers
     the whole question in every member). No member checks its work against a source, and
     the aggregator combines what the parts report, taking the value most members of a part
-    reported: a wrong part that no other member of it outvotes makes a wrong answer.
+    reported: a wrong part that no other member of it outvotes makes a wrong answer. With
+    ``aggregation="synthesis"`` (Kim et al.'s synthesis-only independent team) it is told
+    to merge every member's finding instead: members of a part who disagree leave the
+    answer undecided between their findings, and a grader counts a hedge as wrong.
     """
     splitter = Structured(model, _Split, metadata={"agent": "splitter"})
     combine = Structured(model, _Combine)
@@ -112,7 +116,8 @@ def split_work(
         return out | {"answers": [x | {"part": state["part"]} for x in out["answers"]]}
 
     def aggregate(state: TeamState) -> dict[str, Any]:
-        return _team_answer(state["messages"][0], world.aggregate_note(state), combine)
+        note = world.aggregate_note(state, aggregation)
+        return _team_answer(state["messages"][0], note, combine)
 
     graph.add_node("split", split)
     graph.add_node("member", member)

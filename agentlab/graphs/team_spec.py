@@ -37,5 +37,7 @@ class TeamSpec:
     agents: tuple[AgentSpec, ...]
     handoff_tokens: int = 300  # handoff budget, measured against what the receiver needs
     rounds: int = 1  # debate rounds (decentralized)
+    # how an independent team's aggregator combines a part's answers: "vote" or "synthesis"
+    aggregation: str = "vote"
     distractors: int = 0  # catalogue tools in the system's scope, shared out by capability
     world: str = "research"  # the scenario it works in: "research" or "travel" (team_world)

@@ -30,6 +30,7 @@ from agentlab.world.capabilities import (
     capabilities,
     travel_capabilities,
 )
+from agentlab.world.research_vocab import COMBINE_BY
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,8 @@ class TeamWorld:
     answer_of: Callable[[list[AnyMessage]], str | None]  # a member's answer in its messages
     # who answers what of a split task: (question, parts, members) -> {member: its task}
     assign: Callable[[str, list[str], list[str]], dict[str, str]]
-    aggregate_note: Callable[[dict[str, Any]], str]  # what the aggregator of a split reads
+    # what the aggregator of a split reads: (state, "vote" or "synthesis") -> its note
+    aggregate_note: Callable[[dict[str, Any], str], str]
     digest: Callable[[str, str, str], str] | None = None  # a tool result as a memory note
     reviews: tuple[str, ...] = ()  # capabilities that, alone in an agent, are one review call
     # members carrying this capability report the destination their plan committed to
@@ -72,12 +74,12 @@ def _research_assign(question: str, parts: list[str], members: list[str]) -> dic
     return {m: parts[i % len(parts)] for i, m in enumerate(members)}
 
 
-def _research_note(state: dict[str, Any]) -> str:
+def _research_note(state: dict[str, Any], aggregation: str = "vote") -> str:
     reported = "\n".join(
         f"[part] {x['part']} = {x['answer']} | evidence {x['agent']}"
         for x in state.get("answers", [])
     )
-    return f"Answers to the parts:\n{reported}\nCombine them."
+    return f"Answers to the parts:\n{reported}\n{COMBINE_BY[aggregation]}"
 
 
 def _travel_assign(question: str, parts: list[str], members: list[str]) -> dict[str, str]:
@@ -93,7 +95,7 @@ def _travel_assign(question: str, parts: list[str], members: list[str]) -> dict[
     return out
 
 
-def _travel_note(state: dict[str, Any]) -> str:
+def _travel_note(state: dict[str, Any], aggregation: str = "vote") -> str:
     lines = [
         ln
         for m in state.get("messages", [])[1:]

@@ -129,6 +129,7 @@ def team_for(config: EpisodeConfig, caps: dict[str, Capability] | None = None) -
         agents,
         handoff_tokens=config.handoff_tokens,
         rounds=config.debate_rounds,
+        aggregation=config.aggregation,
         distractors=config.tools - len(r.RESEARCH_TOOLS),
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import product
 from typing import Any
 
 from langchain_core.messages import BaseMessage, ToolMessage
@@ -22,7 +23,7 @@ from agentlab.sim.prompt import ASK_PREFIX, Prompt, text_of
 from agentlab.sim.questions import UNKNOWN, Ask, answer_from, parse_question
 from agentlab.sim.reply import Reply
 from agentlab.sim.travel_team import route_choice
-from agentlab.world.research_vocab import TOOL_NAMES
+from agentlab.world.research_vocab import COMBINE_BY, TOOL_NAMES
 
 _ITEM = re.compile(r"^\[(query|search|kept|answer|claims|part)\] (.*)$", re.M)
 _AGENT_LINE = re.compile(r"^- (\w+): (.*)$", re.M)
@@ -146,11 +147,14 @@ def combine_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -
     Each fact takes the value its part's members reported (the most reported one when
     several members had the same part); nothing is checked against a source. Members that
     answered the whole question (a team smaller than the question's parts) give the
-    answer itself, the most reported one.
+    answer itself, the most reported one. Told to merge every member's finding instead
+    (``COMBINE_BY["synthesis"]`` in the prompt), it counts nothing (``_merge_reply``).
     """
     p = p_correct(profile, options=2, context_tokens=prompt.input_tokens)
     read = [(parse_question(part), answer) for part, answer in part_answers(prompt)]
     whole = [answer for a, answer in read if a == ask]
+    if COMBINE_BY["synthesis"] in prompt.request():  # the aggregator's note
+        return _merge_reply(ask, prompt, dice, p, read, whole)
     if whole and ask.kind != "lookup":
         decisions = [_most_reported(dice, "combine:whole", whole, p)]
         answer = decisions[0].chosen
@@ -168,6 +172,43 @@ def combine_reply(ask: Ask, prompt: Prompt, dice: Dice, profile: ModelProfile) -
         tool_calls=[{"name": prompt.forced_tool or "Combine", "args": {"answer": answer}}],
         decisions=decisions,
         skill="research:combine",
+    )
+
+
+def _merge_reply(
+    ask: Ask,
+    prompt: Prompt,
+    dice: Dice,
+    p: float,
+    read: list[tuple[Ask | None, str]],
+    whole: list[str],
+) -> Reply:
+    """Synthesis-only: every finding kept, none compared or outvoted.
+
+    The answers the members' findings lead to, in the order they were reported: one when
+    they agree (or disagree only where it does not change the answer), else all of them,
+    joined ("1823 / 1797"), which commits to none. Keeping them all is the decision, drawn
+    with the physics' probability; a slip writes one of them alone.
+    """
+    if whole and ask.kind != "lookup":
+        found = list(dict.fromkeys(whole))
+    else:  # each fact: every value its part's members reported; the answers they lead to
+        values = [
+            list(
+                dict.fromkeys(
+                    v for a, v in read if a and a.entities == (e,) and a.attribute == ask.attribute
+                )
+            )
+            or [UNKNOWN]
+            for e in ask.entities
+        ]
+        found = list(dict.fromkeys(answer_from(ask, list(c)) for c in product(*values)))
+    merged = " / ".join(found)
+    pick = dice.choose("combine:merge", intended=merged, options=[merged, *found], p=p)
+    return Reply(
+        tool_calls=[{"name": prompt.forced_tool or "Combine", "args": {"answer": pick.chosen}}],
+        decisions=[pick],
+        skill="research:merge",
     )
 
 

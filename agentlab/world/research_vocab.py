@@ -15,6 +15,12 @@ INSTRUCTIONS = (
     "You are a research assistant answering questions about the Meridian Isles from a "
     "document corpus."
 )
+# what the aggregator of a split question is told, by how it combines the parts' answers
+COMBINE_BY = {
+    "vote": "Combine them.",
+    # synthesis-only (Kim et al.'s independent topology): merged, nothing compared or dropped
+    "synthesis": "Merge them into the answer, keeping every member's finding.",
+}
 TOOL_NAMES = ("search_corpus", "filter_documents", "cross_check", "submit_answer")
 # how a question names each attribute -> the attribute (facts.csv's column)
 ATTRIBUTES = {
