@@ -9,6 +9,7 @@ tests/test_explorer_runs.py with fake episodes."""
 from __future__ import annotations
 
 import doctest
+import threading
 from collections.abc import Iterator
 
 import pandas as pd
@@ -19,7 +20,7 @@ from agentlab.config import EpisodeConfig
 from agentlab.errors import ConfigError
 from agentlab.measure import intervals
 from agentlab.run.runner import grid, run_episodes
-from agentlab.run.team_runner import run_team_episode
+from agentlab.run.team_runner import run_team_episode, team_for
 from agentlab.ui.explorer import METRICS, PlacementExplorer
 from agentlab.ui.explorer_figure import COLUMNS, bar_text, scores
 from agentlab.ui.stepper import RunStepper
@@ -367,6 +368,41 @@ def test_a_click_to_a_design_run_ahead_runs_nothing_and_the_rest_follows(
     assert _now(live) == pytest.approx(_now(alone))
     columns = ["request_id", "seed", "success", "cost_usd", "tokens_in"]
     pd.testing.assert_frame_equal(live.results.episodes[columns], alone.results.episodes[columns])  # type: ignore[union-attr]
+
+
+class Gated(PlacementExplorer):
+    """An explorer whose episodes at 16 tools in scope wait for ``gate``: a design that is
+    slow to run, held as long as the test needs."""
+
+    def __init__(self, **options: object) -> None:
+        self.gate = threading.Event()
+        super().__init__(**options)  # type: ignore[arg-type]
+
+    def _run_one(self, config: EpisodeConfig):  # type: ignore[no-untyped-def]
+        if config.tools == 16:
+            assert self.gate.wait(120), "the test never opened the gate"
+        return super()._run_one(config)
+
+
+def test_a_click_to_a_design_not_run_yet_answers_before_its_first_look() -> None:
+    ex = Gated(seeds=range(4), ahead=False)  # nothing runs ahead: every click must wait
+    try:
+        runs, figure_before = ex.runs, [t.y for t in ex.figure.data]
+        ex.tools.value = 16  # the click returns while its episodes are held
+        assert ex.runs == runs and not ex.kept and ex.designs.progress(ex.designs.shown)[0] == 0
+        assert "running the first 4 questions" in ex.readout.value
+        assert ex.team == team_for(ex.config)  # the new team is drawn at once
+        assert [t.y for t in ex.figure.data] == figure_before  # the figure waits for numbers
+        ex.gate.set()
+        assert ex.wait(120).runs == runs + 1  # drawn once, when its first look came in
+        assert set(ex.results.episodes["tools"]) == {16}  # type: ignore[union-attr]
+        assert "16 tools in scope" in ex.readout.value and "sweep 2" in ex.readout.value
+        assert [float(t.y[0]) for t in ex.figure.data] == pytest.approx(
+            [float(y[1]) for y in figure_before]
+        )  # the first design moved left
+    finally:
+        ex.gate.set()
+        ex.close()
 
 
 def test_the_designs_run_ahead_are_one_click_away() -> None:

@@ -9,11 +9,11 @@ the current one, every bar with its 95% interval over the questions and seeds (a
 bootstrap, ``agentlab.measure.intervals``). A control the architecture does not read is
 greyed out and says why (its tooltip, and a note under the controls).
 
-A click answers at once: the designs one click away are run ahead in the background, a
-first look of 4 questions each (``agentlab.ui.explorer_runs``); the click draws its
-design's first look and the rest of its questions follow, redrawn when all are in. A
-design seen before is never run again. ``RunStepper`` (``agentlab.ui.stepper``, importable
-from here too) shows one episode step by step (agent, node, decision, tokens, taint).
+A click answers at once. Designs one click away run ahead in the background, a first look
+of 4 questions each (``agentlab.ui.explorer_runs``): a click to one draws it now; to any
+other, the click draws the team and the figure follows when its first look is in. The rest
+of its questions follow, redrawn when all are in; no design runs twice. ``RunStepper``
+(``agentlab.ui.stepper``, also here) shows one episode step by step.
 
     ex = PlacementExplorer(seeds=range(24))   # show it: the last expression of a cell
     ex.set("fact_check", "analyst").wait()    # as a click would; wait for all 24 questions
@@ -41,7 +41,6 @@ from agentlab.config import ARCHITECTURES, EpisodeConfig
 from agentlab.errors import ConfigError
 from agentlab.graphs.team import TeamSpec, agent_tools, build_team
 from agentlab.measure import intervals
-from agentlab.measure.costs import usd_text, usd_total
 from agentlab.run.runner import Episode, Results, run_episode
 from agentlab.run.team_runner import DEDICATED, DEFAULT_PLACEMENT, run_team_episode, team_for
 from agentlab.serve.models import make_model
@@ -88,9 +87,9 @@ class PlacementExplorer:
         ahead: Run the designs one click away ahead of the clicks (default: unless the
             notebook runs headless, where nobody clicks). Needs ``background``.
 
-    ``.set(name, value)`` changes a control as a click would; ``.wait()`` waits for the rest
-    of the design's questions; ``.results`` is the runs drawn, ``.table`` the numbers of the
-    bars, ``.figure`` the ``FigureWidget``, ``.config`` the current ``EpisodeConfig``,
+    ``.set(name, value)`` changes a control as a click would, and waits for its first look;
+    ``.wait()`` for all its questions; ``.results`` is the runs drawn, ``.table`` the bars'
+    numbers, ``.figure`` the ``FigureWidget``, ``.config`` the current ``EpisodeConfig``,
     ``.team`` its ``TeamSpec``, ``.diagram_text`` its Mermaid text.
 
     Example:
@@ -124,7 +123,7 @@ class PlacementExplorer:
         self.results: Results | None = None  # the runs drawn as "now"
         self.table = pd.DataFrame()  # the bars' numbers: previous and now, with intervals
         self.team: TeamSpec  # the current team, drawn as a table and a diagram
-        self.seconds = 0.0  # how long the latest click took to redraw (wall clock)
+        self.seconds = 0.0  # from the latest click to its figure drawn (wall clock)
         self.runs = 0  # designs shown so far
         self.kept = False  # whether the latest click found its first look run ahead or kept
         self.diagram_text = ""
@@ -137,6 +136,8 @@ class PlacementExplorer:
         self._whole_at_click = False  # the design shown was all in when its click drew it
         self._seen: set[Key] = set()  # designs shown before
         self._shown_config = EpisodeConfig()  # the configuration of the design shown
+        self._pending: tuple[Key, EpisodeConfig] | None = None  # clicked, not drawn yet
+        self._clicked = 0.0  # when (perf_counter) the latest click came
         style, wide = {"description_width": "95px"}, {"description_width": "110px"}
         self.toggles = {
             c: widgets.ToggleButtons(
@@ -185,6 +186,7 @@ class PlacementExplorer:
         self.agents_table.add_class("agentlab-team")
         self.note.add_class("agentlab-greyed")
         self._changed()
+        self._settle()
 
     def _values(self) -> dict[str, Any]:
         return {name: w.value for name, w in self.controls.items()}
@@ -234,6 +236,7 @@ class PlacementExplorer:
         if why and self.controls[name].value != value:
             raise ConfigError(name, value, f"no change while greyed out: {why}")
         self.controls[name].value = value
+        self._settle()
         return self
 
     def wait(self, timeout: float | None = None) -> PlacementExplorer:
@@ -256,9 +259,7 @@ class PlacementExplorer:
         return [config.with_(request=q, seed=s) for s in self.seeds for q in self.question_ids]
 
     def _run_one(self, config: EpisodeConfig) -> Episode:
-        return (
-            run_episode(config) if self.caps is None else run_team_episode(config, caps=self.caps)
-        )
+        return run_team_episode(config, caps=self.caps) if self.caps else run_episode(config)
 
     def _ahead(self) -> list[EpisodeConfig]:
         """The designs one click away, the likeliest first (``one_click_away``)."""
@@ -275,31 +276,52 @@ class PlacementExplorer:
             w.disabled = bool(why)
             w.tooltip = f"Greyed out: {why}." if why else TIPS.get(name, TIPS["placement"])
         self.note.value = greyed_note(arch)
-        self.readout.value = "<i>running…</i>"
         config = self.config
         key = self.designs.show(config, self._ahead() if self.ahead else ())
         try:
-            first = self.designs.first_look if self.designs.background else None
-            self.kept = self.designs.fill(first) == 0
             with self._draw_lock:
-                self._previous, self._shown, self._shown_config = self._shown, key, config
-                self.runs += 1
+                self._pending, self._clicked = (key, config), start
                 self._draw_team(config)
-                self._draw()
-                done, total = self.designs.progress(key)
-                self._whole_at_click = done == total
-                self.seconds = time.perf_counter() - start
-                self._readout(before=key in self._seen)
-                self._seen.add(key)
+            first = self.designs.first_look if self.designs.background else None
+            self.kept = self.designs.ready(first)
+            if not self.kept and self.designs.background:  # drawn when the worker has it
+                self.readout.value = f"<i>running the first {first} questions of this design…</i>"
+                return
+            self.kept = self.designs.fill(first) == 0
+            self._draw_click(key)
         finally:
             self.designs.release()
 
+    def _settle(self) -> None:
+        """Wait for the latest click's first look and draw it (``set``: as a click, waited for)."""
+        if (pending := self._pending) is not None:
+            try:
+                self.designs.fill(self.designs.first_look)
+            finally:
+                self.designs.release()
+            self._draw_click(pending[0])
+
+    def _draw_click(self, key: Key) -> None:
+        """Draw a clicked design's first look, once (from the click, or from the worker)."""
+        with self._draw_lock:
+            if self._pending is None or self._pending[0] != key:
+                return
+            config, self._pending = self._pending[1], None
+            self._previous, self._shown, self._shown_config = self._shown, key, config
+            self.runs += 1
+            self._draw()
+            done, total = self.designs.progress(key)
+            self._whole_at_click = done == total
+            self.seconds = time.perf_counter() - self._clicked
+            self._readout(before=key in self._seen)
+            self._seen.add(key)
+
     def _progress(self, key: Key, done: int) -> None:
-        """A design's first look, or all of it, is in (called from the background thread):
-        its numbers and team drawing are made now, not at its click; the design shown is
-        redrawn when all of it is in."""
+        """A design's first look, or all of it, is in (from the worker): its numbers and team
+        are made now; a click waiting for it draws, the design shown redraws when all is in."""
         self._numbers_of(key)
         self._team_view(self.designs.config(key))
+        self._draw_click(key)  # a click waiting for this first look
         with self._draw_lock:
             if key == self._shown and done == self.designs.progress(key)[1]:
                 self._draw()
@@ -360,10 +382,7 @@ class PlacementExplorer:
         """The line under the controls: the design's numbers, and where its runs came from
         (``before``: the design was shown before)."""
         assert self.results is not None and self._shown is not None
-        config = self._shown_config
-        e = self.results.episodes
         done, total = self.designs.progress(self._shown)
-        coordination = 100 * e["coordination_tokens"].sum() / max(1, e["tokens_in"].sum())
         if done < total:
             status = f"first {done} of {total} episodes, the rest on their way"
         elif not self._whole_at_click:
@@ -372,19 +391,8 @@ class PlacementExplorer:
             status = f"{total} episodes, kept from before"
         else:
             status = f"{total} episodes, " + ("run ahead" if self.kept else f"{self.seconds:.1f} s")
-        questions = e["request_id"].nunique()
-        bars = (
-            f"whiskers: 95% intervals over {questions} questions"
-            if questions >= intervals.MIN_QUESTIONS
-            else f"no whiskers: {questions} questions, an interval needs {intervals.MIN_QUESTIONS}"
-        )
-        self.readout.value = (
-            f"<span class='agentlab-readout'>{config.architecture}, "
-            f"{len(self.team.agents)} agents, {config.tools} tools in scope: "
-            f"{int(e['success'].sum())} of {len(e)} correct, "
-            f"{usd_text(usd_total(e['cost_usd']))} in all, {coordination:.0f}% of input tokens on "
-            f"coordination, escaped errors: {int(e['errors_escaped'].sum())} "
-            f"(sweep {self.runs}: {status}; {bars})</span>"
+        self.readout.value = figure.readout_html(
+            self._shown_config, len(self.team.agents), self.results.episodes, self.runs, status
         )
 
     def _ipython_display_(self) -> None:

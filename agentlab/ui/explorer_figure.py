@@ -14,13 +14,14 @@ Introduced in notebook 06 (`06_capability_placement.ipynb`), with the explorer.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 from plotly.graph_objects import Figure, FigureWidget
 from plotly.subplots import make_subplots
 
 from agentlab.measure import intervals
-from agentlab.measure.costs import usd_total
+from agentlab.measure.costs import usd_text, usd_total
 from agentlab.measure.pricing import UNPRICED
 from agentlab.ui.plot_base import PALETTE, TEMPLATE, whiskers
 from agentlab.ui.team_plots import interval_columns
@@ -153,3 +154,23 @@ def _hover(t: pd.DataFrame, side: str, col: str, i: int, shown: str) -> str:
         if not (math.isnan(lo) or math.isnan(hi)):
             span = f", 95% interval {bar_text(lo, i)} to {bar_text(hi, i)}"
     return f"{side}: {shown}{span} ({int(t['questions'].loc[side])} questions)"
+
+
+def readout_html(config: Any, agents: int, e: pd.DataFrame, sweep: int, status: str) -> str:
+    """The line under the explorer's controls: a design's numbers as run so far, with where
+    its runs came from (``status``) and whether its bars carry whiskers."""
+    coordination = 100 * e["coordination_tokens"].sum() / max(1, e["tokens_in"].sum())
+    questions = e["request_id"].nunique()
+    bars = (
+        f"whiskers: 95% intervals over {questions} questions"
+        if questions >= intervals.MIN_QUESTIONS
+        else f"no whiskers: {questions} questions, an interval needs {intervals.MIN_QUESTIONS}"
+    )
+    return (
+        f"<span class='agentlab-readout'>{config.architecture}, "
+        f"{agents} agents, {config.tools} tools in scope: "
+        f"{int(e['success'].sum())} of {len(e)} correct, "
+        f"{usd_text(usd_total(e['cost_usd']))} in all, {coordination:.0f}% of input tokens on "
+        f"coordination, escaped errors: {int(e['errors_escaped'].sum())} "
+        f"(sweep {sweep}: {status}; {bars})</span>"
+    )

@@ -10,8 +10,9 @@ runs the missing ones one at a time in this order:
    episodes each (by default 4, the fewest questions an interval is computed on), so that
    a click to any of them redraws at once.
 
-A click makes sure its design's first look is in (``fill``): run ahead, nothing runs and
-the figure redraws at once; otherwise the click waits for those episodes, which run next.
+A click finds its design's first look in (``ready``: run ahead or kept) and redraws at
+once; otherwise those episodes run next, and the explorer draws them when the worker says
+they are in (``fill`` waits for them instead: ``PlacementExplorer.set``).
 While a click is drawn (from ``show`` to ``release``) the worker starts nothing else, so
 the two do not take turns on one interpreter. When a design's first look or its last
 episode is in, ``on_progress`` is called from the worker thread: the explorer computes the
@@ -161,6 +162,13 @@ class DesignRuns:
         if d.error is not None:
             raise d.error
         return todo
+
+    def ready(self, n: int | None = None) -> bool:
+        """Whether ``fill(n)`` would return at once: the first ``n`` episodes of the design
+        shown are in (all: None), or it failed (``fill`` says why)."""
+        assert self.shown is not None, "show a design first"
+        with self._cond:
+            return self._designs[self.shown].missing(n) is None
 
     def release(self) -> None:
         """The click is drawn: the worker goes on with the rest."""
