@@ -83,7 +83,8 @@ APPLIES: dict[str, Rule] = {
         (),
         "architecture",
         ("independent",),
-        note="a travel team's independent members each book a different part of the trip",
+        note="only the independent research team's aggregator votes or merges (a travel "
+        "team's independent members each book a different part of the trip)",
     ),
     "sub_team": Rule(
         (RESEARCH,),

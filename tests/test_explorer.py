@@ -405,6 +405,31 @@ def test_a_click_to_a_design_not_run_yet_answers_before_its_first_look() -> None
         ex.close()
 
 
+class Broken(PlacementExplorer):
+    """An explorer whose episodes at 16 tools in scope fail (a bug, not an episode's
+    failure)."""
+
+    def _run_one(self, config: EpisodeConfig):  # type: ignore[no-untyped-def]
+        if config.tools == 16:
+            raise RuntimeError("injected bug")
+        return super()._run_one(config)
+
+
+def test_a_click_to_a_design_that_fails_says_why_instead_of_running_forever() -> None:
+    ex = Broken(seeds=range(4), ahead=False)
+    try:
+        runs = ex.runs
+        ex.tools.value = 16  # answered at once; the worker then finds the bug
+        with pytest.raises(RuntimeError, match="injected bug"):
+            ex.wait(120)
+        assert "cannot run" in ex.readout.value and "injected bug" in ex.readout.value
+        assert ex.runs == runs  # nothing drawn for it
+        ex.set("tools", 4)  # the first design again: kept, drawn
+        assert ex.kept and ex.runs == runs + 1 and "4 tools in scope" in ex.readout.value
+    finally:
+        ex.close()
+
+
 def test_the_designs_run_ahead_are_one_click_away() -> None:
     ex = _explorer()
     shown = ex.config

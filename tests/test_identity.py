@@ -99,3 +99,13 @@ def test_sweep_workers_use_the_endpoint_and_key_of_each_sweep(
     endpoints = {row["endpoint"] for row in json.loads(manifest)["configs"]}
     assert endpoints == {first.url, second.url}
     assert CANARY not in manifest
+
+
+def test_a_field_added_later_keeps_the_keys_of_stores_written_before_it() -> None:
+    # keys of stores written before `aggregation` existed (computed then, 2026-12-03)
+    assert config_key(al.EpisodeConfig(seed=1), environ={}) == "bdf6e7ba22f2450b"
+    independent = al.EpisodeConfig(scenario="research", architecture="independent", seed=3)
+    assert config_key(independent, environ={}) == "d07710013ce54a35"
+    # set away from its default, it is a different configuration
+    merged = independent.with_(aggregation="synthesis")
+    assert config_key(merged, environ={}) != config_key(independent, environ={})

@@ -130,6 +130,10 @@ VERDICTS = [
         "ratio",
         ">",
         id="08 synthesis-only independent fails more than centralized",
+        marks=_xfail(
+            "failure rate independent, synthesis / centralized 0.984 [0.806, 1.2]; "
+            "1.06 [0.841, 1.31]"
+        ),
     ),
     pytest.param(
         iv.FAILURE,
@@ -138,6 +142,9 @@ VERDICTS = [
         "ratio",
         ">",
         id="08 synthesis-only independent amplifies errors (fails more than single)",
+        marks=_xfail(
+            "failure rate independent, synthesis / single 1.22 [0.982, 1.57]; 0.966 [0.778, 1.2]"
+        ),
     ),
     pytest.param(
         iv.FAILURE,
@@ -146,6 +153,10 @@ VERDICTS = [
         "ratio",
         ">",
         id="08 merging without a vote fails more than voting",
+        marks=_xfail(
+            "failure rate independent, synthesis / independent 1.05 [0.907, 1.24]; "
+            "0.966 [0.818, 1.14]"
+        ),
     ),
     pytest.param(
         "success",

@@ -157,6 +157,11 @@ def test_a_vote_outvotes_one_member_and_a_merge_keeps_its_finding() -> None:
     assert _combined(reports, MERGE) == f"{LARGE} / {SMALL}"
 
 
+def test_a_member_that_found_nothing_adds_no_finding_to_a_merge() -> None:
+    reports = [(SMALL, 5000), (LARGE, 90000), (LARGE, "unknown")]
+    assert _combined(reports, MERGE) == PAIR.answer
+
+
 def test_a_merge_commits_when_the_findings_agree_on_the_answer() -> None:
     agreeing = [(SMALL, 5000), (LARGE, 90000), (LARGE, 90000)]
     assert _combined(agreeing, MERGE) == PAIR.answer

@@ -237,7 +237,7 @@ def test_independent_agents_amplify_errors_more_than_a_verifying_coordinator(
     assert escaped["independent"] > escaped["centralized"], escaped.round(3).to_dict()
     # whether the independent team also fails more often than one agent alone (Kim et al.'s
     # amplification) is a verdict, tested on two halves of the questions with its interval in
-    # tests/test_replication.py: with a vote it does not replicate, with synthesis it does
+    # tests/test_replication.py: it replicates neither with a vote nor with synthesis
 
 
 def test_swarm_routing_counts_as_coordination() -> None:

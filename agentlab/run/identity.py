@@ -113,6 +113,11 @@ def identity(
     return out
 
 
+# Fields added after stores were written, with their defaults: hashed only when set away
+# from the default, so a store written before a field existed keeps its keys (and resumes).
+KEYED_WHEN_SET = {"aggregation": "vote"}
+
+
 def config_key(
     config: Any,
     *,
@@ -120,7 +125,8 @@ def config_key(
     settings: Mapping[str, Any] | None = None,
 ) -> str:
     """A stable 16-hex-digit hash of a configuration's fields (seed included) and its
-    ``identity``: same configuration, endpoint and settings, same key, in any process.
+    ``identity``: same configuration, endpoint and settings, same key, in any process. A
+    field in ``KEYED_WHEN_SET`` counts only when set away from its default.
 
     Args:
         config: The configuration (a dataclass, or anything with ``as_row()``).
@@ -134,10 +140,15 @@ def config_key(
         >>> config_key(EpisodeConfig(seed=1)) == config_key(EpisodeConfig(seed=2))
         False
     """
+    row = {
+        k: v
+        for k, v in config_row(config).items()
+        if not (k in KEYED_WHEN_SET and v == KEYED_WHEN_SET[k])
+    }
     text = json.dumps(
         {
             "type": type(config).__name__,
-            **config_row(config),
+            **row,
             **identity(config, environ=environ, settings=settings),
         },
         sort_keys=True,

@@ -187,24 +187,27 @@ def _merge_reply(
 
     The answers the members' findings lead to, in the order they were reported: one when
     they agree (or disagree only where it does not change the answer), else all of them,
-    joined ("1823 / 1797"), which commits to none. Keeping them all is the decision, drawn
-    with the physics' probability; a slip writes one of them alone.
+    joined ("1823 / 1797"), which commits to none. A member that found nothing ("unknown")
+    adds no finding. Keeping them all is the decision, drawn with the physics'
+    probability; a slip writes one of them alone.
     """
+
+    def findings(said: list[str]) -> list[str]:
+        return [v for v in dict.fromkeys(said) if v != UNKNOWN] or [UNKNOWN]
+
     if whole and ask.kind != "lookup":
-        found = list(dict.fromkeys(whole))
+        found = findings(whole)
     else:  # each fact: every value its part's members reported; the answers they lead to
         values = [
-            list(
-                dict.fromkeys(
-                    v for a, v in read if a and a.entities == (e,) and a.attribute == ask.attribute
-                )
+            findings(
+                [v for a, v in read if a and a.entities == (e,) and a.attribute == ask.attribute]
             )
-            or [UNKNOWN]
             for e in ask.entities
         ]
         found = list(dict.fromkeys(answer_from(ask, list(c)) for c in product(*values)))
     merged = " / ".join(found)
-    pick = dice.choose("combine:merge", intended=merged, options=[merged, *found], p=p)
+    options = list(dict.fromkeys([merged, *found]))
+    pick = dice.choose("combine:merge", intended=merged, options=options, p=p)
     return Reply(
         tool_calls=[{"name": prompt.forced_tool or "Combine", "args": {"answer": pick.chosen}}],
         decisions=[pick],

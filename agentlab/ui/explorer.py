@@ -39,13 +39,11 @@ from IPython.display import display
 from agentlab.applies import HANDED_OFF, PLACED, SIZED
 from agentlab.config import ARCHITECTURES, EpisodeConfig
 from agentlab.errors import ConfigError
-from agentlab.graphs.team import TeamSpec, agent_tools, build_team
+from agentlab.graphs.team import TeamSpec
 from agentlab.measure import intervals
 from agentlab.run.runner import Episode, Results, run_episode
-from agentlab.run.team_runner import DEDICATED, DEFAULT_PLACEMENT, run_team_episode, team_for
-from agentlab.serve.models import make_model
+from agentlab.run.team_runner import DEDICATED, DEFAULT_PLACEMENT, run_team_episode
 from agentlab.ui import explorer_figure as figure
-from agentlab.ui.draw import mermaid
 from agentlab.ui.explorer_controls import (
     EMBED_IN,
     HANDOFF_STOPS,
@@ -60,6 +58,7 @@ from agentlab.ui.explorer_controls import (
 )
 from agentlab.ui.explorer_figure import METRICS
 from agentlab.ui.explorer_runs import DesignRuns, Key
+from agentlab.ui.explorer_team import TeamViews
 from agentlab.ui.stepper import RunStepper
 from agentlab.ui.widgets import headless
 from agentlab.world.capabilities import ORDER, Capability
@@ -131,8 +130,7 @@ class PlacementExplorer:
         self._shown: Key | None = None
         self._previous: Key | None = None
         self._numbers: dict[tuple[Key, int], pd.DataFrame] = {}  # (design, episodes) -> row
-        self._tables: dict[Any, str] = {}  # a team and its scope -> its agents table
-        self._diagrams: dict[Any, str] = {}  # a team -> its Mermaid text
+        self._teams = TeamViews(model, caps)  # each design's team table and diagram, kept
         self._whole_at_click = False  # the design shown was all in when its click drew it
         self._seen: set[Key] = set()  # designs shown before
         self._shown_config = EpisodeConfig()  # the configuration of the design shown
@@ -240,8 +238,11 @@ class PlacementExplorer:
         return self
 
     def wait(self, timeout: float | None = None) -> PlacementExplorer:
-        """Wait until every question of the design shown is in and drawn; the explorer."""
+        """Wait until every question of the design shown is in and drawn; the explorer.
+        Raises what stopped the design, if it failed."""
         self.designs.wait(timeout)
+        if self.designs.shown is not None and (error := self.designs.error(self.designs.shown)):
+            raise error
         return self
 
     def close(self) -> None:
@@ -283,10 +284,13 @@ class PlacementExplorer:
                 self._pending, self._clicked = (key, config), start
                 self._draw_team(config)
             first = self.designs.first_look if self.designs.background else None
-            self.kept = self.designs.ready(first)
-            if not self.kept and self.designs.background:  # drawn when the worker has it
-                self.readout.value = f"<i>running the first {first} questions of this design…</i>"
-                return
+            with self._draw_lock:  # the worker draws it after this, never before
+                self.kept = self.designs.ready(first)
+                if not self.kept and self.designs.background:
+                    self.readout.value = (
+                        f"<i>running the first {first} questions of this design…</i>"
+                    )
+                    return
             self.kept = self.designs.fill(first) == 0
             self._draw_click(key)
         finally:
@@ -308,22 +312,35 @@ class PlacementExplorer:
                 return
             config, self._pending = self._pending[1], None
             self._previous, self._shown, self._shown_config = self._shown, key, config
-            self.runs += 1
             self._draw()
             done, total = self.designs.progress(key)
             self._whole_at_click = done == total
             self.seconds = time.perf_counter() - self._clicked
+            self.runs += 1  # last but the readout: who watches runs finds seconds set
             self._readout(before=key in self._seen)
             self._seen.add(key)
 
     def _progress(self, key: Key, done: int) -> None:
         """A design's first look, or all of it, is in (from the worker): its numbers and team
         are made now; a click waiting for it draws, the design shown redraws when all is in."""
+        if done < 0:  # it failed: a click waiting for it says why
+            with self._draw_lock:
+                if self._pending is not None and self._pending[0] == key:
+                    self._pending = None
+                    error = html.escape(
+                        f"{type(self.designs.error(key)).__name__}: {self.designs.error(key)}"
+                    )
+                    self.readout.value = f"<b>this design cannot run</b>: {error}"
+            return
         self._numbers_of(key)
-        self._team_view(self.designs.config(key))
+        self._teams.of(self.designs.config(key))
         self._draw_click(key)  # a click waiting for this first look
         with self._draw_lock:
-            if key == self._shown and done == self.designs.progress(key)[1]:
+            if (
+                self._pending is None
+                and key == self._shown
+                and done == self.designs.progress(key)[1]
+            ):
                 self._draw()
                 self._readout(before=False)
 
@@ -334,30 +351,9 @@ class PlacementExplorer:
             self._numbers[(key, len(e))] = figure.numbers(e)
         return self._numbers.get((key, len(e)))
 
-    def _team_view(self, config: EpisodeConfig) -> tuple[TeamSpec, str, str]:
-        """A design's team, its agents table and its Mermaid text, each made once."""
-        spec = team_for(config, self.caps)
-        team, scoped = (spec.topology, spec.agents), (spec.topology, spec.agents, spec.distractors)
-        if scoped not in self._tables:
-            rows = "".join(
-                f"<tr><td><b>{html.escape(a.name)}</b></td>"
-                f"<td>{html.escape(', '.join(LABELS[c] for c in a.capabilities))}</td>"
-                f"<td style='text-align:right'>{len(agent_tools(a, spec, self.caps))} tools</td>"
-                "</tr>"
-                for a in spec.agents
-            )
-            self._tables[scoped] = (
-                f"<b>{spec.topology}</b>: {len(spec.agents)} agents"
-                f"<table style='border-collapse:collapse'>{rows}</table>"
-            )
-        if team not in self._diagrams:
-            graph = build_team(spec, model=make_model(self.model, seed=0), caps=self.caps)
-            self._diagrams[team] = mermaid(graph)
-        return spec, self._tables[scoped], self._diagrams[team]
-
     def _draw_team(self, config: EpisodeConfig) -> None:
         """The team's table and diagram, redrawn only where they changed."""
-        self.team, table, diagram = self._team_view(config)
+        self.team, table, diagram = self._teams.of(config)
         if table != self.agents_table.value:
             self.agents_table.value = table
         if diagram == self.diagram_text:
@@ -391,8 +387,9 @@ class PlacementExplorer:
             status = f"{total} episodes, kept from before"
         else:
             status = f"{total} episodes, " + ("run ahead" if self.kept else f"{self.seconds:.1f} s")
+        agents = len(self._teams.of(self._shown_config)[0].agents)  # not the team clicked to
         self.readout.value = figure.readout_html(
-            self._shown_config, len(self.team.agents), self.results.episodes, self.runs, status
+            self._shown_config, agents, self.results.episodes, self.runs, status
         )
 
     def _ipython_display_(self) -> None:

@@ -15,10 +15,11 @@ once; otherwise those episodes run next, and the explorer draws them when the wo
 they are in (``fill`` waits for them instead: ``PlacementExplorer.set``).
 While a click is drawn (from ``show`` to ``release``) the worker starts nothing else, so
 the two do not take turns on one interpreter. When a design's first look or its last
-episode is in, ``on_progress`` is called from the worker thread: the explorer computes the
-design's numbers and team drawing there, ahead of the click, and redraws the design shown
-when all of it is in. The thread ends when it has nothing left to run and starts again at
-the next ``show``: an explorer nobody clicks costs nothing.
+episode is in (or it failed: done = -1), ``on_progress`` is called from the worker
+thread: the explorer computes the design's numbers and team drawing there, ahead of the
+click, and redraws the design shown when all of it is in. The thread ends when it has
+nothing left to run and starts again at the next ``show``: an explorer nobody clicks costs
+nothing.
 
 Without the thread (``background=False``) ``fill`` runs what is missing in the caller's
 thread and nothing runs ahead.
@@ -167,8 +168,15 @@ class DesignRuns:
         """Whether ``fill(n)`` would return at once: the first ``n`` episodes of the design
         shown are in (all: None), or it failed (``fill`` says why)."""
         assert self.shown is not None, "show a design first"
+        if self.failed is not None:
+            failed, self.failed = self.failed, None
+            raise failed
         with self._cond:
             return self._designs[self.shown].missing(n) is None
+
+    def error(self, key: Key) -> Exception | None:
+        """What stopped a design (a bug or a refused config), or None."""
+        return self._designs[key].error
 
     def release(self) -> None:
         """The click is drawn: the worker goes on with the rest."""
@@ -275,8 +283,8 @@ class DesignRuns:
 
     def _run(self, key: Key, i: int, *, from_worker: bool = False) -> int:
         """Run one episode and keep it. When that brings the design to its first look or
-        to all its episodes, their count (from the worker, ``_calling`` is then set until
-        it has called ``on_progress``); else 0."""
+        to all its episodes, their count; -1 when it failed (from the worker, ``_calling``
+        is then set until it has called ``on_progress``); else 0."""
         d = self._designs[key]
         try:
             ep = self._run_one(d.configs[i])
@@ -285,8 +293,9 @@ class DesignRuns:
         except Exception as exc:  # a bug or a refused config: said by fill, never dropped
             with self._cond:
                 d.error = exc
+                self._calling = from_worker and self.on_progress is not None
                 self._cond.notify_all()
-            return 0
+            return -1  # told to on_progress as done = -1
         with self._cond:
             d.rows[i], d.steps[i] = row, steps
             self.ran += 1
