@@ -25,7 +25,7 @@ class TeamViews:
     Example:
         >>> views = TeamViews("sim:gpt-4o-mini")
         >>> spec, table, diagram = views.of(EpisodeConfig(scenario="research"))
-        >>> spec.topology, "researcher" in table, diagram.startswith("graph")
+        >>> spec.topology, "researcher" in table, "graph TD" in diagram
         ('single', True, True)
     """
 
