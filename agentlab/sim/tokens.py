@@ -84,7 +84,7 @@ def encoding() -> tiktoken.Encoding:
     )
 
 
-LINE_SPLIT_CHARS = 1000  # longer texts are counted in pieces, each piece cached
+LINE_SPLIT_CHARS = 200  # longer texts are counted in pieces, each piece cached
 
 
 def _pieces(text: str) -> list[str]:
