@@ -335,3 +335,37 @@ def test_a_store_another_sweep_is_creating_is_not_taken_for_a_foreign_folder(
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(ValueError, match="not a sweep store and not empty"):
         SweepStore(tmp_path)
+
+
+def test_a_store_keeps_a_bounded_share_of_what_it_wrote_and_loads_all_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sweep's process holds at most ``KEPT_ROWS`` of the rows it stored (the latest
+    parts, for a quick load); the rest are read back from disk, and the tables load the
+    same either way."""
+    from agentlab.run import store as store_module
+
+    configs = list(al.grid(seeds=range(6)))
+    chunks = [run_chunk([(config_key(c), c)]) for c in configs]
+    folder = {"kept": tmp_path / "kept", "bounded": tmp_path / "bounded"}
+    loaded = {}
+    for how, path in folder.items():
+        if how == "bounded":  # about two episodes' rows
+            monkeypatch.setattr(store_module, "KEPT_ROWS", len(chunks[0].steps) * 2)
+        store = SweepStore(path)
+        store.plan(configs)
+        for chunk in chunks:
+            store.write_part(chunk.episodes, chunk.steps, files=chunk.files)
+        kept = sum(len(t) for t in store._written.values())
+        if how == "bounded":
+            assert 0 < kept <= store_module.KEPT_ROWS
+            assert len(store._written) < 2 * len(chunks)  # the oldest parts were let go
+        else:
+            assert len(store._written) == 2 * len(chunks)
+        loaded[how] = store.load()
+    for kept_all, bounded in zip(loaded["kept"], loaded["bounded"], strict=True):
+        pd.testing.assert_frame_equal(
+            kept_all.drop(columns=WALL, errors="ignore"),
+            bounded.drop(columns=WALL, errors="ignore"),
+        )
+    assert len(loaded["bounded"][0]) == len(configs)

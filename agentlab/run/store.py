@@ -39,6 +39,7 @@ import os
 import re
 import uuid
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,9 @@ MANIFEST = "sweep.json"
 QUARANTINE = "quarantine"  # the folder damaged parts are moved to
 LOCK = ".lock"  # the writers' lock file
 LOCK_TIMEOUT = 120.0  # seconds to wait for another writer before saying so
+# rows (episodes and steps) of the parts a store object wrote that it keeps in memory for
+# load(): about 75 MiB, some 3,000 travel episodes; a larger sweep reads its older parts back
+KEPT_ROWS = 50_000
 
 
 class DamagedPartWarning(UserWarning):
@@ -105,9 +109,12 @@ class SweepStore:
         for sub in ("episodes", "steps"):
             (self.path / sub).mkdir(parents=True, exist_ok=True)
         self._lock = FileLock(self.path / LOCK, timeout=LOCK_TIMEOUT)
-        # parts this object wrote, as written: reading them back is the sweep's last serial
-        # step, and the tables are the ones just stored (Parquet round-trips these types)
-        self._written: dict[Path, pd.DataFrame] = {}
+        # the latest parts this object wrote, as written, up to KEPT_ROWS rows: reading them
+        # back is the sweep's last serial step, and the tables are the ones just stored
+        # (Parquet round-trips these types); older parts are read from disk, so a sweep of
+        # any size holds a bounded share of its rows until it loads them
+        self._written: OrderedDict[Path, pd.DataFrame] = OrderedDict()
+        self._kept_rows = 0
         # what each part holds (keys, outcomes, spending), read once: parts never change
         self._index: dict[str, pd.DataFrame] = {}
         manifest = self.path / MANIFEST
@@ -215,11 +222,19 @@ class SweepStore:
             name = f"{seq:012d}-{uuid.uuid4().hex[:8]}.parquet"  # numbered: newer sort later
             if step_rows is not None and files[1] is not None:
                 write_atomic(files[1], self.path / "steps" / name)
-                self._written[self.path / "steps" / name] = step_rows
+                self._keep(self.path / "steps" / name, step_rows)
             write_atomic(files[0], self.path / "episodes" / name)
-            self._written[self.path / "episodes" / name] = rows
+            self._keep(self.path / "episodes" / name, rows)
             self._index[name] = part_summary(rows)
         return name
+
+    def _keep(self, path: Path, table: pd.DataFrame) -> None:
+        """Keep a part just written for ``load``, dropping the oldest kept beyond KEPT_ROWS."""
+        self._written[path] = table
+        self._kept_rows += len(table)
+        while self._kept_rows > KEPT_ROWS and len(self._written) > 1:
+            _, dropped = self._written.popitem(last=False)
+            self._kept_rows -= len(dropped)
 
     def _read(self, path: Path, columns: list[str] | None = None) -> pd.DataFrame | None:
         """A stored part's table (from memory when this object wrote it); None when it is
@@ -249,7 +264,8 @@ class SweepStore:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(source, target)
                     moved.append(str(target))
-                self._written.pop(source, None)
+                dropped = self._written.pop(source, None)
+                self._kept_rows -= 0 if dropped is None else len(dropped)
             self._index.pop(name, None)
         if moved:
             warnings.warn(
