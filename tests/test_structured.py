@@ -113,3 +113,21 @@ def test_a_callback_that_refuses_the_reply_is_not_a_parse_failure() -> None:
     structured = Structured(al.make_model(seed=0), Plan)
     with pytest.raises(ReplyFailure, match="truncated"):
         RunnableLambda(lambda m: structured.invoke(m)).invoke(PROMPT, {"callbacks": [Refuses()]})
+
+
+def test_a_callback_that_refuses_the_finished_call_is_not_a_parse_failure() -> None:
+    """Only an error of the parser's own run is a reply that did not parse: a handler that
+    raises at the end of the whole structured chain still raises."""
+
+    class RefusesTheEnd(BaseCallbackHandler):
+        raise_error = True
+
+        def on_chain_end(self, outputs: Any, **kwargs: Any) -> None:
+            if isinstance(outputs, Plan):
+                raise RuntimeError("refused")
+
+    structured = Structured(al.make_model(seed=0), Plan)
+    with pytest.raises(RuntimeError, match="refused"):
+        RunnableLambda(lambda m: structured.invoke(m)).invoke(
+            PROMPT, {"callbacks": [RefusesTheEnd()]}
+        )

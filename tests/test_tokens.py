@@ -127,6 +127,9 @@ def test_long_texts_count_the_same_line_by_line() -> None:
     assert count_text(text) == count_text.__wrapped__(text)  # type: ignore[attr-defined]
     ragged = "\n\n  ".join(lines[:80]) + " \n\t" + "x\n" * 400
     assert count_text(ragged) == len(encoding().encode_ordinary(ragged))
+    # punctuation, a newline and a slash are one pre-token: the text is not cut there
+    for slashed in ("word " * 45 + ")\n//comment line", "a, b.\n/path/to\n" * 40):
+        assert count_text(slashed) == len(encoding().encode_ordinary(slashed)), slashed[-30:]
 
 
 def test_tool_calls_of_is_getattr_without_the_slow_miss() -> None:

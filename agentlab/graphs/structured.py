@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler, BaseCallbackManager, Callbacks
 from langchain_core.language_models import BaseChatModel
@@ -19,21 +20,27 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class _Reply(BaseCallbackHandler):
-    """What one structured call's runs did: the chat model's message, and whether the
-    parser started after it (a run starting once the model has answered is the parser's:
-    the chain is the model, then its parser)."""
+    """What one structured call's runs did: the chat model's message, and the errors of
+    the runs that started after it answered (its parser: the chain is the model, then its
+    parser). Only those errors are a reply that did not parse."""
 
     def __init__(self) -> None:
         self.message: BaseMessage | None = None
-        self.parsing = False
+        self._after: set[UUID] = set()  # runs started once the model had answered
+        self.parse_errors: list[BaseException] = []
 
     def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
         first = response.generations[0][0] if response.generations else None
         if isinstance(first, ChatGeneration):
             self.message = first.message
 
-    def on_chain_start(self, serialized: Any, inputs: Any, **kwargs: Any) -> None:
-        self.parsing = self.parsing or self.message is not None
+    def on_chain_start(self, serialized: Any, inputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        if self.message is not None:
+            self._after.add(run_id)
+
+    def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        if run_id in self._after:
+            self.parse_errors.append(error)
 
 
 def _joined(inherited: Callbacks, handler: BaseCallbackHandler) -> Callbacks:
@@ -55,7 +62,7 @@ class Structured(Generic[M]):
     branches in a ``RunnableParallel``, which starts a thread pool on every call (about
     3.6 ms of a 4.6 ms call on the simulated model). Here the model's message is taken
     from the call's ``on_llm_end`` callback (a handler added to the callbacks the call
-    inherits), and a reply that does not parse gives ``None``, as ``include_raw`` does;
+    inherits), and a reply its parser raised on gives ``None``, as ``include_raw`` does;
     any other failure raises.
 
     Example:
@@ -90,8 +97,8 @@ class Structured(Generic[M]):
             config["metadata"] = metadata
         try:
             parsed = self.chain.invoke(messages, config)
-        except Exception:
-            if not seen.parsing:  # the call failed (or a callback refused its reply)
-                raise
+        except Exception as exc:
+            if not any(exc is e for e in seen.parse_errors):  # not the parser's: the call
+                raise  # failed, or a callback refused its reply
             parsed = None  # a reply that does not parse (include_raw's "parsing_error")
         return seen.message, parsed if isinstance(parsed, self.schema) else None

@@ -236,9 +236,15 @@ class SweepStore:
             _, dropped = self._written.popitem(last=False)
             self._kept_rows -= len(dropped)
 
+    def _forget(self, name: str) -> None:
+        """Let go of a part's kept tables (it was moved aside or is gone)."""
+        for sub in ("episodes", "steps"):
+            dropped = self._written.pop(self.path / sub / name, None)
+            self._kept_rows -= 0 if dropped is None else len(dropped)
+
     def _read(self, path: Path, columns: list[str] | None = None) -> pd.DataFrame | None:
-        """A stored part's table (from memory when this object wrote it); None when it is
-        damaged (then moved to the quarantine, with a warning) or gone."""
+        """A stored part's table (from memory when this object wrote it lately: ``_keep``);
+        None when it is damaged (then moved to the quarantine, with a warning) or gone."""
         table = self._written.get(path)
         if table is not None:
             return table
@@ -264,8 +270,7 @@ class SweepStore:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(source, target)
                     moved.append(str(target))
-                dropped = self._written.pop(source, None)
-                self._kept_rows -= 0 if dropped is None else len(dropped)
+            self._forget(name)
             self._index.pop(name, None)
         if moved:
             warnings.warn(
@@ -281,6 +286,7 @@ class SweepStore:
         names = {p.name for p in parts}
         for name in set(self._index) - names:
             del self._index[name]
+            self._forget(name)
         for part in parts:
             if part.name in self._index:
                 continue

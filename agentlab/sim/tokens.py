@@ -88,11 +88,12 @@ LINE_SPLIT_CHARS = 200  # longer texts are counted in pieces, each piece cached
 
 
 def _pieces(text: str) -> list[str]:
-    """``text`` cut after each newline that a non-space follows: no pre-token of o200k spans
-    such a cut (a pre-token holds a newline only at its end or among other whitespace)."""
+    """``text`` cut after each newline that a non-space other than ``/`` follows: no
+    pre-token of o200k spans such a cut (a pre-token holds a newline only at its end, among
+    other whitespace, or in a run of punctuation, newlines and slashes such as ``)\\n/``)."""
     chunks: list[str] = []
     for line in text.split("\n"):
-        if chunks and (not line or line[0].isspace()):
+        if chunks and (not line or line[0].isspace() or line[0] == "/"):
             chunks[-1] += "\n" + line
         else:
             chunks.append(line)
