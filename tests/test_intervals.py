@@ -278,3 +278,53 @@ def test_break_even_refuses_bad_input_naming_the_argument(call: object, field: s
     with pytest.raises(ConfigError) as info:
         call(_policies(questions=10))  # type: ignore[operator]
     assert info.value.field == field
+
+
+def test_questions_for_plans_a_sample_that_separates_a_true_effect_about_as_often_as_asked() -> (
+    None
+):
+    pilot = vd.compare(
+        _episodes({"a": 0.5, "b": 0.7}, questions=30, seeds=1), "success", "architecture", "b", "a"
+    )
+    n = pilot.questions_for(0.2, power=0.8)
+    assert 40 < n < 200, (n, str(pilot))
+    separated = [
+        vd.compare(
+            _episodes({"a": 0.5, "b": 0.7}, questions=n, seeds=1, seed=k),
+            "success",
+            "architecture",
+            "b",
+            "a",
+            resamples=400,
+        ).order
+        == ">"
+        for k in range(1, 31)
+    ]
+    assert 0.6 <= sum(separated) / len(separated) <= 0.97, (n, sum(separated))
+
+
+def test_questions_for_is_the_sample_whose_interval_just_reaches_the_effect() -> None:
+    z = 1.959963984540054 + 0.8416212335729143  # a 95% interval, a power of 0.8
+    c = vd.Comparison("a", "b", "success", "difference", 0.1, -0.1, 0.3, 50)
+    assert c.questions_for(z * 0.2 / 1.959963984540054) == 50  # the spread at 50 questions
+    assert c.questions_for(z * 0.1 / 1.959963984540054) == 200  # half the effect: 4x
+    r = vd.Comparison("a", "b", "failure rate", "ratio", 1.0, 0.8, 1.25, 100)
+    assert r.questions_for(1.17) == r.questions_for(1 / 1.17)  # symmetric on the log scale
+
+
+@pytest.mark.parametrize(
+    ("comparison", "effect", "power", "field"),
+    [
+        (vd.Comparison("a", "b", "m", "ratio", 1.0, 0.8, 1.2, 30), 1.0, 0.8, "effect"),
+        (vd.Comparison("a", "b", "m", "ratio", 1.0, 0.8, 1.2, 30), -2.0, 0.8, "effect"),
+        (vd.Comparison("a", "b", "m", "difference", 0.0, -1, 1, 30), 0.0, 0.8, "effect"),
+        (vd.Comparison("a", "b", "m", "ratio", 1.0, 0.8, 1.2, 30), 1.2, 1.0, "power"),
+        (vd.Comparison("a", "b", "m", "ratio", 1.0, 0.0, 1.2, 30), 1.2, 0.8, "comparison"),
+    ],
+)
+def test_questions_for_refuses_what_it_cannot_plan_naming_the_argument(
+    comparison: vd.Comparison, effect: float, power: float, field: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        comparison.questions_for(effect, power=power)
+    assert err.value.field == field

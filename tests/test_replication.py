@@ -257,6 +257,25 @@ def test_a_taught_verdict_holds_on_both_halves_of_the_questions(
     assert (first.order, second.order) == (order, order), f"{first}\n{second}"
 
 
+@pytest.mark.parametrize("team", ["independent", "independent, synthesis"])
+def test_the_papers_own_failure_ratio_needs_more_questions_than_the_world_holds(
+    team: str,
+) -> None:
+    """Notebook 08, "Too few questions for the paper's difference": on the lab's definition
+    (failure rate over failure rate) Kim et al.'s own success column puts independent over
+    centralized at 1.17 (their 17.2 is another measure). With the spread the lab measures on
+    each half, a true ratio that size would need more questions than the world's 224 to
+    separate four times in five: the strict xfails above say "not shown at this size"
+    before they say anything of the mechanism."""
+    paper = al.measure.reference.reference("kim2025_architectures").set_index("architecture")
+    failure = 1 - paper.success
+    effect = failure["independent"] / failure["centralized"]
+    assert round(effect, 2) == 1.17 and paper.error_amplification["independent"] == 17.2
+    for half in _halves(iv.FAILURE, team, "centralized", "ratio"):
+        assert half.order is None, half  # if it separated, the xfail above would XPASS
+        assert half.questions_for(effect) > len(QUESTIONS), half
+
+
 # ---- the travel world: notebook 05's team against the single agent, notebook 04's policies
 
 TRIPS = range(len(travel.request_ids()))  # seed n asks request n + 1 (notebook 05)

@@ -14,8 +14,10 @@ Introduced in notebook 05 (`05_decomposition.ipynb`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
@@ -60,6 +62,40 @@ class Comparison:
         if self.hi < null:
             return "<"
         return None
+
+    def questions_for(self, effect: float, power: float = 0.8) -> int:
+        """Questions at which a true ``effect`` would separate with probability ``power``.
+
+        Planning arithmetic, read from this comparison's own interval: its width at
+        ``questions`` questions gives the standard error (of the log for a ratio), which
+        shrinks as one over the square root of the questions; the effect separates when it
+        lies (z of the level + z of the power) standard errors from no difference. So it
+        uses the spread the lab measured on these very designs, paired as they were run,
+        whatever the effect the comparison happened to estimate.
+
+        Args:
+            effect: The true ratio (how="ratio", not 1) or difference (not 0) to detect,
+                e.g. a published one.
+            power: The probability of separating that one asks for, in (0.5, 1).
+
+        Example:
+            >>> c = Comparison("a", "b", "failure rate", "ratio", 1.1, 0.8, 1.5, 32)
+            >>> c.questions_for(1.17)
+            263
+        """
+        if not 0.5 < power < 1:
+            raise ConfigError("power", power, "a probability above 0.5 and below 1")
+        ratio = self.how == "ratio"
+        if (ratio and (effect <= 0 or effect == 1)) or (not ratio and effect == 0):
+            allowed = "a ratio above 0 other than 1" if ratio else "a difference other than 0"
+            raise ConfigError("effect", effect, allowed)
+        if ratio and self.lo <= 0:
+            raise ConfigError("comparison", str(self), "a ratio interval above 0 (a log scale)")
+        scale = np.log if ratio else (lambda x: x)
+        z = NormalDist().inv_cdf
+        se = (scale(self.hi) - scale(self.lo)) / (2 * z(0.5 + self.level / 2))
+        needed = self.questions * ((z(0.5 + self.level / 2) + z(power)) * se / scale(effect)) ** 2
+        return max(1, math.ceil(float(needed)))
 
     def __str__(self) -> str:
         sign = "+" if self.how == "difference" else ""
