@@ -263,10 +263,10 @@ def test_the_papers_own_failure_ratio_needs_more_questions_than_the_world_holds(
 ) -> None:
     """Notebook 08, "Too few questions for the paper's difference": on the lab's definition
     (failure rate over failure rate) Kim et al.'s own success column puts independent over
-    centralized at 1.17 (their 17.2 is another measure). With the spread the lab measures on
-    each half, a true ratio that size would need more questions than the world's 224 to
-    separate four times in five: the strict xfails above say "not shown at this size"
-    before they say anything of the mechanism."""
+    centralized at 1.17 (their 17.2 is another measure). With the lab's own failure rates and
+    the spread it measures on each half, a true ratio that size would need more questions
+    than the world's 224 to separate four times in five: an interval that holds 1 at this
+    size says little of the mechanism behind the strict xfails above."""
     paper = al.measure.reference.reference("kim2025_architectures").set_index("architecture")
     failure = 1 - paper.success
     effect = failure["independent"] / failure["centralized"]

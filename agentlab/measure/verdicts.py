@@ -69,9 +69,10 @@ class Comparison:
         Planning arithmetic, read from this comparison's own interval: its width at
         ``questions`` questions gives the standard error (of the log for a ratio), which
         shrinks as one over the square root of the questions; the effect separates when it
-        lies (z of the level + z of the power) standard errors from no difference. So it
-        uses the spread the lab measured on these very designs, paired as they were run,
-        whatever the effect the comparison happened to estimate.
+        lies (z of the level + z of the power) standard errors from no difference. It uses
+        the spread the lab measured on these very designs, paired as they were run, and
+        assumes that spread carries over to the effect asked about: failure rates far from
+        the measured ones, or another pairing, have another spread.
 
         Args:
             effect: The true ratio (how="ratio", not 1) or difference (not 0) to detect,
