@@ -369,3 +369,48 @@ def test_a_store_keeps_a_bounded_share_of_what_it_wrote_and_loads_all_of_it(
             bounded.drop(columns=WALL, errors="ignore"),
         )
     assert len(loaded["bounded"][0]) == len(configs)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_parts_load_the_same_however_they_are_batched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    """``load`` concatenates alike parts as it reads them (``store_parts.Batches``): a key
+    stored again in a newer part, and parts written with other column types, load the same
+    whether the batches hold one part, a few, or all of them."""
+    import functools
+
+    from agentlab.run import store as store_module
+
+    configs = list(al.grid(seeds=range(5)))
+    path = tmp_path / "store"
+    store = SweepStore(path)
+    store.plan(configs)
+    for c in configs:
+        chunk = run_chunk([(config_key(c), c)])
+        store.write_part(chunk.episodes, chunk.steps, files=chunk.files)
+    again = run_chunk([(config_key(configs[1]), configs[1])])  # a newer part wins its key
+    store.write_part(again.episodes, again.steps, replace=[config_key(configs[1])])
+    parts = sorted((path / "episodes").glob("*.parquet"), key=lambda p: p.name)
+    _rewrite(parts[2], {"tokens_in": "float64"})  # a part of other types between alike ones
+    _rewrite(path / "steps" / parts[2].name, {"step": "float64"})
+    whole = SweepStore(path).load()  # one batch (the default size is larger than 6 parts)
+    monkeypatch.setattr(store_module, "Batches", functools.partial(store_parts.Batches, size))
+    batched = SweepStore(path).load()
+    for a, b in zip(whole, batched, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    assert len(whole[0]) == len(configs) and whole[0][KEY].is_unique
+    newest = whole[1][whole[1][KEY] == config_key(configs[1])]
+    assert len(newest) == len(again.steps)  # the newer part's steps, not both parts'
+
+
+def test_loaded_text_holds_one_object_per_distinct_value(reference: SweepResults) -> None:
+    """fastparquet builds a string per cell; the loaded tables share one per value and
+    part, so a step row's copy of its episode's configuration costs a pointer
+    (``shared_text``)."""
+    assert reference.store is not None
+    parts = len(list((reference.store / "steps").glob("*.parquet")))
+    steps = load_sweep(reference.store).steps
+    for name in ("model", "architecture", "node", KEY):
+        cells = steps[name].to_numpy(dtype=object)
+        assert len({id(v) for v in cells}) <= steps[name].nunique() * parts < len(cells), name

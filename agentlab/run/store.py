@@ -53,6 +53,7 @@ from agentlab.run.identity import config_key, config_row, identity
 from agentlab.run.store_parts import (
     KEY,
     SUMMARY,
+    Batches,
     clean,
     encode_part,
     is_damaged,
@@ -359,25 +360,32 @@ class SweepStore:
 
     def _load(self) -> tuple[pd.DataFrame, pd.DataFrame] | None:
         order = {row[KEY]: i for i, row in enumerate(self.planned())}
-        parts: dict[str, pd.DataFrame] = {}
+        names: list[str] = []
+        read = Batches()  # the parts' episodes, few tables (a column costs ~1 KB however short)
         winners: dict[str, str] = {}  # key -> the newest part that holds it
         for part in self._parts():
             table = self._read(part)
             if table is None:
                 continue
-            parts[part.name] = table
+            names.append(part.name)
+            read.add(table, part.name)
             winners.update(dict.fromkeys(table[KEY].tolist(), part.name))
-        episodes: list[pd.DataFrame] = []
-        steps: list[pd.DataFrame] = []
+        episodes = []
+        for table, of in read.tables():
+            keep = np.array([winners[k] == n for k, n in zip(table[KEY].tolist(), of, strict=True)])
+            episodes.append(table if keep.all() else table[keep])
+        del read
+        steps = Batches()
         winning = set(winners.values())
-        for name, table in parts.items():
-            keep = np.array([winners[k] == name for k in table[KEY].tolist()], dtype=bool)
-            episodes.append(table[keep])
+        for name in names:
             path = self.path / "steps" / name
             if name in winning and path.exists():
                 step_table = self._read(path)
                 if step_table is None:  # its episodes went to the quarantine too: again
                     return None
                 keep = np.array([winners.get(k) == name for k in step_table[KEY].tolist()], bool)
-                steps.append(step_table[keep])
-        return to_frame(episodes, order), to_frame(steps, order, by_step=True)
+                steps.add(step_table if keep.all() else step_table[keep], name)
+        return (
+            to_frame(episodes, order),
+            to_frame([t for t, _ in steps.tables()], order, by_step=True),
+        )

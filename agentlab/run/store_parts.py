@@ -207,8 +207,27 @@ def _typed(raw: pd.Series, nulls: int | None) -> Any:
     if kind == "other" and pd.api.types.infer_dtype(raw, skipna=True) == "string":
         kind = "text"
     if kind in DTYPES and dtype != DTYPES[kind]:
-        return raw.astype(DTYPES[kind]).array
-    return raw.array
+        raw = raw.astype(DTYPES[kind])
+    return shared_text(raw.array) if kind == "text" else raw.array
+
+
+def shared_text(values: Any) -> Any:
+    """Text with one string object per distinct value. fastparquet builds a new object for
+    every cell, and a step row repeats its episode's configuration (model, architecture,
+    key): shared, the loaded tables hold a pointer per cell instead of a string (a sweep's
+    steps table a third of the memory). Same values, same type; a column of mostly
+    distinct values is returned as it is.
+
+    >>> a = shared_text(pd.array(["gpt-4o"] + ["gpt-4o".lower()] * 3 + [None], dtype="str"))
+    >>> a.isna().tolist(), len({id(v) for v in a[:4]})
+    ([False, False, False, False, True], 1)
+    """
+    codes, uniques = pd.factorize(values)  # a missing value's code is -1
+    if 2 * len(uniques) > len(values):
+        return values
+    cells = np.asarray(uniques, dtype=object).take(np.maximum(codes, 0))
+    cells[codes < 0] = None
+    return pd.array(cells, dtype=values.dtype)
 
 
 def is_damaged(exc: BaseException) -> bool:
@@ -284,6 +303,47 @@ def _plain(values: pd.Series) -> pd.Series:
         return pd.Series([None if m else bool(v) for v, m in zip(values, missing, strict=True)],
                          dtype=object)  # fmt: skip
     return values
+
+
+class Batches:
+    """Tables added one at a time (a sweep's parts, oldest first), held as few: consecutive
+    tables of the same columns and types are concatenated, up to ``size`` at a time. A
+    pandas column costs about a kilobyte however few its rows, so ten thousand episodes in
+    parts of sixteen would otherwise hold over a hundred thousand columns. Concatenating
+    alike tables in order changes no value, type or row order (``to_frame`` does the same).
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._done: list[tuple[pd.DataFrame, np.ndarray]] = []
+        self._pending: list[tuple[pd.DataFrame, str]] = []
+
+    @staticmethod
+    def _kind(table: pd.DataFrame) -> tuple[tuple[str, str], ...]:
+        return tuple((str(n), str(d)) for n, d in table.dtypes.items())
+
+    def add(self, table: pd.DataFrame, name: str) -> None:
+        """Add one part's table; ``name`` is the part it came from."""
+        if self._pending and (
+            len(self._pending) >= self.size or self._kind(self._pending[0][0]) != self._kind(table)
+        ):
+            self._flush()
+        self._pending.append((table, name))
+
+    def _flush(self) -> None:
+        tables = [t for t, _ in self._pending]
+        names = np.repeat(
+            np.array([n for _, n in self._pending], dtype=object), [len(t) for t in tables]
+        )
+        whole = tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
+        self._done.append((whole, names))
+        self._pending = []
+
+    def tables(self) -> list[tuple[pd.DataFrame, np.ndarray]]:
+        """The tables, in order, each with the part each of its rows came from."""
+        if self._pending:
+            self._flush()
+        return self._done
 
 
 def to_frame(

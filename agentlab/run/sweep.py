@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from tqdm.auto import tqdm
 
 from agentlab.config import check_budgets
@@ -193,17 +194,27 @@ def _results(store: SweepStore, keys: list[str] | None, path: Path | None) -> Sw
     episodes, steps = store.load()
     if keys is not None and len(episodes):  # this call's configurations, in its order
         position = {k: i for i, k in enumerate(keys)}
-        episodes = episodes[episodes[KEY].isin(position)].reset_index(drop=True)
-        episodes["episode"] = episodes[KEY].map(position).astype(int)
-        episodes = episodes.sort_values("episode", kind="stable").reset_index(drop=True)
+        episodes = _renumbered(episodes, position, ["episode"])
         if len(steps):
-            steps = steps[steps[KEY].isin(position)].reset_index(drop=True)
-            steps["episode"] = steps[KEY].map(position).astype(int)
-            steps = steps.sort_values(["episode", "step"], kind="stable").reset_index(drop=True)
+            steps = _renumbered(steps, position, ["episode", "step"])
     planned = len(keys) if keys is not None else len(store.planned())
     return SweepResults(
         episodes, steps, store=path, planned=planned, missing=planned - len(episodes)
     )
+
+
+def _renumbered(table: pd.DataFrame, position: dict[str, int], by: list[str]) -> pd.DataFrame:
+    """The rows of these configurations, numbered and ordered by their position in them
+    (copied only where that changes something: a sweep's own store is already in order)."""
+    mine = table[KEY].isin(position).to_numpy()
+    if not mine.all():
+        table = table[mine].reset_index(drop=True)
+    numbers = table[KEY].map(position).astype(int)
+    if not numbers.equals(table["episode"]):
+        table = table.assign(episode=numbers)
+    if not table["episode"].is_monotonic_increasing:
+        table = table.sort_values(by, kind="stable").reset_index(drop=True)
+    return table
 
 
 def load_sweep(path: str | os.PathLike[str]) -> SweepResults:
