@@ -395,7 +395,7 @@ def test_parts_load_the_same_however_they_are_batched(
     _rewrite(parts[2], {"tokens_in": "float64"})  # a part of other types between alike ones
     _rewrite(path / "steps" / parts[2].name, {"step": "float64"})
     whole = SweepStore(path).load()  # one batch (the default size is larger than 6 parts)
-    monkeypatch.setattr(store_module, "Batches", functools.partial(store_parts.Batches, size))
+    monkeypatch.setattr(store_module, "Batches", functools.partial(store_parts.Batches, size=size))
     batched = SweepStore(path).load()
     for a, b in zip(whole, batched, strict=True):
         pd.testing.assert_frame_equal(a, b)
@@ -414,3 +414,25 @@ def test_loaded_text_holds_one_object_per_distinct_value(reference: SweepResults
     for name in ("model", "architecture", "node", KEY):
         cells = steps[name].to_numpy(dtype=object)
         assert len({id(v) for v in cells}) <= steps[name].nunique() * parts < len(cells), name
+
+
+def test_a_part_whose_declared_column_holds_other_values_is_conformed_alone(
+    tmp_path: Path,
+) -> None:
+    """A declared column written as text is cast by its values, part by part (``conform``):
+    a part of numbers as text becomes numbers, one with a word stays text. Batched with
+    its neighbours, the first part's "0.10" would stay text beside "n/a" instead of
+    becoming 0.1 and widening back to "0.1", as it always has."""
+
+    def part(keys: list[str], costs: list[str]) -> pd.DataFrame:
+        return pd.DataFrame(
+            {KEY: pd.array(keys, dtype=TEXT), "cost_usd": pd.array(costs, dtype=TEXT)}
+        )
+
+    store = SweepStore(tmp_path / "store")
+    store.write_part(part(["A", "B"], ["0.10", "n/a"]), None)
+    store.write_part(part(["C"], ["n/a"]), None)
+    newer = pd.DataFrame({KEY: pd.array(["B"], dtype=TEXT), "cost_usd": [0.2]})
+    store.write_part(newer, None, replace=["B"])
+    for loader in (store, SweepStore(tmp_path / "store")):  # kept in memory, read from disk
+        assert loader.load()[0].cost_usd.tolist() == ["0.1", "n/a", "0.2"]

@@ -67,6 +67,7 @@ from agentlab.run.store_parts import (
     without_keys,
     write_atomic,
 )
+from agentlab.run.store_schema import EPISODES, STEPS
 
 FORMAT = "agentlab-sweep/1"  # written in sweep.json; bump when the layout changes
 MANIFEST = "sweep.json"
@@ -361,7 +362,7 @@ class SweepStore:
     def _load(self) -> tuple[pd.DataFrame, pd.DataFrame] | None:
         order = {row[KEY]: i for i, row in enumerate(self.planned())}
         names: list[str] = []
-        read = Batches()  # the parts' episodes, few tables (a column costs ~1 KB however short)
+        read = Batches(EPISODES)  # the parts' episodes, as few tables (a column costs ~1 KB)
         winners: dict[str, str] = {}  # key -> the newest part that holds it
         for part in self._parts():
             table = self._read(part)
@@ -375,7 +376,7 @@ class SweepStore:
             keep = np.array([winners[k] == n for k, n in zip(table[KEY].tolist(), of, strict=True)])
             episodes.append(table if keep.all() else table[keep])
         del read
-        steps = Batches()
+        steps = Batches(STEPS)
         winning = set(winners.values())
         for name in names:
             path = self.path / "steps" / name

@@ -311,16 +311,25 @@ class Batches:
     pandas column costs about a kilobyte however few its rows, so ten thousand episodes in
     parts of sixteen would otherwise hold over a hundred thousand columns. Concatenating
     alike tables in order changes no value, type or row order (``to_frame`` does the same).
+
+    A table with a declared column (``declared``: ``EPISODES`` or ``STEPS``) holding values
+    of another type stays a batch of its own: ``conform`` casts such a column by its values
+    (text that is all numbers becomes numbers), which must be decided for that part alone,
+    as for any part, not for the rows it would share a batch with.
     """
 
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, declared: dict[str, Any], size: int = 64) -> None:
+        self.declared = declared
         self.size = size
         self._done: list[tuple[pd.DataFrame, np.ndarray]] = []
         self._pending: list[tuple[pd.DataFrame, str]] = []
 
-    @staticmethod
-    def _kind(table: pd.DataFrame) -> tuple[tuple[str, str], ...]:
-        return tuple((str(n), str(d)) for n, d in table.dtypes.items())
+    def _kind(self, table: pd.DataFrame) -> tuple[object, ...]:
+        loose = any(
+            n in self.declared and d != self.declared[n] and has_value(table[n])
+            for n, d in table.dtypes.items()
+        )
+        return (*((str(n), str(d)) for n, d in table.dtypes.items()), id(table) if loose else None)
 
     def add(self, table: pd.DataFrame, name: str) -> None:
         """Add one part's table; ``name`` is the part it came from."""

@@ -213,6 +213,7 @@ def _renumbered(table: pd.DataFrame, position: dict[str, int], by: list[str]) ->
     if not numbers.equals(table["episode"]):
         table = table.assign(episode=numbers)
     if not table["episode"].is_monotonic_increasing:
+        by = [c for c in by if c in table.columns]  # an episode function's steps may have none
         table = table.sort_values(by, kind="stable").reset_index(drop=True)
     return table
 
