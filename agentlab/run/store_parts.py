@@ -305,6 +305,11 @@ def _plain(values: pd.Series) -> pd.Series:
     return values
 
 
+def _signature(table: pd.DataFrame) -> tuple[tuple[str, str], ...]:
+    """A table's columns and their types: tables alike in it concatenate without a cast."""
+    return tuple((str(n), str(d)) for n, d in table.dtypes.items())
+
+
 class Batches:
     """Tables added one at a time (a sweep's parts, oldest first), held as few: consecutive
     tables of the same columns and types are concatenated, up to ``size`` at a time. A
@@ -323,21 +328,22 @@ class Batches:
         self.size = size
         self._done: list[tuple[pd.DataFrame, np.ndarray]] = []
         self._pending: list[tuple[pd.DataFrame, str]] = []
+        self._pending_kind: tuple[object, ...] = ()
 
     def _kind(self, table: pd.DataFrame) -> tuple[object, ...]:
         loose = any(
             n in self.declared and d != self.declared[n] and has_value(table[n])
             for n, d in table.dtypes.items()
         )
-        return (*((str(n), str(d)) for n, d in table.dtypes.items()), id(table) if loose else None)
+        return (*_signature(table), id(table) if loose else None)
 
     def add(self, table: pd.DataFrame, name: str) -> None:
         """Add one part's table; ``name`` is the part it came from."""
-        if self._pending and (
-            len(self._pending) >= self.size or self._kind(self._pending[0][0]) != self._kind(table)
-        ):
+        kind = self._kind(table)
+        if self._pending and (len(self._pending) >= self.size or kind != self._pending_kind):
             self._flush()
         self._pending.append((table, name))
+        self._pending_kind = kind
 
     def _flush(self) -> None:
         tables = [t for t, _ in self._pending]
@@ -370,7 +376,7 @@ def to_frame(
     # group, of one type (missing where absent), and the rows back in the parts' order
     groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
     for i, table in enumerate(tables):
-        groups.setdefault(tuple((str(n), str(d)) for n, d in table.dtypes.items()), []).append(i)
+        groups.setdefault(_signature(table), []).append(i)
     starts = np.cumsum([0, *(len(t) for t in tables)])
     aligned: list[pd.DataFrame] = []
     rows: list[np.ndarray] = []
