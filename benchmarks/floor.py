@@ -81,7 +81,8 @@ def script_for(llm_calls: int, tool_calls: int) -> list[int]:
 
 def bare_episode(llm_calls: int, tool_calls: int, tools: list[BaseTool]) -> None:
     """Compile and run the bare loop for exactly these many LLM and tool calls (its tools
-    step: LangGraph's stock ``ToolNode``, as the lab's)."""
+    step: LangGraph's stock ``ToolNode``; the lab's runs its calls in the calling thread,
+    ``agentlab.graphs.tool_calls``)."""
     model = ScriptedModel(
         script=script_for(llm_calls, tool_calls), tool_names=[t.name for t in tools]
     )

@@ -1,7 +1,6 @@
 """Structured output keeps the model's message, reports parse failures as None, raises a
 failing call, reaches the callbacks a run inherits, and starts no thread per call."""
 
-import threading
 from typing import Any
 
 import pytest
@@ -82,18 +81,11 @@ def test_the_callbacks_a_call_inherits_still_see_it() -> None:
     assert outer.ends[0].generations[0][0].message.tool_calls == seen[0][0].tool_calls
 
 
-def test_a_call_starts_no_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_call_starts_no_thread(request: pytest.FixtureRequest) -> None:
     """``include_raw=True`` ran its two branches in a thread pool started per call."""
     structured = Structured(al.make_model(seed=0), Plan)
     structured.invoke(PROMPT)
-    started: list[str] = []
-    start = threading.Thread.start
-
-    def counting(self: threading.Thread) -> None:
-        started.append(self.name)
-        start(self)
-
-    monkeypatch.setattr(threading.Thread, "start", counting)
+    started = request.getfixturevalue("threads_started")
     for _ in range(3):
         assert structured.invoke(PROMPT)[1] is not None
     assert started == []

@@ -30,7 +30,6 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.prebuilt import ToolNode
 from langgraph.types import Checkpointer
 
 from agentlab.config import MemoryPolicy
@@ -48,6 +47,7 @@ from agentlab.graphs.agent_state import (
 )
 from agentlab.graphs.checkpoints import CheckpointPolicy, clarify_node, verify_node
 from agentlab.graphs.structured import Structured
+from agentlab.graphs.tool_calls import RunTools, tools_node
 from agentlab.measure.replies import ReplyFailure
 from agentlab.sim.prompt import MEMORY_NAME, text_of
 
@@ -343,7 +343,11 @@ def _compile(
     graph = StateGraph(AgentState)
     graph.add_node("plan", plan)
     graph.add_node("act", act)
-    graph.add_node("tools", ToolNode(list(tools), name="tools"))
+    # the drawn graph names the tools in scope: LangGraph draws a node's metadata (and a
+    # ToolNode's tools of its own)
+    tools_step = tools_node(tools)
+    shown = {"tools": tool_list} if isinstance(tools_step, RunTools) else None
+    graph.add_node("tools", tools_step, metadata=shown)
     graph.add_node("remember", remember)
     graph.add_node("reflect", review)
 
