@@ -176,7 +176,7 @@ def redact_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if column.dtype.kind in "biufcmM":  # numbers, booleans, times: no text
             continue
         before = column.tolist()
-        values = [redactor.value(v) for v in before]
+        values = _redacted_cells(redactor, before)
         if values != before:
             changed[name] = values
     if not changed:
@@ -188,6 +188,22 @@ def redact_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out[name] = type(column)(values, index=column.index, dtype=column.dtype)
         except (TypeError, ValueError):  # e.g. a category the redacted text is not in
             out[name] = values
+    return out
+
+
+def _redacted_cells(redactor: _Redactor, cells: list[Any]) -> list[Any]:
+    """A column's cells redacted, each distinct text once: a sweep's tables repeat their
+    configuration's text (model, architecture, key) in every row."""
+    done: dict[str, str] = {}
+    out = []
+    for v in cells:
+        if type(v) is str:
+            r = done.get(v)
+            if r is None:
+                r = done[v] = redactor.text(v)
+            out.append(r)
+        else:
+            out.append(redactor.value(v))
     return out
 
 

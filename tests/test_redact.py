@@ -132,6 +132,14 @@ def test_values_tables_and_frames_keep_their_types(
     frame = pd.DataFrame({"n": [1, 2], "outcome": ["ok", f"error: {canary}"]})
     assert redact_frame(frame)["outcome"].tolist() == ["ok", f"error: {REDACTED}"]
     assert frame["outcome"].iloc[1] == f"error: {canary}"  # the caller's frame is not changed
+    # each distinct text is redacted once and reused: a repeated key goes in every row
+    repeated = pd.DataFrame({"outcome": [f"error: {canary}", "ok", f"error: {canary}", canary]})
+    assert redact_frame(repeated)["outcome"].tolist() == [
+        f"error: {REDACTED}",
+        "ok",
+        f"error: {REDACTED}",
+        REDACTED,
+    ]
 
 
 def test_log_records_and_tracebacks_are_redacted(

@@ -374,3 +374,25 @@ def test_workers_fork_from_a_server_whose_objects_the_collector_leaves_alone() -
         assert backend.submit(gc.get_freeze_count).result(timeout=120) > 10_000
     finally:
         backend.close(cancel=True)
+
+
+def test_simulated_sweeps_run_in_bigger_chunks_than_real_ones() -> None:
+    """A part costs ~35 ms to encode whatever its rows, so simulated episodes (free and
+    repeatable) go 64 to a chunk; real model calls stay 16 to a chunk (a chunk running when
+    the sweep stops is lost), and 2 under a budget. Chunks shrink toward the end."""
+    from agentlab.run.sweep_chunks import BUDGET_CHUNK, MAX_CHUNK, SIM_CHUNK, split_chunks
+
+    def sizes(model: str, n: int = 1000, budgeted: bool = False) -> list[int]:
+        items = [(str(i), c) for i, c in enumerate(al.grid(model=model, seeds=range(n)))]
+        chunks = split_chunks(items, 2, None, budgeted)
+        assert [item for c in chunks for item in c] == items  # all, once, in order
+        return [len(c) for c in chunks]
+
+    sim = sizes("sim:gpt-4o-mini")
+    assert max(sim) == SIM_CHUNK == 64 and sim[-1] == 1 and sim == sorted(sim, reverse=True)
+    assert max(sizes("openai:gpt-4o-mini")) == MAX_CHUNK == 16
+    assert max(sizes("sim:gpt-4o-mini", budgeted=True)) == BUDGET_CHUNK
+    mixed = al.grid(model=["sim:gpt-4o-mini", "openai:gpt-4o-mini"], seeds=range(500))
+    items = [(str(i), c) for i, c in enumerate(mixed)]
+    assert max(len(c) for c in split_chunks(items, 2, None, False)) == MAX_CHUNK
+    assert max(len(c) for c in split_chunks(items, 2, 5, False)) == 5  # chunk_size wins
