@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 _NAME = r"[A-Z][a-z]+(?: [A-Z][a-z]+)?"  # an island or a town: one or two capitalised words
 _NUMBER = r"\d[\d,]*(?:\.\d+)?"  # 8,095 or 91.8
@@ -109,8 +109,13 @@ def is_instruction(sentence: str) -> bool:
     )
 
 
+@lru_cache(maxsize=16384)
 def read_sentence(sentence: str) -> Statement | None:
-    """What one sentence states (or, for an instruction, demands), if it is about a fact."""
+    """What one sentence states (or, for an instruction, demands), if it is about a fact.
+
+    Kept per sentence text (its statements are frozen): the same corpus sentences come back
+    in every episode, and trying some 25 sentence forms on each was a team episode's
+    largest cost of its own."""
     for attribute, pattern in _patterns():
         m = pattern.search(sentence)
         if m:
@@ -119,12 +124,14 @@ def read_sentence(sentence: str) -> Statement | None:
     return None
 
 
-def read(text: str) -> list[Statement]:
-    """Every statement a passage makes, in order: its claims and its injected demands.
+@lru_cache(maxsize=4096)
+def read(text: str) -> tuple[Statement, ...]:
+    """Every statement a passage makes, in order: its claims and its injected demands
+    (kept per text: edit a passage and it is read anew).
 
     Example:
         >>> [s.value for s in read("Notes on Kelvara. The population of Kelvara stands at "
         ...                         "8,095. Kelvara was founded in 1830.")]
         ['8095', '1830']
     """
-    return [s for s in map(read_sentence, sentences(text)) if s is not None]
+    return tuple(s for s in map(read_sentence, sentences(text)) if s is not None)
