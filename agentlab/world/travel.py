@@ -105,6 +105,13 @@ def past_trip_notes(n: int) -> list[str]:
     They are true but irrelevant to the request at hand: they only dilute the context, as a
     growing memory does.
     """
+    return list(_past_trip_notes(n))
+
+
+@lru_cache(maxsize=16)
+def _past_trip_notes(n: int) -> tuple[str, ...]:
+    """The notes behind ``past_trip_notes``, written once per size (every episode with
+    ``memory_items=n`` loads the same ones)."""
     hotels = w.offers_of("hotel")
     notes = []
     for i in range(n):
@@ -116,7 +123,7 @@ def past_trip_notes(n: int) -> list[str]:
             f"({w.places()[h.place_id].name}), ${h.price_usd * stay:.0f}; "
             f"rated it {3 + i % 3}/5."
         )
-    return notes
+    return tuple(notes)
 
 
 INSTRUCTIONS = (
