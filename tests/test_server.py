@@ -331,8 +331,13 @@ def test_the_serve_subcommand_parses_and_refuses_bad_rates(
 def test_the_serve_command_serves_until_interrupted_and_never_logs_the_key(
     repo_root: Path,
 ) -> None:
+    # as from a terminal, where Ctrl-C raises KeyboardInterrupt. A suite started as a
+    # background job (a script's `make test &`, nohup) ignores SIGINT, every process it
+    # starts inherits that, and Python keeps an inherited SIG_IGN: the command then served
+    # on past the signal whenever no earlier test in its worker had restored the handler
     run = (
-        "import argparse, sys\n"
+        "import argparse, signal, sys\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from agentlab.commands.serve_cli import add_parser, main\n"
         "parser = argparse.ArgumentParser()\n"
         "add_parser(parser.add_subparsers(dest='command'))\n"
