@@ -378,10 +378,10 @@ class Gated(PlacementExplorer):
         self.gate = threading.Event()
         super().__init__(**options)  # type: ignore[arg-type]
 
-    def _run_one(self, config: EpisodeConfig):  # type: ignore[no-untyped-def]
+    def _run_episode(self, config: EpisodeConfig):  # type: ignore[no-untyped-def]
         if config.tools == 16:
             assert self.gate.wait(120), "the test never opened the gate"
-        return super()._run_one(config)
+        return super()._run_episode(config)
 
 
 def test_a_click_to_a_design_not_run_yet_answers_before_its_first_look() -> None:
@@ -409,10 +409,10 @@ class Broken(PlacementExplorer):
     """An explorer whose episodes at 16 tools in scope fail (a bug, not an episode's
     failure)."""
 
-    def _run_one(self, config: EpisodeConfig):  # type: ignore[no-untyped-def]
+    def _run_episode(self, config: EpisodeConfig):  # type: ignore[no-untyped-def]
         if config.tools == 16:
             raise RuntimeError("injected bug")
-        return super()._run_one(config)
+        return super()._run_episode(config)
 
 
 def test_a_click_to_a_design_that_fails_says_why_instead_of_running_forever() -> None:

@@ -116,7 +116,7 @@ class PlacementExplorer:
         if ahead and not background:
             raise ConfigError("ahead", ahead, "None or False with background=False (no thread)")
         self.ahead = background and (not headless() if ahead is None else ahead)
-        self.designs = DesignRuns(self._episodes_of, self._run_one, first_look=first_look,
+        self.designs = DesignRuns(self._episodes_of, self._run_episode, first_look=first_look,
                                   background=background)  # fmt: skip
         self.designs.on_progress = self._progress
         self.results: Results | None = None  # the runs drawn as "now"
@@ -259,7 +259,7 @@ class PlacementExplorer:
             return [config.with_(seed=s) for s in self.seeds]
         return [config.with_(request=q, seed=s) for s in self.seeds for q in self.question_ids]
 
-    def _run_one(self, config: EpisodeConfig) -> Episode:
+    def _run_episode(self, config: EpisodeConfig) -> Episode:
         return run_team_episode(config, caps=self.caps) if self.caps else run_episode(config)
 
     def _ahead(self) -> list[EpisodeConfig]:

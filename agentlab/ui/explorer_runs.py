@@ -122,7 +122,7 @@ class DesignRuns:
         self.ahead: list[Key] = []  # designs one click away, the likeliest first
         self.ran = 0  # episodes run so far
         self.failed: Exception | None = None  # what on_progress raised (the next fill says it)
-        self._episodes_of, self._run_one = episodes_of, run
+        self._episodes_of, self._run_episode = episodes_of, run
         self._designs: dict[Key, _Design] = {}
         self._cond = threading.Condition()
         self._worker: threading.Thread | None = None
@@ -287,7 +287,7 @@ class DesignRuns:
         is then set until it has called ``on_progress``); else 0."""
         d = self._designs[key]
         try:
-            ep = self._run_one(d.configs[i])
+            ep = self._run_episode(d.configs[i])
             row = {"episode": i, **ep.row()}
             steps = [{"episode": i, **s} for s in ep.step_rows()]
         except Exception as exc:  # a bug or a refused config: said by fill, never dropped
