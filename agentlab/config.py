@@ -133,8 +133,11 @@ class EpisodeConfig:
         take, or a field set away from its default where this scenario and architecture do
         not read it (``agentlab.applies``)."""
         from agentlab.model_names import check_model_string
-        from agentlab.world.catalogue import catalogue_size
-        from agentlab.world.travel import CORE_TOOLS, request_ids
+
+        # the worlds' ids and sizes, not their tools: a sweep's process validates its grid
+        # without loading LangChain (its workers run the episodes)
+        from agentlab.world.catalogue import CORE_TOOL_NAMES, catalogue_size
+        from agentlab.world.travel_requests import request_ids
 
         if self.scenario not in SCENARIOS:
             raise ConfigError("scenario", self.scenario, ", ".join(SCENARIOS))
@@ -151,7 +154,7 @@ class EpisodeConfig:
         )
 
         if self.scenario == "research":
-            from agentlab.world.research import question_ids
+            from agentlab.world.research_truth import question_ids
 
             if self.request is not None and self.request not in question_ids():
                 raise ConfigError("request", self.request, "a question id such as 'Q-001', or None")
@@ -173,7 +176,7 @@ class EpisodeConfig:
             raise ConfigError("debate_rounds", self.debate_rounds, "an integer >= 0")
         if not isinstance(self.handoff_tokens, int) or self.handoff_tokens < 10:
             raise ConfigError("handoff_tokens", self.handoff_tokens, "an integer >= 10")
-        lo, hi = len(CORE_TOOLS), len(CORE_TOOLS) + catalogue_size()
+        lo, hi = len(CORE_TOOL_NAMES), len(CORE_TOOL_NAMES) + catalogue_size()
         if not isinstance(self.tools, int) or not lo <= self.tools <= hi:
             raise ConfigError("tools", self.tools, f"an integer from {lo} to {hi}")
         if self.aggregation not in AGGREGATIONS:

@@ -340,9 +340,9 @@ def test_a_store_another_sweep_is_creating_is_not_taken_for_a_foreign_folder(
 def test_a_store_keeps_a_bounded_share_of_what_it_wrote_and_loads_all_of_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A sweep's process holds at most ``KEPT_ROWS`` of the rows it stored (the latest
-    parts, for a quick load); the rest are read back from disk, and the tables load the
-    same either way."""
+    """A sweep's process holds at most ``KEPT_ROWS`` of the episode rows it stored (the
+    latest parts, for a quick load) and none of the steps; the rest are read back from disk,
+    and the tables load the same either way."""
     from agentlab.run import store as store_module
 
     configs = list(al.grid(seeds=range(6)))
@@ -350,18 +350,18 @@ def test_a_store_keeps_a_bounded_share_of_what_it_wrote_and_loads_all_of_it(
     folder = {"kept": tmp_path / "kept", "bounded": tmp_path / "bounded"}
     loaded = {}
     for how, path in folder.items():
-        if how == "bounded":  # about two episodes' rows
-            monkeypatch.setattr(store_module, "KEPT_ROWS", len(chunks[0].steps) * 2)
+        if how == "bounded":  # two episodes' rows
+            monkeypatch.setattr(store_module, "KEPT_ROWS", 2)
         store = SweepStore(path)
         store.plan(configs)
         for chunk in chunks:
             store.write_part(chunk.episodes, chunk.steps, files=chunk.files)
+        assert all(p.parent.name == "episodes" for p in store._written)  # steps: never kept
         kept = sum(len(t) for t in store._written.values())
         if how == "bounded":
-            assert 0 < kept <= store_module.KEPT_ROWS
-            assert len(store._written) < 2 * len(chunks)  # the oldest parts were let go
+            assert kept == store_module.KEPT_ROWS  # the oldest parts were let go
         else:
-            assert len(store._written) == 2 * len(chunks)
+            assert len(store._written) == len(chunks)
         loaded[how] = store.load()
     for kept_all, bounded in zip(loaded["kept"], loaded["bounded"], strict=True):
         pd.testing.assert_frame_equal(
@@ -436,3 +436,56 @@ def test_a_part_whose_declared_column_holds_other_values_is_conformed_alone(
     store.write_part(newer, None, replace=["B"])
     for loader in (store, SweepStore(tmp_path / "store")):  # kept in memory, read from disk
         assert loader.load()[0].cost_usd.tolist() == ["0.1", "n/a", "0.2"]
+
+
+def test_a_sweeps_steps_are_read_when_first_used_and_are_those_of_its_episodes(
+    tmp_path: Path, reference: SweepResults
+) -> None:
+    """``steps`` is read from the store on first use (a large sweep returns without holding
+    every step), and holds the steps of exactly the rows in ``episodes``: a row stored since
+    (a retry replacing an error row, another sweep's episodes) does not change them."""
+    store = _copy(reference, tmp_path / "store")
+    early = load_sweep(store)
+    assert "steps: read on first use" in repr(early)
+    keys = set(early.episodes[KEY])
+    again = run_sweep(al.grid(seeds=range(8)), store=store, workers=0, progress=False)  # 2 more
+    newer = run_chunk([(config_key(c), c) for c in al.grid(seeds=[1])])  # a newer row of seed 1
+    SweepStore(store).write_part(newer.episodes, newer.steps, replace=[newer.episodes[KEY][0]])
+
+    assert set(early.steps[KEY]) == keys and len(again.steps[KEY].unique()) == 8
+    for a, b in ((early.steps, reference.steps), (early.episodes, reference.episodes)):
+        pd.testing.assert_frame_equal(a.drop(columns=WALL), b.drop(columns=WALL))
+    assert "steps: " + f"{len(early.steps)} rows" in repr(early)
+    eager = run_sweep(al.grid(seeds=range(6)), workers=0, progress=False)  # a temporary store
+    assert eager.store is None and "read on first use" not in repr(eager)
+    pd.testing.assert_frame_equal(
+        eager.steps.drop(columns=WALL), reference.steps.drop(columns=WALL)
+    )
+
+
+def test_a_steps_part_damaged_after_the_episodes_loaded_is_left_out_with_a_warning(
+    tmp_path: Path, reference: SweepResults
+) -> None:
+    store = _copy(reference, tmp_path / "store")
+    loaded = load_sweep(store)
+    part = sorted((store / "steps").glob("*.parquet"))[1]
+    lost = set(read_part(store / "episodes" / part.name, [KEY])[KEY])
+    part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
+    with pytest.warns(DamagedPartWarning, match=part.name):
+        steps = loaded.steps
+    assert set(steps[KEY]) == set(loaded.episodes[KEY]) - lost  # the rest of the steps load
+    assert (store / QUARANTINE / "steps" / part.name).exists()
+    assert len(load_sweep(store).episodes) == 4  # loaded again: those episodes run again
+
+
+def test_steps_of_a_store_removed_since_are_an_error_not_an_empty_table(
+    tmp_path: Path, reference: SweepResults
+) -> None:
+    import shutil
+
+    store = _copy(reference, tmp_path / "store")
+    loaded = load_sweep(store)
+    shutil.rmtree(store)
+    with pytest.raises(FileNotFoundError, match="the store removed since"):
+        _ = loaded.steps
+    assert not store.exists()  # reading did not create an empty store in its place

@@ -24,9 +24,10 @@ Introduced in notebook 09 (`09_real_models.ipynb`).
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from langchain_core.messages import AIMessage
+if TYPE_CHECKING:  # read, never built, here: the tables' modules import this one
+    from langchain_core.messages import AIMessage
 
 Reason = Literal[
     "truncated",
@@ -85,6 +86,7 @@ def usage_missing(message: AIMessage) -> bool:
     """Whether a reply reported no token usage (its tokens are then unknown, not 0).
 
     Example:
+        >>> from langchain_core.messages import AIMessage
         >>> usage_missing(AIMessage("hi"))
         True
     """
@@ -96,6 +98,7 @@ def failure(message: AIMessage) -> Reason | None:
     """Why a reply is not a decision (``"truncated"``, ``"unterminated_stream"``), or None.
 
     Example:
+        >>> from langchain_core.messages import AIMessage
         >>> failure(AIMessage("Paris is", response_metadata={"finish_reason": "length"}))
         'truncated'
     """

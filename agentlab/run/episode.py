@@ -1,5 +1,5 @@
-"""An episode and its tables: ``Episode`` (one run, its records, its row) and ``Results``
-(the tidy ``episodes`` and ``steps`` tables of many).
+"""An episode and its rows: ``Episode`` (one run, its records, its row and step rows).
+The tidy tables of many are ``agentlab.run.results.Results``.
 
 Every scenario's runner returns an ``Episode``; this module sits below them all, so a
 scenario's runner and the generic one never import each other. Notebooks reach these names
@@ -10,15 +10,11 @@ Introduced in notebook 00 (`00_quickstart.ipynb`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-
 from agentlab.config import EpisodeConfig
 from agentlab.measure.artifacts import Provenance, episode_counts
-from agentlab.measure.costs import usd_totals
 from agentlab.measure.metrics import BudgetExceeded, StepRecord, critical_path
 from agentlab.measure.replies import ReplyFailure
 from agentlab.redact import error_text
@@ -152,19 +148,3 @@ class Episode:
                 }
             )
         return rows
-
-
-@dataclass
-class Results:
-    """The tidy tables of a set of episodes."""
-
-    episodes: pd.DataFrame  # one row per episode, with its configuration
-    steps: pd.DataFrame  # one row per LLM call or tool call
-
-    def cost_per_success(self, by: str | Sequence[str] = "tools") -> pd.DataFrame:
-        """Total cost over successful outcomes, per group (NaN where nothing succeeded, and
-        where an episode is unpriced: its total is unknown, never $0)."""
-        g = self.episodes.groupby([by] if isinstance(by, str) else list(by))
-        out = pd.DataFrame({"cost_usd": usd_totals(g["cost_usd"]), "successes": g["success"].sum()})
-        out["cost_per_success_usd"] = out["cost_usd"] / out["successes"].where(out["successes"] > 0)
-        return out.reset_index()

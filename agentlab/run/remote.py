@@ -17,7 +17,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from agentlab.config import EpisodeConfig
-from agentlab.run.runner import Episode, Results, run_episode
+from agentlab.run.episode import Episode
+from agentlab.run.runner import Results, run_episode
 from agentlab.serve.deadlines import (
     DEFAULT_CALL_DEADLINE_S,
     DEFAULT_EPISODE_DEADLINE_S,

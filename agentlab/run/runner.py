@@ -7,27 +7,36 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
-from langchain_core.language_models import BaseChatModel
-from langgraph.types import Checkpointer
 from tqdm.auto import tqdm
 
 from agentlab.config import EpisodeConfig
 from agentlab.errors import ConfigError
 from agentlab.model_names import check_model_string
-from agentlab.run.episode import (  # the tables' shapes; runner is where notebooks find them
-    Episode,
-    Results,
-)
-from agentlab.run.scenarios import scenario
+from agentlab.run.results import Results  # the tables' shape; runner is where notebooks find it
 from agentlab.serve.deadlines import (
     DEFAULT_EPISODE_DEADLINE_S,
     check_seconds,
     episode_deadline,
 )
 from agentlab.serve.tracing import tracing_guarded
+
+if TYPE_CHECKING:  # the graphs (LangGraph, LangChain) load with the first episode, not the tables
+    from langchain_core.language_models import BaseChatModel
+    from langgraph.types import Checkpointer
+
+    from agentlab.run.episode import Episode
+
+
+def __getattr__(name: str) -> Any:
+    """``Episode``, one run's record (it needs LangChain), imported on first use."""
+    if name == "Episode":
+        from agentlab.run.episode import Episode
+
+        return Episode
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _deadline(config: EpisodeConfig, deadline_s: float | Literal["auto"] | None) -> float | None:
@@ -87,6 +96,8 @@ def run_episode(
         >>> ep.request.id
         'trip-001'
     """
+    from agentlab.run.scenarios import scenario  # its runners build LangGraph graphs
+
     options = {
         "checkpointer": checkpointer,
         "thread_id": thread_id,

@@ -40,9 +40,10 @@ import re
 import uuid
 import warnings
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -71,12 +72,14 @@ from agentlab.run.store_schema import EPISODES, STEPS
 
 FORMAT = "agentlab-sweep/1"  # written in sweep.json; bump when the layout changes
 MANIFEST = "sweep.json"
+T = TypeVar("T")
 QUARANTINE = "quarantine"  # the folder damaged parts are moved to
 LOCK = ".lock"  # the writers' lock file
 LOCK_TIMEOUT = 120.0  # seconds to wait for another writer before saying so
-# rows (episodes and steps) of the parts a store object wrote that it keeps in memory for
-# load(): about 75 MiB, some 3,000 travel episodes; a larger sweep reads its older parts back
-KEPT_ROWS = 50_000
+# episode rows of the parts a store object wrote that it keeps for load_episodes() (~3 KB a
+# row with the frames' own cost); older parts are read back (~12 ms a part). Steps, some 15
+# rows an episode, are never kept: they are read from disk when they are wanted
+KEPT_ROWS = 5_000
 
 
 class DamagedPartWarning(UserWarning):
@@ -111,10 +114,8 @@ class SweepStore:
         for sub in ("episodes", "steps"):
             (self.path / sub).mkdir(parents=True, exist_ok=True)
         self._lock = FileLock(self.path / LOCK, timeout=LOCK_TIMEOUT)
-        # the latest parts this object wrote, as written, up to KEPT_ROWS rows: reading them
-        # back is the sweep's last serial step, and the tables are the ones just stored
-        # (Parquet round-trips these types); older parts are read from disk, so a sweep of
-        # any size holds a bounded share of its rows until it loads them
+        # the episodes of the latest parts this object wrote, up to KEPT_ROWS rows (Parquet
+        # round-trips their types): a sweep of any size holds a bounded share of its rows
         self._written: OrderedDict[Path, pd.DataFrame] = OrderedDict()
         self._kept_rows = 0
         # what each part holds (keys, outcomes, spending), read once: parts never change
@@ -224,7 +225,6 @@ class SweepStore:
             name = f"{seq:012d}-{uuid.uuid4().hex[:8]}.parquet"  # numbered: newer sort later
             if step_rows is not None and files[1] is not None:
                 write_atomic(files[1], self.path / "steps" / name)
-                self._keep(self.path / "steps" / name, step_rows)
             write_atomic(files[0], self.path / "episodes" / name)
             self._keep(self.path / "episodes" / name, rows)
             self._index[name] = part_summary(rows)
@@ -250,16 +250,21 @@ class SweepStore:
         table = self._written.get(path)
         if table is not None:
             return table
+        read = self._guarded(path, lambda: read_file(path, columns))
+        return None if read is None else typed(*read)
+
+    def _guarded(self, path: Path, read: Callable[[], T]) -> T | None:
+        """``read()``; None when a part's file is gone (moved aside meanwhile) or damaged
+        (then the part goes to the quarantine, with a warning)."""
         try:
-            raw, nulls = read_file(path, columns)
-        except FileNotFoundError:  # moved aside by another process meanwhile
+            return read()
+        except FileNotFoundError:
             return None
         except Exception as exc:  # fastparquet's errors on a damaged file are of many types
             if not is_damaged(exc):
                 raise
             self.quarantine(path.name, f"{path}: {type(exc).__name__}: {exc}")
             return None
-        return typed(raw, nulls)
 
     def quarantine(self, name: str, reason: str) -> None:
         """Move a part (its episodes and steps files) to ``quarantine/``, with a warning."""
@@ -350,43 +355,45 @@ class SweepStore:
 
     def load(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The ``episodes`` and ``steps`` tables: one episode per key (its newest row), in
-        planned order. A damaged part is quarantined (with a warning) and left out.
+        planned order, each row starting with ``episode`` (its position in the manifest) and
+        ``config_key``. A damaged part is quarantined (with a warning) and left out."""
+        while True:  # a damaged steps part was moved aside with its episodes: read again
+            episodes, winners = self.load_episodes()
+            steps = self.load_steps(winners)
+            if all((self.path / "episodes" / n).exists() for n in set(winners.values())):
+                return episodes, steps
 
-        Each row starts with ``episode`` (its position in the manifest) and ``config_key``.
-        """
-        while True:  # each pass that finds a damaged part has moved it aside
-            loaded = self._load()
-            if loaded is not None:
-                return loaded
-
-    def _load(self) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    def load_episodes(self) -> tuple[pd.DataFrame, dict[str, str]]:
+        """The ``episodes`` table (as ``load``'s), and each key's part, which ``load_steps``
+        reads. A part with a damaged steps file goes to the quarantine, episodes and all."""
         order = {row[KEY]: i for i, row in enumerate(self.planned())}
-        names: list[str] = []
         read = Batches(EPISODES)  # the parts' episodes, as few tables (a column costs ~1 KB)
         winners: dict[str, str] = {}  # key -> the newest part that holds it
         for part in self._parts():
             table = self._read(part)
-            if table is None:
+            steps = self.path / "steps" / part.name  # its frame checked; rows read when wanted
+            damaged = steps.exists() and not self._guarded(steps, partial(read_file, steps, []))
+            if table is None or damaged:
                 continue
-            names.append(part.name)
             read.add(table, part.name)
             winners.update(dict.fromkeys(table[KEY].tolist(), part.name))
         episodes = []
         for table, of in read.tables():
             keep = np.array([winners[k] == n for k, n in zip(table[KEY].tolist(), of, strict=True)])
             episodes.append(table if keep.all() else table[keep])
-        del read
+        return to_frame(episodes, order), winners
+
+    def load_steps(self, winners: Mapping[str, str]) -> pd.DataFrame:
+        """The ``steps`` of the episodes ``winners`` names (key -> the part of its row, from
+        ``load_episodes``), in planned order: parts are never rewritten, so exactly those
+        rows' steps. A part damaged (quarantined, with a warning) or moved aside since gives
+        none."""
+        order = {row[KEY]: i for i, row in enumerate(self.planned())}
         steps = Batches(STEPS)
-        winning = set(winners.values())
-        for name in names:
+        for name in sorted(set(winners.values()), key=part_order):
             path = self.path / "steps" / name
-            if name in winning and path.exists():
-                step_table = self._read(path)
-                if step_table is None:  # its episodes went to the quarantine too: again
-                    return None
-                keep = np.array([winners.get(k) == name for k in step_table[KEY].tolist()], bool)
-                steps.add(step_table if keep.all() else step_table[keep], name)
-        return (
-            to_frame(episodes, order),
-            to_frame([t for t, _ in steps.tables()], order, by_step=True),
-        )
+            table = self._read(path) if path.exists() else None
+            if table is not None:
+                keep = np.array([winners.get(k) == name for k in table[KEY].tolist()], bool)
+                steps.add(table if keep.all() else table[keep], name)
+        return to_frame([t for t, _ in steps.tables()], order, by_step=True)

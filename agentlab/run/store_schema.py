@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from agentlab.config import EpisodeConfig
-from agentlab.sim.prompt import COMPONENTS
+from agentlab.sim.components import COMPONENTS
 
 INT = pd.Int64Dtype()  # whole numbers
 FLOAT = pd.Float64Dtype()  # numbers; NaN is a value (unknown), apart from missing

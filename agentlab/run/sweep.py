@@ -22,7 +22,8 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,26 +34,58 @@ from agentlab.config import check_budgets
 from agentlab.measure.pricing import refuse_unpriced
 from agentlab.run.backends import BACKENDS, make_backend
 from agentlab.run.runner import Results, run_episode
-from agentlab.run.store import KEY, SweepStore
+from agentlab.run.store import KEY, MANIFEST, QUARANTINE, SweepStore
 from agentlab.run.sweep_chunks import SweepBudget, run_chunks, split_chunks
 from agentlab.serve.tracing import tracing_unreachable
 
 RETRY = ("errors",)  # what run_sweep(retry=...) can run again
 
 
-@dataclass
+@dataclass(repr=False)
 class SweepResults(Results):
-    """A sweep's ``episodes`` and ``steps`` tables, and whether it ran to the end."""
+    """A sweep's ``episodes`` and ``steps`` tables, and whether it ran to the end.
+
+    ``steps`` (some 15 rows an episode) is read from the store the first time it is used,
+    not with ``episodes``: a sweep of any size returns without holding every step in memory.
+    It holds the steps of exactly the rows in ``episodes`` (store parts are never rewritten),
+    whatever was stored since. A sweep on a temporary store (``store=None``) reads both
+    before the store is deleted.
+    """
 
     store: Path | None = None  # where the rows are kept (None: a temporary store, gone)
     planned: int = 0  # distinct configurations asked for
     missing: int = 0  # of those, not in the store (a stopped or interrupted sweep)
     stopped: str | None = None  # why the sweep stopped early, e.g. the sweep budget
+    # reads ``steps`` from the store on first use (None: they are loaded)
+    steps_from: Callable[[], pd.DataFrame] | None = field(
+        default=None, compare=False, repr=False, kw_only=True
+    )
+
+    # a property over Results' field: the dataclass __init__ sets it through the setter
+    # (mypy refuses any override of a dataclass attribute but by another attribute)
+    @property  # type: ignore[misc]
+    def steps(self) -> pd.DataFrame:
+        """One row per LLM call or tool call of the episodes in ``episodes``."""
+        if self.steps_from is not None:
+            self._steps, self.steps_from = self.steps_from(), None
+        return self._steps
+
+    @steps.setter
+    def steps(self, table: pd.DataFrame) -> None:
+        self._steps, self.steps_from = table, None  # steps_from, when given, is set after
 
     @property
     def complete(self) -> bool:
         """Every planned episode is stored."""
         return self.missing == 0
+
+    def __repr__(self) -> str:
+        steps = "read on first use" if self.steps_from is not None else f"{len(self._steps)} rows"
+        return (
+            f"SweepResults(episodes: {len(self.episodes)} rows, steps: {steps}, "
+            f"store={str(self.store) if self.store else None!r}, planned={self.planned}, "
+            f"missing={self.missing}, stopped={self.stopped!r})"
+        )
 
 
 def run_sweep(
@@ -191,16 +224,54 @@ def _name(fn: Callable[..., Any]) -> str:
 
 
 def _results(store: SweepStore, keys: list[str] | None, path: Path | None) -> SweepResults:
-    episodes, steps = store.load()
-    if keys is not None and len(episodes):  # this call's configurations, in its order
-        position = {k: i for i, k in enumerate(keys)}
-        episodes = _renumbered(episodes, position, ["episode"])
-        if len(steps):
-            steps = _renumbered(steps, position, ["episode", "step"])
+    """The store's tables (of ``keys``, in their order, when given); ``steps`` read when first
+    used unless the store is temporary (``path`` None)."""
+    position = {k: i for i, k in enumerate(keys)} if keys is not None else None
+    while True:
+        episodes, winners = store.load_episodes()
+        if position is not None and len(episodes):  # this call's configurations, its order
+            episodes = _renumbered(episodes, position, ["episode"])
+            winners = {k: winners[k] for k in episodes[KEY].tolist()}
+        steps_from = partial(_steps, store.path, winners, position)
+        if path is not None:
+            steps = pd.DataFrame()  # read on first use, by steps_from
+            break
+        steps = steps_from()  # a damaged steps part moves its episodes aside: read again
+        if all((store.path / "episodes" / name).exists() for name in set(winners.values())):
+            break
     planned = len(keys) if keys is not None else len(store.planned())
     return SweepResults(
-        episodes, steps, store=path, planned=planned, missing=planned - len(episodes)
+        episodes,
+        steps,
+        store=path,
+        planned=planned,
+        missing=planned - len(episodes),
+        steps_from=None if path is None else steps_from,
     )
+
+
+def _steps(path: Path, winners: dict[str, str], position: dict[str, int] | None) -> pd.DataFrame:
+    """The steps of the rows ``winners`` names (key -> its part), numbered as the episodes.
+
+    Raises ``FileNotFoundError`` when the store, or a part of it, was removed since: those
+    steps are gone, never an empty table."""
+    parts = set(winners.values())
+    gone = [
+        n
+        for n in parts
+        if not (path / "episodes" / n).exists()
+        and not (path / QUARANTINE / "episodes" / n).exists()
+    ]
+    if not (path / MANIFEST).exists() or gone:
+        missing = "the store" if not (path / MANIFEST).exists() else f"{len(gone)} of its parts"
+        raise FileNotFoundError(
+            f"{path}: {missing} removed since these results were loaded; their steps are "
+            "read from the store on first use (read .steps before removing it)"
+        )
+    steps = SweepStore(path).load_steps(winners)
+    if position is not None and len(steps):
+        steps = _renumbered(steps, position, ["episode", "step"])
+    return steps
 
 
 def _renumbered(table: pd.DataFrame, position: dict[str, int], by: list[str]) -> pd.DataFrame:

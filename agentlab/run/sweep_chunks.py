@@ -27,7 +27,6 @@ from agentlab.redact import error_text
 from agentlab.run.backends import Backend
 from agentlab.run.identity import config_row
 from agentlab.run.runner import run_episode
-from agentlab.run.scenarios import scenario
 from agentlab.run.store import SweepStore
 from agentlab.run.store_parts import KEY, prepare, spent_by, to_table
 
@@ -54,6 +53,8 @@ class Chunk:
 
 def _request_id(config: EpisodeConfig) -> str:
     """The id of the request (or question) an episode works on, as the runners pick it."""
+    from agentlab.run.scenarios import scenario  # LangGraph's, loaded where episodes run
+
     return scenario(config.scenario).request_id(config)
 
 

@@ -1,6 +1,7 @@
 """What a sweep's fork server loads before it forks its workers.
 
-The lab (``agentlab.run.sweep`` and everything it imports) and the tokenizer's vocabulary
+The lab (``agentlab.run.sweep`` and the scenarios' runners, with LangGraph and LangChain,
+which the sweep process itself does not load) and the tokenizer's vocabulary
 (``sim.tokens.encoding``: some 60 MB that every worker would otherwise build for itself),
 then ``gc.freeze()``: every
 object loaded so far moves to the collector's permanent generation, so a worker's garbage
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import gc
 
+import agentlab.run.scenarios
 import agentlab.run.sweep  # noqa: F401  (the lab, loaded once for every worker)
 from agentlab.sim.tokens import encoding
 

@@ -20,6 +20,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
+from agentlab.sim.components import COMPONENTS
 from agentlab.sim.tokens import (
     MESSAGE_OVERHEAD,
     REPLY_PRIMING,
@@ -33,7 +34,6 @@ from agentlab.sim.tokens import (
 MEMORY_NAME = "memory"  # a SystemMessage with this name carries the agent's memory
 HANDOFF_NAME = "handoff"  # a HumanMessage with this name carries a handoff between agents
 ASK_PREFIX = "ask_"  # a tool with a name starting so asks a sub-agent; it returns its report
-COMPONENTS = ("system", "tools", "memory", "history", "handoff")
 
 
 def is_memory(message: BaseMessage) -> bool:

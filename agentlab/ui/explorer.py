@@ -41,7 +41,8 @@ from agentlab.config import ARCHITECTURES, EpisodeConfig
 from agentlab.errors import ConfigError
 from agentlab.graphs.team import TeamSpec
 from agentlab.measure import intervals
-from agentlab.run.runner import Episode, Results, run_episode
+from agentlab.run.episode import Episode
+from agentlab.run.runner import Results, run_episode
 from agentlab.run.team_runner import DEDICATED, DEFAULT_PLACEMENT, run_team_episode
 from agentlab.ui import explorer_figure as figure
 from agentlab.ui.explorer_controls import (

@@ -37,7 +37,8 @@ from typing import Any
 import pandas as pd
 
 from agentlab.config import EpisodeConfig
-from agentlab.run.episode import Episode, Results
+from agentlab.run.episode import Episode
+from agentlab.run.results import Results
 
 Key = tuple[tuple[str, Any], ...]  # a design: its configuration columns (seed and request unset)
 

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from agentlab.measure.costs import usd_per_success, usd_totals
-from agentlab.run.episode import Results
+from agentlab.run.results import Results
 from agentlab.ui.plot_base import (
     PALETTE,
     TEMPLATE,

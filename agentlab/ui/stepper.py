@@ -19,7 +19,7 @@ from IPython.display import display
 from plotly.graph_objects import Figure
 
 from agentlab.measure.costs import usd_text
-from agentlab.run.runner import Episode
+from agentlab.run.episode import Episode
 from agentlab.ui.plot_base import TEMPLATE, WRONG
 from agentlab.ui.taint_plots import CLEAN, ROOT, add_step_bars
 

@@ -23,7 +23,8 @@ from agentlab.measure import intervals
 from agentlab.measure.costs import usd_per_success
 from agentlab.measure.pricing import UNPRICED
 from agentlab.measure.reference import reference as load_reference
-from agentlab.run.episode import DECISION_NODES, Results
+from agentlab.run.episode import DECISION_NODES
+from agentlab.run.results import Results
 from agentlab.sim.prompt import COMPONENTS
 from agentlab.ui import plots
 from agentlab.ui.placement_plots import capability_work, placement_bars, placement_table

@@ -45,7 +45,8 @@ from agentlab.config import EpisodeConfig
 from agentlab.errors import ConfigError
 from agentlab.measure.pricing import UNPRICED
 from agentlab.run.durable import sqlite_checkpointer
-from agentlab.run.runner import Episode, run_episode
+from agentlab.run.episode import Episode
+from agentlab.run.runner import run_episode
 from agentlab.run.travel_runner import pick_request
 from agentlab.ui.error_plots import taint_timeline
 from agentlab.world.travel_user import TravelUser

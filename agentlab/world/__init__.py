@@ -7,11 +7,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 from types import ModuleType
-from typing import get_type_hints
-
-from langchain_core.tools import BaseTool
+from typing import TYPE_CHECKING, get_type_hints
 
 from agentlab.lazy import submodule
+
+if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
 
 
 def resolve_hints(tools: Iterable[BaseTool]) -> None:

@@ -15,13 +15,14 @@ import json
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
-
-from langchain_core.tools import BaseTool, StructuredTool
-from pydantic import BaseModel, Field, WithJsonSchema, create_model
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from agentlab.data import data_path
 from agentlab.world import resolve_hints
+
+if TYPE_CHECKING:  # the tools' libraries load when a tool is built, not with the catalogue's size
+    from langchain_core.tools import BaseTool
+    from pydantic import BaseModel
 
 DEFAULT_CATALOGUE_PATH = data_path("tools", "catalogue.json")
 CORE_TOOL_NAMES = frozenset(
@@ -125,6 +126,8 @@ def spec_to_tool(spec: ToolSpec) -> BaseTool:
         False
     """
 
+    from langchain_core.tools import StructuredTool
+
     def run(**kwargs: Any) -> str:
         return tool_result(spec, kwargs)
 
@@ -218,6 +221,8 @@ def _load(path: Path) -> tuple[ToolSpec, ...]:
 
 def _args_model(spec: ToolSpec) -> type[BaseModel]:
     """Pydantic model mirroring the spec's JSON schema (each property's schema kept as written)."""
+    from pydantic import Field, WithJsonSchema, create_model
+
     required = set(spec.parameters.get("required", []))
     fields: dict[str, Any] = {}
     for name, prop in _props(spec).items():
