@@ -75,6 +75,11 @@ class _Redactor:
             text = self.literal.sub(REDACTED, text)
         return self.shapes.sub(lambda m: (m.group("bearer") or "") + REDACTED, text)
 
+    def finds(self, text: str) -> bool:
+        """Whether ``text`` holds anything ``text()`` would redact."""
+        literal = self.literal is not None and self.literal.search(text) is not None
+        return literal or self.shapes.search(text) is not None
+
     def data(self, data: bytes, keep_length: bool = False) -> bytes:
         """``data`` redacted (each key masked with its own length when ``keep_length``)."""
         if keep_length:
@@ -193,7 +198,13 @@ def redact_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _redacted_cells(redactor: _Redactor, cells: list[Any]) -> list[Any]:
     """A column's cells redacted, each distinct text once: a sweep's tables repeat their
-    configuration's text (model, architecture, key) in every row."""
+    configuration's text (model, architecture, key) in every row. A column of texts (and
+    missing values) is first searched as one text, its distinct cells joined by newlines:
+    a match inside a cell is a match there (a newline, like a cell's ends, is no part of a
+    key), so a column with none is returned as it is (the usual case), in one search."""
+    texts = all(type(v) is str or v is None or (type(v) is float and v != v) for v in cells)
+    if texts and not redactor.finds("\n".join({v for v in cells if type(v) is str})):
+        return cells
     done: dict[str, str] = {}
     out = []
     for v in cells:

@@ -142,6 +142,30 @@ def test_values_tables_and_frames_keep_their_types(
     ]
 
 
+@pytest.mark.parametrize("where", ["alone", "first", "last", "middle", "twice"])
+def test_a_key_anywhere_in_a_long_column_of_text_is_redacted(
+    canary: str, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """A column of text is searched whole first (its distinct cells joined by newlines) and
+    left as it is when nothing matches: a key at either end of a cell, or in a cell among
+    many that hold none, is still found and redacted in its cell alone."""
+    monkeypatch.setenv("ACME_API_KEY", canary)
+    cell = {
+        "alone": canary,
+        "first": f"{canary} was refused",
+        "last": f"refused: {canary}",
+        "middle": f"refused: {canary} (401)",
+        "twice": f"{canary}\n{canary}",
+    }[where]
+    texts = [f"step {i}: searched flights" for i in range(200)] + [None, float("nan")]
+    frame = pd.DataFrame({"decision": [*texts[:100], cell, *texts[100:]]})
+    out = redact_frame(frame)["decision"].tolist()
+    assert out[100] == cell.replace(canary, REDACTED)
+    assert out[:100] == texts[:100] and out[101:199] == texts[100:198]
+    shaped = pd.DataFrame({"decision": [*texts[:-2], "Bearer abcdefgh12345678"]})
+    assert redact_frame(shaped)["decision"].tolist()[-1] == f"Bearer {REDACTED}"
+
+
 def test_log_records_and_tracebacks_are_redacted(
     canary: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
