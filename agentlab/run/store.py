@@ -72,7 +72,6 @@ from agentlab.run.store_schema import EPISODES, STEPS
 
 FORMAT = "agentlab-sweep/1"  # written in sweep.json; bump when the layout changes
 MANIFEST = "sweep.json"
-T = TypeVar("T")
 QUARANTINE = "quarantine"  # the folder damaged parts are moved to
 LOCK = ".lock"  # the writers' lock file
 LOCK_TIMEOUT = 120.0  # seconds to wait for another writer before saying so
@@ -80,6 +79,7 @@ LOCK_TIMEOUT = 120.0  # seconds to wait for another writer before saying so
 # row with the frames' own cost); older parts are read back (~12 ms a part). Steps, some 15
 # rows an episode, are never kept: they are read from disk when they are wanted
 KEPT_ROWS = 5_000
+T = TypeVar("T")
 
 
 class DamagedPartWarning(UserWarning):
@@ -118,13 +118,12 @@ class SweepStore:
         # round-trips their types): a sweep of any size holds a bounded share of its rows
         self._written: OrderedDict[Path, pd.DataFrame] = OrderedDict()
         self._kept_rows = 0
+        self._whole: set[str] = set()  # parts whose steps file is known whole
         # what each part holds (keys, outcomes, spending), read once: parts never change
         self._index: dict[str, pd.DataFrame] = {}
         manifest = self.path / MANIFEST
-        if manifest.exists():
-            data = json.loads(manifest.read_text())
-            if data.get("format") != FORMAT:
-                raise ValueError(f"{self.path}: not an agentlab sweep store ({FORMAT})")
+        if manifest.exists() and json.loads(manifest.read_text()).get("format") != FORMAT:
+            raise ValueError(f"{self.path}: not an agentlab sweep store ({FORMAT})")
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
@@ -227,6 +226,7 @@ class SweepStore:
                 write_atomic(files[1], self.path / "steps" / name)
             write_atomic(files[0], self.path / "episodes" / name)
             self._keep(self.path / "episodes" / name, rows)
+            self._whole.add(name)
             self._index[name] = part_summary(rows)
         return name
 
@@ -306,10 +306,7 @@ class SweepStore:
             self._index[part.name] = part_summary(table)
 
     def _keys(self) -> set[str]:
-        keys: set[str] = set()
-        for table in self._index.values():
-            keys.update(table[KEY].tolist())
-        return keys
+        return {key for table in self._index.values() for key in table[KEY].tolist()}
 
     def stored_keys(self) -> set[str]:
         """The ``config_key`` of every stored episode."""
@@ -320,10 +317,8 @@ class SweepStore:
         """Each stored episode's outcome (its newest row's), by ``config_key``."""
         self._refresh()
         out: dict[str, str | None] = {}
-        for name in sorted(self._index, key=part_order):
-            table = self._index[name]
-            rows = rows_of(table)
-            out.update((row[KEY], row.get("outcome")) for row in rows)
+        for name in sorted(self._index, key=part_order):  # newer rows replace older ones
+            out.update((row[KEY], row.get("outcome")) for row in rows_of(self._index[name]))
         return out
 
     def spent(self, keys: Iterable[str]) -> tuple[float, float]:
@@ -371,9 +366,7 @@ class SweepStore:
         winners: dict[str, str] = {}  # key -> the newest part that holds it
         for part in self._parts():
             table = self._read(part)
-            steps = self.path / "steps" / part.name  # its frame checked; rows read when wanted
-            damaged = steps.exists() and not self._guarded(steps, partial(read_file, steps, []))
-            if table is None or damaged:
+            if table is None or not self._steps_whole(part.name):
                 continue
             read.add(table, part.name)
             winners.update(dict.fromkeys(table[KEY].tolist(), part.name))
@@ -383,11 +376,19 @@ class SweepStore:
             episodes.append(table if keep.all() else table[keep])
         return to_frame(episodes, order), winners
 
+    def _steps_whole(self, name: str) -> bool:
+        """Whether a part's steps file (if any) is whole: its frame and footer read once."""
+        steps = self.path / "steps" / name
+        if name not in self._whole:
+            if steps.exists() and self._guarded(steps, partial(read_file, steps, [])) is None:
+                return False
+            self._whole.add(name)
+        return True
+
     def load_steps(self, winners: Mapping[str, str]) -> pd.DataFrame:
-        """The ``steps`` of the episodes ``winners`` names (key -> the part of its row, from
-        ``load_episodes``), in planned order: parts are never rewritten, so exactly those
-        rows' steps. A part damaged (quarantined, with a warning) or moved aside since gives
-        none."""
+        """The ``steps`` of the rows ``winners`` names (key -> its part, from ``load_episodes``;
+        parts are never rewritten), in planned order. A part damaged (quarantined, with a
+        warning) or moved aside since gives none."""
         order = {row[KEY]: i for i, row in enumerate(self.planned())}
         steps = Batches(STEPS)
         for name in sorted(set(winners.values()), key=part_order):

@@ -227,18 +227,17 @@ def _results(store: SweepStore, keys: list[str] | None, path: Path | None) -> Sw
     """The store's tables (of ``keys``, in their order, when given); ``steps`` read when first
     used unless the store is temporary (``path`` None)."""
     position = {k: i for i, k in enumerate(keys)} if keys is not None else None
-    while True:
+    steps_from = None
+    if path is None:  # a temporary store: both tables now, before it is deleted
+        episodes, steps = store.load()
+    else:  # steps read on first use, those of exactly these rows
         episodes, winners = store.load_episodes()
-        if position is not None and len(episodes):  # this call's configurations, its order
-            episodes = _renumbered(episodes, position, ["episode"])
-            winners = {k: winners[k] for k in episodes[KEY].tolist()}
-        steps_from = partial(_steps, store.path, winners, position)
-        if path is not None:
-            steps = pd.DataFrame()  # read on first use, by steps_from
-            break
-        steps = steps_from()  # a damaged steps part moves its episodes aside: read again
-        if all((store.path / "episodes" / name).exists() for name in set(winners.values())):
-            break
+        mine = {k: part for k, part in winners.items() if position is None or k in position}
+        steps, steps_from = pd.DataFrame(), partial(_steps, store.path, mine, position)
+    if position is not None and len(episodes):  # this call's configurations, in its order
+        episodes = _renumbered(episodes, position, ["episode"])
+        if len(steps):
+            steps = _renumbered(steps, position, ["episode", "step"])
     planned = len(keys) if keys is not None else len(store.planned())
     return SweepResults(
         episodes,
@@ -246,7 +245,7 @@ def _results(store: SweepStore, keys: list[str] | None, path: Path | None) -> Sw
         store=path,
         planned=planned,
         missing=planned - len(episodes),
-        steps_from=None if path is None else steps_from,
+        steps_from=steps_from,
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 
-import agentlab.run.scenarios
+import agentlab.run.scenarios  # the runners and their graphs, which the sweep process skips
 import agentlab.run.sweep  # noqa: F401  (the lab, loaded once for every worker)
 from agentlab.sim.tokens import encoding
 
