@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import HumanMessage
+from langgraph.graph import StateGraph
 
 import agentlab as al
 from agentlab.config import EpisodeConfig
@@ -14,6 +15,7 @@ from agentlab.graphs import team, team_parallel
 from agentlab.graphs.team_world import RESEARCH
 from agentlab.measure.metrics import MetricsCallback, StepRecord, critical_path
 from agentlab.run.team_runner import team_for
+from agentlab.sim.model import SimChatModel
 from agentlab.sim.tokens import count_text
 from agentlab.world import research as r
 
@@ -77,6 +79,32 @@ def test_every_topology_answers_a_question(topology: str) -> None:
     agents = {x.agent for x in llm}
     assert {a.name for a in _team(topology).agents} & agents
     assert all(x.input_tokens > 0 for x in llm)
+
+
+class _Broken(SimChatModel):
+    """A model whose every call fails."""
+
+    def _generate(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the broken model was called")
+
+
+@pytest.mark.parametrize("topology", team.TOPOLOGIES)
+def test_a_team_is_compiled_once_and_each_build_runs_on_its_own_model(
+    topology: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = _team(topology)
+    working = team.build_team(spec, model=al.make_model(seed=7))
+    compiles: list[str] = []
+    real = StateGraph.compile
+    monkeypatch.setattr(
+        StateGraph, "compile", lambda self, *a, **k: compiles.append("c") or real(self, *a, **k)
+    )
+    broken = team.build_team(spec, model=_Broken(seed=7))
+    assert compiles == []  # the second build of a structure compiles nothing
+    ask = {"messages": [HumanMessage(QUESTION)]}
+    with pytest.raises(RuntimeError, match="broken model"):  # its routes, its members
+        broken.invoke(ask, config={"recursion_limit": 200})
+    assert working.invoke(ask, config={"recursion_limit": 200})["final"]
 
 
 def test_a_router_sees_every_agent_and_finish() -> None:

@@ -11,9 +11,6 @@ Introduced in notebook 01 (`01_agent_loop.ipynb`).
 
 from __future__ import annotations
 
-import itertools
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -38,15 +35,14 @@ from agentlab.graphs.agent_state import (
     PLANNER,
     REVIEWER,
     SUMMARIZER,
+    AgentModels,
     AgentState,
-    Plan,
-    Review,
     history_of,
     render_plan,
     window_of,
 )
 from agentlab.graphs.checkpoints import CheckpointPolicy, clarify_node, verify_node
-from agentlab.graphs.structured import Structured
+from agentlab.graphs.compiled import CompiledCache
 from agentlab.graphs.tool_calls import RunTools, tools_node
 from agentlab.measure.replies import ReplyFailure
 from agentlab.sim.prompt import MEMORY_NAME, text_of
@@ -104,9 +100,9 @@ def build_agent(
         True
     """
     tools = list(tools)
-    structure: dict[str, Any] = dict(
-        tools=tuple(tools),
-        instructions=instructions,
+    compiled, key = agent_graph(
+        tools,
+        instructions,
         digest=digest,
         memory=memory,
         window=window,
@@ -115,39 +111,32 @@ def build_agent(
         max_steps=max_steps,
         name=name,
         plan_reads=plan_reads,
-        policy=checkpoints or CheckpointPolicy(),
+        checkpoints=checkpoints,
     )
-    compiled, key = _compiled(**structure)
-    bound = compiled.with_config(configurable={key: _Models(model, tools, name)})
+    bound = compiled.with_config(configurable={key: AgentModels(model, tools, name)})
     # the checkpointer joins the copy (Pregel.copy, as with_config makes its copy), so the
     # structure is compiled once whatever the checkpointer, and the cache keeps none open
     return bound if checkpointer is None else bound.copy({"checkpointer": checkpointer})
 
 
-class _Models:
-    """The model's runnables one agent calls, bound once per ``build_agent`` call.
+def agent_graph(
+    tools: Sequence[BaseTool], instructions: str, **structure: Any
+) -> tuple[CompiledStateGraph[Any, Any, Any, Any], str]:
+    """The compiled graph of one agent's structure (every argument of ``build_agent`` but
+    the model and the checkpointer, each one given), and the key its nodes read their
+    model under.
 
-    A run finds them in ``config["configurable"]``, under a key starting with ``__``:
-    LangGraph copies no such key, and no object, into checkpoint or tracing metadata.
+    A run gives the graph its model in its config: ``configurable={key: AgentModels(model,
+    tools, name)}``, directly (``build_agent``) or from a graph that holds this one as a
+    subgraph (a team, ``agentlab.graphs.team``): a subgraph reads its parent run's config.
+    Each structure is compiled once per process.
     """
-
-    def __init__(self, model: BaseChatModel, tools: list[BaseTool], name: str) -> None:
-        self.name = name
-        self.tagged = model.with_config(metadata={"agent": name})
-        self.actor = model.bind_tools(tools).with_config(metadata={"agent": name})
-        self.planner = Structured(model, Plan, metadata={"agent": name})
-        self.reviewer = Structured(model, Review, metadata={"agent": name})
-
-    def __repr__(self) -> str:  # a logged config shows no model settings
-        return f"<models of agent {self.name!r}>"
+    policy = structure.pop("checkpoints") or CheckpointPolicy()
+    return _compiled(tools=tuple(tools), instructions=instructions, policy=policy, **structure)
 
 
 Graph = CompiledStateGraph[Any, Any, Any, Any]
-# structure -> (compiled graph, configurable key of its models, the tools and digest it holds)
-_COMPILED: OrderedDict[tuple[Any, ...], tuple[Graph, str, Any]] = OrderedDict()
-_COMPILED_SIZE = 64
-_COMPILED_LOCK = threading.Lock()
-_KEYS = itertools.count()
+_COMPILED = CompiledCache[Graph]("__agentlab_agent_")
 
 
 def _compiled(**structure: Any) -> tuple[Graph, str]:
@@ -159,18 +148,7 @@ def _compiled(**structure: Any) -> tuple[Graph, str]:
         tuple((id(t), t.name) for t in v) if k == "tools" else id(v) if k == "digest" else v
         for k, v in sorted(structure.items())
     )
-    with _COMPILED_LOCK:
-        hit = _COMPILED.get(lookup)
-        if hit is not None:
-            _COMPILED.move_to_end(lookup)
-            return hit[0], hit[1]
-    key = f"__agentlab_agent_{next(_KEYS)}"
-    graph = _compile(key, **structure)
-    with _COMPILED_LOCK:
-        _COMPILED[lookup] = (graph, key, pinned)
-        if len(_COMPILED) > _COMPILED_SIZE:
-            _COMPILED.popitem(last=False)
-    return graph, key
+    return _COMPILED.get(lookup, lambda key: _compile(key, **structure), pinned=pinned)
 
 
 def _compile(
@@ -191,9 +169,9 @@ def _compile(
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Compile one structure; its nodes take the model's runnables from the run's config."""
 
-    def models(config: RunnableConfig) -> _Models:
+    def models(config: RunnableConfig) -> AgentModels:
         found = config.get("configurable", {}).get(key)
-        if not isinstance(found, _Models):
+        if not isinstance(found, AgentModels):
             raise RuntimeError("this agent graph has no model: build it with build_agent()")
         return found
 

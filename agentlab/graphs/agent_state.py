@@ -1,9 +1,10 @@
 """What one agent knows and reads: its state, its plan and review, and its prompts' parts.
 
 ``AgentState`` is the whole of an agent's state (messages, plan, memory, summary, counters);
-``Plan`` and ``Review`` are the structured replies of the plan and reflect calls; the role
-prompts (``PLANNER``, ``ACTOR``, ``REVIEWER``, ``SUMMARIZER``) and ``render_plan`` are what
-each call reads, and ``history_of`` and ``window_of`` pick the messages a prompt keeps.
+``Plan`` and ``Review`` are the structured replies of the plan and reflect calls, and
+``AgentModels`` the calls one run makes on its model; the role prompts (``PLANNER``,
+``ACTOR``, ``REVIEWER``, ``SUMMARIZER``) and ``render_plan`` are what each call reads, and
+``history_of`` and ``window_of`` pick the messages a prompt keeps.
 The graph that runs on them is built by ``agentlab.graphs.agent``.
 
 Introduced in notebook 01 (`01_agent_loop.ipynb`).
@@ -11,11 +12,18 @@ Introduced in notebook 01 (`01_agent_loop.ipynb`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import cached_property
 from typing import Annotated, Any, TypedDict
 
-from langchain_core.messages import AnyMessage, ToolMessage
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
 from langgraph.graph.message import add_messages
 from pydantic import BaseModel, Field
+
+from agentlab.graphs.structured import Structured
 
 PLANNER = (
     "Make a plan for the user's request before acting. State the assumptions you commit to "
@@ -117,3 +125,36 @@ def window_of(history: list[AnyMessage], size: int) -> list[AnyMessage]:
     while kept and isinstance(kept[0], ToolMessage):  # never split a call from its result
         kept = kept[1:]
     return kept
+
+
+class AgentModels:
+    """The model's runnables one agent calls, made for one run's model, each on first use.
+
+    A run finds them in ``config["configurable"]``, under a key starting with ``__``:
+    LangGraph copies no such key, and no object, into checkpoint or tracing metadata.
+    """
+
+    def __init__(self, model: BaseChatModel, tools: Sequence[BaseTool], name: str) -> None:
+        self.name = name
+        self._model = model
+        self._tools = list(tools)
+
+    @cached_property
+    def tagged(self) -> Runnable[Any, AIMessage]:
+        return self._model.with_config(metadata={"agent": self.name})
+
+    @cached_property
+    def actor(self) -> Runnable[Any, AIMessage]:
+        bound = self._model.bind_tools(self._tools)
+        return bound.with_config(metadata={"agent": self.name})
+
+    @cached_property
+    def planner(self) -> Structured[Plan]:
+        return Structured(self._model, Plan, metadata={"agent": self.name})
+
+    @cached_property
+    def reviewer(self) -> Structured[Review]:
+        return Structured(self._model, Review, metadata={"agent": self.name})
+
+    def __repr__(self) -> str:  # a logged config shows no model settings
+        return f"<models of agent {self.name!r}>"

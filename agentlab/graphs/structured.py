@@ -102,3 +102,74 @@ class Structured(Generic[M]):
                 raise  # failed, or a callback refused its reply
             parsed = None  # a reply that does not parse (include_raw's "parsing_error")
         return seen.message, parsed if isinstance(parsed, self.schema) else None
+
+
+class RunModel:
+    """A compiled graph's model, given per run: its nodes' structured calls find the run's
+    model in the run's config (``configurable``, under ``key``), so the graph is compiled
+    once for any model.
+
+    Example:
+        >>> from agentlab.serve.models import make_model
+        >>> from pydantic import BaseModel
+        >>> class Route(BaseModel):
+        ...     next: str
+        >>> from langchain_core.messages import HumanMessage
+        >>> from langchain_core.runnables import RunnableLambda
+        >>> slot = RunModel("__example_model")
+        >>> route = slot.structured(Route)  # at build time: no model yet
+        >>> node = RunnableLambda(lambda q: type(route.invoke([HumanMessage(q)])[0]).__name__)
+        >>> node.invoke("Who is next?", {"configurable": slot.given(make_model("sim"))})
+        'AIMessage'
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def given(self, model: BaseChatModel) -> dict[str, Any]:
+        """The ``configurable`` entry that gives a run this model."""
+        return {self.key: _RunCalls(model)}
+
+    def structured(
+        self, schema: type[M], *, metadata: dict[str, Any] | None = None
+    ) -> LateStructured[M]:
+        """A ``Structured`` call on the run's model, made the first time a run makes it."""
+        return LateStructured(self.key, schema, metadata)
+
+
+class _RunCalls:
+    """One run's structured calls on its model, each made on first use."""
+
+    def __init__(self, model: BaseChatModel) -> None:
+        self.model = model
+        self._made: dict[tuple[Any, ...], Structured[Any]] = {}
+
+    def structured(self, schema: type[M], metadata: dict[str, Any] | None) -> Structured[M]:
+        key = (schema, tuple(sorted((metadata or {}).items())))
+        made = self._made.get(key)
+        if made is None:  # two threads may both make one: the same call, either is kept
+            made = self._made[key] = Structured(self.model, schema, metadata=metadata)
+        return made
+
+    def __repr__(self) -> str:  # a logged config shows no model settings
+        return "<a run's model>"
+
+
+class LateStructured(Generic[M]):
+    """A ``Structured`` call whose model is the run's (``RunModel.structured``)."""
+
+    def __init__(self, key: str, schema: type[M], metadata: dict[str, Any] | None) -> None:
+        self.key, self.schema, self.metadata = key, schema, metadata
+
+    def invoke(
+        self, messages: Sequence[BaseMessage], *, metadata: dict[str, Any] | None = None
+    ) -> tuple[Any, M | None]:
+        """As ``Structured.invoke``, on the model the running graph was given.
+
+        Raises:
+            RuntimeError: Called outside a run of a graph given a model for it.
+        """
+        calls = ensure_config().get("configurable", {}).get(self.key)
+        if not isinstance(calls, _RunCalls):
+            raise RuntimeError("this graph has no model: build it with its build_* function")
+        return calls.structured(self.schema, self.metadata).invoke(messages, metadata=metadata)

@@ -34,8 +34,7 @@ Introduced in notebook 05 (`05_decomposition.ipynb`).
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, TypedDict
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
@@ -43,20 +42,21 @@ from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Checkpointer, Command
-from pydantic import BaseModel, Field, create_model
+from langgraph.types import Checkpointer
 
 from agentlab.config import ARCHITECTURES
-from agentlab.graphs.agent import build_agent
+from agentlab.graphs.agent import AgentModels, agent_graph
 from agentlab.graphs.agent_state import REVIEWER, Review
 from agentlab.graphs.checkpoints import CheckpointPolicy
+from agentlab.graphs.compiled import CompiledCache
 from agentlab.graphs.handoffs import HANDOFF, handoff, report_items
-from agentlab.graphs.structured import Structured
+from agentlab.graphs.structured import RunModel
 from agentlab.graphs.sub_agents import ask_name, delegation_tool
 from agentlab.graphs.team_parallel import debate_or_check, split_work
 from agentlab.graphs.team_reading import read_vote_book
+from agentlab.graphs.team_routed import finish, routed
 from agentlab.graphs.team_spec import AgentSpec, TeamSpec
-from agentlab.graphs.team_world import WORLDS, TeamWorld, plan_line, tool_results
+from agentlab.graphs.team_world import WORLDS, plan_line, tool_results
 from agentlab.measure.replies import ReplyFailure
 from agentlab.world.capabilities import Capability
 from agentlab.world.catalogue import catalogue_tools
@@ -144,7 +144,11 @@ def build_team(
 
     Returns:
         The compiled graph; invoke it with ``{"messages": [HumanMessage(question)]}``;
-        the answer is in ``state["final"]``.
+        the answer is in ``state["final"]``. Each team's structure (everything but the
+        model and the checkpointer) is compiled once per process, with its members' graphs
+        in it; the graph returned is a copy of it with this model in its config
+        (``with_config``: the team's own calls and every member's read it there) and this
+        checkpointer, so building a team per episode costs little.
 
     Raises:
         ValueError: An active ``checkpoints`` policy without a ``checkpointer``.
@@ -159,6 +163,36 @@ def build_team(
     """
     if checkpoints is not None and checkpoints.active and checkpointer is None:
         raise ValueError("checkpoints: an active policy needs a checkpointer to pause in")
+    lookup = (spec, None if caps is None else id(caps), max_steps, max_turns, checkpoints)
+    (compiled, members), key = _TEAMS.get(
+        lookup,
+        lambda key: _compile_team(RunModel(key), spec, caps, max_steps, max_turns, checkpoints),
+        pinned=caps,  # its id stays its own while the team is kept
+    )
+    given = RunModel(key).given(model) | {
+        member: AgentModels(model, tools, name) for member, (tools, name) in members.items()
+    }
+    bound = compiled.with_config(configurable=given)
+    # the checkpointer joins the copy (Pregel.copy), so a structure is compiled once
+    return bound if checkpointer is None else bound.copy({"checkpointer": checkpointer})
+
+
+Graph = CompiledStateGraph[Any, Any, Any, Any]
+# a team's compiled graph, and its members' graphs' keys: key -> (their tools, their name)
+Members = dict[str, tuple[list[BaseTool], str]]
+_TEAMS = CompiledCache[tuple[Graph, Members]]("__agentlab_team_")
+
+
+def _compile_team(
+    slot: RunModel,
+    spec: TeamSpec,
+    caps: dict[str, Capability] | None,
+    max_steps: int,
+    max_turns: int,
+    checkpoints: CheckpointPolicy | None,
+) -> tuple[Graph, Members]:
+    """Compile one team's structure; its calls and its members' take the run's model from
+    the run's config (``slot`` for the team's own, a key of each member's for theirs)."""
     world = WORLDS[spec.world]
     caps = caps or world.capabilities()
     names = [a.name for a in spec.agents]
@@ -176,7 +210,9 @@ def build_team(
     def reviews_only(agent: AgentSpec) -> bool:
         return bool(world.reviews) and set(agent.capabilities) <= set(world.reviews)
 
-    def worker(agent: AgentSpec) -> CompiledStateGraph[Any, Any, Any, Any]:
+    members: Members = {}
+
+    def worker(agent: AgentSpec) -> Graph:
         asks = [
             delegation_tool(
                 sub.name,
@@ -189,18 +225,23 @@ def build_team(
             )
             for sub in agent.sub_agents
         ]
-        return build_agent(
-            model=model,
-            tools=[*agent_tools(agent, spec, caps), *asks],
-            instructions=instructions(agent),
+        tools = [*agent_tools(agent, spec, caps), *asks]
+        graph, key = agent_graph(
+            tools,
+            instructions(agent),
             digest=world.digest,
+            memory="full",
+            window=6,
             # a review capability embedded in a working agent: it reviews its own work
             reflect=bool(set(world.reviews) & set(agent.capabilities)),
+            max_reflections=1,
             max_steps=max_steps,
             name=agent.name,
             plan_reads=("user", HANDOFF) if world.plan_reads_handoff else ("user",),
             checkpoints=checkpoints,
         )
+        members[key] = (tools, agent.name)
+        return graph
 
     workers = {a.name: worker(a) for a in spec.agents if not reviews_only(a)}
 
@@ -209,7 +250,7 @@ def build_team(
         state: TeamState,
         extra: str = "",
         stage: int | None = None,
-        member: CompiledStateGraph[Any, Any, Any, Any] | None = None,
+        member: Graph | None = None,
     ) -> dict[str, Any]:
         question = state["messages"][0]
         items = report_items(state["messages"][1:], world.items_of)
@@ -238,7 +279,7 @@ def build_team(
     def review(agent: AgentSpec) -> Any:
         """An agent whose only capability is a review: one review call over its handoff,
         reporting each problem it finds (``[issue]``) or that it found none."""
-        reviewer = Structured(model, Review, metadata={"agent": agent.name})
+        reviewer = slot.structured(Review, metadata={"agent": agent.name})
         coupling = max(caps[c].coupling for c in agent.capabilities)
 
         def work(state: TeamState) -> dict[str, Any]:
@@ -276,116 +317,17 @@ def build_team(
             graph.add_node(a.name, node(a))
             graph.add_edge(previous, a.name)
             previous = a.name
-        graph.add_node("finish", _finish)
+        graph.add_node("finish", finish)
         graph.add_edge(previous, "finish")
         graph.add_edge("finish", END)
     elif top in ("centralized", "swarm", "hierarchical"):
-        _routed(graph, spec, names, node, model, max_turns, world)
+        routed(graph, spec, names, node, slot, max_turns, world)
     elif top == "independent":
-        split_work(graph, spec.agents, run, model, world, spec.aggregation)
+        split_work(graph, spec.agents, run, slot, world, spec.aggregation)
     elif top in ("decentralized", "hybrid") and world.reads_then_books:
-        read_vote_book(graph, spec, run, workers, node, model)
+        read_vote_book(graph, spec, run, workers, node, slot)
     elif top in ("decentralized", "hybrid"):
-        debate_or_check(graph, spec, run, node, model)
+        debate_or_check(graph, spec, run, node, slot)
     else:
         raise ValueError(f"topology: got {top!r}; allowed: {', '.join(TOPOLOGIES)}")
-    return graph.compile(name=top, checkpointer=checkpointer)
-
-
-def _finish(state: TeamState) -> dict[str, Any]:
-    answers = [a["answer"] for a in state.get("answers", [])]
-    return {"final": state.get("final") or (answers[-1] if answers else "")}
-
-
-def _route_model(options: list[str]) -> type[BaseModel]:
-    return create_model(
-        "Route",
-        next=(Literal[tuple(options)], Field(description="who acts next, or finish")),  # type: ignore[arg-type]
-        __doc__="Choose who acts next.",
-    )
-
-
-def _routed(
-    graph: StateGraph,
-    spec: TeamSpec,
-    names: list[str],
-    node: Callable[[AgentSpec], Any],  # the agent's own node (a subgraph)
-    model: BaseChatModel,
-    max_turns: int,
-    world: TeamWorld,
-) -> None:
-    """Centralized, hierarchical and swarm: an LLM routing decision after every agent."""
-    router = Structured(model, _route_model([*names, "finish"]))
-    hierarchical = spec.topology == "hierarchical"
-    leads: dict[str, list[AgentSpec]] = {lead: [] for lead, _ in world.leads}
-    for a in spec.agents:
-        leads[world.lead_of(a.capabilities)].append(a)
-    lead_router = Structured(model, _route_model([*leads, "finish"]))
-
-    def menu(agents: list[AgentSpec]) -> str:
-        return "\n".join(f"- {a.name}: {', '.join(a.capabilities)}" for a in agents)
-
-    routers: dict[
-        str, tuple[str, Structured[Any]]
-    ] = {}  # who routes -> (what it is told, its router)
-    every = list(spec.agents)
-    if hierarchical:
-        lead_menu = "\n".join(
-            f"- {lead}: " + ", ".join(c for a in agents for c in a.capabilities)
-            for lead, agents in leads.items()
-        )
-        routers["coordinator"] = (f"You coordinate team leads. Agents:\n{lead_menu}", lead_router)
-        for lead, agents in leads.items():
-            own = Structured(model, _route_model([a.name for a in agents] + ["finish"]))
-            routers[lead] = (f"You lead a team. Agents:\n{menu(agents)}", own)
-    else:
-        for who in ["coordinator", *names]:
-            routers[who] = (f"You coordinate. Agents:\n{menu(every)}", router)
-
-    def decide(state: TeamState, who: str, allowed: list[str], fallback: str) -> Command[str]:
-        """A routing decision, as a ``Command``: who goes next (``fallback`` when the choice
-        is not one of ``allowed``, or when the turns are used up)."""
-        turns = state.get("turns", 0) + 1
-        choice = "finish"
-        if state.get("turns", 0) < max_turns:
-            told, chooser = routers[who]
-            system = SystemMessage(
-                f"{world.instructions}\n{told}\nRoute to the one owning the next capability "
-                "needed, or finish."
-            )
-            _, route = chooser.invoke([system, *state["messages"]], metadata={"agent": who})
-            choice = getattr(route, "next", "finish") or "finish"
-        update = {"turns": turns, "messages": [AIMessage(f"route: {choice}", name=who)]}
-        return Command(goto=choice if choice in allowed else fallback, update=update)
-
-    def router_node(name: str, who: str, allowed: list[str], fallback: str) -> None:
-        """A node that routes by ``Command`` (drawn with its possible destinations)."""
-        destinations = tuple(dict.fromkeys([*allowed, fallback]))
-        graph.add_node(
-            name,
-            lambda s: decide(s, who, allowed, fallback),
-            destinations=destinations,
-        )
-
-    graph.add_node("finish", _finish)
-    graph.add_edge("finish", END)
-    if spec.topology == "swarm":  # each agent hands off itself, in its own context
-        graph.add_edge(START, spec.agents[0].name)
-        for a in spec.agents:
-            graph.add_node(a.name, node(a))
-            router_node(f"{a.name}_handoff", a.name, [*names, "finish"], "finish")
-            graph.add_edge(a.name, f"{a.name}_handoff")
-        return
-    graph.add_edge(START, "coordinator")
-    if hierarchical:
-        router_node("coordinator", "coordinator", [*leads, "finish"], "finish")
-        for lead, agents in leads.items():
-            router_node(lead, lead, [a.name for a in agents], "coordinator")
-            for a in agents:
-                graph.add_node(a.name, node(a))
-                graph.add_edge(a.name, lead)
-        return
-    router_node("coordinator", "coordinator", [*names, "finish"], "finish")
-    for a in spec.agents:
-        graph.add_node(a.name, node(a))
-        graph.add_edge(a.name, "coordinator")
+    return graph.compile(name=top), members

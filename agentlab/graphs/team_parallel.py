@@ -18,14 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 from pydantic import BaseModel, Field, create_model
 
 from agentlab.graphs.handoffs import HANDOFF
-from agentlab.graphs.structured import Structured
+from agentlab.graphs.structured import LateStructured, RunModel
 from agentlab.graphs.team_spec import AgentSpec, TeamSpec
 from agentlab.graphs.team_world import TeamWorld
 from agentlab.sim.prompt import text_of
@@ -53,7 +52,7 @@ _Split = create_model(
 )
 
 
-def _team_answer(question: AnyMessage, note: str, chooser: Structured[Any]) -> dict[str, Any]:
+def _team_answer(question: AnyMessage, note: str, chooser: LateStructured[Any]) -> dict[str, Any]:
     """The aggregator's call: the question and what the members reported; the team's answer."""
     msgs = [question, HumanMessage(note, name=HANDOFF)]
     _, parsed = chooser.invoke(msgs, metadata={"agent": "aggregator"})
@@ -68,7 +67,7 @@ def split_work(
     graph: StateGraph,
     agents: Sequence[AgentSpec],
     run: Run,
-    model: BaseChatModel,
+    slot: RunModel,  # the run's model
     world: TeamWorld,
     aggregation: str = "vote",
 ) -> None:
@@ -83,8 +82,8 @@ def split_work(
     to merge every member's finding instead: members of a part who disagree leave the
     answer undecided between their findings, and a grader counts a hedge as wrong.
     """
-    splitter = Structured(model, _Split, metadata={"agent": "splitter"})
-    combine = Structured(model, _Combine)
+    splitter = slot.structured(_Split, metadata={"agent": "splitter"})
+    combine = slot.structured(_Combine)
     crew = list(agents)
 
     def split(state: TeamState) -> dict[str, Any]:
@@ -133,7 +132,7 @@ def debate_or_check(
     spec: TeamSpec,
     run: Run,
     node: Callable[[AgentSpec], Any],  # the agent's own node (a subgraph)
-    model: BaseChatModel,
+    slot: RunModel,  # the run's model
 ) -> None:
     """Decentralized and hybrid: ``Send`` fan-out, then debate and vote, or vote and check
     (the hybrid's checker in a node of its own: ``node(checker)``, a subgraph)."""
@@ -142,8 +141,8 @@ def debate_or_check(
         None,
     )
     crew = [a for a in spec.agents if a is not checker]
-    vote = Structured(model, _Aggregate)
-    revise = Structured(model, _Revise)
+    vote = slot.structured(_Aggregate)
+    revise = slot.structured(_Revise)
 
     def fan_out(state: TeamState) -> list[Send]:
         return [Send("member", {**state, "member": a.name}) for a in crew]

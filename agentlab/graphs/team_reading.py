@@ -29,14 +29,13 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 from pydantic import BaseModel, Field
 
 from agentlab.graphs.handoffs import HANDOFF, report_items
-from agentlab.graphs.structured import Structured
+from agentlab.graphs.structured import RunModel
 from agentlab.graphs.team_spec import AgentSpec, TeamSpec
 from agentlab.graphs.team_world import WORLDS
 from agentlab.measure.replies import ReplyFailure
@@ -86,7 +85,7 @@ def read_vote_book(
     run: Run,
     workers: Mapping[str, Any],  # each working member's compiled graph, by name
     node: Callable[[AgentSpec], Any],  # a member's own node (the checker's review call)
-    model: BaseChatModel,
+    slot: RunModel,  # the run's model
 ) -> None:
     """Decentralized and hybrid travel teams: readers in parallel, a vote, one booker.
 
@@ -98,7 +97,7 @@ def read_vote_book(
     readers = [a for a in spec.agents if world.reports_plan in a.capabilities]
     checker = next((a for a in spec.agents if set(a.capabilities) <= set(world.reviews)), None)
     booker = next(a for a in spec.agents if a not in readers and a is not checker)
-    reread, vote = Structured(model, Reread), Structured(model, Vote)
+    reread, vote = slot.structured(Reread), slot.structured(Vote)
 
     def held(state: TeamState, before: int | None = None) -> dict[str, str]:
         """Each reader's latest reading (before round ``before``), in the readers' order."""
