@@ -113,10 +113,15 @@ def bench_episodes(n: int, repeat: int = 3) -> list[Row]:
 
 
 def _sweep_seconds(
-    n: int, workers: int, peak: list[tuple[int, int]] | None = None, every: float = 0.05
+    n: int,
+    workers: int,
+    peak: list[tuple[int, int]] | None = None,
+    every: float = 0.05,
+    calls: list[tuple[int, int]] | None = None,
 ) -> float:
     """Seconds of an ``n``-episode travel sweep; with ``peak``, its memory sampled every
-    ``every`` seconds (a sample reads every process's page map: ~19 ms of CPU)."""
+    ``every`` seconds (a sample reads every process's page map: ~19 ms of CPU); with
+    ``calls``, each episode's LLM and tool calls added to it."""
     import agentlab as al
     from agentlab.run.sweep import run_sweep
 
@@ -128,6 +133,8 @@ def _sweep_seconds(
         if sampler is not None and peak is not None:
             peak.append(sampler.stop())
         assert res.complete and len(res.episodes) == n
+        if calls is not None:
+            calls.extend(zip(res.episodes.llm_calls, res.episodes.tool_calls, strict=True))
     return seconds
 
 
@@ -189,6 +196,26 @@ def _floor_batch(n: int) -> float:
     return time.perf_counter() - t
 
 
+def _floor_calls(calls: list[tuple[int, int]]) -> float:
+    """Seconds for bare episodes taking these (LLM calls, tool calls), in this process."""
+    from floor import bare_episode, make_tools
+
+    tools = make_tools(4)
+    bare_episode(9, 6, tools)  # warm
+    t = time.perf_counter()
+    for llm, tool in calls:
+        bare_episode(int(llm), int(tool), tools)
+    return time.perf_counter() - t
+
+
+def _floor_sweep(calls: list[tuple[int, int]]) -> float:
+    """Seconds for 2 processes to run bare episodes with a sweep's calls, half each: the
+    floor of that sweep on this machine (pool start excluded)."""
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(abs, [0, 0]))  # both workers started
+        return max(pool.map(_floor_calls, [calls[0::2], calls[1::2]]))
+
+
 def _floor_speedup(n: int) -> float:
     """How much faster 2 processes run ``n`` bare episodes than 1: what LangGraph itself
     allows on this machine, with no sweep around it (pool start excluded)."""
@@ -213,9 +240,12 @@ def bench_sweeps(n: int, big: int, repeat: int = 3) -> list[Row]:
             small[w].append(_sweep_seconds(n, w))
     peak: list[tuple[int, int]] = []
     ones, twos = [], []
-    for _ in range(max(1, repeat - 1)):
+    calls: list[tuple[int, int]] = []
+    for i in range(max(1, repeat - 1)):
         ones.append(_sweep_seconds(big, 1))
-        twos.append(_sweep_seconds(big, 2))
+        twos.append(_sweep_seconds(big, 2, calls=calls if i == 0 else None))
+    floor = min(_floor_sweep(calls) for _ in range(max(1, repeat - 1)))
+    llm, tool = (statistics.mean(c[i] for c in calls) for i in (0, 1))
     # memory in a run of its own: sampling every 50 ms takes a fifth of a core, which slowed
     # the timed 2-worker runs when they carried it (1.60x then, against 1.8x without)
     _sweep_seconds(big, 2, peak)
@@ -252,6 +282,13 @@ def bench_sweeps(n: int, big: int, repeat: int = 3) -> list[Row]:
             f"{min(twos):.1f} s",
             "<= 5 s" if big == 1000 else "",
             min(twos) <= 5 if big == 1000 else None,
+        ),
+        (
+            f"the bare LangGraph floor of that sweep: bare episodes with its {llm:.1f} LLM + "
+            f"{tool:.1f} tool calls each, half in each of 2 processes (no sweep machinery)",
+            f"{floor:.1f} s",
+            "",
+            None,
         ),
         (
             f"{big:,}-episode sweep on 2 idle cores, estimated: {cpu * 1000:.1f} ms of CPU "
