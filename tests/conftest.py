@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,9 +17,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from filelock import FileLock
@@ -54,6 +57,47 @@ def pytest_configure(config: pytest.Config) -> None:
     the bytecode already in .venv, and in one busy run Ray's head node timed out starting.)
     """
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    if not os.environ.get("PYTEST_XDIST_WORKER") and getattr(config.option, "numprocesses", 0):
+        # the run's id, known here so that this process can remove the workers' shared folder
+        config.option.testrunuid = config.option.testrunuid or uuid.uuid4().hex
+        shared = Path(tempfile.gettempdir()) / f"agentlab-tests-{config.option.testrunuid}"
+        shared.mkdir(exist_ok=True)
+        os.environ[SHARED_ENV] = str(shared)  # the workers inherit it
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The controlling process removes the folder its workers shared."""
+    if not os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(SHARED_ENV):
+        shutil.rmtree(os.environ.pop(SHARED_ENV), ignore_errors=True)
+
+
+# the folder where one run's pytest-xdist workers leave what they computed for each other
+SHARED_ENV = "AGENTLAB_TESTS_SHARED"
+T = TypeVar("T")
+
+
+def shared(name: str, make: Callable[[], T]) -> T:
+    """What ``make()`` returns, made once per test run however many workers ask for it.
+
+    Long runs that several tests need (a verdict's 224 questions per design, a placement
+    grid) are asked for by tests that pytest-xdist may give to different workers. The first
+    worker to ask makes it and leaves it pickled in the run's shared folder; a worker that
+    asks meanwhile waits on its lock, then reads it. Without workers it is made here. The
+    caller keeps it for its own process (``functools.cache``, a module fixture).
+    """
+    folder = os.environ.get(SHARED_ENV)
+    if not folder:
+        return make()
+    path = Path(folder) / (re.sub(r"[^\w.-]+", "_", name) + ".pickle")
+    with FileLock(f"{path}.lock"):
+        if path.exists():
+            with path.open("rb") as f:
+                made: T = pickle.load(f)
+            return made
+        made = make()
+        with path.open("wb") as f:
+            pickle.dump(made, f)
+        return made
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

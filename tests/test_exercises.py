@@ -19,6 +19,7 @@ from typing import Any
 import nbformat
 import pandas as pd
 import pytest
+from conftest import shared
 
 import agentlab as al
 from agentlab.measure.calibration import POSITION_TOKENS, needle_found
@@ -97,15 +98,12 @@ def _runs(base: al.EpisodeConfig | None = None, **fields: Any) -> al.Results:
 
 
 @pytest.fixture(scope="module")
-def values(
-    travel_values: dict[str, dict[str, Any]], team_values: dict[str, dict[str, Any]]
-) -> dict[str, dict[str, Any]]:
-    """What each exercise's check cell passes."""
-    return travel_values | team_values
+def values() -> dict[str, dict[str, Any]]:
+    """What each exercise's check cell passes (made once per run: conftest's ``shared``)."""
+    return shared("exercise values", lambda: _travel_values() | _team_values())
 
 
-@pytest.fixture(scope="module")
-def travel_values() -> dict[str, dict[str, Any]]:
+def _travel_values() -> dict[str, dict[str, Any]]:
     """Notebooks 00-04's values, computed as the notebooks compute them."""
     steps = pd.DataFrame(al.run_episode(al.EpisodeConfig(seed=0)).step_rows())
     again = pd.DataFrame(al.run_episode(al.EpisodeConfig(seed=0)).step_rows())
@@ -163,8 +161,7 @@ def travel_values() -> dict[str, dict[str, Any]]:
     }
 
 
-@pytest.fixture(scope="module")
-def team_values() -> dict[str, dict[str, Any]]:
+def _team_values() -> dict[str, dict[str, Any]]:
     """Notebooks 05-10's values, from runs of a few questions each (see the docstring)."""
     research = al.EpisodeConfig(scenario="research", architecture="centralized", seed=0)
     kinds = ["single", "independent", "decentralized", "centralized", "hybrid"]

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from conftest import shared
 
 import agentlab as al
 from agentlab.measure import break_even as be
@@ -51,8 +52,11 @@ PER_TOKEN = iv.Ratio("success", "tokens", "successes per token")
 
 @cache
 def _runs(design: str) -> pd.DataFrame:
-    runs = al.run_episodes(al.grid(DESIGNS[design], seeds=QUESTIONS), progress=False)
-    return runs.episodes.assign(design=design, tokens=lambda t: t.tokens_in + t.tokens_out)
+    def run() -> pd.DataFrame:
+        runs = al.run_episodes(al.grid(DESIGNS[design], seeds=QUESTIONS), progress=False)
+        return runs.episodes.assign(design=design, tokens=lambda t: t.tokens_in + t.tokens_out)
+
+    return shared(f"replication {design}", run)
 
 
 def _halves(metric: iv.Metric, a: str, b: str, how: str) -> tuple[vd.Comparison, ...]:
@@ -287,7 +291,10 @@ HUMAN_USD_PER_HOUR = 40  # notebook 04's price of a person's time
 @cache
 def _trips(architecture: str, tools: int) -> pd.DataFrame:
     configs = al.grid(architecture=[architecture], tools=[tools], seeds=TRIPS)
-    return al.run_episodes(configs, progress=False).episodes
+    return shared(
+        f"replication trips {architecture} {tools}",
+        lambda: al.run_episodes(configs, progress=False).episodes,
+    )
 
 
 @cache
@@ -300,7 +307,7 @@ def _policies() -> pd.DataFrame:
             request=travel.request_ids(), clarify=[clarify], verify=[verify], verify_every=[3]
         )
     ]
-    e = al.run_episodes(configs, progress=False).episodes
+    e = shared("replication policies", lambda: al.run_episodes(configs, progress=False).episodes)
     return e.assign(usd=e.cost_usd + e.human_s / 3600 * HUMAN_USD_PER_HOUR)
 
 

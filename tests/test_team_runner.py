@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import shared
 
 import agentlab as al
 from agentlab.graphs import team
@@ -39,14 +40,17 @@ def _verdict(rows: pd.DataFrame) -> tuple[float, float]:
 
 @pytest.fixture(scope="module")
 def placements() -> dict[str, tuple[float, float]]:
-    loose = capabilities.with_data(**LOOSE)
-    return {
-        "default": _verdict(_rows(DEFAULT)),
-        "embedded checker": _verdict(_rows(EMBEDDED_CHECKER)),
-        "dedicated ranker": _verdict(_rows(DEDICATED_RANKER)),
-        "loose, embedded ranker": _verdict(_rows(DEFAULT, loose)),
-        "loose, dedicated ranker": _verdict(_rows(DEDICATED_RANKER, loose)),
-    }
+    def run() -> dict[str, tuple[float, float]]:
+        loose = capabilities.with_data(**LOOSE)
+        return {
+            "default": _verdict(_rows(DEFAULT)),
+            "embedded checker": _verdict(_rows(EMBEDDED_CHECKER)),
+            "dedicated ranker": _verdict(_rows(DEDICATED_RANKER)),
+            "loose, embedded ranker": _verdict(_rows(DEFAULT, loose)),
+            "loose, dedicated ranker": _verdict(_rows(DEDICATED_RANKER, loose)),
+        }
+
+    return shared("team runner placements", run)
 
 
 @pytest.mark.slow
@@ -73,7 +77,8 @@ def test_the_verdict_flips_with_low_coupling_and_high_reuse(placements: dict) ->
 @pytest.fixture(scope="module")
 def architectures() -> al.Results:
     kinds = ["single", "centralized", "independent", "decentralized", "hybrid"]
-    return al.run_episodes(al.grid(BASE, architecture=kinds, seeds=SEEDS[:40]), progress=False)
+    configs = al.grid(BASE, architecture=kinds, seeds=SEEDS[:40])
+    return shared("team runner architectures", lambda: al.run_episodes(configs, progress=False))
 
 
 @pytest.mark.slow
