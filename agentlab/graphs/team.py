@@ -22,7 +22,9 @@ topologies is who decides what happens next and what each agent sees:
   hybrid's checker: ``agentlab.graphs.team_reading``.)
 
 Routing (coordinators, team leads, a swarm agent's handoff) is a node returning
-LangGraph's ``Command(goto=..., update=...)``, drawn with its possible destinations.
+LangGraph's ``Command(goto=..., update=...)``, drawn with its possible destinations
+(``agentlab.graphs.team_routed``). A team is compiled once per structure: its own calls and
+its members' read the run's model from the run's config.
 Handoffs are bounded: a receiver needing ``coupling`` of its host's context sees the share
 ``min(1, handoff_tokens / (coupling * context))`` of it, so a capability that needs much of
 its host's context (high *coupling*) sees only part of what it needs, while one that needs
