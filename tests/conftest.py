@@ -61,7 +61,8 @@ def pytest_configure(config: pytest.Config) -> None:
         # the run's id, known here so that this process can remove the workers' shared folder
         config.option.testrunuid = config.option.testrunuid or uuid.uuid4().hex
         shared = Path(tempfile.gettempdir()) / f"agentlab-tests-{config.option.testrunuid}"
-        shared.mkdir(exist_ok=True)
+        shutil.rmtree(shared, ignore_errors=True)  # a killed run's, under an id given again
+        shared.mkdir()
         os.environ[SHARED_ENV] = str(shared)  # the workers inherit it
 
 
@@ -95,8 +96,10 @@ def shared(name: str, make: Callable[[], T]) -> T:
                 made: T = pickle.load(f)
             return made
         made = make()
-        with path.open("wb") as f:
+        part = path.with_suffix(".part")  # complete or absent: a worker killed here leaves none
+        with part.open("wb") as f:
             pickle.dump(made, f)
+        part.replace(path)
         return made
 
 

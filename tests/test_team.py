@@ -3,6 +3,7 @@ members fan out with ``Send`` and cost their critical path; handoffs are bounded
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -81,11 +82,15 @@ def test_every_topology_answers_a_question(topology: str) -> None:
     assert all(x.input_tokens > 0 for x in llm)
 
 
-class _Broken(SimChatModel):
-    """A model whose every call fails."""
+ANSWERED_BY: list[int] = []  # the id of the model that answered each call of a _Counted
+
+
+class _Counted(SimChatModel):
+    """The simulated model, noting each call it answers."""
 
     def _generate(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("the broken model was called")
+        ANSWERED_BY.append(id(self))
+        return super()._generate(*args, **kwargs)
 
 
 @pytest.mark.parametrize("topology", team.TOPOLOGIES)
@@ -93,18 +98,37 @@ def test_a_team_is_compiled_once_and_each_build_runs_on_its_own_model(
     topology: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spec = _team(topology)
-    working = team.build_team(spec, model=al.make_model(seed=7))
+    first = team.build_team(spec, model=_Counted(seed=7))
     compiles: list[str] = []
     real = StateGraph.compile
     monkeypatch.setattr(
         StateGraph, "compile", lambda self, *a, **k: compiles.append("c") or real(self, *a, **k)
     )
-    broken = team.build_team(spec, model=_Broken(seed=7))
+    model = _Counted(seed=7)
+    second = team.build_team(spec, model=model)
     assert compiles == []  # the second build of a structure compiles nothing
     ask = {"messages": [HumanMessage(QUESTION)]}
-    with pytest.raises(RuntimeError, match="broken model"):  # its routes, its members
-        broken.invoke(ask, config={"recursion_limit": 200})
-    assert working.invoke(ask, config={"recursion_limit": 200})["final"]
+    for graph, own in ((second, model), (first, None)):
+        ANSWERED_BY.clear()
+        callback = MetricsCallback()
+        state = graph.invoke(ask, config={"callbacks": [callback], "recursion_limit": 200})
+        calls = [r for r in callback.records if r.kind == "llm"]
+        assert state["final"] and len(calls) == len(ANSWERED_BY) > 3
+        # every call (routes, splits, votes, reviews, each member's) on the build's own model
+        assert (set(ANSWERED_BY) == {id(own)}) if own else id(model) not in ANSWERED_BY
+
+
+def test_a_teams_capability_data_changed_in_place_is_a_new_structure() -> None:
+    caps = dict(al.world.capabilities.capabilities())
+    spec, said = _team("single"), "Say so when a source disagrees."
+    team.build_team(spec, model=al.make_model(), caps=caps)  # compiled with the data as it was
+    caps["fact_check"] = dataclasses.replace(caps["fact_check"], instructions=said)
+    callback = MetricsCallback()
+    team.build_team(spec, model=al.make_model(), caps=caps).invoke(
+        {"messages": [HumanMessage(QUESTION)]}, config={"callbacks": [callback]}
+    )
+    prompts = [m.content for r in callback.records for m in r.prompt or []]
+    assert any(said in str(text) for text in prompts)
 
 
 def test_a_router_sees_every_agent_and_finish() -> None:

@@ -131,7 +131,9 @@ class AgentModels:
     """The model's runnables one agent calls, made for one run's model, each on first use.
 
     A run finds them in ``config["configurable"]``, under a key starting with ``__``:
-    LangGraph copies no such key, and no object, into checkpoint or tracing metadata.
+    LangGraph copies no such key into checkpoint or tracing metadata; what shows a run's whole
+    config (``stream_mode="debug"`` or ``"checkpoints"`` events, ``get_state`` before the
+    first checkpoint) shows this object by its repr, which names no model setting.
     """
 
     def __init__(self, model: BaseChatModel, tools: Sequence[BaseTool], name: str) -> None:

@@ -165,11 +165,12 @@ def build_team(
     """
     if checkpoints is not None and checkpoints.active and checkpointer is None:
         raise ValueError("checkpoints: an active policy needs a checkpointer to pause in")
-    lookup = (spec, None if caps is None else id(caps), max_steps, max_turns, checkpoints)
+    # capability data by value (frozen), so a dict changed in place is a new structure
+    data = None if caps is None else tuple(sorted(caps.items()))
     (compiled, members), key = _TEAMS.get(
-        lookup,
+        (spec, data, max_steps, max_turns, checkpoints),
         lambda key: _compile_team(RunModel(key), spec, caps, max_steps, max_turns, checkpoints),
-        pinned=caps,  # its id stays its own while the team is kept
+        pinned=None,
     )
     given = RunModel(key).given(model) | {
         member: AgentModels(model, tools, name) for member, (tools, name) in members.items()
@@ -196,7 +197,7 @@ def _compile_team(
     """Compile one team's structure; its calls and its members' take the run's model from
     the run's config (``slot`` for the team's own, a key of each member's for theirs)."""
     world = WORLDS[spec.world]
-    caps = caps or world.capabilities()
+    caps = dict(caps or world.capabilities())  # a copy: the team is compiled from this data
     names = [a.name for a in spec.agents]
 
     def duties(capabilities: tuple[str, ...]) -> str:
