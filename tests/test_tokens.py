@@ -1,3 +1,4 @@
+import base64
 import gzip
 import hashlib
 import json
@@ -169,3 +170,12 @@ def test_prompt_fingerprint_and_tokens_are_those_of_every_message_as_sent() -> N
                 "history": REPLY_PRIMING + sum(counted[2:-1]),
                 "handoff": counted[-1],
             }
+
+
+def test_every_line_of_the_shipped_vocabulary_is_the_token_of_its_rank() -> None:
+    """The vocabulary is decoded in bulk: each line, read one by one, must agree with it."""
+    raw = gzip.decompress(tokens.VOCABULARY.read_bytes())
+    lines = [line.split() for line in raw.splitlines() if line]
+    assert len(lines) == 199_998
+    for token, rank in lines[::997] + lines[-3:]:
+        assert encoding().encode_single_token(base64.b64decode(token)) == int(rank)

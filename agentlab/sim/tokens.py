@@ -19,7 +19,7 @@ Introduced in notebook 00 (`00_quickstart.ipynb`).
 
 from __future__ import annotations
 
-import base64
+import binascii
 import copy
 import gzip
 import hashlib
@@ -72,10 +72,13 @@ def encoding() -> tiktoken.Encoding:
     raw = gzip.decompress(VOCABULARY.read_bytes())
     if hashlib.sha256(raw).hexdigest() != VOCABULARY_SHA256:
         raise ValueError(f"tokenizer: {VOCABULARY} is not o200k_base (SHA-256 differs)")
-    ranks = {
-        base64.b64decode(token): int(rank)
-        for token, rank in (line.split() for line in raw.splitlines() if line)
-    }
+    # "<base64 token> <rank>" per line, the ranks 0, 1, 2, ... in order (the checksum above
+    # pins the file): decoded in bulk, 0.08 s instead of 0.25 s line by line, in every kernel
+    words = raw.split()
+    tokens = words[0::2]
+    if int(words[1]) != 0 or int(words[-1]) != len(tokens) - 1:  # pragma: no cover
+        raise ValueError(f"tokenizer: {VOCABULARY}'s ranks are not 0 to {len(tokens) - 1}")
+    ranks = dict(zip(map(binascii.a2b_base64, tokens), range(len(tokens)), strict=True))
     return tiktoken.Encoding(
         ENCODING,
         pat_str=_O200K_PATTERN,
