@@ -186,14 +186,7 @@ class _PeakMemory:
 
 def _floor_batch(n: int) -> float:
     """Seconds for ``n`` bare episodes of a narrow lab episode's size, in this process."""
-    from floor import bare_episode, make_tools
-
-    tools = make_tools(4)
-    bare_episode(9, 6, tools)  # warm
-    t = time.perf_counter()
-    for _ in range(n):
-        bare_episode(9, 6, tools)
-    return time.perf_counter() - t
+    return _floor_calls([(9, 6)] * n)
 
 
 def _floor_calls(calls: list[tuple[int, int]]) -> float:

@@ -23,9 +23,9 @@ class CompiledCache(Generic[V]):
 
     Example:
         >>> cache = CompiledCache[str]("__example_", size=2)
-        >>> cache.get(("a",), lambda key: f"graph read under {key}", pinned=None)
+        >>> cache.get(("a",), lambda key: f"graph read under {key}")
         ('graph read under __example_0', '__example_0')
-        >>> cache.get(("a",), lambda key: "compiled again", pinned=None)[0]
+        >>> cache.get(("a",), lambda key: "compiled again")[0]
         'graph read under __example_0'
     """
 
@@ -35,7 +35,9 @@ class CompiledCache(Generic[V]):
         self._lock = threading.Lock()
         self._keys = itertools.count()
 
-    def get(self, lookup: Hashable, compile: Callable[[str], V], *, pinned: Any) -> tuple[V, str]:
+    def get(
+        self, lookup: Hashable, compile: Callable[[str], V], *, pinned: Any = None
+    ) -> tuple[V, str]:
         """The graph compiled for ``lookup`` (``compile(key)`` the first time) and its key.
 
         ``pinned`` is kept with it: the objects whose ids ``lookup`` holds, so that no other

@@ -138,7 +138,8 @@ class RunModel:
 
 
 class _RunCalls:
-    """One run's structured calls on its model, each made on first use."""
+    """The structured calls on the model one built graph was given, each made on first use
+    (and kept for that graph's later runs)."""
 
     def __init__(self, model: BaseChatModel) -> None:
         self.model = model

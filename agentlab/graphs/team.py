@@ -47,8 +47,8 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
 from agentlab.config import ARCHITECTURES
-from agentlab.graphs.agent import AgentModels, agent_graph
-from agentlab.graphs.agent_state import REVIEWER, Review
+from agentlab.graphs.agent import agent_graph
+from agentlab.graphs.agent_state import REVIEWER, AgentModels, Review
 from agentlab.graphs.checkpoints import CheckpointPolicy
 from agentlab.graphs.compiled import CompiledCache
 from agentlab.graphs.handoffs import HANDOFF, handoff, report_items
@@ -170,7 +170,6 @@ def build_team(
     (compiled, members), key = _TEAMS.get(
         (spec, data, max_steps, max_turns, checkpoints),
         lambda key: _compile_team(RunModel(key), spec, caps, max_steps, max_turns, checkpoints),
-        pinned=None,
     )
     given = RunModel(key).given(model) | {
         member: AgentModels(model, tools, name) for member, (tools, name) in members.items()
