@@ -11,6 +11,7 @@ Introduced in notebook 01 (`01_agent_loop.ipynb`).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -122,17 +123,26 @@ def build_agent(
 def agent_graph(
     tools: Sequence[BaseTool], instructions: str, **structure: Any
 ) -> tuple[CompiledStateGraph[Any, Any, Any, Any], str]:
-    """The compiled graph of one agent's structure (every argument of ``build_agent`` but
-    the model and the checkpointer, each one given), and the key its nodes read their
-    model under.
+    """The compiled graph of one agent's structure (``build_agent``'s arguments but the
+    model and the checkpointer, its defaults for those not given), and the key its nodes
+    read their model under.
 
     A run gives the graph its model in its config: ``configurable={key: AgentModels(model,
     tools, name)}``, directly (``build_agent``) or from a graph that holds this one as a
     subgraph (a team, ``agentlab.graphs.team``): a subgraph reads its parent run's config.
     Each structure is compiled once per process.
     """
+    structure = {**_DEFAULTS, **structure}
     policy = structure.pop("checkpoints") or CheckpointPolicy()
     return _compiled(tools=tuple(tools), instructions=instructions, policy=policy, **structure)
+
+
+# build_agent's defaults for the structure (agent_graph fills in those not given)
+_DEFAULTS = {
+    name: p.default
+    for name, p in inspect.signature(build_agent).parameters.items()
+    if p.default is not p.empty and name != "checkpointer"
+}
 
 
 Graph = CompiledStateGraph[Any, Any, Any, Any]

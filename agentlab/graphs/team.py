@@ -232,11 +232,8 @@ def _compile_team(
             tools,
             instructions(agent),
             digest=world.digest,
-            memory="full",
-            window=6,
             # a review capability embedded in a working agent: it reviews its own work
             reflect=bool(set(world.reviews) & set(agent.capabilities)),
-            max_reflections=1,
             max_steps=max_steps,
             name=agent.name,
             plan_reads=("user", HANDOFF) if world.plan_reads_handoff else ("user",),
