@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -154,3 +156,50 @@ def test_every_data_file_ships_in_the_wheel(repo_root: Path, pyproject: dict[str
         and p not in shipped
     ]
     assert missing == [], f"not in the wheel's package data: {missing}"
+
+
+# Imported by name at run time only where the optional extra is installed (import_ray).
+OPTIONAL_IMPORTS = {"ray": "ray"}
+
+
+def _imported(package: Path) -> dict[str, set[str]]:
+    """{top-level module: files importing it} for the absolute imports anywhere in
+    ``package`` (typing-only and function-level ones included), less the standard library,
+    the package itself and modules beside the importing file (the data build scripts)."""
+    found: dict[str, set[str]] = {}
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                local = (path.parent / f"{top}.py").exists()
+                if top in sys.stdlib_module_names or top in ("agentlab", "__future__") or local:
+                    continue
+                found.setdefault(top, set()).add(str(path.relative_to(package.parent)))
+    return found
+
+
+def test_every_module_the_package_imports_is_a_declared_dependency(
+    repo_root: Path, pyproject: dict[str, Any]
+) -> None:
+    """A library agentlab imports itself is in [project.dependencies]: one that only arrives
+    through another dependency would go the day that dependency drops it (the wheel would
+    install and then fail to import)."""
+    runtime = set(_normalise(pyproject["project"]["dependencies"]))
+    extras = pyproject["project"]["optional-dependencies"]
+    provides = importlib.metadata.packages_distributions()
+    undeclared = {}
+    for module, files in sorted(_imported(repo_root / "agentlab").items()):
+        if module in OPTIONAL_IMPORTS:
+            assert OPTIONAL_IMPORTS[module] in _normalise(extras[module]), module
+            continue
+        dists = {canonicalize_name(d) for d in provides.get(module, [])}
+        assert dists, f"{module} (imported by {sorted(files)}) comes from no installed package"
+        if not dists & runtime:
+            undeclared[module] = (sorted(dists), sorted(files)[:3])
+    assert undeclared == {}, f"imported by agentlab, not in [project.dependencies]: {undeclared}"
