@@ -376,6 +376,25 @@ def test_workers_fork_from_a_server_whose_objects_the_collector_leaves_alone() -
         backend.close(cancel=True)
 
 
+def test_where_there_is_no_fork_server_workers_are_spawned_with_the_same_tables(
+    uninterrupted: SweepResults, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows has no fork server: there the workers are spawned (each imports the lab
+    itself) and the sweep's tables are the same; a spawned worker's watchdog asks its
+    parent's handle whether the sweep lives, since ``os.kill`` would end it there."""
+    import multiprocessing
+
+    from agentlab.run import backends
+
+    assert backends.start_method() == "forkserver"  # Linux, as in CI
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert backends.start_method() == "spawn"
+    spawned = run_sweep(al.grid(**GRID), store=tmp_path / "s", workers=2, progress=False)
+    _same(spawned, uninterrupted)
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert backends._sweep_alive(os.getpid())  # no parent process here: nothing to watch
+
+
 def test_simulated_sweeps_run_in_bigger_chunks_than_real_ones() -> None:
     """A part costs ~35 ms to encode whatever its rows, so simulated episodes (free and
     repeatable) go 64 to a chunk; real model calls stay 16 to a chunk (a chunk running when

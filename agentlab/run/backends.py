@@ -17,6 +17,7 @@ import importlib.util
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 import warnings
@@ -80,6 +81,27 @@ class InProcessBackend:
         """Nothing to release."""
 
 
+def start_method() -> str:
+    """How worker processes start: from a fork server where the platform has one (Linux,
+    macOS), else spawned afresh (Windows, which has neither fork nor a fork server)."""
+    methods = multiprocessing.get_all_start_methods()
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _sweep_alive(sweep_pid: int) -> bool:
+    """Whether the process running the sweep still exists."""
+    if sys.platform == "win32":  # os.kill would terminate it there: ask the parent's handle
+        parent = multiprocessing.parent_process()  # a spawned worker's parent is the sweep
+        return parent is None or parent.is_alive()
+    try:
+        os.kill(sweep_pid, 0)  # signal 0 only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists (we may not signal it): alive
+        pass
+    return True
+
+
 def _init_worker(sweep_pid: int) -> None:
     """Leave Ctrl-C to the sweep, which stops the workers; exit when the sweep is gone.
 
@@ -93,12 +115,8 @@ def _init_worker(sweep_pid: int) -> None:
     def watch() -> None:
         while True:
             time.sleep(1.0)
-            try:
-                os.kill(sweep_pid, 0)
-            except ProcessLookupError:
+            if not _sweep_alive(sweep_pid):
                 os._exit(0)
-            except PermissionError:  # it exists (we may not signal it): alive
-                pass
 
     threading.Thread(target=watch, name="agentlab-sweep-watchdog", daemon=True).start()
 
@@ -110,7 +128,9 @@ class LocalBackend:
     froze its objects for the collector (``agentlab.run.worker_preload``), so a worker
     starts in milliseconds with the lab loaded, shares those pages instead of copying
     them, and is safe to start from JupyterLab
-    (no fork of a threaded kernel). The fork server keeps the environment it started with,
+    (no fork of a threaded kernel). Where there is no fork server (Windows), workers are
+    spawned: each imports the lab itself when the pool starts (``start_method``).
+    The fork server keeps the environment it started with,
     so each task carries the endpoint and credentials of the moment it was submitted. A
     worker that dies breaks the pool; ``restart`` makes a new one.
     """
@@ -121,8 +141,9 @@ class LocalBackend:
         self._start()
 
     def _start(self) -> None:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["agentlab.run.worker_preload"])
+        ctx = multiprocessing.get_context(start_method())
+        if ctx.get_start_method() == "forkserver":
+            ctx.set_forkserver_preload(["agentlab.run.worker_preload"])
         self._pool = ProcessPoolExecutor(
             self.workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
         )
