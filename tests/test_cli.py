@@ -118,6 +118,9 @@ def test_bad_input_is_a_one_line_error_before_anything_runs(
     assert _status(argv) == 2
     out, err = capsys.readouterr()
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    # one form, whether argparse or the configuration refused the value
+    prog = f"agentlab {argv[0]}"
+    assert err.startswith(f"{prog}: error: ") and err.endswith(f" (see {prog} --help)\n"), err
     assert out == ""
 
 

@@ -177,7 +177,7 @@ def _run(ns: argparse.Namespace) -> int:
         _write(table, ns.out)
     if ns.steps_out:
         _write(results.steps, ns.steps_out)
-    return exit_status(table)  # 1 when every episode failed
+    return exit_status(table, "agentlab run")  # 1 when every episode failed
 
 
 def _notebooks(folder: Path, *, force: bool) -> int:
@@ -226,9 +226,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return _lab(args[1:])
         except ConfigError as exc:
-            print(f"agentlab: error: {exc}", file=sys.stderr)
+            print(f"agentlab lab: error: {exc} (see agentlab lab --help)", file=sys.stderr)
             return 2
-    ns = _parser().parse_args(args)
+    ns, extra = _parser().parse_known_args(args)
+    if extra:  # said by the command they were given to, as its other errors are
+        Parser(prog=f"agentlab {ns.command}").error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         if ns.command == "notebooks":
             return _notebooks(ns.dir, force=ns.force)
@@ -245,8 +247,9 @@ def main(argv: list[str] | None = None) -> int:
 
             return serve(ns)
         return _run(ns)
-    except ConfigError as exc:
-        print(f"agentlab: error: {exc}", file=sys.stderr)
+    except ConfigError as exc:  # in the form argparse gives its own errors (cli_args.Parser)
+        prog = f"agentlab {ns.command}"
+        print(f"{prog}: error: {exc} (see {prog} --help)", file=sys.stderr)
         return 2
 
 

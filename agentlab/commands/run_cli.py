@@ -185,12 +185,13 @@ def columns_to_print(ns: argparse.Namespace, table: Any) -> list[str]:
     names = ns.columns.split(",")
     missing = [c for c in names if c not in table.columns]
     if missing:
-        print(f"agentlab: note: no column {', '.join(missing)} in this table", file=sys.stderr)
+        print(f"agentlab run: note: no column {', '.join(missing)} in this table", file=sys.stderr)
     return [c for c in names if c in table.columns]
 
 
-def exit_status(table: Any) -> int:
-    """0, or 1 when every episode failed (outcome ``error: ...``), said on stderr.
+def exit_status(table: Any, prog: str) -> int:
+    """0, or 1 when every episode failed (outcome ``error: ...``), said on stderr after
+    ``prog`` (``"agentlab run"``).
 
     Some failed: a note on stderr, and 0 (the others are results).
     """
@@ -200,13 +201,13 @@ def exit_status(table: Any) -> int:
     first = str(table.loc[failed, "outcome"].iloc[0])
     if failed.all():
         print(
-            f"agentlab: error: every episode failed ({len(table)} of {len(table)}); "
+            f"{prog}: error: every episode failed ({len(table)} of {len(table)}); "
             f"the first: {first}",
             file=sys.stderr,
         )
         return 1
     print(
-        f"agentlab: note: {int(failed.sum())} of {len(table)} episodes failed; the first: {first}",
+        f"{prog}: note: {int(failed.sum())} of {len(table)} episodes failed; the first: {first}",
         file=sys.stderr,
     )
     return 0

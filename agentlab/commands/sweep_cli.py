@@ -246,19 +246,21 @@ def main(ns: argparse.Namespace) -> int:
     try:
         sweep = read_sweep_file(ns.file)
     except ConfigError as exc:
-        print(f"agentlab: error: {exc}", file=sys.stderr)
+        print(f"agentlab sweep: error: {exc}", file=sys.stderr)
         return 2
     except (OSError, ValueError) as exc:  # unreadable or malformed file
-        print(f"agentlab: error: {ns.file}: {exc}", file=sys.stderr)
+        print(f"agentlab sweep: error: {ns.file}: {exc}", file=sys.stderr)
         return 2
     backend = ns.backend or sweep.backend
     if (ns.ray_address or sweep.ray_address) and backend != "ray":  # refused, never ignored
         flag = "--ray-address" if ns.ray_address else "ray_address"
         allowed = "only with the ray backend (--backend ray, or backend = 'ray' in the file)"
-        print(f"agentlab: error: {flag}: {allowed}", file=sys.stderr)
+        print(f"agentlab sweep: error: {flag}: {allowed}", file=sys.stderr)
         return 2
     if ns.store is not None and ns.store.exists() and not ns.store.is_dir():
-        print(f"agentlab: error: --store: got '{ns.store}'; allowed: a folder", file=sys.stderr)
+        print(
+            f"agentlab sweep: error: --store: got '{ns.store}'; allowed: a folder", file=sys.stderr
+        )
         return 2
     store = ns.store or sweep.store
     configs = sweep.configs()
@@ -284,10 +286,12 @@ def main(ns: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 130
     except ValueError as exc:  # e.g. a store folder that holds other files
-        print(f"agentlab: error: {exc}", file=sys.stderr)
+        print(f"agentlab sweep: error: {exc}", file=sys.stderr)
         return 2
     episodes = results.episodes
     print(f"{len(episodes)} of {results.planned} episodes stored in {store}")
     if len(episodes):
         print(_summary(episodes, list(sweep.grid)))
-    return exit_status(episodes) or (3 if results.stopped else 0)  # 1: every episode failed
+    return exit_status(episodes, "agentlab sweep") or (
+        3 if results.stopped else 0
+    )  # 1: every episode failed
