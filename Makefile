@@ -19,7 +19,9 @@ endif
 LAB_STAMP := $(VENV)/.agentlab-lab
 # The wheel, built from this checkout and installed with its runtime dependencies only in a
 # fresh environment outside it: what a user without a clone gets (tests/test_wheel.py).
-WHEEL_ENV ?= $(or $(TMPDIR),/tmp)/agentlab-wheel-env
+# Its folder is named after this checkout's path, so two clones (or two users) sharing
+# /tmp never remove each other's (make wheel-env starts it afresh).
+WHEEL_ENV ?= $(or $(TMPDIR),/tmp)/agentlab-wheel-env-$(shell printf '%s' '$(CURDIR)' | cksum | cut -d' ' -f1)
 ifeq ($(strip $(UV)),)
 BUILD_WHEEL = $(PYTHON) -m pip wheel --no-deps --quiet -w dist .
 NEW_WHEEL_ENV = $(PYTHON) -m venv $(WHEEL_ENV)
@@ -62,7 +64,7 @@ help:
 	@echo "make test-fast  ruff and the quick tests (no notebooks, slow cases or wheel)"
 	@echo "make lab-env    set up .venv for the lab only (runtime and JupyterLab), print its size"
 	@echo "make wheel      build the wheel into dist/ (the course, data and notebooks in one file)"
-	@echo "make wheel-env  build the wheel and install it alone in \$$TMPDIR/agentlab-wheel-env"
+	@echo "make wheel-env  build the wheel and install it alone in \$$TMPDIR/agentlab-wheel-env-<checkout>"
 	@echo "make install    create .venv and install agentlab with its dev tools (once)"
 	@echo "make format     apply ruff's formatting and safe fixes to .py and .ipynb"
 	@echo "make lint       ruff check + ruff format --check"
