@@ -59,6 +59,19 @@ def test_json_and_yaml_say_the_same(tmp_path: Path) -> None:
     assert a == b and len(a.configs()) == 4 and not a.configs()[0].reflect
 
 
+def test_the_store_is_beside_the_file_by_the_path_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Relative to the file, made absolute, links kept: a clone's notebooks/ (a link to
+    agentlab/notebooks) gives notebooks/runs/scope, where the README says it is."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "scope.toml").write_text('store = "runs/scope"\n')
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    monkeypatch.chdir(tmp_path)
+    store = sweep_cli.read_sweep_file(Path("link/scope.toml")).store
+    assert store == tmp_path / "link" / "runs" / "scope" and store.is_absolute()
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -24,6 +24,7 @@ import argparse
 import importlib
 import json
 import math
+import os
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -161,7 +162,9 @@ def read_sweep_file(path: str | Path) -> SweepFile:
     if not isinstance(data.get("backend", "local"), str):
         raise ConfigError("backend", data["backend"], "local, ray")
     sweep = SweepFile(
-        store=(path.parent / str(data["store"])).resolve(),
+        # absolute, as written: beside the file by the path the user gave (a link such as
+        # the clone's notebooks/ is kept, so the store is said where the user looks for it)
+        store=Path(os.path.abspath(path.parent / str(data["store"]))),
         seeds=_seeds(data.get("seeds", 1)),
         base=_table(data, "base"),
         grid=grid,
