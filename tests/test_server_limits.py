@@ -204,6 +204,9 @@ def test_the_serve_command_refuses_a_public_host_without_a_key(
     assert cli_main(["serve", "--host", "0.0.0.0"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--host: got '0.0.0.0'" in err
+    assert err.startswith("agentlab serve: error: ") and err.endswith(
+        " (see agentlab serve --help)\n"
+    )
     assert "--allow-public-without-key" in err and "AGENTLAB_SERVE_KEY" in err
     assert no_bind == []
     assert cli_main(["serve", "--host", "0.0.0.0", "--allow-public-without-key"]) == 2

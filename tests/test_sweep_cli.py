@@ -26,6 +26,13 @@ tools = [4, 8]
 """
 
 
+def _one_line(err: str) -> None:
+    """A refused input: one line, in the form every command gives (cli_args.error_line)."""
+    assert err.count("\n") == 1, err
+    assert err.startswith("agentlab sweep: error: "), err
+    assert err.endswith(" (see agentlab sweep --help)\n"), err
+
+
 def _main(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="agentlab")
     sweep_cli.add_parser(parser.add_subparsers(dest="command", required=True))
@@ -205,7 +212,8 @@ def test_a_bad_value_in_a_sweep_file_is_a_one_line_error_before_the_grid_is_buil
     path.write_text(text)
     assert cli_main(["sweep", str(path)]) == 2
     err = capsys.readouterr().err
-    assert message in err and err.count("\n") == 1
+    assert message in err
+    _one_line(err)
     assert not (tmp_path / "s").exists()  # no store made
 
 
@@ -217,7 +225,8 @@ def test_a_broken_yaml_file_is_a_one_line_error(
     path.write_text("store: s\ngrid: [tools: 4\n")
     assert cli_main(["sweep", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "sweep file: got" in err and "allowed: valid YAML" in err and err.count("\n") == 1
+    assert "sweep file: got" in err and "allowed: valid YAML" in err
+    _one_line(err)
 
 
 @pytest.mark.parametrize(
@@ -240,7 +249,8 @@ def test_a_bad_sweep_flag_is_a_one_line_error(
         status = int(exc.code or 0)
     assert status == 2
     err = capsys.readouterr().err
-    assert message in err and err.count("\n") == 1
+    assert message in err
+    _one_line(err)
     assert not (tmp_path / "runs").exists()
 
 
@@ -265,4 +275,4 @@ def test_a_missing_sweep_file_points_to_the_example(
     assert cli_main(["sweep", str(tmp_path / "notebooks" / "scope.toml")]) == 2
     err = capsys.readouterr().err
     assert "an existing file" in err and "agentlab notebooks DIR" in err
-    assert len(err.strip().splitlines()) == 1
+    _one_line(err)

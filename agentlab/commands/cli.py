@@ -16,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-from agentlab.commands.cli_args import Parser, integer
+from agentlab.commands.cli_args import Parser, integer, say_error
 from agentlab.commands.run_cli import DEFAULT_COLUMNS, MAX_RUN_EPISODES
 from agentlab.config import MEMORY_POLICIES, SCENARIOS, ConfigError, EpisodeConfig
 from agentlab.redact import redact_frame, redacted_output
@@ -226,8 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return _lab(args[1:])
         except ConfigError as exc:
-            print(f"agentlab lab: error: {exc} (see agentlab lab --help)", file=sys.stderr)
-            return 2
+            return say_error("agentlab lab", str(exc))
     ns, extra = _parser().parse_known_args(args)
     if extra:  # said by the command they were given to, as its other errors are
         Parser(prog=f"agentlab {ns.command}").error(f"unrecognized arguments: {' '.join(extra)}")
@@ -248,9 +247,7 @@ def main(argv: list[str] | None = None) -> int:
             return serve(ns)
         return _run(ns)
     except ConfigError as exc:  # in the form argparse gives its own errors (cli_args.Parser)
-        prog = f"agentlab {ns.command}"
-        print(f"{prog}: error: {exc} (see {prog} --help)", file=sys.stderr)
-        return 2
+        return say_error(f"agentlab {ns.command}", str(exc))
 
 
 if __name__ == "__main__":

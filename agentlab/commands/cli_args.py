@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from collections.abc import Callable
 from typing import NoReturn
 
@@ -25,7 +26,20 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Print ``PROG: error: MESSAGE`` on stderr and exit with status 2."""
         message = message.removeprefix("argument ")  # "--seeds: got ..." as ConfigError says
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, error_line(self.prog, message) + "\n")
+
+
+def error_line(prog: str, message: str) -> str:
+    """A refused input's one line, the same whoever refused it (argparse, a configuration
+    check, a sweep file): ``agentlab run: error: --seeds: got 'x'; allowed: ... (see agentlab
+    run --help)``."""
+    return f"{prog}: error: {message} (see {prog} --help)"
+
+
+def say_error(prog: str, message: str) -> int:
+    """Print ``error_line`` on stderr; the exit status of bad input, 2."""
+    print(error_line(prog, message), file=sys.stderr)
+    return 2
 
 
 def _span(lo: float | None, hi: float | None, kind: str) -> str:

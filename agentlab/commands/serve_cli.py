@@ -24,7 +24,7 @@ import os
 import sys
 from typing import Any
 
-from agentlab.commands.cli_args import integer, number
+from agentlab.commands.cli_args import integer, number, say_error
 from agentlab.config import ConfigError
 from agentlab.serve.faults import CONTENT_FAULTS, HTTP_FAULTS, MAX_WAIT_S, Faults
 from agentlab.serve.server import (
@@ -202,15 +202,13 @@ def main(ns: argparse.Namespace) -> int:
             allow_public_without_key=ns.allow_public_without_key,
         )
     except ValueError as exc:
-        print(f"agentlab serve: error: {exc}", file=sys.stderr)
-        return 2
+        return say_error("agentlab serve", str(exc))
     except OSError as exc:  # the port is taken, or the host is not an interface of this machine
-        print(
-            f"agentlab serve: error: --host {ns.host} --port {ns.port}: cannot listen "
-            f"({exc.strerror or exc}); allowed: a free port on an interface of this machine",
-            file=sys.stderr,
+        return say_error(
+            "agentlab serve",
+            f"--host {ns.host} --port {ns.port}: cannot listen ({exc.strerror or exc}); "
+            "allowed: a free port on an interface of this machine",
         )
-        return 2
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     print(
         f"agentlab serve: simulated models ({', '.join(profiles())}) at {server.url}\n"

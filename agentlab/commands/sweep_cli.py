@@ -24,15 +24,16 @@ import argparse
 import importlib
 import json
 import math
-import os
 import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentlab.commands.cli_args import integer
+from agentlab.commands.cli_args import integer, say_error
 from agentlab.config import ConfigError, EpisodeConfig, check_budgets
+
+PROG = "agentlab sweep"  # how its messages begin
 
 KEYS = ("store", "workers", "seeds", "budget_usd", "budget_tokens", "backend", "ray_address",
         "base", "grid")  # fmt: skip
@@ -163,8 +164,9 @@ def read_sweep_file(path: str | Path) -> SweepFile:
         raise ConfigError("backend", data["backend"], "local, ray")
     sweep = SweepFile(
         # absolute, as written: beside the file by the path the user gave (a link such as
-        # the clone's notebooks/ is kept, so the store is said where the user looks for it)
-        store=Path(os.path.abspath(path.parent / str(data["store"]))),
+        # the clone's notebooks/ is kept, so the store is said where the user looks for it;
+        # ".." is left to the system, which reads it after the link, as before)
+        store=(path.parent / str(data["store"])).absolute(),
         seeds=_seeds(data.get("seeds", 1)),
         base=_table(data, "base"),
         grid=grid,
@@ -249,22 +251,16 @@ def main(ns: argparse.Namespace) -> int:
     try:
         sweep = read_sweep_file(ns.file)
     except ConfigError as exc:
-        print(f"agentlab sweep: error: {exc}", file=sys.stderr)
-        return 2
+        return say_error(PROG, str(exc))
     except (OSError, ValueError) as exc:  # unreadable or malformed file
-        print(f"agentlab sweep: error: {ns.file}: {exc}", file=sys.stderr)
-        return 2
+        return say_error(PROG, f"{ns.file}: {exc}")
     backend = ns.backend or sweep.backend
     if (ns.ray_address or sweep.ray_address) and backend != "ray":  # refused, never ignored
         flag = "--ray-address" if ns.ray_address else "ray_address"
         allowed = "only with the ray backend (--backend ray, or backend = 'ray' in the file)"
-        print(f"agentlab sweep: error: {flag}: {allowed}", file=sys.stderr)
-        return 2
+        return say_error(PROG, f"{flag}: {allowed}")
     if ns.store is not None and ns.store.exists() and not ns.store.is_dir():
-        print(
-            f"agentlab sweep: error: --store: got '{ns.store}'; allowed: a folder", file=sys.stderr
-        )
-        return 2
+        return say_error(PROG, f"--store: got '{ns.store}'; allowed: a folder")
     store = ns.store or sweep.store
     configs = sweep.configs()
     try:
@@ -289,12 +285,9 @@ def main(ns: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 130
     except ValueError as exc:  # e.g. a store folder that holds other files
-        print(f"agentlab sweep: error: {exc}", file=sys.stderr)
-        return 2
+        return say_error(PROG, str(exc))
     episodes = results.episodes
     print(f"{len(episodes)} of {results.planned} episodes stored in {store}")
     if len(episodes):
         print(_summary(episodes, list(sweep.grid)))
-    return exit_status(episodes, "agentlab sweep") or (
-        3 if results.stopped else 0
-    )  # 1: every episode failed
+    return exit_status(episodes, PROG) or (3 if results.stopped else 0)  # 1: every episode failed
