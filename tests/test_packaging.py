@@ -158,30 +158,65 @@ def test_every_data_file_ships_in_the_wheel(repo_root: Path, pyproject: dict[str
     assert missing == [], f"not in the wheel's package data: {missing}"
 
 
-# Imported by name at run time only where the optional extra is installed (import_ray).
-OPTIONAL_IMPORTS = {"ray": "ray"}
+# Modules the package imports by name only when asked for, saying how to install them when
+# they are missing: the extra (or the dev set) that provides each.
+OPTIONAL_IMPORTS = {
+    "ray": "ray",  # backends.import_ray: the `ray` extra
+    "yaml": "dev",  # sweep_cli: YAML sweep files (TOML and JSON need nothing)
+}
+# Folders whose scripts import their neighbours by name (the data build scripts, the
+# instructors' scripts that tests load): a module beside the importing file is theirs.
+SCRIPT_FOLDERS = ("agentlab/data", "instructors", "tests", "benchmarks")
 
 
-def _imported(package: Path) -> dict[str, set[str]]:
-    """{top-level module: files importing it} for the absolute imports anywhere in
-    ``package`` (typing-only and function-level ones included), less the standard library,
-    the package itself and modules beside the importing file (the data build scripts)."""
+def _imported(repo_root: Path, folder: str) -> dict[str, set[str]]:
+    """{top-level module: files importing it} over ``folder``'s Python files: every absolute
+    import (typing-only and function-level ones included) and every
+    ``importlib.import_module("name")`` with a literal name; less the standard library,
+    agentlab itself and, in ``SCRIPT_FOLDERS``, the repository's own scripts."""
+    ours = {p.stem for f in SCRIPT_FOLDERS for p in (repo_root / f).rglob("*.py") if f != folder}
     found: dict[str, set[str]] = {}
-    for path in package.rglob("*.py"):
+    for path in (repo_root / folder).rglob("*.py"):
+        where = path.relative_to(repo_root)
+        local = any(where.is_relative_to(f) for f in SCRIPT_FOLDERS)
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names = [node.module]
+            elif (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", getattr(node.func, "id", "")) == "import_module"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                names = [node.args[0].value]
             else:
                 continue
             for name in names:
                 top = name.split(".")[0]
-                local = (path.parent / f"{top}.py").exists()
-                if top in sys.stdlib_module_names or top in ("agentlab", "__future__") or local:
+                if top in sys.stdlib_module_names or top in ("agentlab", "__future__"):
                     continue
-                found.setdefault(top, set()).add(str(path.relative_to(package.parent)))
+                if local and ((path.parent / f"{top}.py").exists() or top in ours):
+                    continue
+                found.setdefault(top, set()).add(str(where))
     return found
+
+
+def _undeclared(
+    imported: dict[str, set[str]], declared: set[str]
+) -> dict[str, tuple[list[str], list[str]]]:
+    """The imported modules no declared distribution provides: {module: (its
+    distributions, the first files importing it)}."""
+    provides = importlib.metadata.packages_distributions()
+    out = {}
+    for module, files in sorted(imported.items()):
+        dists = {canonicalize_name(d) for d in provides.get(module, [])}
+        assert dists, f"{module} (imported by {sorted(files)}) comes from no installed package"
+        if not dists & declared:
+            out[module] = (sorted(dists), sorted(files)[:3])
+    return out
 
 
 def test_every_module_the_package_imports_is_a_declared_dependency(
@@ -189,17 +224,24 @@ def test_every_module_the_package_imports_is_a_declared_dependency(
 ) -> None:
     """A library agentlab imports itself is in [project.dependencies]: one that only arrives
     through another dependency would go the day that dependency drops it (the wheel would
-    install and then fail to import)."""
+    install and then fail to import). The optional ones are in their extra."""
     runtime = set(_normalise(pyproject["project"]["dependencies"]))
     extras = pyproject["project"]["optional-dependencies"]
-    provides = importlib.metadata.packages_distributions()
-    undeclared = {}
-    for module, files in sorted(_imported(repo_root / "agentlab").items()):
-        if module in OPTIONAL_IMPORTS:
-            assert OPTIONAL_IMPORTS[module] in _normalise(extras[module]), module
-            continue
-        dists = {canonicalize_name(d) for d in provides.get(module, [])}
-        assert dists, f"{module} (imported by {sorted(files)}) comes from no installed package"
-        if not dists & runtime:
-            undeclared[module] = (sorted(dists), sorted(files)[:3])
+    imported = _imported(repo_root, "agentlab")
+    for module, extra in OPTIONAL_IMPORTS.items():
+        assert module in imported, f"{module} is no longer imported: drop it from the list"
+        del imported[module]
+        dists = {canonicalize_name(d) for d in importlib.metadata.packages_distributions()[module]}
+        assert dists & set(_normalise(extras[extra])), f"{module} is not in the {extra} extra"
+    undeclared = _undeclared(imported, runtime)
     assert undeclared == {}, f"imported by agentlab, not in [project.dependencies]: {undeclared}"
+
+
+@pytest.mark.parametrize("folder", ["tests", "benchmarks", "instructors"])
+def test_every_module_the_tools_import_is_a_declared_dependency(
+    repo_root: Path, pyproject: dict[str, Any], folder: str
+) -> None:
+    """The tests, the benchmark and the instructors' scripts import only what the runtime
+    and the dev extra declare (``make test`` installs exactly those)."""
+    undeclared = _undeclared(_imported(repo_root, folder), set(_declared(pyproject)))
+    assert undeclared == {}, f"imported by {folder}/, not declared: {undeclared}"
