@@ -391,8 +391,31 @@ def test_where_there_is_no_fork_server_workers_are_spawned_with_the_same_tables(
     assert backends.start_method() == "spawn"
     spawned = run_sweep(al.grid(**GRID), store=tmp_path / "s", workers=2, progress=False)
     _same(spawned, uninterrupted)
-    monkeypatch.setattr(sys, "platform", "win32")
-    assert backends._sweep_alive(os.getpid())  # no parent process here: nothing to watch
+    # the watchdog as on Windows, in a spawned process: it asks its parent's handle
+    ctx = multiprocessing.get_context("spawn")
+    answers = ctx.Queue()
+    child = ctx.Process(target=_alive_as_on_windows, args=(answers,))
+    child.start()
+    try:
+        assert answers.get(timeout=120) == (True, "parent handle")
+    finally:
+        child.join(timeout=60)
+
+
+def _alive_as_on_windows(answers: Any) -> None:
+    """In a spawned process: whether the watchdog finds its parent alive with
+    ``sys.platform`` set to ``win32``, where ``os.kill`` would end the process it names."""
+    from agentlab.run import backends
+
+    def forbidden(*args: object) -> None:
+        raise AssertionError("os.kill on Windows terminates the process it names")
+
+    sys.platform = "win32"
+    os.kill = forbidden  # type: ignore[assignment]
+    try:
+        answers.put((backends._sweep_alive(-1), "parent handle"))
+    except Exception as exc:  # said to the test, not lost with this process
+        answers.put((repr(exc), "raised"))
 
 
 def test_simulated_sweeps_run_in_bigger_chunks_than_real_ones() -> None:

@@ -2,7 +2,8 @@
 
 Every backend turns ``submit(fn, *args)`` into a ``concurrent.futures.Future``, so the
 sweep waits on all of them the same way. ``LocalBackend`` is a process pool whose workers
-are forked from a server that imported agentlab once; ``RayBackend`` runs the same
+are forked from a server that imported agentlab once (spawned afresh where the platform
+has no fork server: Windows); ``RayBackend`` runs the same
 function as Ray tasks, on a local Ray instance (started on loopback, no dashboard, no
 usage reporting) or on an existing cluster (``address=``).
 
@@ -129,7 +130,9 @@ class LocalBackend:
     starts in milliseconds with the lab loaded, shares those pages instead of copying
     them, and is safe to start from JupyterLab
     (no fork of a threaded kernel). Where there is no fork server (Windows), workers are
-    spawned: each imports the lab itself when the pool starts (``start_method``).
+    spawned (``start_method``): each imports the lab and builds the tokenizer itself when
+    its first chunk arrives, and shares no pages with the others, so each takes the
+    memory of a whole process.
     The fork server keeps the environment it started with,
     so each task carries the endpoint and credentials of the moment it was submitted. A
     worker that dies breaks the pool; ``restart`` makes a new one.
