@@ -20,8 +20,10 @@ LAB_STAMP := $(VENV)/.agentlab-lab
 # The wheel, built from this checkout and installed with its runtime dependencies only in a
 # fresh environment outside it: what a user without a clone gets (tests/test_wheel.py).
 # Its folder is named after this checkout's path, so two clones (or two users) sharing
-# /tmp never remove each other's (make wheel-env starts it afresh).
-WHEEL_ENV ?= $(or $(TMPDIR),/tmp)/agentlab-wheel-env-$(shell printf '%s' '$(CURDIR)' | cksum | cut -d' ' -f1)
+# /tmp never remove each other's (make wheel-env starts it afresh). make runs $(shell) in
+# the checkout, so `pwd` needs no quoting whatever the path holds.
+CHECKOUT_ID := $(shell pwd | cksum | cut -d' ' -f1)
+WHEEL_ENV ?= $(or $(TMPDIR),/tmp)/agentlab-wheel-env-$(CHECKOUT_ID)
 ifeq ($(strip $(UV)),)
 BUILD_WHEEL = $(PYTHON) -m pip wheel --no-deps --quiet -w dist .
 NEW_WHEEL_ENV = $(PYTHON) -m venv $(WHEEL_ENV)
