@@ -124,6 +124,16 @@ def test_bad_input_is_a_one_line_error_before_anything_runs(
     assert out == ""
 
 
+def test_an_unknown_option_is_blamed_on_the_command_it_was_given_to(
+    nothing_runs: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _status(["--sedes", "run"]) == 2
+    assert capsys.readouterr().err.startswith("agentlab: error: unrecognized arguments: --sedes")
+    assert _status(["run", "--sedes", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("agentlab run: error: unrecognized arguments: --sedes 3 (see agentlab")
+
+
 def test_an_output_file_that_cannot_be_written_is_refused_first(
     tmp_path: Path, nothing_runs: None, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -228,8 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         except ConfigError as exc:
             return say_error("agentlab lab", str(exc))
     ns, extra = _parser().parse_known_args(args)
-    if extra:  # said by the command they were given to, as its other errors are
-        Parser(prog=f"agentlab {ns.command}").error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:  # said by the command they were given to (or by agentlab, given before it)
+        before = args[: args.index(ns.command)]
+        prog = "agentlab" if any(a in before for a in extra) else f"agentlab {ns.command}"
+        Parser(prog=prog).error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         if ns.command == "notebooks":
             return _notebooks(ns.dir, force=ns.force)
