@@ -52,7 +52,7 @@ WRONG = {
     "02.3": 8,
     "02.4": True,
     "03.1": 4,  # the tool call that ran the wrong booking: it decided nothing
-    "03.2": False,
+    "03.2": "smaller",  # the point estimates' order, which these few slips cannot show
     "03.3": 0.8,
     "03.4": "below",
     "04.1": "more",
@@ -61,7 +61,7 @@ WRONG = {
     "05.1": "no difference",
     "05.2": 4,
     "05.3": "single",
-    "05.4": "analyst",  # made no wrong decision in this episode
+    "05.4": "analyst",  # wrong later, not the first root error
     "06.1": "no difference",
     "06.2": "analyst",  # a root error, but not the first
     "06.3": {"coupling": 0.9},  # the shipped coupling: embedding stays cheaper

@@ -232,7 +232,8 @@ def reflection_catch(episodes: pd.DataFrame, x: str = "memory_items") -> go.Figu
     ticks = [f"{v:,.0f}<br>~{k / 1000:,.1f}k tokens" for v, k in zip(t["x"], t["tokens"],
                                                                      strict=True)]  # fmt: skip
     return titled_layout(
-        fig, "Reflection catches fewer slips as the context grows", height=440,
+        fig, "Share of slips the reflection caught, by context size (95% intervals)",
+        height=440,
         xaxis={"title": f"{axis_label(x)} (and mean input tokens per decision)",
                "tickvals": list(t["x"]), "ticktext": ticks},
         yaxis={"title": "execution errors caught (%)", "range": [0, 105]},

@@ -17,6 +17,7 @@ from agentlab.measure.compounding import chain_success
 from agentlab.run.runner import grid, run_episode, run_episodes
 from agentlab.sim.profiles import get_profile
 from agentlab.ui.exercises import Unfit, choice, exercise, integer, number, yes_no
+from agentlab.ui.plot_base import wilson_interval
 
 DIRECTIONS = ("more", "less")
 
@@ -253,17 +254,25 @@ def _root_step(answer: Any, *, steps: pd.DataFrame) -> str | None:
 @exercise(
     "03.2",
     "predict",
-    "Does a full prompt make the reviewer catch a smaller share?",
-    "A share, not a count: the reviewer is diluted by its context too.",
+    "With 1,000 notes, does the reviewer catch a smaller share, a larger one, or no "
+    "difference that this many slips can show?",
+    "A share, not a count, and with its interval: small counts order nothing.",
 )
-def _catches_fewer(answer: Any, *, table: pd.DataFrame) -> str | None:
-    said = yes_no(answer)
-    share = table["execution_errors_caught"] / table["execution_errors_reviewed"]
-    if said == bool(share.iloc[-1] < share.iloc[0]):
+def _catch_share(answer: Any, *, table: pd.DataFrame) -> str | None:
+    said = choice(answer, ("smaller", "larger", "no difference"))
+    caught, reviewed = table["execution_errors_caught"], table["execution_errors_reviewed"]
+    (lo0, hi0), (lo1, hi1) = (wilson_interval(caught.iloc[i], reviewed.iloc[i]) for i in (0, -1))
+    seen = "smaller" if hi1 < lo0 else "larger" if lo1 > hi0 else "no difference"
+    if said == seen:
         return None
+    shares = ", ".join(
+        f"{c:.0f} of {n:.0f} ({c / n:.0%}) with {m:,}" if n else f"none reviewed with {m:,}"
+        for m, c, n in zip(table.index, caught, reviewed, strict=True)
+    )
     return (
-        "Divide `execution_errors_caught` by `execution_errors_reviewed` (the sums) for the "
-        "first and the last row: the counts alone mislead, the longer prompts make more slips."
+        f"Divide `execution_errors_caught` by `execution_errors_reviewed` (the sums): {shares} "
+        "notes. The counts mislead (longer prompts make more slips), and a share reads as "
+        "smaller or larger only when the 95% intervals (the plot's whiskers) do not overlap."
     )
 
 
