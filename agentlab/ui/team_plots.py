@@ -270,7 +270,7 @@ def team_size_lines(runs: Results) -> go.Figure:
     fig.update_yaxes(title_text="tokens", col=1)
     fig.update_yaxes(title_text="modeled latency (s)", col=2)
     note = "right: solid, the critical path; dotted, the sum of every step"
-    return titled_layout(fig, "More members: more coordination, not more waiting", note,
+    return titled_layout(fig, "More members: more coordination, little more waiting", note,
                          height=440, legend_title_text="architecture")  # fmt: skip
 
 

@@ -13,10 +13,13 @@ ANSWERS = {
     "05.2": 64,
     # The independent team, tied with the debating (decentralized) one (both accepted):
     # their three members each answer a two-hop question whole, in parallel, so one wrong
-    # answer can carry several members' errors. "single" (the most wrong answers, 17 of 32)
-    # counts wrong answers, not the errors behind them.
+    # answer can carry several members' errors. "hierarchical" or "single" (the most wrong
+    # answers in the committed run: hierarchical 18 of 32; single, pipeline and centralized
+    # 17) count wrong answers, not the errors behind them.
     "05.3": "independent",
-    # The retriever: its filter_documents act call drops a needed document on clean input.
-    # The analyst made no wrong decision here; the coordinator only routes.
+    # The retriever: its closing `answer` act call is wrong on clean input, the episode's
+    # first root error (its filter_documents calls are right). The analyst's and the
+    # checker's wrong calls come later (root_errors counts three in all); the coordinator
+    # only routes.
     "05.4": "retriever",
 }
