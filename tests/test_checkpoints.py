@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
@@ -105,4 +107,36 @@ def test_stop_at_interrupt_then_resume_in_process() -> None:
     assert done.success == straight.success and done.outcome == straight.outcome
     assert [m.content for m in done.state["messages"]] == [
         m.content for m in straight.state["messages"]
+    ]
+
+
+def test_a_runs_own_checkpointer_writes_once_per_exit_with_the_same_tables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run that may ask and was given no checkpointer gets a ``RunSaver``, which writes
+    when the run exits (at each question, and at its end), not after every step; the tables
+    are those of a run whose given checkpointer writes after every step."""
+    from agentlab.run.interrupts import RunSaver
+
+    puts: list[str] = []
+    put = InMemorySaver.put
+
+    def counted(self: InMemorySaver, *args: Any, **kwargs: Any) -> Any:
+        puts.append(type(self).__name__)
+        return put(self, *args, **kwargs)
+
+    monkeypatch.setattr(InMemorySaver, "put", counted)
+    config = al.EpisodeConfig(request="trip-001", seed=0, clarify="ambiguous", verify="always")
+    own = al.run_episode(config)
+    questions = sum(r["kind"] == "human" for r in own.step_rows())
+    assert questions >= 2 and puts == [RunSaver.__name__] * (questions + 1)
+    puts.clear()
+    given = al.run_episode(config, checkpointer=InMemorySaver())
+    assert set(puts) == {"InMemorySaver"} and len(puts) > 3 * (questions + 1)  # every step
+    wall = ("wall_s",)
+    assert {k: v for k, v in own.row().items() if k not in wall} == {
+        k: v for k, v in given.row().items() if k not in wall
+    }
+    assert [{k: v for k, v in r.items() if k not in wall} for r in own.step_rows()] == [
+        {k: v for k, v in r.items() if k not in wall} for r in given.step_rows()
     ]

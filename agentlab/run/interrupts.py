@@ -20,7 +20,7 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.types import Command
+from langgraph.types import Command, Durability
 
 from agentlab.measure.metrics import MetricsCallback, StepRecord
 from agentlab.run.durable import claim_thread, load_records, save_records
@@ -28,14 +28,30 @@ from agentlab.run.episode import outcome_of
 from agentlab.serve.deadlines import check_episode
 
 
+class RunSaver(InMemorySaver):
+    """The in-memory checkpointer of one run that may ask but was given none to keep.
+
+    It lives and dies with the run, so nothing outlives a failure whichever steps it saved:
+    the run writes its checkpoint once, when it exits (at its end or at a question:
+    LangGraph's ``durability="exit"``), not after every step, which serialised the whole
+    state each time (~28% of notebook 04's policy grid). A checkpointer the caller gives
+    (SQLite for a durable run, or one to resume from later) keeps LangGraph's default.
+    """
+
+
+def durability_of(checkpointer: Any) -> Durability | None:
+    """``"exit"`` for a run's own ``RunSaver``; None (LangGraph's default) otherwise."""
+    return "exit" if isinstance(checkpointer, RunSaver) else None
+
+
 def checkpointer_for(
     checkpointer: Any, *, asks: bool, resume: str | None, thread: str, config: Any
 ) -> Any:
-    """The checkpointer a run that may stop to ask needs (an in-memory one when none was
+    """The checkpointer a run that may stop to ask needs (a ``RunSaver`` when none was
     given), with ``thread`` claimed for ``config`` (a SQLite file refuses another config's
     thread): ``checkpointer`` as it is when the run neither asks nor resumes."""
     if checkpointer is None and (asks or resume is not None):
-        checkpointer = InMemorySaver()
+        checkpointer = RunSaver()
     claim_thread(checkpointer, thread, config)
     return checkpointer
 
@@ -69,6 +85,7 @@ def drive(
     seconds: float,
     asks: bool,
     stop_at_interrupt: bool = False,
+    durability: Durability | None = None,
 ) -> tuple[dict[str, Any], str, dict[str, Any] | None]:
     """Run ``graph`` from ``step``, answering its questions, until it ends; never raises.
 
@@ -81,6 +98,8 @@ def drive(
         seconds: A person's modeled time per answer.
         asks: Whether the graph can ask at all (it has a checkpointer).
         stop_at_interrupt: Stop at the first question instead of answering it.
+        durability: When the checkpointer writes (``durability_of``; None: LangGraph's
+            default).
 
     Returns:
         The last state, the outcome of a failure ("interrupted" when stopped at a question,
@@ -89,7 +108,10 @@ def drive(
     state: dict[str, Any] = {}
     try:
         while True:
-            for values in graph.stream(step, config=run_config, stream_mode="values"):
+            steps = graph.stream(
+                step, config=run_config, stream_mode="values", durability=durability
+            )
+            for values in steps:
                 # the last state survives a failure mid-episode
                 state = {k: v for k, v in values.items() if k != "__interrupt__"}
                 check_episode()  # past the deadline: stop between steps, keep them
@@ -155,6 +177,7 @@ def run_asking(
         seconds=person.response_s,
         asks=checkpointer is not None,
         stop_at_interrupt=stop_at_interrupt,
+        durability=durability_of(checkpointer),
     )
     wall = time.perf_counter() - start
     save_records(checkpointer, thread, callback.records)
