@@ -34,7 +34,7 @@ class RunSaver(InMemorySaver):
     It lives and dies with the run, so nothing outlives a failure whichever steps it saved:
     the run writes its checkpoint once, when it exits (at its end or at a question:
     LangGraph's ``durability="exit"``), not after every step, which serialised the whole
-    state each time (~28% of notebook 04's policy grid). A checkpointer the caller gives
+    state each time (15-25% of notebook 04's policy grid). A checkpointer the caller gives
     (SQLite for a durable run, or one to resume from later) keeps LangGraph's default.
     """
 
