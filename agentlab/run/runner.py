@@ -1,5 +1,8 @@
 """Run episodes and turn their records into tidy tables: ``episodes`` and ``steps``.
 
+``run_episodes`` runs a large simulated grid in a notebook on every core
+(``agentlab.run.grid_workers``).
+
 Introduced in notebook 00 (`00_quickstart.ipynb`).
 """
 
@@ -15,6 +18,7 @@ from tqdm.auto import tqdm
 from agentlab.config import EpisodeConfig
 from agentlab.errors import ConfigError
 from agentlab.model_names import check_model_string
+from agentlab.run import grid_workers as gw
 from agentlab.run.results import Results  # the tables' shape; runner is where notebooks find it
 from agentlab.serve.deadlines import (
     DEFAULT_EPISODE_DEADLINE_S,
@@ -123,26 +127,75 @@ def run_episode(
 
 
 def run_episodes(
-    configs: Iterable[EpisodeConfig], *, progress: bool = True, model: BaseChatModel | None = None
+    configs: Iterable[EpisodeConfig],
+    *,
+    progress: bool = True,
+    model: BaseChatModel | None = None,
+    workers: int | None = None,
 ) -> Results:
-    """Run many episodes in this process and return their tables.
+    """Run many episodes and return their tables.
+
+    In a notebook, a grid of at least 32 simulated episodes runs on the machine's cores (at
+    most 8 processes, or ``AGENTLAB_WORKERS``; ``agentlab.run.grid_workers``): this process
+    runs the grid's chunks itself, starts worker processes when enough work is left to pay
+    for them, and they take chunks as soon as they are up. Every episode is seeded by its
+    configuration, so the tables are the same whichever process ran it (only the
+    wall-clock columns differ).
+    Elsewhere (a script, the command line, a test) episodes run in this process unless
+    ``workers`` asks for more; a script that does must call it under
+    ``if __name__ == "__main__":``, as for ``run_sweep``.
 
     Args:
         configs: The episodes to run (e.g. from ``grid``).
         progress: Show a progress bar (works in JupyterLab and terminals).
-        model: A ready model for every episode (default: each config's own).
+        model: A ready model for every episode (default: each config's own). A model
+            object stays in this process: ``workers`` must then be None or 1.
+        workers: Processes to run on, this one included (1: this process only); None:
+            decided as above.
 
     Returns:
-        ``Results`` with ``episodes`` and ``steps`` DataFrames.
+        ``Results`` with ``episodes`` and ``steps`` DataFrames, in the order of ``configs``.
+
+    Raises:
+        ConfigError: ``workers`` below 1, or above 1 with a ``model`` object; an
+            ``AGENTLAB_WORKERS`` that is not a whole number of at least 1.
     """
     configs = list(configs)
+    if workers is None:
+        n = gw.default_workers(configs, model)
+    else:
+        n = gw.checked_workers(workers, model)
+    if n > 1 and gw.importing_main_again():  # a worker, or their server, reading a script
+        raise RuntimeError(
+            "run_episodes with workers is running in a worker process: in a script, call it "
+            'under `if __name__ == "__main__":`'
+        )
+    bar = tqdm(total=len(configs), disable=not progress, desc="episodes", unit="episode")
+    try:
+        if n > 1 and len(configs) > 1:
+            done = gw.run_on_workers(configs, n, bar, episode_rows)
+        else:
+            done = []
+            for cfg in configs:
+                done.append(episode_rows([cfg], model))
+                bar.update(1)
+    finally:
+        bar.close()
     rows: list[dict[str, Any]] = []
     steps: list[dict[str, Any]] = []
-    for i, cfg in enumerate(tqdm(configs, disable=not progress, desc="episodes")):
-        ep = run_episode(cfg, model=model)
-        rows.append({"episode": i, **ep.row()})
-        steps.extend({"episode": i, **s} for s in ep.step_rows())
+    for i, (row, step_rows) in enumerate(r for chunk in done for r in zip(*chunk, strict=True)):
+        rows.append({"episode": i, **row})
+        steps.extend({"episode": i, **s} for s in step_rows)
     return Results(pd.DataFrame(rows), pd.DataFrame(steps))
+
+
+def episode_rows(
+    configs: list[EpisodeConfig], model: BaseChatModel | None = None
+) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
+    """Run some episodes (here, or in a worker process): each one's ``episodes`` row and its
+    ``steps`` rows. An episode that raises (bad input) raises here too."""
+    episodes = [run_episode(cfg, model=model) for cfg in configs]
+    return [ep.row() for ep in episodes], [ep.step_rows() for ep in episodes]
 
 
 def grid(

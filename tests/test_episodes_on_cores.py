@@ -1,0 +1,265 @@
+"""``run_episodes`` on several processes: the same tables, bad input refused, an episode
+that raises in a worker raises here, workers that cannot start cost nothing, and in a
+notebook's kernel a large simulated grid uses the machine's cores on its own."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any, ClassVar
+
+import nbformat
+import pandas as pd
+import pytest
+
+import agentlab as al
+from agentlab.errors import ConfigError
+from agentlab.run import grid_workers as gw
+
+WALL = ["wall_s"]
+# travel alone and in a team, research alone and in two kinds of team: every runner
+GRID = al.grid(architecture=["single", "pipeline"], seeds=range(6)) + al.grid(
+    al.EpisodeConfig(scenario="research"),
+    architecture=["single", "centralized", "independent"],
+    seeds=range(4),
+)
+
+
+def _same(a: al.Results, b: al.Results) -> None:
+    pd.testing.assert_frame_equal(a.episodes.drop(columns=WALL), b.episodes.drop(columns=WALL))
+    pd.testing.assert_frame_equal(a.steps.drop(columns=WALL), b.steps.drop(columns=WALL))
+
+
+@pytest.fixture(scope="module")
+def here() -> al.Results:
+    return al.run_episodes(GRID, progress=False, workers=1)
+
+
+def _workers_up(n: int) -> Any:
+    """This process's ``n`` kept workers, once they are up (their backend)."""
+    workers = gw.Workers.shared(n)
+    for _ in range(600):
+        if (pool := workers.ready()) is not None:
+            workers.rest()
+            return pool
+        time.sleep(0.1)
+    raise AssertionError("the workers did not start within a minute")
+
+
+@pytest.mark.slow
+def test_three_processes_give_the_tables_of_one(
+    here: al.Results, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pool = _workers_up(2)  # up before the grid, so that they surely take chunks of it
+    sent: list[int] = []
+    submit = pool.submit
+    monkeypatch.setattr(
+        pool, "submit", lambda fn, chunk: sent.append(len(chunk)) or submit(fn, chunk)
+    )
+    there = al.run_episodes(GRID, progress=False, workers=3)
+    _same(here, there)
+    assert there.episodes["episode"].tolist() == list(range(len(GRID)))  # the grid's order
+    first = sum(sent)
+    assert 0 < first < len(GRID)  # the workers ran some of it, this process the rest
+    again = al.run_episodes(GRID[::-1], progress=False, workers=3)  # on the workers kept
+    assert 0 < sum(sent) - first < len(GRID)
+    _same(here, _reversed(again, here))
+    gw.Workers._current.close()
+
+
+def _reversed(res: al.Results, like: al.Results) -> al.Results:
+    """The tables of a grid run backwards, in the grid's order (episode numbers included),
+    their columns in the order of ``like``'s (a table's columns follow its first row)."""
+    last = len(res.episodes) - 1
+    episodes = res.episodes.assign(episode=last - res.episodes.episode).iloc[::-1]
+    steps = res.steps.assign(episode=last - res.steps.episode)
+    steps = steps.sort_values("episode", kind="stable")
+    return al.Results(
+        episodes[like.episodes.columns].reset_index(drop=True),
+        steps[like.steps.columns].reset_index(drop=True),
+    )
+
+
+def test_workers_that_cannot_start_leave_the_grid_to_this_process(
+    here: al.Results, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentlab.run import backends
+
+    def cannot(workers: int) -> None:
+        raise RuntimeError("no processes here")
+
+    monkeypatch.setattr(backends, "LocalBackend", cannot)
+    monkeypatch.setattr(gw.Workers, "_current", None)  # none kept from another test
+    monkeypatch.setattr(gw, "START_AFTER_S", 0.0)  # start them, however small the grid
+    with pytest.warns(RuntimeWarning, match="no processes here.*run in this process"):
+        alone = al.run_episodes(GRID, progress=False, workers=2)
+    _same(here, alone)
+
+
+def test_a_worker_that_dies_leaves_the_rest_of_the_grid_to_this_process(
+    here: al.Results, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Dying:  # workers whose every chunk dies with its process, as a killed worker's does
+        workers = 2
+        closed: ClassVar[list[bool]] = []
+
+        def __init__(self, n: int) -> None:
+            pass
+
+        @classmethod
+        def kept(cls, n: int) -> Dying:
+            return cls(n)
+
+        @classmethod
+        def shared(cls, n: int) -> Dying:
+            return cls(n)
+
+        def ready(self) -> Dying | None:
+            return None if self.closed else self  # closed: no pool, as a real one
+
+        def rest(self) -> None:  # a closed pool stays closed
+            pass
+
+        def submit(self, fn: Any, *args: Any) -> Future[Any]:
+            future: Future[Any] = Future()
+            future.set_exception(BrokenProcessPool("a process terminated abruptly"))
+            return future
+
+        def close(self, *, cancel: bool = False) -> None:
+            self.closed.append(cancel)
+
+    monkeypatch.setattr(gw, "Workers", Dying)
+    with pytest.warns(RuntimeWarning, match="a worker process died .*terminated abruptly"):
+        alone = al.run_episodes(GRID, progress=False, workers=3)
+    _same(here, alone)
+    assert Dying.closed[0] is True  # the rest of the pool is stopped
+
+
+def test_an_episode_that_raises_in_a_worker_raises_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = _workers_up(1)
+    sent: list[int] = []
+    submit = pool.submit
+    monkeypatch.setattr(
+        pool, "submit", lambda fn, chunk: sent.append(len(chunk)) or submit(fn, chunk)
+    )
+    broken = al.EpisodeConfig(seed=3)
+    object.__setattr__(broken, "scenario", "nowhere")  # past the checks, as a bug would be
+    grid = [*al.grid(seeds=range(12)), broken, *al.grid(seeds=range(12, 24))]
+    with pytest.raises(ConfigError, match="scenario: got 'nowhere'"):
+        al.run_episodes(grid, progress=False, workers=2)
+    assert sent  # the workers had chunks of it
+
+
+def test_a_grid_done_before_workers_would_pay_for_themselves_starts_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(gw.Workers, "_current", None)
+    monkeypatch.setattr(gw, "START_AFTER_S", 1e9)
+    al.run_episodes(al.grid(seeds=range(8)), progress=False, workers=2)
+    assert gw.Workers._current is None
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True, "2"])
+def test_workers_must_be_a_whole_number_of_at_least_one(workers: Any) -> None:
+    with pytest.raises(ConfigError, match=r"workers: got .*; allowed: a whole number of at least"):
+        al.run_episodes(al.grid(seeds=range(2)), progress=False, workers=workers)
+
+
+def test_a_model_object_stays_in_this_process() -> None:
+    model = al.make_model("sim:gpt-4o-mini", seed=0)
+    with pytest.raises(ConfigError, match="workers: got 2; allowed: 1 or None with a model"):
+        al.run_episodes(al.grid(seeds=range(2)), progress=False, model=model, workers=2)
+    assert gw.default_workers(al.grid(seeds=range(100)), model) == 1
+
+
+def test_outside_a_kernel_episodes_run_in_this_process() -> None:
+    assert not gw.in_a_kernel()
+    assert gw.default_workers(al.grid(seeds=range(100))) == 1
+
+
+@pytest.mark.parametrize(
+    ("episodes", "model", "cap", "expected"),
+    [
+        (gw.PARALLEL_FROM - 1, "sim:gpt-4o-mini", "", 1),  # too few to pay for workers
+        (gw.PARALLEL_FROM, "sim:gpt-4o-mini", "", "cores"),
+        (gw.PARALLEL_FROM, "sim:gpt-4o-mini", "1", 1),  # AGENTLAB_WORKERS=1: none
+        (gw.PARALLEL_FROM, "sim:gpt-4o-mini", "2", "2 at most"),
+        (gw.PARALLEL_FROM, "openai:gpt-4o-mini", "", 1),  # real calls: asked, not assumed
+    ],
+)
+def test_in_a_kernel_a_large_simulated_grid_uses_the_cores(
+    monkeypatch: pytest.MonkeyPatch, episodes: int, model: str, cap: str, expected: Any
+) -> None:
+    monkeypatch.setattr(gw, "in_a_kernel", lambda: True)
+    monkeypatch.setattr(gw, "cores", lambda: 4)
+    monkeypatch.setenv(gw.WORKERS_ENV, cap)
+    configs = al.grid(al.EpisodeConfig(model=model), seeds=range(episodes))
+    want = {"cores": 4, "2 at most": 2}.get(expected, expected)
+    assert gw.default_workers(configs) == want
+
+
+def test_a_bad_workers_cap_in_the_environment_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gw, "in_a_kernel", lambda: True)
+    monkeypatch.setenv(gw.WORKERS_ENV, "many")
+    with pytest.raises(ConfigError, match="AGENTLAB_WORKERS: got 'many'; allowed: a whole number"):
+        gw.default_workers(al.grid(seeds=range(100)))
+
+
+@pytest.mark.skipif(
+    len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True,
+    reason="needs two cores and a fork server",
+)
+def test_a_notebooks_large_grid_runs_on_the_cores(
+    execute_notebook: Callable[..., nbformat.NotebookNode], tmp_path: Path
+) -> None:
+    code = """
+import os, agentlab as al
+from agentlab.run import grid_workers as gw
+os.environ.pop(gw.WORKERS_ENV, None)
+grid = al.grid(seeds=range(gw.PARALLEL_FROM))
+print(gw.default_workers(grid), gw.default_workers(grid[:-1]))
+print(len(al.run_episodes(grid, progress=False).episodes))
+"""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    outputs = execute_notebook(nb, tmp_path).cells[0].outputs
+    out = "".join(o.get("text", "") for o in outputs).split()
+    assert int(out[0]) >= 2 and out[1:] == ["1", str(gw.PARALLEL_FROM)]
+
+
+@pytest.mark.parametrize(
+    ("cpu_max", "expected"),
+    [("150000 100000\n", 2), ("max 100000\n", None), ("50000 100000\n", 1), (None, None)],
+)
+def test_a_containers_cpu_quota_caps_the_cores(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cpu_max: str | None, expected: int | None
+) -> None:
+    quota = tmp_path / "cpu.max"
+    if cpu_max is not None:
+        quota.write_text(cpu_max)
+    monkeypatch.setattr(gw, "CPU_MAX", quota)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    assert gw.cores() == (expected or 16)
+
+
+def test_a_script_without_the_main_guard_is_told_and_still_gets_its_tables(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import agentlab as al\n"
+        "al.run.grid_workers.START_AFTER_S = 0.0\n"
+        "res = al.run_episodes(al.grid(seeds=range(20)), progress=False, workers=2)\n"
+        "print('rows', len(res.episodes))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["rows", "20"]  # run once, here, not again by the workers
+    assert 'in a script, call it under `if __name__ == "__main__":`' in run.stderr
