@@ -54,9 +54,10 @@ def _workers_up(n: int) -> Any:
 
 @pytest.mark.slow
 def test_three_processes_give_the_tables_of_one(
-    here: al.Results, monkeypatch: pytest.MonkeyPatch
+    here: al.Results, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
     pool = _workers_up(2)  # up before the grid, so that they surely take chunks of it
+    request.addfinalizer(lambda: gw.Workers._current and gw.Workers._current.close())
     sent: list[int] = []
     submit = pool.submit
     monkeypatch.setattr(
@@ -70,7 +71,6 @@ def test_three_processes_give_the_tables_of_one(
     again = al.run_episodes(GRID[::-1], progress=False, workers=3)  # on the workers kept
     assert 0 < sum(sent) - first < len(GRID)
     _same(here, _reversed(again, here))
-    gw.Workers._current.close()
 
 
 def _reversed(res: al.Results, like: al.Results) -> al.Results:
@@ -97,9 +97,13 @@ def test_workers_that_cannot_start_leave_the_grid_to_this_process(
     monkeypatch.setattr(backends, "LocalBackend", cannot)
     monkeypatch.setattr(gw.Workers, "_current", None)  # none kept from another test
     monkeypatch.setattr(gw, "START_AFTER_S", 0.0)  # start them, however small the grid
-    with pytest.warns(RuntimeWarning, match="no processes here.*run in this process"):
+    monkeypatch.setattr(gw.Workers, "cannot_start", None)  # and forget it after this test
+    said = "cannot start \\(RuntimeError: no processes here; in a script.*runs the rest"
+    with pytest.warns(RuntimeWarning, match=said):
         alone = al.run_episodes(GRID, progress=False, workers=2)
     _same(here, alone)
+    with pytest.warns(RuntimeWarning, match=said):  # said again, not tried again
+        al.run_episodes(GRID[:4], progress=False, workers=2)
 
 
 def test_a_worker_that_dies_leaves_the_rest_of_the_grid_to_this_process(
@@ -107,6 +111,8 @@ def test_a_worker_that_dies_leaves_the_rest_of_the_grid_to_this_process(
 ) -> None:
     class Dying:  # workers whose every chunk dies with its process, as a killed worker's does
         workers = 2
+        failure = None
+        cannot_start = None
         closed: ClassVar[list[bool]] = []
 
         def __init__(self, n: int) -> None:
@@ -135,14 +141,17 @@ def test_a_worker_that_dies_leaves_the_rest_of_the_grid_to_this_process(
             self.closed.append(cancel)
 
     monkeypatch.setattr(gw, "Workers", Dying)
-    with pytest.warns(RuntimeWarning, match="a worker process died .*terminated abruptly"):
+    with pytest.warns(RuntimeWarning, match="a worker process died .*terminated abruptly.*rest"):
         alone = al.run_episodes(GRID, progress=False, workers=3)
     _same(here, alone)
     assert Dying.closed[0] is True  # the rest of the pool is stopped
 
 
-def test_an_episode_that_raises_in_a_worker_raises_here(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_episode_that_raises_in_a_worker_raises_here(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     pool = _workers_up(1)
+    request.addfinalizer(lambda: gw.Workers._current and gw.Workers._current.close())
     sent: list[int] = []
     submit = pool.submit
     monkeypatch.setattr(
@@ -154,6 +163,65 @@ def test_an_episode_that_raises_in_a_worker_raises_here(monkeypatch: pytest.Monk
     with pytest.raises(ConfigError, match="scenario: got 'nowhere'"):
         al.run_episodes(grid, progress=False, workers=2)
     assert sent  # the workers had chunks of it
+    assert gw.Workers._current is not None and gw.Workers._current.ready() is pool  # kept
+
+
+def test_kept_workers_found_dead_leave_the_grid_to_this_process(
+    here: al.Results, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    pool = _workers_up(1)
+    request.addfinalizer(lambda: gw.Workers._current and gw.Workers._current.close())
+
+    def dead(fn: Any, chunk: Any) -> Future[Any]:  # a kept pool whose worker was killed idle
+        raise BrokenProcessPool("a child process terminated abruptly")
+
+    monkeypatch.setattr(pool, "submit", dead)
+    with pytest.warns(RuntimeWarning, match="a worker process died .*this process runs the rest"):
+        alone = al.run_episodes(GRID, progress=False, workers=2)
+    _same(here, alone)
+    assert gw.Workers._current.ready() is None  # closed: the next grid starts new ones
+
+
+class _Pool:  # stands for a LocalBackend: what the kept workers' lifetime is about
+    workers = 1
+
+    def __init__(self) -> None:
+        self.closed: list[bool] = []
+
+    def close(self, *, cancel: bool = False) -> None:
+        self.closed.append(cancel)
+
+
+def _kept(idle_s: float) -> tuple[gw.Workers, _Pool]:
+    workers, pool = gw.Workers(1), _Pool()
+    workers._pool, workers.IDLE_S = pool, idle_s  # up, without processes
+    return workers, pool
+
+
+def test_kept_workers_close_when_no_grid_used_them_for_a_while() -> None:
+    workers, pool = _kept(0.05)
+    workers.rest()  # the grid that made them is done
+    time.sleep(0.5)
+    assert pool.closed == [False] and workers.ready() is None and not workers.use()
+
+
+def test_a_grid_that_takes_kept_workers_keeps_them_past_their_idle_time() -> None:
+    workers, pool = _kept(0.2)
+    workers.rest()
+    assert workers.use()  # a second grid, before the idle time is up
+    time.sleep(0.5)
+    assert pool.closed == [] and workers.ready() is pool
+    workers.rest()
+    time.sleep(0.5)
+    assert pool.closed == [False]
+
+
+def test_workers_replaced_while_a_grid_uses_them_close_when_it_is_done() -> None:
+    workers, pool = _kept(60.0)
+    workers.retire()  # newer ones replace them, while their first grid still runs
+    assert pool.closed == []
+    workers.rest()  # that grid is done: no idle wait
+    assert pool.closed == [False]
 
 
 def test_a_grid_done_before_workers_would_pay_for_themselves_starts_none(
@@ -163,6 +231,13 @@ def test_a_grid_done_before_workers_would_pay_for_themselves_starts_none(
     monkeypatch.setattr(gw, "START_AFTER_S", 1e9)
     al.run_episodes(al.grid(seeds=range(8)), progress=False, workers=2)
     assert gw.Workers._current is None
+
+
+def test_workers_may_be_any_whole_number_type() -> None:
+    import numpy as np
+
+    res = al.run_episodes(al.grid(seeds=range(2)), progress=False, workers=np.int64(1))
+    assert len(res.episodes) == 2
 
 
 @pytest.mark.parametrize("workers", [0, -1, 1.5, True, "2"])

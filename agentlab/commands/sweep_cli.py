@@ -4,7 +4,7 @@ A sweep file (TOML, JSON or YAML) names the grid, the seeds and where results go
 
     # scope.toml
     store = "runs/scope"        # relative to this file; rerun the file to resume
-    workers = 2                 # worker processes (default: the CPUs of this machine)
+    workers = 2                 # worker processes (default: the cores it may use)
     seeds = 20                  # 0..19; or a list [0, 5, 9]; or {start = 100, count = 20}
     budget_usd = 0.50           # optional: stop scheduling once the sweep spent this
     [base]                      # fields every episode shares (EpisodeConfig)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import operator
 import os
 import sys
 import threading
@@ -54,8 +55,14 @@ def importing_main_again() -> bool:
 
 
 def checked_workers(workers: int, model: BaseChatModel | None) -> int:
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+    """``workers`` as ``run_episodes`` was given it, checked."""
+    try:
+        n = operator.index(workers) if not isinstance(workers, bool) else 0
+    except TypeError:
+        n = 0
+    if n < 1:
         raise ConfigError("workers", workers, "a whole number of at least 1, or None")
+    workers = n
     if workers > 1 and model is not None:
         raise ConfigError(
             "workers", workers, "1 or None with a model object (it cannot leave this process)"
@@ -82,13 +89,19 @@ def default_workers(configs: list[EpisodeConfig], model: BaseChatModel | None = 
 
     if start_method() != "forkserver" or not all(_simulated(c) for c in configs):
         return 1
-    return max(1, min(cap, cores(), math.ceil(len(configs) / CHUNK)))
+    return max(1, min(cap, cores()))  # one size per kernel: kept workers serve every grid
 
 
-def _workers_cap() -> int:
+def sweep_workers() -> int:
+    """A sweep's worker processes when not told (``run_sweep(workers=None)``): the cores this
+    process may use, at most ``AGENTLAB_WORKERS`` when it is set."""
+    return min(cores(), _workers_cap(default=cores()))
+
+
+def _workers_cap(default: int = MAX_WORKERS) -> int:
     given = os.environ.get(WORKERS_ENV, "").strip()
     if not given:
-        return MAX_WORKERS
+        return default
     try:
         cap = int(given)
     except ValueError:
@@ -139,31 +152,52 @@ def run_on_workers(
     bar: Any,
     rows_of: Callable[[list[EpisodeConfig]], Rows],
 ) -> list[Rows]:
-    """Run the grid's chunks in this process and in ``processes - 1`` workers; each chunk's
-    rows (``rows_of``, a module's function: workers receive it by name), in the grid's
-    order. Workers kept from an earlier grid take chunks at once; else they are started,
-    in the background, once more than ``START_AFTER_S`` of work is left at this process's
-    pace, and until they are up (a second or two the first time, while their server
-    imports the lab) this process works alone. They stay up for the next grid
+    """Run the grid's chunks in this process and in up to ``processes - 1`` workers; each
+    chunk's rows (``rows_of``, a module's function: workers receive it by name), in the
+    grid's order. Workers kept from an earlier grid take chunks at once; else they are
+    started, in the background, once more than ``START_AFTER_S`` of work is left at this
+    process's pace, and until they are up (a second or two the first time, while their
+    server imports the lab) this process works alone. They stay up for the next grid
     (``Workers.shared``), warm: a worker's first episodes of each kind build its graphs and
-    caches.
+    caches. A worker that dies, or workers that cannot start, leave the rest to this
+    process, with a warning; an episode that raises, here or there, raises here.
     """
     chunks = chunks_of(configs, processes)
     done: list[Any] = [None] * len(chunks)
     todo = list(range(len(chunks)))[::-1]  # chunk indices, the next one last
     workers = Workers.kept(processes - 1)  # up from an earlier grid, or None
+    alone = False  # the workers failed: this process does the rest
     running: dict[Future[Any], int] = {}
     began, ran = time.perf_counter(), 0
+
+    def lost(why: str) -> None:  # no more workers for this grid: their chunks come back here
+        nonlocal todo, alone
+        todo = sorted([*todo, *running.values()], reverse=True)
+        running.clear()
+        if workers is not None:
+            workers.close(cancel=True)
+        alone = True
+        warnings.warn(f"run_episodes: {why}; this process runs the rest", RuntimeWarning, 4)
+
     try:
         while todo or running:
-            if workers is None and ran:  # worth starting them for what is left?
+            if workers is None and not alone and ran:  # worth starting them for what is left?
                 left = sum(len(chunks[i]) for i in todo) * (time.perf_counter() - began) / ran
-                if left > START_AFTER_S:
+                if left > START_AFTER_S and Workers.cannot_start:  # tried before, in vain
+                    lost(f"worker processes cannot start ({Workers.cannot_start})")
+                elif left > START_AFTER_S:
                     workers = Workers.shared(processes - 1)
-            pool = workers.ready() if workers is not None else None
-            while pool is not None and todo and len(running) < 2 * pool.workers:
+            if workers is not None and not alone and workers.failure:
+                lost(f"worker processes cannot start ({workers.failure})")
+            pool = workers.ready() if workers is not None and not alone else None
+            while pool is not None and todo and len(running) < pool.workers + 1:
                 i = todo.pop()
-                running[pool.submit(rows_of, chunks[i])] = i
+                try:
+                    running[pool.submit(rows_of, chunks[i])] = i
+                except (BrokenProcessPool, RuntimeError) as exc:  # died while kept, or shut
+                    todo.append(i)
+                    lost(f"a worker process died ({exc})")
+                    pool = None
             if todo:  # this process takes the next chunk itself
                 i = todo.pop()
                 done[i] = rows_of(chunks[i])
@@ -177,18 +211,17 @@ def run_on_workers(
                 try:
                     done[i] = future.result()  # an episode that raised there raises here
                 except BrokenProcessPool as exc:  # a worker died: this process does the rest
-                    todo = sorted([*todo, i, *running.values()], reverse=True)
-                    running.clear()
-                    workers.close(cancel=True)  # type: ignore[union-attr]
-                    warnings.warn(
-                        f"run_episodes: a worker process died ({exc}); this process runs the "
-                        "rest of the grid",
-                        RuntimeWarning,
-                        stacklevel=3,
-                    )
+                    todo.append(i)
+                    lost(f"a worker process died ({exc})")
                     break
                 bar.update(len(chunks[i]))
-    except BaseException:
+    except Exception:  # an episode raised: drop what is queued, keep the workers for later
+        for future in running:
+            future.cancel()
+        if workers is not None:
+            workers.rest()
+        raise
+    except BaseException:  # Ctrl-C, a kernel interrupt: stop the workers' chunks too
         if workers is not None:
             workers.close(cancel=True)
         raise
@@ -198,59 +231,70 @@ def run_on_workers(
 
 
 class Workers:
-    """Worker processes started in a background thread, kept between grids while they are
-    used: ``rest`` shuts them down after ``IDLE_S`` unused, ``close`` now (or as soon as
-    they are up)."""
+    """Worker processes started in a background thread and kept between grids.
 
-    IDLE_S = 120.0  # a learner reads a plot between two grids; then the memory goes back
+    Each grid that uses them calls ``use`` and then ``rest``; when no grid has used them
+    for ``IDLE_S``, they are shut down (the server they are forked from stays with this
+    process). ``close`` shuts them down now, or as soon as they are up.
+    """
+
+    IDLE_S = 120.0  # a learner reads a plot between two grids
+    cannot_start: str | None = None  # why workers could not start in this process, once
     _current: Workers | None = None
     _lock_shared = threading.Lock()
 
     @classmethod
     def kept(cls, n: int) -> Workers | None:
-        """The workers kept from an earlier grid if they are up and ``n`` of them, else None."""
+        """The workers kept from an earlier grid, in use for this one, if they are up and at
+        least ``n`` of them; else None."""
         with cls._lock_shared:
             kept = cls._current
-            if kept is not None and kept.n == n and kept.ready() is not None and kept.use():
+            if kept is not None and kept.n >= n and kept.ready() is not None and kept.use():
                 return kept
             return None
 
     @classmethod
     def shared(cls, n: int) -> Workers:
-        """This process's workers, ``n`` of them: the ones kept from the last grid if they
-        are still up and as many, else new ones."""
+        """Workers for a grid, in use for it: the ones kept if there are at least ``n`` and
+        they are not closed, else ``n`` new ones (the old ones close when idle)."""
         with cls._lock_shared:
             kept = cls._current
-            if kept is not None and kept.n == n and kept.use():
+            if kept is not None and kept.n >= n and kept.use():
                 return kept
-            if kept is not None:
-                kept.close()
-            cls._current = cls(n)
-            return cls._current
+            new = cls._current = cls(n)
+        if kept is not None:
+            kept.retire()
+        new.start()
+        return new
 
     def __init__(self, n: int) -> None:
         self.n = n
+        self.failure: str | None = None  # why they could not start
         self._lock = threading.Lock()
         self._pool: Any = None
         self._closed: bool | None = None  # None: open; else whether to cancel running work
+        self._users = 1  # grids using them; the one that made them first
+        self._retired = False  # replaced by newer workers: no idle wait
         self._timer: threading.Timer | None = None
-        start = threading.Thread(target=self._start, args=(n,), name="agentlab-workers")
-        start.daemon = True
-        start.start()
 
-    def _start(self, n: int) -> None:
+    def start(self) -> None:
+        """Start them in a background thread."""
+        thread = threading.Thread(target=self._start, name="agentlab-workers")
+        thread.daemon = True
+        thread.start()
+
+    def _start(self) -> None:
         from agentlab.run.backends import LocalBackend
 
         try:
-            pool = LocalBackend(n)
-        except Exception as exc:  # this process runs the whole grid: nothing is lost
-            self.close()
-            warnings.warn(
-                f"run_episodes: worker processes cannot start ({exc}); the episodes run in "
-                "this process",
-                RuntimeWarning,
-                stacklevel=1,
+            pool = LocalBackend(self.n)
+        except Exception as exc:  # the grid runs in its own process: nothing is lost
+            cause = exc.__cause__ or exc
+            self.failure = Workers.cannot_start = (
+                f"{type(cause).__name__}: {cause}; in a script, call run_episodes under "
+                '`if __name__ == "__main__":`'
             )
+            self.close()
             return
         with self._lock:
             if self._closed is None:
@@ -264,27 +308,48 @@ class Workers:
             return self._pool
 
     def use(self) -> bool:
-        """Keep them up for a grid; False if they are closed."""
+        """Keep them up for one more grid; False if they are closed."""
         with self._lock:
-            if self._timer is not None:
+            if self._closed is not None:
+                return False
+            self._users += 1
+            if self._timer is not None:  # one already running finds itself stale, and leaves
                 self._timer.cancel()
                 self._timer = None
-            return self._closed is None
+            return True
 
     def rest(self) -> None:
-        """Shut them down unless a grid uses them within ``IDLE_S``."""
+        """A grid is done with them: shut them down after ``IDLE_S`` if no grid uses them
+        (at once if newer workers replaced them)."""
         with self._lock:
-            if self._closed is None:
-                self._timer = threading.Timer(self.IDLE_S, self.close)
-                self._timer.daemon = True
-                self._timer.start()
+            self._users -= 1
+            if self._closed is not None or self._users > 0:
+                return
+            if not self._retired:
+                self._timer = timer = threading.Timer(self.IDLE_S, self._idle)
+                timer.daemon = True
+                timer.start()
+                return
+        self.close()
+
+    def retire(self) -> None:
+        """Newer workers replace these: shut them down once no grid uses them."""
+        with self._lock:
+            self._retired = True
+            self._users += 1  # so that rest() below sees whether any grid still holds them
+        self.rest()
+
+    def _idle(self) -> None:
+        with self._lock:
+            if self._users or self._timer is not threading.current_thread():
+                return  # used again since, or a newer timer runs
+        self.close()
 
     def close(self, *, cancel: bool = False) -> None:
+        """Shut them down now (with ``cancel``, their running chunks too)."""
         with self._lock:
             pool, self._pool = self._pool, None
             self._closed = cancel if self._closed is None else self._closed
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+            self._timer = None
         if pool is not None:
             pool.close(cancel=cancel)

@@ -150,7 +150,8 @@ def run_episodes(
         progress: Show a progress bar (works in JupyterLab and terminals).
         model: A ready model for every episode (default: each config's own). A model
             object stays in this process: ``workers`` must then be None or 1.
-        workers: Processes to run on, this one included (1: this process only); None:
+        workers: Processes to run on at most, this one included (1: this process only);
+            workers start only when enough of the grid is left to pay for them. None:
             decided as above.
 
     Returns:
@@ -159,6 +160,8 @@ def run_episodes(
     Raises:
         ConfigError: ``workers`` below 1, or above 1 with a ``model`` object; an
             ``AGENTLAB_WORKERS`` that is not a whole number of at least 1.
+        RuntimeError: ``workers`` above 1 in a worker process: a script that asks for
+            workers without ``if __name__ == "__main__":``, which they import again.
     """
     configs = list(configs)
     if workers is None:

@@ -33,6 +33,7 @@ from tqdm.auto import tqdm
 from agentlab.config import check_budgets
 from agentlab.measure.pricing import refuse_unpriced
 from agentlab.run.backends import BACKENDS, make_backend
+from agentlab.run.grid_workers import sweep_workers
 from agentlab.run.runner import Results, run_episode
 from agentlab.run.store import KEY, MANIFEST, QUARANTINE, SweepStore
 from agentlab.run.sweep_chunks import SweepBudget, run_chunks, split_chunks
@@ -111,8 +112,9 @@ def run_sweep(
         store: A folder that keeps the results (created if missing). Run the same call
             again after an interruption and only the missing episodes run. None: a
             temporary store, deleted on return.
-        workers: Worker processes (default: the CPUs of this machine); 0 runs in this
-            process. With Ray: CPUs of the local Ray instance.
+        workers: Worker processes (default: the cores this process may use, under a
+            container's CPU quota, at most ``AGENTLAB_WORKERS`` when it is set); 0 runs in
+            this process. With Ray: CPUs of the local Ray instance.
         backend: ``"local"`` (processes on this machine) or ``"ray"`` (the optional extra).
         progress: Show a progress bar (JupyterLab and terminals).
         budget_usd: Stop scheduling new episodes once the sweep's stored episodes cost this
@@ -177,7 +179,7 @@ def run_sweep(
             budget_tokens,
             sweep_store.spent(keys) if budget_usd or budget_tokens else (0.0, 0.0),
         )
-        n = (os.cpu_count() or 1) if workers is None else workers
+        n = sweep_workers() if workers is None else workers
         stopped = None
         bar = tqdm(
             total=len(keys), initial=len(keys) - len(todo), desc="sweep", unit="episode",
