@@ -4,12 +4,14 @@ notebook's kernel a large simulated grid uses the machine's cores on its own."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, ClassVar
@@ -220,8 +222,83 @@ def test_workers_replaced_while_a_grid_uses_them_close_when_it_is_done() -> None
     workers, pool = _kept(60.0)
     workers.retire()  # newer ones replace them, while their first grid still runs
     assert pool.closed == []
-    workers.rest()  # that grid is done: no idle wait
+    workers.rest()  # that grid is done: no idle wait (closed in the background)
+    for _ in range(50):
+        if pool.closed:
+            break
+        time.sleep(0.02)
     assert pool.closed == [False]
+
+
+class _SlowRelease:  # a lock whose holder, if it is a timer, pauses after letting go
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+        if isinstance(threading.current_thread(), threading.Timer):
+            time.sleep(0.1)  # the widest window a grid could claim the workers in
+
+
+def test_the_idle_close_and_a_grid_claiming_the_workers_never_both_win() -> None:
+    workers, pool = _kept(0.01)
+    workers._lock = _SlowRelease()  # type: ignore[assignment]
+    workers.rest()
+    time.sleep(0.05)  # the timer has fired, decided, and let go of the lock
+    claimed = workers.use()  # a grid, in the window
+    time.sleep(0.2)
+    if claimed:  # a grid that has them keeps them: they are not closed under it
+        assert workers.ready() is pool and pool.closed == []
+    else:
+        assert workers.ready() is None and pool.closed == [False]
+
+
+class _Held:  # a kept pool of 6 workers whose chunks finish when this process says so
+    workers = 6
+
+    def __init__(self) -> None:
+        self.held: list[Future[Any]] = []
+        self.most = 0  # chunks held at once, at most
+
+    def submit(self, fn: Any, chunk: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        self.held = [f for f in self.held if not f.done()] + [future]
+        self.most = max(self.most, len(self.held))
+        threading.Timer(0.05, self.finish).start()  # the last ones finish with nobody asking
+        return future
+
+    def finish(self) -> None:
+        for future in list(self.held):
+            if not future.done():
+                with contextlib.suppress(InvalidStateError):  # finished by the other caller
+                    future.set_result(([], []))
+
+    def close(self, *, cancel: bool = False) -> None:
+        pass
+
+
+def test_kept_workers_run_no_more_chunks_at_once_than_the_grid_asks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    big, pool = gw.Workers(6), _Held()
+    big._pool = pool  # up, without processes
+    monkeypatch.setattr(gw.Workers, "_current", big)
+
+    def rows_of(chunk: Any) -> Any:  # this process's own chunk; the workers' finish meanwhile
+        pool.finish()
+        return [], []
+
+    gw.run_on_workers(al.grid(seeds=range(40)), 3, tqdm_off(), rows_of)
+    assert 1 <= pool.most <= 2  # workers=3: the kernel and two workers' chunks, not six
+
+
+def tqdm_off() -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(disable=True)
 
 
 def test_a_grid_done_before_workers_would_pay_for_themselves_starts_none(

@@ -163,7 +163,8 @@ class LocalBackend:
         """Queue ``fn(*args)`` on the pool, with this process's endpoint and credentials as
         they are now (``agentlab.run.identity``): a worker's own environment is the one its
         fork server started with, perhaps sweeps ago."""
-        assert self._pool is not None
+        if self._pool is None:
+            raise RuntimeError("the worker processes are shut down")
         return self._pool.submit(call_with_environment, endpoint_environment(), fn, *args)
 
     def broken(self, exc: BaseException) -> bool:

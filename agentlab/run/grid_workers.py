@@ -20,7 +20,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -190,7 +190,12 @@ def run_on_workers(
             if workers is not None and not alone and workers.failure:
                 lost(f"worker processes cannot start ({workers.failure})")
             pool = workers.ready() if workers is not None and not alone else None
-            while pool is not None and todo and len(running) < pool.workers + 1:
+            # one chunk queued beyond the running ones; no more workers than asked for, if
+            # the kept ones are more
+            limit = 0 if pool is None else pool.workers + 1
+            if pool is not None and pool.workers >= processes:  # kept for a larger grid
+                limit = processes - 1
+            while pool is not None and todo and len(running) < limit:
                 i = todo.pop()
                 try:
                     running[pool.submit(rows_of, chunks[i])] = i
@@ -206,15 +211,18 @@ def run_on_workers(
                 finished = [f for f in running if f.done()]
             else:  # the rest is running in the workers
                 finished = list(wait(running, return_when=FIRST_COMPLETED).done)
+            died: BaseException | None = None
             for future in finished:
                 i = running.pop(future)
                 try:
                     done[i] = future.result()  # an episode that raised there raises here
-                except BrokenProcessPool as exc:  # a worker died: this process does the rest
-                    todo.append(i)
-                    lost(f"a worker process died ({exc})")
-                    break
+                except (BrokenProcessPool, CancelledError) as exc:  # a worker died (or its
+                    todo.append(i)  # pool was shut under this grid): run it here
+                    died = died or exc
+                    continue
                 bar.update(len(chunks[i]))
+            if died is not None:
+                lost(f"a worker process died ({type(died).__name__}: {died})")
     except Exception:  # an episode raised: drop what is queued, keep the workers for later
         for future in running:
             future.cancel()
@@ -261,10 +269,11 @@ class Workers:
             kept = cls._current
             if kept is not None and kept.n >= n and kept.use():
                 return kept
-            new = cls._current = cls(n)
+            new = cls(n)
+            new.start()  # only starts a thread
+            cls._current = new
         if kept is not None:
-            kept.retire()
-        new.start()
+            kept.retire()  # closes them in the background: nothing here waits on them
         return new
 
     def __init__(self, n: int) -> None:
@@ -290,9 +299,9 @@ class Workers:
             pool = LocalBackend(self.n)
         except Exception as exc:  # the grid runs in its own process: nothing is lost
             cause = exc.__cause__ or exc
+            said = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
             self.failure = Workers.cannot_start = (
-                f"{type(cause).__name__}: {cause}; in a script, call run_episodes under "
-                '`if __name__ == "__main__":`'
+                f'{said}; in a script, call run_episodes under `if __name__ == "__main__":`'
             )
             self.close()
             return
@@ -330,7 +339,9 @@ class Workers:
                 timer.daemon = True
                 timer.start()
                 return
-        self.close()
+        closing = threading.Thread(target=self.close, name="agentlab-workers-close")
+        closing.daemon = True  # a pool's shutdown waits for its running chunks
+        closing.start()
 
     def retire(self) -> None:
         """Newer workers replace these: shut them down once no grid uses them."""
@@ -340,16 +351,20 @@ class Workers:
         self.rest()
 
     def _idle(self) -> None:
-        with self._lock:
+        with self._lock:  # decided and taken at once: no grid can claim them in between
             if self._users or self._timer is not threading.current_thread():
                 return  # used again since, or a newer timer runs
-        self.close()
+            pool, self._pool, self._closed, self._timer = self._pool, None, False, None
+        if pool is not None:
+            pool.close()
 
     def close(self, *, cancel: bool = False) -> None:
         """Shut them down now (with ``cancel``, their running chunks too)."""
         with self._lock:
             pool, self._pool = self._pool, None
             self._closed = cancel if self._closed is None else self._closed
-            self._timer = None
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
         if pool is not None:
             pool.close(cancel=cancel)

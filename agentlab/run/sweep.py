@@ -157,6 +157,7 @@ def run_sweep(
     if backend != "ray" and (ray_address is not None or ray_runtime_env is not None):
         raise ValueError(f"ray_address, ray_runtime_env: for backend='ray' only, not {backend!r}")
     tracing_unreachable()  # tracing asked for but unreachable: said once, here, not by workers
+    n = sweep_workers() if workers is None else workers  # AGENTLAB_WORKERS checked first
     tmp = tempfile.TemporaryDirectory(prefix="agentlab-sweep-") if store is None else None
     try:
         path = Path(tmp.name if tmp else store)  # type: ignore[arg-type]
@@ -179,7 +180,6 @@ def run_sweep(
             budget_tokens,
             sweep_store.spent(keys) if budget_usd or budget_tokens else (0.0, 0.0),
         )
-        n = sweep_workers() if workers is None else workers
         stopped = None
         bar = tqdm(
             total=len(keys), initial=len(keys) - len(todo), desc="sweep", unit="episode",
