@@ -415,3 +415,12 @@ def test_a_script_without_the_main_guard_is_told_and_still_gets_its_tables(
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["rows", "20"]  # run once, here, not again by the workers
     assert 'in a script, call it under `if __name__ == "__main__":`' in run.stderr
+
+
+@pytest.mark.parametrize(("cap", "expected"), [("", 4), ("1", 1), ("3", 3), ("16", 4)])
+def test_a_sweeps_default_workers_are_the_cores_under_the_cap(
+    monkeypatch: pytest.MonkeyPatch, cap: str, expected: int
+) -> None:
+    monkeypatch.setattr(gw, "cores", lambda: 4)
+    monkeypatch.setenv(gw.WORKERS_ENV, cap)
+    assert gw.sweep_workers() == expected

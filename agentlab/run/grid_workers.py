@@ -23,18 +23,18 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from agentlab.config import EpisodeConfig
 from agentlab.errors import ConfigError
-from agentlab.model_names import check_model_string
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+T = TypeVar("T")
 Rows = tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]  # episodes rows, steps rows
 
-WORKERS_ENV = "AGENTLAB_WORKERS"  # the most processes run_episodes uses on its own (1: none)
+WORKERS_ENV = "AGENTLAB_WORKERS"  # the most processes running episodes, when none are asked
 PARALLEL_FROM = 32  # episodes: a smaller grid runs in this process alone
 MAX_WORKERS = 8  # processes at most, this one included, unless workers= says more
 CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # a container's CPU quota, where there is one
@@ -62,12 +62,11 @@ def checked_workers(workers: int, model: BaseChatModel | None) -> int:
         n = 0
     if n < 1:
         raise ConfigError("workers", workers, "a whole number of at least 1, or None")
-    workers = n
-    if workers > 1 and model is not None:
+    if n > 1 and model is not None:
         raise ConfigError(
             "workers", workers, "1 or None with a model object (it cannot leave this process)"
         )
-    return workers
+    return n
 
 
 def default_workers(configs: list[EpisodeConfig], model: BaseChatModel | None = None) -> int:
@@ -87,7 +86,7 @@ def default_workers(configs: list[EpisodeConfig], model: BaseChatModel | None = 
         return 1
     from agentlab.run.backends import start_method
 
-    if start_method() != "forkserver" or not all(_simulated(c) for c in configs):
+    if start_method() != "forkserver" or not all(map(simulated, configs)):
         return 1
     return max(1, min(cap, cores()))  # one size per kernel: kept workers serve every grid
 
@@ -95,7 +94,8 @@ def default_workers(configs: list[EpisodeConfig], model: BaseChatModel | None = 
 def sweep_workers() -> int:
     """A sweep's worker processes when not told (``run_sweep(workers=None)``): the cores this
     process may use, at most ``AGENTLAB_WORKERS`` when it is set."""
-    return min(cores(), _workers_cap(default=cores()))
+    n = cores()
+    return min(n, _workers_cap(default=n))
 
 
 def _workers_cap(default: int = MAX_WORKERS) -> int:
@@ -107,7 +107,7 @@ def _workers_cap(default: int = MAX_WORKERS) -> int:
     except ValueError:
         cap = 0
     if cap < 1:
-        raise ConfigError(WORKERS_ENV, given, "a whole number of at least 1 (1: this process only)")
+        raise ConfigError(WORKERS_ENV, given, "a whole number of at least 1")
     return cap
 
 
@@ -131,17 +131,20 @@ def in_a_kernel() -> bool:
     return app is not None and app.IPKernelApp.initialized()
 
 
-def _simulated(config: EpisodeConfig) -> bool:
-    return check_model_string(config.model)[0] == "sim"
+def simulated(config: Any) -> bool:
+    """Whether an episode runs on the simulated model (no call leaves this machine)."""
+    model = getattr(config, "model", None)
+    return isinstance(model, str) and model.partition(":")[0] == "sim"
 
 
-def chunks_of(configs: list[EpisodeConfig], processes: int) -> list[list[EpisodeConfig]]:
-    """The grid in chunks that shrink as the work left does (each about an eighth of a
-    process's share of it, at most ``CHUNK``), so every process stays busy to the end."""
+def guided(items: list[T], workers: int, cap: int, parts: int) -> list[list[T]]:
+    """``items`` in chunks that shrink as what is left does ("guided" scheduling): each about
+    ``1 / parts`` of a worker's share of what is left, at most ``cap``, so big chunks keep
+    the per-chunk overhead low and small last ones keep every worker busy to the end."""
     out, i = [], 0
-    while i < len(configs):
-        k = max(1, min(CHUNK, math.ceil((len(configs) - i) / (8 * processes))))
-        out.append(configs[i : i + k])
+    while i < len(items):
+        k = max(1, min(cap, math.ceil((len(items) - i) / (parts * max(workers, 1)))))
+        out.append(items[i : i + k])
         i += k
     return out
 
@@ -162,7 +165,7 @@ def run_on_workers(
     caches. A worker that dies, or workers that cannot start, leave the rest to this
     process, with a warning; an episode that raises, here or there, raises here.
     """
-    chunks = chunks_of(configs, processes)
+    chunks = guided(configs, processes, CHUNK, 8)  # each ~1/8 of a process's share
     done: list[Any] = [None] * len(chunks)
     todo = list(range(len(chunks)))[::-1]  # chunk indices, the next one last
     workers = Workers.kept(processes - 1)  # up from an earlier grid, or None

@@ -25,6 +25,7 @@ import pandas as pd
 from agentlab.config import EpisodeConfig
 from agentlab.redact import error_text
 from agentlab.run.backends import Backend
+from agentlab.run.grid_workers import guided, simulated
 from agentlab.run.identity import config_row
 from agentlab.run.runner import run_episode
 from agentlab.run.store import SweepStore
@@ -120,21 +121,11 @@ def split_chunks(
     busy to the end, and a chunk of real model calls stays small, since a chunk running when
     the sweep is stopped is lost and runs again.
     """
-    cap = size or (
-        BUDGET_CHUNK if budgeted else SIM_CHUNK if all(map(_simulated, items)) else MAX_CHUNK
-    )
-    out, i = [], 0
-    while i < len(items):
-        k = size or max(1, min(cap, math.ceil((len(items) - i) / (4 * max(workers, 1)))))
-        out.append(items[i : i + k])
-        i += k
-    return out
-
-
-def _simulated(item: Item) -> bool:
-    """Whether an item's episode runs on the simulated model (no call leaves this machine)."""
-    model = getattr(item[1], "model", None)
-    return isinstance(model, str) and model.partition(":")[0] == "sim"
+    if size:
+        return [items[i : i + size] for i in range(0, len(items), size)]
+    simulated_only = all(simulated(config) for _, config in items)
+    cap = BUDGET_CHUNK if budgeted else SIM_CHUNK if simulated_only else MAX_CHUNK
+    return guided(items, workers, cap, 4)
 
 
 class SweepBudget:
