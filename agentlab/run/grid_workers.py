@@ -193,11 +193,10 @@ def run_on_workers(
             if workers is not None and not alone and workers.failure:
                 lost(f"worker processes cannot start ({workers.failure})")
             pool = workers.ready() if workers is not None and not alone else None
-            # one chunk queued beyond the running ones; no more workers than asked for, if
-            # the kept ones are more
+            # one chunk queued beyond the running ones; if the kept workers are more than
+            # asked for, no more running than asked
             limit = 0 if pool is None else pool.workers + 1
-            if pool is not None and pool.workers >= processes:  # kept for a larger grid
-                limit = processes - 1
+            limit = limit if limit <= processes else processes - 1
             while pool is not None and todo and len(running) < limit:
                 i = todo.pop()
                 try:

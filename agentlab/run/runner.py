@@ -1,6 +1,6 @@
 """Run episodes and turn their records into tidy tables: ``episodes`` and ``steps``.
 
-``run_episodes`` runs a large simulated grid in a notebook on every core
+``run_episodes`` runs a large simulated grid in a notebook on several cores
 (``agentlab.run.grid_workers``).
 
 Introduced in notebook 00 (`00_quickstart.ipynb`).
@@ -135,12 +135,12 @@ def run_episodes(
 ) -> Results:
     """Run many episodes and return their tables.
 
-    In a notebook, a grid of at least 32 simulated episodes runs on the machine's cores (at
-    most 8 processes, or ``AGENTLAB_WORKERS``; ``agentlab.run.grid_workers``): this process
-    runs the grid's chunks itself, starts worker processes when enough work is left to pay
-    for them, and they take chunks as soon as they are up. Every episode is seeded by its
-    configuration, so the tables are the same whichever process ran it (only the
-    wall-clock columns differ).
+    In a notebook on Linux or macOS, a grid of at least 32 simulated episodes runs on the
+    cores the kernel may use (at most 8 processes, or ``AGENTLAB_WORKERS``;
+    ``agentlab.run.grid_workers``): this process runs the grid's chunks itself, starts
+    worker processes when enough work is left to pay for them, and they take chunks as
+    soon as they are up. Every episode is seeded by its configuration, so the tables are
+    the same whichever process ran it (only the wall-clock columns differ).
     Elsewhere (a script, the command line, a test) episodes run in this process unless
     ``workers`` asks for more; a script that does must call it under
     ``if __name__ == "__main__":``, as for ``run_sweep``.
@@ -192,13 +192,15 @@ def run_episodes(
     return Results(pd.DataFrame(rows), pd.DataFrame(steps))
 
 
-def episode_rows(
-    configs: list[EpisodeConfig], model: BaseChatModel | None = None
-) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
+def episode_rows(configs: list[EpisodeConfig], model: BaseChatModel | None = None) -> gw.Rows:
     """Run some episodes (here, or in a worker process): each one's ``episodes`` row and its
     ``steps`` rows. An episode that raises (bad input) raises here too."""
-    episodes = [run_episode(cfg, model=model) for cfg in configs]
-    return [ep.row() for ep in episodes], [ep.step_rows() for ep in episodes]
+    rows, steps = [], []
+    for cfg in configs:  # one episode's record held at a time
+        ep = run_episode(cfg, model=model)
+        rows.append(ep.row())
+        steps.append(ep.step_rows())
+    return rows, steps
 
 
 def grid(
