@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+import time
 
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from agentlab.commands.cli import main
+from agentlab.measure.calibration import needle_found, needle_hits, needle_rows
+from agentlab.run import calibration as rc
+from agentlab.run import grid_workers as gw
 from agentlab.run.calibration import calibration_table
 from agentlab.sim.needle_skill import needle_skill
-from agentlab.sim.physics import Dice, position_factor
+from agentlab.sim.physics import Decision, Dice, p_found, position_factor
 from agentlab.sim.profiles import get_profile
 from agentlab.sim.prompt import Prompt
 from agentlab.sim.tokens import count_text
-from agentlab.world.needle import NOT_FOUND
+from agentlab.world.needle import NEEDLE, NOT_FOUND, QUESTION
 from agentlab.world.needle_truth import needle_episode
 
 
@@ -68,3 +73,95 @@ def test_episodes_reach_the_length_asked_for() -> None:
 def test_the_command_refuses_too_few_episodes(capsys) -> None:
     assert main(["calibrate", "--episodes", "3", "--quick"]) == 2
     assert "episodes" in capsys.readouterr().err
+
+
+_ASKED = re.compile(r"access code of vault (\w+)\?")
+_STATED = re.compile(r"access code of vault (\w+) is (\d+)")
+
+
+def _read_line_by_line(prompt: Prompt, dice: Dice) -> tuple[str, list[Decision]]:
+    """The needle skill as first written: every line of the prompt read in turn (the skill
+    now scans the whole text once; both must decide alike)."""
+    text = "\n".join(prompt.human_texts())
+    name = _ASKED.findall(text)[-1]
+    passages = [line for line in text.split("\n") if line and not _ASKED.search(line)]
+    last = max(len(passages) - 1, 1)
+    decisions = []
+    for i, passage in enumerate(passages):
+        for vault, code in _STATED.findall(passage):
+            if vault != name:
+                continue
+            p = p_found(
+                get_profile("gpt-4o"), position=i / last, context_tokens=prompt.input_tokens
+            )
+            found = dice.chance(f"needle:{i}", p)
+            decisions.append(Decision("needle", 1, p, found, code if found else NOT_FOUND))
+            if found:
+                return code, decisions
+    return NOT_FOUND, decisions
+
+
+def test_the_needle_skill_places_each_fact_as_a_line_by_line_reading_does() -> None:
+    ep = needle_episode(5, context_tokens=8000, position=0.5, count=count_text)
+    lines = ep.user.split("\n")
+    name = _ASKED.findall(ep.user)[-1]
+    fact = NEEDLE.format(name=name, code="{}")
+    variants = {
+        "as built": ep.user,
+        # blank lines before the fact shift no passage; a question mid-prompt is no passage
+        "blank lines": "\n".join(["", *lines[:9], "", "", *lines[9:]]),
+        "question early": "\n".join([lines[0], QUESTION.format(name=name), *lines[1:]]),
+        # the fact stated several times (the first ones may be missed), another vault's too
+        "stated thrice": "\n".join(
+            [fact.format(11), *lines[:30], fact.format(22) + " " + fact.format(33), *lines[30:]]
+        ),
+        "another vault": ep.user.replace(f"vault {name} is", "vault Nowhere is"),
+        "on the question's line": f"{fact.format(44)} {QUESTION.format(name=name)}\n{ep.user}",
+    }
+    for label, user in variants.items():
+        for seed in range(12):
+            prompt = Prompt([SystemMessage(ep.system), HumanMessage(user)], [], None)
+            reply = needle_skill(prompt, Dice(seed, prompt.fingerprint), get_profile("gpt-4o"))
+            assert reply is not None
+            expected = _read_line_by_line(prompt, Dice(seed, prompt.fingerprint))
+            assert (reply.content, reply.decisions) == expected, (label, seed)
+
+
+def test_needle_hits_are_the_episodes_answered_right() -> None:
+    profile = get_profile("gpt-4o")
+    trials = [(s, 4000, x) for x in (0.0, 1.0) for s in range(20)]
+    hits = needle_hits(profile, trials)
+    right = []
+    for seed, tokens, x in trials:
+        ep = needle_episode(seed, context_tokens=tokens, position=x, count=count_text)
+        right.append(_answer(ep.system, ep.user, seed=seed) == ep.answer)
+    assert hits == right
+    assert 0 < sum(hits) < len(hits)  # some missed: the test tells a miss from a hit
+    assert (
+        needle_found(profile, context_tokens=4000, position=0.0, episodes=20) == sum(hits[:20]) / 20
+    )
+
+
+@pytest.mark.slow
+def test_needle_rows_on_a_kernels_workers_are_the_rows_of_one_process(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    profile = get_profile("gpt-4o-mini")
+    here = needle_rows(profile, 44, 100, 3)  # 264 decay and 300 position episodes
+    workers = gw.Workers.shared(1)  # up before, so that they surely take chunks
+    request.addfinalizer(lambda: gw.Workers._current and gw.Workers._current.close())
+    for _ in range(600):
+        if (pool := workers.ready()) is not None:
+            break
+        time.sleep(0.1)
+    workers.rest()
+    sent: list[int] = []
+    submit = pool.submit
+    monkeypatch.setattr(
+        pool, "submit", lambda fn, chunk: sent.append(len(chunk)) or submit(fn, chunk)
+    )
+    monkeypatch.setattr(gw, "kernel_processes", lambda items: 2)  # as in a notebook
+    there = needle_rows(profile, 44, 100, 3, hits=rc._on_the_cores)
+    assert there == here
+    assert 0 < sum(sent) < 564  # the worker ran some, this process the rest
+    assert max(sent) <= rc.NEEDLE_CHUNK

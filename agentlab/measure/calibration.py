@@ -53,17 +53,39 @@ DEPTHS = tuple(i / 10 for i in range(11))  # where the needle goes, start to end
 POSITION_TOKENS = 32000  # the position row's prompt length (the effect grows with length)
 
 
+Trial = tuple[int, int, float]  # one needle episode: seed, prompt tokens, the fact's place
+Hits = Callable[[ModelProfile, list[Trial]], Sequence[bool]]
+
+
+def needle_hits(profile: ModelProfile, trials: list[Trial]) -> list[bool]:
+    """Whether each needle episode's answer is the right code (the judge reads the truth)."""
+    out = []
+    for seed, tokens, position in trials:
+        ep = needle_episode(seed, context_tokens=tokens, position=position, count=count_text)
+        prompt = Prompt([SystemMessage(ep.system), HumanMessage(ep.user)], [], None)
+        reply = needle_skill(prompt, Dice(seed, prompt.fingerprint), profile)
+        out.append(reply is not None and reply.content == ep.answer != NOT_FOUND)
+    return out
+
+
 def needle_found(
     profile: ModelProfile, *, context_tokens: int, position: float, episodes: int, seed: int = 0
 ) -> float:
     """Share of needle episodes whose answer is the right code (the judge reads the truth)."""
-    right = 0
-    for s in range(seed, seed + episodes):
-        ep = needle_episode(s, context_tokens=context_tokens, position=position, count=count_text)
-        prompt = Prompt([SystemMessage(ep.system), HumanMessage(ep.user)], [], None)
-        reply = needle_skill(prompt, Dice(s, prompt.fingerprint), profile)
-        right += reply is not None and reply.content == ep.answer != NOT_FOUND
-    return right / episodes
+    trials = [(s, context_tokens, position) for s in range(seed, seed + episodes)]
+    return sum(needle_hits(profile, trials)) / episodes
+
+
+def _shares(
+    profile: ModelProfile, groups: list[tuple[int, float, int]], seed: int, hits: Hits
+) -> list[float]:
+    """Each group's (prompt tokens, place, episodes) share found, all run in one ``hits``."""
+    trials = [(s, n, x) for n, x, k in groups for s in range(seed, seed + k)]
+    found, i, out = hits(profile, trials), 0, []
+    for _, _, k in groups:
+        out.append(sum(found[i : i + k]) / k)
+        i += k
+    return out
 
 
 def _row(
@@ -80,19 +102,45 @@ def _row(
     }
 
 
-def decay_rows(profile: ModelProfile, episodes: int, seed: int) -> list[dict[str, Any]]:
+def needle_rows(
+    profile: ModelProfile,
+    episodes: int,
+    position_episodes: int,
+    seed: int,
+    hits: Hits = needle_hits,
+) -> list[dict[str, Any]]:
+    """The context decay and position rows; ``hits`` runs their needle episodes, all at once.
+
+    Args:
+        profile: The simulated model's profile.
+        episodes: Needle episodes per prompt length, spread over ``DEPTHS``.
+        position_episodes: Needle episodes per place (start, middle, end).
+        seed: The first seed of each group of episodes.
+        hits: Runs needle episodes (``needle_hits``, or the same on several processes).
+    """
+    lengths = [int(n) for n in reference("nolima_gpt4o").context_tokens if n > 0]  # 0: no
+    per_depth = max(1, episodes // len(DEPTHS))  # prompt, nothing to hide a needle in
+    places = {"start": 0.0, "middle": 0.5, "end": 1.0}
+    groups = [(n, d, per_depth) for n in lengths for d in DEPTHS]
+    groups += [(POSITION_TOKENS, x, position_episodes) for x in places.values()]
+    shares = _shares(profile, groups, seed, hits)
+    by_length = [
+        shares[i : i + len(DEPTHS)] for i in range(0, len(lengths) * len(DEPTHS), len(DEPTHS))
+    ]
+    return [
+        *_decay_rows(dict(zip(lengths, map(mean, by_length), strict=True))),
+        *_position_rows(dict(zip(places, shares[-3:], strict=True)), position_episodes),
+    ]
+
+
+def _decay_rows(found: dict[int, float]) -> list[dict[str, Any]]:
     """Context decay: the needle found at each of NoLiMa's lengths, averaged over depths."""
     rows = []
     for _, ref in reference("nolima_gpt4o").iterrows():
         tokens = int(ref.context_tokens)
         if tokens == 0:
-            continue  # no prompt at all: nothing to hide a needle in
-        per_depth = max(1, episodes // len(DEPTHS))
-        found = mean(
-            needle_found(profile, context_tokens=tokens, position=d, episodes=per_depth, seed=seed)
-            for d in DEPTHS
-        )
-        pct = 100 * found
+            continue
+        pct = 100 * found[tokens]
         rows.append(
             _row(
                 "context decay",
@@ -106,15 +154,9 @@ def decay_rows(profile: ModelProfile, episodes: int, seed: int) -> list[dict[str
     return rows
 
 
-def position_rows(profile: ModelProfile, episodes: int, seed: int) -> list[dict[str, Any]]:
+def _position_rows(shares: dict[str, float], episodes: int) -> list[dict[str, Any]]:
     """Position: the same fact at the start, middle and end of a long prompt."""
     ref = reference("lost_in_the_middle").set_index("answer_position_of_20").accuracy_pct
-    shares = {
-        place: needle_found(
-            profile, context_tokens=POSITION_TOKENS, position=x, episodes=episodes, seed=seed
-        )
-        for place, x in (("start", 0.0), ("middle", 0.5), ("end", 1.0))
-    }
 
     def above_middle(place: str) -> bool:  # by more than twice the difference's standard error
         a, m = shares[place], shares["middle"]
@@ -135,22 +177,19 @@ def position_rows(profile: ModelProfile, episodes: int, seed: int) -> list[dict[
     ]
 
 
-def tool_rows(episodes: int, seed: int, run: Callable[..., Any]) -> list[dict[str, Any]]:
-    """Tool choice: right tool decisions with a handful of tools, and with the catalogue."""
-    from agentlab.world.catalogue import catalogue_size
-    from agentlab.world.travel import CORE_TOOLS
+def tool_rows(episodes: pd.DataFrame, steps: pd.DataFrame) -> list[dict[str, Any]]:
+    """Tool choice: right tool decisions with a handful of tools, and with the catalogue.
 
+    Args:
+        episodes: Travel episodes at two values of ``tools`` (run together, one table).
+        steps: Their steps table: each model call's tool decision is in ``tool_correct``.
+    """
     ref = reference("tool_selection_rag_mcp").set_index("method").tool_selection_accuracy_pct
+    scope = steps.episode.map(episodes.set_index("episode").tools)
     shares = {}
-    for scope in (len(CORE_TOOLS), len(CORE_TOOLS) + catalogue_size()):
-        right = total = 0
-        for s in range(seed, seed + episodes):
-            for record in run(scenario="travel", tools=scope, seed=s).records:
-                for d in record.decisions:
-                    if d.get("kind") == "tool":
-                        total += 1
-                        right += bool(d.get("correct"))
-        shares[scope] = 100 * right / max(total, 1)
+    for n in sorted(set(episodes.tools)):
+        decided = steps.tool_correct[scope == n].dropna()
+        shares[int(n)] = 100 * int(decided.astype(bool).sum()) / max(len(decided), 1)
     few, many = sorted(shares)
     passed = shares[few] > shares[many]
     return [
@@ -162,19 +201,17 @@ def tool_rows(episodes: int, seed: int, run: Callable[..., Any]) -> list[dict[st
     ]
 
 
-def multiplier_rows(
-    episodes: int, seed: int, run: Callable[..., Any], teams: Sequence[str]
-) -> list[dict[str, Any]]:
-    """Token multipliers: a team's tokens per research episode over the single agent's."""
+def multiplier_rows(episodes: pd.DataFrame, teams: Sequence[str]) -> list[dict[str, Any]]:
+    """Token multipliers: a team's tokens per research episode over the single agent's.
+
+    Args:
+        episodes: Research episodes of the single agent and of each team (one table).
+        teams: The team architectures to compare with ``"single"``.
+    """
     ref = reference("token_multipliers_anthropic").set_index("setting").tokens_relative_to_chat
     paper = float(ref["multi_agent"] / ref["single_agent"])
-    tokens = {}
-    for arch in ("single", *teams):
-        per = []
-        for s in range(seed, seed + episodes):
-            row = run(scenario="research", architecture=arch, seed=s).row()
-            per.append(row["tokens_in"] + row["tokens_out"])
-        tokens[arch] = mean(per)
+    spent = episodes.tokens_in + episodes.tokens_out
+    tokens = {a: mean(spent[episodes.architecture == a].tolist()) for a in ("single", *teams)}
     ratios = {t: tokens[t] / tokens["single"] for t in teams}
     passed = all(r > 1 for r in ratios.values())
     return [

@@ -1,28 +1,36 @@
 """The calibration table: the lab's physics beside published curves, rows put together.
 
 The rows are measured in ``agentlab.measure.calibration`` (its docstring says what each
-compares and its tolerance); this module runs the travel and research episodes they need.
+compares and its tolerance); this module runs the needle, travel and research episodes
+they need, in a notebook on the kernel's cores as ``run_episodes`` runs a grid
+(``agentlab.run.grid_workers``): the same rows as in one process.
 
 Introduced in notebook 02 (`02_scaling_scope.ipynb`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from functools import partial
 
 import pandas as pd
+from tqdm.auto import tqdm
 
 from agentlab.config import EpisodeConfig
 from agentlab.errors import ConfigError
 from agentlab.measure.calibration import (
     DEPTHS,
-    decay_rows,
+    Trial,
     multiplier_rows,
-    position_rows,
+    needle_hits,
+    needle_rows,
     tool_rows,
 )
-from agentlab.run.runner import run_episode
+from agentlab.run import grid_workers as gw
+from agentlab.run.runner import grid, run_episodes
 from agentlab.sim.profiles import ModelProfile
+from agentlab.world.catalogue import catalogue_size
+from agentlab.world.travel import CORE_TOOLS
 
 
 def calibration_table(
@@ -56,15 +64,35 @@ def calibration_table(
     if position_episodes < 100:
         raise ConfigError("position_episodes", position_episodes, "an integer >= 100")
 
-    def run(**fields: Any) -> Any:
-        return run_episode(EpisodeConfig(**fields))
-
-    few = 8 if quick else 24
+    seeds = range(seed, seed + (8 if quick else 24))
+    teams = ("centralized", "hybrid")
+    scopes = [len(CORE_TOOLS), len(CORE_TOOLS) + catalogue_size()]  # retrieved, all
+    travel = grid(EpisodeConfig(scenario="travel"), tools=scopes, seeds=seeds)
+    research = grid(
+        EpisodeConfig(scenario="research"), architecture=["single", *teams], seeds=seeds
+    )
+    runs = run_episodes([*travel, *research], progress=False)  # on the kernel's cores
+    scenario = runs.episodes.scenario
     rows = [
-        *decay_rows(profile, episodes, seed),
-        *position_rows(profile, position_episodes, seed),
-        *tool_rows(few, seed, run),
-        *multiplier_rows(few, seed, run, ("centralized", "hybrid")),
+        *needle_rows(profile, episodes, position_episodes, seed, hits=_on_the_cores),
+        *tool_rows(runs.episodes[scenario == "travel"], runs.steps),
+        *multiplier_rows(runs.episodes[scenario == "research"], teams),
     ]
     columns = ["measure", "condition", "lab", "reference", "unit", "tolerance", "within"]
     return pd.DataFrame(rows)[columns]
+
+
+NEEDLE_CHUNK = 64  # needle episodes per chunk at most (0.1-2 ms each, against ~1 ms a chunk)
+
+
+def _on_the_cores(profile: ModelProfile, trials: list[Trial]) -> Sequence[bool]:
+    """``needle_hits`` on the kernel's cores in a notebook, as ``run_episodes`` runs a grid
+    (the same workers); elsewhere in this process. Each episode is seeded: same answers."""
+    n = gw.kernel_processes(len(trials))
+    if n == 1:
+        return needle_hits(profile, trials)
+    with tqdm(total=len(trials), disable=True) as bar:
+        chunks = gw.run_on_workers(
+            trials, n, bar, partial(needle_hits, profile), cap=NEEDLE_CHUNK, who="calibration"
+        )
+    return [hit for chunk in chunks for hit in chunk]

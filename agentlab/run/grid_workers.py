@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 T = TypeVar("T")
+R = TypeVar("R")
 Rows = tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]  # episodes rows, steps rows
 
 WORKERS_ENV = "AGENTLAB_WORKERS"  # the most processes running episodes, when none are asked
@@ -71,22 +72,29 @@ def checked_workers(workers: int, model: BaseChatModel | None) -> int:
 
 def default_workers(configs: list[EpisodeConfig], model: BaseChatModel | None = None) -> int:
     """The processes ``run_episodes`` uses when not told (``workers=None``), this one
-    included: the machine's cores (at most ``MAX_WORKERS``, or ``AGENTLAB_WORKERS``) for a
-    grid of at least ``PARALLEL_FROM`` simulated episodes run in a notebook; else 1.
+    included: ``kernel_processes`` for a grid of simulated episodes (a real model's calls
+    cost money and meet rate limits, so running them side by side is for ``workers``, or
+    ``run_sweep``, to ask); else 1."""
+    n = kernel_processes(len(configs))  # reads AGENTLAB_WORKERS first: a bad value is said
+    return n if model is None and all(map(simulated, configs)) else 1
+
+
+def kernel_processes(items: int) -> int:
+    """The processes, this one included, for ``items`` pieces of simulated work: the
+    machine's cores (at most ``MAX_WORKERS``, or ``AGENTLAB_WORKERS``) for at least
+    ``PARALLEL_FROM`` of them run in a notebook; else 1.
 
     Only in a notebook's kernel: a worker process imports the main module again, which a
-    kernel's is made for and a script's may not be. Only simulated episodes: a real
-    model's calls cost money and meet rate limits, so running them side by side is for
-    ``workers`` (or ``run_sweep``) to ask. Only where workers are forked from a server that
-    loaded the lab once (Linux, macOS): a spawned worker (Windows) takes seconds to start
-    and the memory of a whole process.
+    kernel's is made for and a script's may not be. Only where workers are forked from a
+    server that loaded the lab once (Linux, macOS): a spawned worker (Windows) takes
+    seconds to start and the memory of a whole process.
     """
     cap = _workers_cap()
-    if cap == 1 or model is not None or len(configs) < PARALLEL_FROM or not in_a_kernel():
+    if cap == 1 or items < PARALLEL_FROM or not in_a_kernel():
         return 1
     from agentlab.run.backends import start_method
 
-    if start_method() != "forkserver" or not all(map(simulated, configs)):
+    if start_method() != "forkserver":
         return 1
     return max(1, min(cap, cores()))  # one size per kernel: kept workers serve every grid
 
@@ -150,22 +158,26 @@ def guided(items: list[T], workers: int, cap: int, parts: int) -> list[list[T]]:
 
 
 def run_on_workers(
-    configs: list[EpisodeConfig],
+    configs: list[T],
     processes: int,
     bar: Any,
-    rows_of: Callable[[list[EpisodeConfig]], Rows],
-) -> list[Rows]:
+    rows_of: Callable[[list[T]], R],
+    *,
+    cap: int = CHUNK,
+    who: str = "run_episodes",
+) -> list[R]:
     """Run the grid's chunks in this process and in up to ``processes - 1`` workers; each
-    chunk's rows (``rows_of``, a module's function: workers receive it by name), in the
-    grid's order. Workers kept from an earlier grid take chunks at once; else they are
-    started, in the background, once more than ``START_AFTER_S`` of work is left at this
-    process's pace, and until they are up (a second or two the first time, while their
-    server imports the lab) this process works alone. They stay up for the next grid
-    (``Workers.shared``), warm: a worker's first episodes of each kind build its graphs and
-    caches. A worker that dies, or workers that cannot start, leave the rest to this
+    chunk's rows (``rows_of``, a module's function or a ``partial`` of one: workers receive
+    it pickled, by name), in the grid's order; a chunk holds at most ``cap`` items, and
+    ``who`` names the caller in warnings. Workers kept from an earlier grid take chunks at
+    once; else they are started, in the background, once more than ``START_AFTER_S`` of
+    work is left at this process's pace, and until they are up (a second or two the first
+    time, while their server imports the lab) this process works alone. They stay up for
+    the next grid (``Workers.shared``), warm: a worker's first episodes of each kind build
+    its graphs and caches. A worker that dies, or workers that cannot start, leave the rest to this
     process, with a warning; an episode that raises, here or there, raises here.
     """
-    chunks = guided(configs, processes, CHUNK, 8)  # each ~1/8 of a process's share
+    chunks = guided(configs, processes, cap, 8)  # each ~1/8 of a process's share
     done: list[Any] = [None] * len(chunks)
     todo = list(range(len(chunks)))[::-1]  # chunk indices, the next one last
     workers = Workers.kept(processes - 1)  # up from an earlier grid, or None
@@ -180,7 +192,7 @@ def run_on_workers(
         if workers is not None:
             workers.close(cancel=True)
         alone = True
-        warnings.warn(f"run_episodes: {why}; this process runs the rest", RuntimeWarning, 4)
+        warnings.warn(f"{who}: {why}; this process runs the rest", RuntimeWarning, 4)
 
     try:
         while todo or running:

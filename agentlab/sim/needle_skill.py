@@ -13,6 +13,7 @@ Introduced in notebook 02 (`02_scaling_scope.ipynb`).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from agentlab.sim.physics import Decision, Dice, p_found
 from agentlab.sim.profiles import ModelProfile
@@ -33,16 +34,24 @@ def needle_skill(prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply | N
     if not asked:
         return Reply(content=NOT_FOUND, skill="needle")
     name = asked[-1]
-    passages = [line for line in text.split("\n") if line and not _ASKED.search(line)]
-    last = max(len(passages) - 1, 1)
+    # The passages are the prompt's lines that are neither empty nor a question; a fact's
+    # place is its passage's index among them. No stated fact spans a line, so one scan of
+    # the whole text finds what a scan of each line would, in the same order.
+    lines = text.split("\n")
+    questions = sorted({text.count("\n", 0, m.start()) for m in _ASKED.finditer(text)})
+    last = max(len(lines) - lines.count("") - len(questions) - 1, 1)
     decisions = []
-    for i, passage in enumerate(passages):
-        for vault, code in _STATED.findall(passage):
-            if vault != name:
-                continue
-            p = p_found(profile, position=i / last, context_tokens=prompt.input_tokens)
-            found = dice.chance(f"needle:{i}", p)
-            decisions.append(Decision("needle", 1, p, found, code if found else NOT_FOUND))
-            if found:
-                return Reply(content=code, decisions=decisions, skill="needle")
+    for m in _STATED.finditer(text):
+        vault, code = m.groups()
+        if vault != name:
+            continue
+        line = text.count("\n", 0, m.start())
+        if line in questions:
+            continue  # a question's line is not a passage
+        i = line - lines[:line].count("") - bisect_left(questions, line)
+        p = p_found(profile, position=i / last, context_tokens=prompt.input_tokens)
+        found = dice.chance(f"needle:{i}", p)
+        decisions.append(Decision("needle", 1, p, found, code if found else NOT_FOUND))
+        if found:
+            return Reply(content=code, decisions=decisions, skill="needle")
     return Reply(content=NOT_FOUND, decisions=decisions, skill="needle")

@@ -122,7 +122,7 @@ def count_text(text: str) -> int:
         # note per step then costs one new line, not a recount of the whole block
         pieces = _pieces(text)
         if len(pieces) > 1:
-            return sum(count_text(piece) for piece in pieces)
+            return sum(map(count_text, pieces))
     return len(encoding().encode_ordinary(text))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from agentlab.world.needle import NEEDLE, QUESTION, SYSTEM, document, filler
 
@@ -69,10 +70,11 @@ def needle_episode(
     needle = NEEDLE.format(name=name, code=code)
     question = QUESTION.format(name=name)
     budget = context_tokens - count(SYSTEM) - count(needle) - count(question) - 20  # framing
+    tokens = _line_tokens(count)
     chosen: list[str] = []
     while pool and budget > 0:
         text = pool.pop()
-        budget -= count(text + "\n")  # with its newline (exact: no token spans a line)
+        budget -= tokens[text]
         chosen.append(text)
     index = round(min(max(position, 0.0), 1.0) * len(chosen))
     chosen.insert(index, needle)
@@ -83,3 +85,10 @@ def needle_episode(
         passages=len(chosen),
         index=index,
     )
+
+
+@cache
+def _line_tokens(count: Callable[[str], int]) -> dict[str, int]:
+    """Each filler passage's tokens with its newline (exact: no token spans a line), counted
+    once per counter: a 32K-token prompt takes about 800 of them."""
+    return {text: count(text + "\n") for text in filler()}
