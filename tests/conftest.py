@@ -103,6 +103,27 @@ def shared(name: str, make: Callable[[], T]) -> T:
         return made
 
 
+@pytest.fixture
+def kept_workers() -> Iterator[Callable[[int], Any]]:
+    """Start ``n`` kept workers of ``run_episodes`` (``agentlab.run.grid_workers``) and
+    return their backend once they are up, so that a grid run next surely gives them chunks
+    (it starts its own only past ``START_AFTER_S`` of work). Closed after the test."""
+    from agentlab.run import grid_workers as gw
+
+    def up(n: int) -> Any:
+        workers = gw.Workers.shared(n)
+        for _ in range(600):
+            if (pool := workers.ready()) is not None:
+                workers.rest()
+                return pool
+            time.sleep(0.1)
+        raise AssertionError("the workers did not start within a minute")
+
+    yield up
+    if gw.Workers._current is not None:
+        gw.Workers._current.close()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """On pytest-xdist's workers (make pytest), start with the modules that hold long tests.
 

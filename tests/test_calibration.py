@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -144,17 +145,11 @@ def test_needle_hits_are_the_episodes_answered_right() -> None:
 
 @pytest.mark.slow
 def test_needle_rows_on_a_kernels_workers_are_the_rows_of_one_process(
-    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+    monkeypatch: pytest.MonkeyPatch, kept_workers: Callable[[int], Any]
 ) -> None:
     profile = get_profile("gpt-4o-mini")
     here = needle_rows(profile, 44, 100, 3)  # 264 decay and 300 position episodes
-    workers = gw.Workers.shared(1)  # up before, so that they surely take chunks
-    request.addfinalizer(lambda: gw.Workers._current and gw.Workers._current.close())
-    for _ in range(600):
-        if (pool := workers.ready()) is not None:
-            break
-        time.sleep(0.1)
-    workers.rest()
+    pool = kept_workers(1)  # up before, so that they surely take chunks
     sent: list[int] = []
     submit = pool.submit
     monkeypatch.setattr(

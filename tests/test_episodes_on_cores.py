@@ -43,23 +43,11 @@ def here() -> al.Results:
     return al.run_episodes(GRID, progress=False, workers=1)
 
 
-def _workers_up(n: int) -> Any:
-    """This process's ``n`` kept workers, once they are up (their backend)."""
-    workers = gw.Workers.shared(n)
-    for _ in range(600):
-        if (pool := workers.ready()) is not None:
-            workers.rest()
-            return pool
-        time.sleep(0.1)
-    raise AssertionError("the workers did not start within a minute")
-
-
 @pytest.mark.slow
 def test_three_processes_give_the_tables_of_one(
-    here: al.Results, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+    here: al.Results, monkeypatch: pytest.MonkeyPatch, kept_workers: Callable[[int], Any]
 ) -> None:
-    pool = _workers_up(2)  # up before the grid, so that they surely take chunks of it
-    request.addfinalizer(lambda: gw.Workers._current and gw.Workers._current.close())
+    pool = kept_workers(2)  # up before the grid, so that they surely take chunks of it
     sent: list[int] = []
     submit = pool.submit
     monkeypatch.setattr(
@@ -150,10 +138,9 @@ def test_a_worker_that_dies_leaves_the_rest_of_the_grid_to_this_process(
 
 
 def test_an_episode_that_raises_in_a_worker_raises_here(
-    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+    monkeypatch: pytest.MonkeyPatch, kept_workers: Callable[[int], Any]
 ) -> None:
-    pool = _workers_up(1)
-    request.addfinalizer(lambda: gw.Workers._current and gw.Workers._current.close())
+    pool = kept_workers(1)
     sent: list[int] = []
     submit = pool.submit
     monkeypatch.setattr(
@@ -169,10 +156,9 @@ def test_an_episode_that_raises_in_a_worker_raises_here(
 
 
 def test_kept_workers_found_dead_leave_the_grid_to_this_process(
-    here: al.Results, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+    here: al.Results, monkeypatch: pytest.MonkeyPatch, kept_workers: Callable[[int], Any]
 ) -> None:
-    pool = _workers_up(1)
-    request.addfinalizer(lambda: gw.Workers._current and gw.Workers._current.close())
+    pool = kept_workers(1)
 
     def dead(fn: Any, chunk: Any) -> Future[Any]:  # a kept pool whose worker was killed idle
         raise BrokenProcessPool("a child process terminated abruptly")

@@ -7,6 +7,9 @@ one question each). The architecture properties are structural and run a few see
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import pytest
 from conftest import shared
@@ -370,3 +373,43 @@ def test_a_member_without_an_answer_is_behind_the_unknown_part() -> None:
     assert prov is not None and not ep.success
     combined = prov.artifacts[prov.outcome[-1]]
     assert {prov.artifacts[a].branch for a in combined.derived_from} >= silent
+
+
+CAPS_GRID = al.grid(
+    al.EpisodeConfig(scenario="research", architecture="centralized"),
+    placement=["fact_check=own,rank_filter=own", "fact_check=own,rank_filter=retriever"],
+    seeds=range(10),
+) + al.grid(al.EpisodeConfig(scenario="research"), seeds=range(4))  # the single agent too
+
+
+@pytest.mark.slow
+def test_run_episodes_with_capability_data_on_workers_runs_each_episode_with_them(
+    monkeypatch: pytest.MonkeyPatch, kept_workers: Callable[[int], Any]
+) -> None:
+    loose = capabilities.with_data(rank_filter={"coupling": 0.1, "reuse": 3})
+    one_by_one = pd.DataFrame(run_team_episode(c, caps=loose).row() for c in CAPS_GRID)
+    pool = kept_workers(1)  # up before, so that they surely take chunks
+    sent: list[int] = []
+    submit = pool.submit
+    monkeypatch.setattr(
+        pool, "submit", lambda fn, chunk: sent.append(len(chunk)) or submit(fn, chunk)
+    )
+    runs = al.run_episodes(CAPS_GRID, caps=loose, progress=False, workers=2)
+    assert 0 < sum(sent) < len(CAPS_GRID)  # the data went to the worker with its chunks
+    got = runs.episodes.drop(columns=["episode", "wall_s"])
+    pd.testing.assert_frame_equal(got, one_by_one[got.columns])
+    shipped = al.run_episodes(CAPS_GRID, progress=False).episodes.drop(
+        columns=["episode", "wall_s"]
+    )
+    assert not shipped.equals(got)  # the data changed what the teams did
+
+
+def test_capability_data_are_refused_where_they_do_not_apply() -> None:
+    loose = capabilities.with_data(rank_filter={"coupling": 0.1})
+    travel = al.grid(seeds=range(2))
+    with pytest.raises(al.ConfigError, match=r"caps: .*research episodes only .*travel"):
+        al.run_episodes([*CAPS_GRID[:1], *travel], caps=loose, progress=False)
+    with pytest.raises(al.ConfigError, match="caps: got 'dict'; allowed: capability data"):
+        al.run_episodes(CAPS_GRID[:1], caps={"rank_filter": 0.1}, progress=False)
+    with pytest.raises(al.ConfigError, match=r"caps: got 'capability data'.*scenario 'travel'"):
+        al.run_episode(al.EpisodeConfig(), caps=loose)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # the graphs (LangGraph, LangChain) load with the first episo
     from langgraph.types import Checkpointer
 
     from agentlab.run.episode import Episode
+    from agentlab.world.capabilities import Capability
 
 
 def __getattr__(name: str) -> Any:
@@ -63,6 +65,7 @@ def run_episode(
     stop_at_interrupt: bool = False,
     resume: str | None = None,
     deadline_s: float | Literal["auto"] | None = "auto",
+    caps: dict[str, Capability] | None = None,
 ) -> Episode:
     """Run one episode of its scenario and record everything it did.
 
@@ -90,6 +93,8 @@ def run_episode(
             outcome ``"deadline"``, keeping its steps (``agentlab.serve.deadlines``). ``"auto"``:
             ``DEFAULT_EPISODE_DEADLINE_S`` for a real model, none for the simulated one
             (its time is virtual). None: no deadline.
+        caps: Research only: capability data instead of the shipped ones
+            (``agentlab.world.capabilities.with_data``).
 
     Returns:
         The ``Episode``: call ``.row()`` and ``.step_rows()`` for the tables.
@@ -108,6 +113,7 @@ def run_episode(
         "answer": answer,
         "stop_at_interrupt": stop_at_interrupt or None,
         "resume": resume,
+        "caps": caps,
     }
     world = scenario(config.scenario)
     alone = config.architecture == "single"
@@ -117,7 +123,7 @@ def run_episode(
         if value is not None and name not in honoured:
             raise ConfigError(
                 name,
-                value,
+                "capability data" if name == "caps" else value,
                 f"the default None; {where} runs with none of "
                 f"{', '.join(options)} but {', '.join(honoured) or 'none'}",
             )
@@ -132,6 +138,7 @@ def run_episodes(
     progress: bool = True,
     model: BaseChatModel | None = None,
     workers: int | None = None,
+    caps: dict[str, Capability] | None = None,
 ) -> Results:
     """Run many episodes and return their tables.
 
@@ -153,17 +160,23 @@ def run_episodes(
         workers: Processes to run on at most, this one included (1: this process only);
             workers start only when enough of the grid is left to pay for them. None:
             decided as above.
+        caps: Capability data for every episode instead of the shipped ones
+            (``agentlab.world.capabilities.with_data``); research episodes only.
 
     Returns:
         ``Results`` with ``episodes`` and ``steps`` DataFrames, in the order of ``configs``.
 
     Raises:
         ConfigError: ``workers`` below 1, or above 1 with a ``model`` object; an
-            ``AGENTLAB_WORKERS`` that is not a whole number of at least 1.
+            ``AGENTLAB_WORKERS`` that is not a whole number of at least 1; ``caps`` with an
+            episode that is not research, or that are not capability data.
         RuntimeError: ``workers`` above 1 in a worker process: a script that asks for
             workers without ``if __name__ == "__main__":``, which they import again.
     """
     configs = list(configs)
+    rows_of = (
+        episode_rows if caps is None else partial(episode_rows, caps=_checked_caps(caps, configs))
+    )
     if workers is None:
         n = gw.default_workers(configs, model)
     else:
@@ -176,11 +189,11 @@ def run_episodes(
     bar = tqdm(total=len(configs), disable=not progress, desc="episodes", unit="episode")
     try:
         if n > 1 and len(configs) > 1:
-            done = gw.run_on_workers(configs, n, bar, episode_rows)
+            done = gw.run_on_workers(configs, n, bar, rows_of)
         else:
             done = []
             for cfg in configs:
-                done.append(episode_rows([cfg], model))
+                done.append(rows_of([cfg], model))
                 bar.update(1)
     finally:
         bar.close()
@@ -192,15 +205,37 @@ def run_episodes(
     return Results(pd.DataFrame(rows), pd.DataFrame(steps))
 
 
-def episode_rows(configs: list[EpisodeConfig], model: BaseChatModel | None = None) -> gw.Rows:
+def episode_rows(
+    configs: list[EpisodeConfig],
+    model: BaseChatModel | None = None,
+    caps: dict[str, Capability] | None = None,
+) -> gw.Rows:
     """Run some episodes (here, or in a worker process): each one's ``episodes`` row and its
     ``steps`` rows. An episode that raises (bad input) raises here too."""
     rows, steps = [], []
     for cfg in configs:  # one episode's record held at a time
-        ep = run_episode(cfg, model=model)
+        ep = run_episode(cfg, model=model, caps=caps)
         rows.append(ep.row())
         steps.append(ep.step_rows())
     return rows, steps
+
+
+def _checked_caps(caps: Any, configs: list[EpisodeConfig]) -> dict[str, Capability]:
+    """``caps`` as ``run_episodes`` was given them, checked before any episode runs."""
+    from agentlab.world.capabilities import Capability
+
+    if not isinstance(caps, dict) or not all(isinstance(c, Capability) for c in caps.values()):
+        raise ConfigError(
+            "caps",
+            type(caps).__name__,
+            "capability data: agentlab.world.capabilities.with_data(...)",
+        )
+    other = sorted({c.scenario for c in configs} - {"research"})
+    if other:
+        raise ConfigError(
+            "caps", "capability data", f"research episodes only (this grid has {', '.join(other)})"
+        )
+    return caps
 
 
 def grid(

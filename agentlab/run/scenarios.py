@@ -51,7 +51,7 @@ REGISTRY: dict[str, Scenario] = {
             ("checkpointer", "thread_id", "answer", "stop_at_interrupt", "resume"),
             ("checkpointer", "thread_id", "answer", "stop_at_interrupt", "resume"),
         ),
-        Scenario("research", run_team_episode, question_id),
+        Scenario("research", run_team_episode, question_id, ("caps",), ("caps",)),
     )
 }
 assert tuple(REGISTRY) == SCENARIOS, "EpisodeConfig's scenarios and the registry must agree"
