@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
+import agentlab as al
 from agentlab.commands.cli import main
-from agentlab.measure.calibration import needle_found, needle_hits, needle_rows
+from agentlab.measure.calibration import needle_found, needle_hits, needle_rows, tool_rows
 from agentlab.run import calibration as rc
 from agentlab.run import grid_workers as gw
 from agentlab.run.calibration import calibration_table
@@ -20,8 +21,10 @@ from agentlab.sim.physics import Decision, Dice, p_found, position_factor
 from agentlab.sim.profiles import get_profile
 from agentlab.sim.prompt import Prompt
 from agentlab.sim.tokens import count_text
+from agentlab.world.catalogue import catalogue_size
 from agentlab.world.needle import NEEDLE, NOT_FOUND, QUESTION
 from agentlab.world.needle_truth import needle_episode
+from agentlab.world.travel import CORE_TOOLS
 
 
 @pytest.mark.slow
@@ -160,3 +163,23 @@ def test_needle_rows_on_a_kernels_workers_are_the_rows_of_one_process(
     assert there == here
     assert 0 < sum(sent) < 564  # the worker ran some, this process the rest
     assert max(sent) <= rc.NEEDLE_CHUNK
+
+
+def test_the_tool_rows_count_every_tool_decision_the_episodes_made() -> None:
+    # tool_rows reads the steps table, which keeps one tool decision per model call: it
+    # must count what the episodes' records hold, every decision of kind "tool"
+    scopes = [len(CORE_TOOLS), len(CORE_TOOLS) + catalogue_size()]
+    configs = al.grid(al.EpisodeConfig(scenario="travel"), tools=scopes, seeds=range(3))
+    runs = al.run_episodes(configs, progress=False)
+    rows = tool_rows(runs.episodes, runs.steps)
+    for row, n in zip(rows, scopes, strict=True):
+        decided = [
+            bool(d.get("correct"))
+            for c in configs
+            if c.tools == n
+            for record in al.run_episode(c).records
+            for d in record.decisions
+            if d.get("kind") == "tool"
+        ]
+        assert row["lab"] == 100 * sum(decided) / len(decided)
+    assert rows[0]["lab"] != rows[1]["lab"]

@@ -7,6 +7,7 @@ one question each). The architecture properties are structural and run a few see
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -409,7 +410,28 @@ def test_capability_data_are_refused_where_they_do_not_apply() -> None:
     travel = al.grid(seeds=range(2))
     with pytest.raises(al.ConfigError, match=r"caps: .*research episodes only .*travel"):
         al.run_episodes([*CAPS_GRID[:1], *travel], caps=loose, progress=False)
-    with pytest.raises(al.ConfigError, match="caps: got 'dict'; allowed: capability data"):
-        al.run_episodes(CAPS_GRID[:1], caps={"rank_filter": 0.1}, progress=False)
     with pytest.raises(al.ConfigError, match=r"caps: got 'capability data'.*scenario 'travel'"):
         al.run_episode(al.EpisodeConfig(), caps=loose)
+
+
+@pytest.mark.parametrize(
+    ("caps", "got"),
+    [
+        ({"rank_filter": 0.1}, "'dict'"),
+        ([], "'list'"),
+        ({}, "'capability data for none'"),  # not "the shipped data", silently
+        ({"rank_filter": capabilities.capabilities()["rank_filter"]}, "'capability data for rank"),
+        (capabilities.travel_capabilities(), "'capability data for book, check, search'"),
+    ],
+)
+def test_what_is_not_the_research_assistants_capability_data_is_refused(
+    caps: object, got: str
+) -> None:
+    allowed = "allowed: with_data(...): data for each of refine_query, retrieve"
+    for run in (
+        lambda: al.run_episodes(CAPS_GRID[:1], caps=caps, progress=False),
+        lambda: al.run_episode(CAPS_GRID[0], caps=caps),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(al.ConfigError, match=re.escape(f"caps: got {got}")) as refused:
+            run()
+        assert allowed in str(refused.value)

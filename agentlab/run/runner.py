@@ -94,7 +94,7 @@ def run_episode(
             ``DEFAULT_EPISODE_DEADLINE_S`` for a real model, none for the simulated one
             (its time is virtual). None: no deadline.
         caps: Research only: capability data instead of the shipped ones
-            (``agentlab.world.capabilities.with_data``).
+            (``agentlab.world.capabilities.with_data``; every capability, checked).
 
     Returns:
         The ``Episode``: call ``.row()`` and ``.step_rows()`` for the tables.
@@ -128,6 +128,10 @@ def run_episode(
                 f"{', '.join(options)} but {', '.join(honoured) or 'none'}",
             )
     given = {k: v for k, v in options.items() if v is not None}
+    if caps is not None:
+        from agentlab.world.capabilities import checked
+
+        checked(caps)
     with episode_deadline(_deadline(config, deadline_s)):  # bounds every call within it
         return world.run(config, model=model, **given)
 
@@ -169,7 +173,8 @@ def run_episodes(
     Raises:
         ConfigError: ``workers`` below 1, or above 1 with a ``model`` object; an
             ``AGENTLAB_WORKERS`` that is not a whole number of at least 1; ``caps`` with an
-            episode that is not research, or that are not capability data.
+            episode that is not research, or that are not the research assistant's
+            capability data (``agentlab.world.capabilities.checked``).
         RuntimeError: ``workers`` above 1 in a worker process: a script that asks for
             workers without ``if __name__ == "__main__":``, which they import again.
     """
@@ -222,20 +227,14 @@ def episode_rows(
 
 def _checked_caps(caps: Any, configs: list[EpisodeConfig]) -> dict[str, Capability]:
     """``caps`` as ``run_episodes`` was given them, checked before any episode runs."""
-    from agentlab.world.capabilities import Capability
+    from agentlab.world.capabilities import checked
 
-    if not isinstance(caps, dict) or not all(isinstance(c, Capability) for c in caps.values()):
-        raise ConfigError(
-            "caps",
-            type(caps).__name__,
-            "capability data: agentlab.world.capabilities.with_data(...)",
-        )
     other = sorted({c.scenario for c in configs} - {"research"})
     if other:
         raise ConfigError(
             "caps", "capability data", f"research episodes only (this grid has {', '.join(other)})"
         )
-    return caps
+    return checked(caps)
 
 
 def grid(

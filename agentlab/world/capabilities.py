@@ -80,6 +80,27 @@ def with_data(**changes: dict[str, float | int | str]) -> dict[str, Capability]:
     return caps
 
 
+def checked(caps: object) -> dict[str, Capability]:
+    """``caps`` if they are capability data for the research assistant (``capabilities()``
+    or ``with_data(...)``: every one of its capabilities, each a ``Capability``).
+
+    Raises:
+        ConfigError: Naming ``caps``, what they are, and what is allowed.
+    """
+    names = capabilities()
+    if not isinstance(caps, dict) or not all(isinstance(c, Capability) for c in caps.values()):
+        got = type(caps).__name__
+    elif set(caps) != set(names):
+        got = f"capability data for {', '.join(sorted(caps)) or 'none'}"
+    else:
+        return caps
+    raise ConfigError(
+        "caps",
+        got,
+        f"with_data(...): data for each of {', '.join(names)} (the research assistant's)",
+    )
+
+
 def parse_placement(text: str, caps: dict[str, Capability] | None = None) -> dict[str, str]:
     """Parse ``"fact_check=own,rank_filter=retriever"`` into ``{capability: "own" | host}``
     (or ``"none"``: no agent carries it, for an optional capability such as ``refine_query``).
