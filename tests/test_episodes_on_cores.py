@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -43,11 +44,27 @@ def here() -> al.Results:
     return al.run_episodes(GRID, progress=False, workers=1)
 
 
+@pytest.fixture(params=["local", "host"])
+def behind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Workers as a script starts them (``LocalBackend``), or as a kernel does: behind a
+    host in a session of its own (``worker_host.HostBackend``)."""
+    if request.param == "host":
+        monkeypatch.setattr(gw, "in_a_kernel", lambda: True)
+    return str(request.param)
+
+
+BACKEND = {"local": "LocalBackend", "host": "HostBackend"}
+
+
 @pytest.mark.slow
 def test_three_processes_give_the_tables_of_one(
-    here: al.Results, monkeypatch: pytest.MonkeyPatch, kept_workers: Callable[[int], Any]
+    here: al.Results,
+    monkeypatch: pytest.MonkeyPatch,
+    kept_workers: Callable[[int], Any],
+    behind: str,
 ) -> None:
     pool = kept_workers(2)  # up before the grid, so that they surely take chunks of it
+    assert type(pool).__name__ == BACKEND[behind]
     sent: list[int] = []
     submit = pool.submit
     monkeypatch.setattr(
@@ -138,9 +155,10 @@ def test_a_worker_that_dies_leaves_the_rest_of_the_grid_to_this_process(
 
 
 def test_an_episode_that_raises_in_a_worker_raises_here(
-    monkeypatch: pytest.MonkeyPatch, kept_workers: Callable[[int], Any]
+    monkeypatch: pytest.MonkeyPatch, kept_workers: Callable[[int], Any], behind: str
 ) -> None:
     pool = kept_workers(1)
+    assert type(pool).__name__ == BACKEND[behind]
     sent: list[int] = []
     submit = pool.submit
     monkeypatch.setattr(
@@ -168,6 +186,46 @@ def test_kept_workers_found_dead_leave_the_grid_to_this_process(
         alone = al.run_episodes(GRID, progress=False, workers=2)
     _same(here, alone)
     assert gw.Workers._current.ready() is None  # closed: the next grid starts new ones
+
+
+def test_a_host_killed_between_grids_leaves_the_next_grid_to_this_process(
+    here: al.Results, monkeypatch: pytest.MonkeyPatch, kept_workers: Callable[[int], Any]
+) -> None:
+    monkeypatch.setattr(gw, "in_a_kernel", lambda: True)
+    pool = kept_workers(1)
+    os.kill(pool.pid, signal.SIGKILL)  # its workers follow it (their watchdog)
+    with pytest.warns(RuntimeWarning, match="a worker process died .*this process runs the rest"):
+        alone = al.run_episodes(GRID, progress=False, workers=2)
+    _same(here, alone)
+
+
+def test_a_host_and_its_workers_end_with_the_process_that_started_them(tmp_path: Path) -> None:
+    script = tmp_path / "killed.py"
+    script.write_text(
+        "import os, signal\n"
+        "from agentlab.run.worker_host import HostBackend\n"
+        "if __name__ == '__main__':\n"
+        "    host = HostBackend(2)\n"
+        "    print(host.pid, *{host.submit(os.getpid).result() for _ in range(8)}, flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)  # no close, no exit handlers\n"
+    )
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    pids = [int(p) for p in run.stdout.split()]
+    assert run.returncode == -signal.SIGKILL and len(pids) >= 2, run.stderr  # host, workers
+    for _ in range(300):  # the host reads the end of its pipe, the workers lose their host
+        alive = [p for p in pids if _exists(p)]
+        if not alive:
+            break
+        time.sleep(0.1)
+    assert not alive, f"still running 30 s later: {alive}"
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 class _Pool:  # stands for a LocalBackend: what the kept workers' lifetime is about
@@ -362,12 +420,24 @@ from agentlab.run import grid_workers as gw
 os.environ.pop(gw.WORKERS_ENV, None)
 grid = al.grid(seeds=range(gw.PARALLEL_FROM))
 print(gw.default_workers(grid), gw.default_workers(grid[:-1]))
-print(len(al.run_episodes(grid, progress=False).episodes))
+print(len(al.run_episodes(grid * 3, progress=False).episodes))
+import psutil  # ipykernel's own dependency: what it waits on when asked to shut down
+import time
+workers = gw.Workers._current
+for _ in range(600):  # up by now, or soon (a grid shorter than their start ends first)
+    if workers is None or workers.ready() is not None:
+        break
+    time.sleep(0.1)
+print(type(workers.ready()).__name__ if workers else None)
+group = [c for c in psutil.Process().children(recursive=True) if os.getpgid(c.pid) == os.getpgrp()]
+print(len(group))
 """
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
     outputs = execute_notebook(nb, tmp_path).cells[0].outputs
     out = "".join(o.get("text", "") for o in outputs).split()
-    assert int(out[0]) >= 2 and out[1:] == ["1", str(gw.PARALLEL_FROM)]
+    assert int(out[0]) >= 2 and out[1:3] == ["1", str(3 * gw.PARALLEL_FROM)]
+    # the workers ran behind their host, and nothing of theirs is in the kernel's group
+    assert out[3:] == ["HostBackend", "0"]
 
 
 @pytest.mark.parametrize(

@@ -438,3 +438,31 @@ def test_simulated_sweeps_run_in_bigger_chunks_than_real_ones() -> None:
     items = [(str(i), c) for i, c in enumerate(mixed)]
     assert max(len(c) for c in split_chunks(items, 2, None, False)) == MAX_CHUNK
     assert max(len(c) for c in split_chunks(items, 2, 5, False)) == 5  # chunk_size wins
+
+
+@pytest.mark.slow
+def test_in_a_kernel_a_sweeps_workers_run_behind_a_host_with_the_same_tables(
+    uninterrupted: SweepResults, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a notebook the sweep's workers run behind a host in a session of their own
+    (``worker_host``), out of the process group ipykernel waits on when it shuts down."""
+    from agentlab.run import worker_host
+
+    made: list[Any] = []
+    real = worker_host.local_backend
+
+    def watched(workers: int, **kw: Any) -> Any:
+        made.append(real(workers, **kw))
+        pids.append(made[-1].pid)
+        return made[-1]
+
+    pids: list[int] = []
+
+    monkeypatch.setattr(worker_host, "in_a_kernel", lambda: True)
+    monkeypatch.setattr("agentlab.run.sweep.local_backend", watched)
+    hosted = run_sweep(al.grid(**GRID), store=tmp_path / "h", workers=2, progress=False)
+    _same(hosted, uninterrupted)
+    assert [type(b).__name__ for b in made] == ["HostBackend"]
+    assert made[0].pid is None  # closed with the sweep: its host is gone
+    with pytest.raises(ProcessLookupError):
+        os.kill(pids[0], 0)

@@ -122,7 +122,27 @@ def _init_worker(sweep_pid: int) -> None:
     threading.Thread(target=watch, name="agentlab-sweep-watchdog", daemon=True).start()
 
 
-class LocalBackend:
+class PoolBackend:
+    """A pool of processes on this machine, which a dead worker breaks as a whole: what
+    ``LocalBackend`` and ``worker_host.HostBackend`` share."""
+
+    def _start(self) -> None:
+        raise NotImplementedError
+
+    def close(self, *, cancel: bool = False) -> None:
+        raise NotImplementedError
+
+    def broken(self, exc: BaseException) -> bool:
+        """A dead worker breaks the whole pool."""
+        return isinstance(exc, BrokenProcessPool)
+
+    def restart(self) -> None:
+        """Replace a broken pool."""
+        self.close(cancel=True)
+        self._start()
+
+
+class LocalBackend(PoolBackend):
     """A pool of ``workers`` processes on this machine.
 
     Workers are forked from a "forkserver" that imported ``agentlab.run.sweep`` once and
@@ -166,15 +186,6 @@ class LocalBackend:
         if self._pool is None:
             raise RuntimeError("the worker processes are shut down")
         return self._pool.submit(call_with_environment, endpoint_environment(), fn, *args)
-
-    def broken(self, exc: BaseException) -> bool:
-        """A dead worker breaks the whole pool."""
-        return isinstance(exc, BrokenProcessPool)
-
-    def restart(self) -> None:
-        """Replace a broken pool."""
-        self.close(cancel=True)
-        self._start()
 
     def close(self, *, cancel: bool = False) -> None:
         """Shut the pool down; with ``cancel``, stop running chunks too (their work is lost)."""
@@ -279,12 +290,14 @@ def make_backend(
     workers: int,
     address: str | None = None,
     runtime_env: dict[str, Any] | None = None,
+    local: Callable[[int], Backend] | None = None,
 ) -> Backend:
-    """``"local"`` (``workers=0``: in this process) or ``"ray"``."""
+    """``"local"`` (``workers=0``: in this process; else ``local(workers)``, by default a
+    ``LocalBackend``) or ``"ray"``."""
     if name == "ray":
         return RayBackend(max(workers, 1), address, runtime_env)
     if runtime_env is not None:
         raise ValueError("ray_runtime_env: applies to backend='ray' only; got backend='local'")
     if name != "local":
         raise ValueError(f"backend: got {name!r}; allowed: {', '.join(BACKENDS)}")
-    return InProcessBackend() if workers == 0 else LocalBackend(workers)
+    return InProcessBackend() if workers == 0 else (local or LocalBackend)(workers)

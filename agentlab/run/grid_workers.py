@@ -2,8 +2,9 @@
 how the grid's chunks run in this process and in worker processes at once.
 
 This process works through the grid's chunks itself and starts workers
-(``agentlab.run.backends.LocalBackend``) only when enough work is left to pay for them;
-once up, they take chunks too and are kept, warm, for the next grid. Every episode is
+(``agentlab.run.backends.LocalBackend``; in a kernel, behind a host of their own:
+``agentlab.run.worker_host``) only when enough work is left to pay for them; once up, they
+take chunks too and are kept, warm, for the next grid. Every episode is
 seeded by its configuration, so the tables do not depend on which process ran it.
 
 Introduced in notebook 00 (`00_quickstart.ipynb`), where a grid first runs.
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from agentlab.config import EpisodeConfig
 from agentlab.errors import ConfigError
+from agentlab.run.worker_host import in_a_kernel, local_backend
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -131,12 +133,6 @@ def cores() -> int:
     except (OSError, ValueError):  # no cgroup v2 here (macOS, Windows, an older Linux)
         pass
     return cores or 1
-
-
-def in_a_kernel() -> bool:
-    """Whether this process is a Jupyter kernel (IPython's kernel app is running)."""
-    app = sys.modules.get("ipykernel.kernelapp")
-    return app is not None and app.IPKernelApp.initialized()
 
 
 def simulated(config: Any) -> bool:
@@ -307,10 +303,8 @@ class Workers:
         thread.start()
 
     def _start(self) -> None:
-        from agentlab.run.backends import LocalBackend
-
-        try:
-            pool = LocalBackend(self.n)
+        try:  # in a kernel, behind a host: out of the group ipykernel waits on (worker_host)
+            pool = local_backend(self.n, kernel=in_a_kernel())
         except Exception as exc:  # the grid runs in its own process: nothing is lost
             cause = exc.__cause__ or exc
             said = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__

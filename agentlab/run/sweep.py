@@ -37,6 +37,7 @@ from agentlab.run.grid_workers import sweep_workers
 from agentlab.run.runner import Results, run_episode
 from agentlab.run.store import KEY, MANIFEST, QUARANTINE, SweepStore
 from agentlab.run.sweep_chunks import SweepBudget, run_chunks, split_chunks
+from agentlab.run.worker_host import local_backend
 from agentlab.serve.tracing import tracing_unreachable
 
 RETRY = ("errors",)  # what run_sweep(retry=...) can run again
@@ -187,7 +188,7 @@ def run_sweep(
         )  # fmt: skip
         try:
             if todo and budget.exceeded() is None:
-                runner = make_backend(backend, n, ray_address, ray_runtime_env)
+                runner = make_backend(backend, n, ray_address, ray_runtime_env, local_backend)
                 try:
                     work = split_chunks(todo, runner.workers, chunk_size, budget.active)
                     stopped = run_chunks(runner, work, sweep_store, budget, bar, episode_fn, again)
