@@ -24,6 +24,8 @@ import pytest
 import agentlab as al
 from agentlab.errors import ConfigError
 from agentlab.run import grid_workers as gw
+from agentlab.run import worker_host
+from agentlab.run.runner import episode_rows
 
 WALL = ["wall_s"]
 # travel alone and in a team, research alone and in two kinds of team: every runner
@@ -197,6 +199,44 @@ def test_a_host_killed_between_grids_leaves_the_next_grid_to_this_process(
     with pytest.warns(RuntimeWarning, match="a worker process died .*this process runs the rest"):
         alone = al.run_episodes(GRID, progress=False, workers=2)
     _same(here, alone)
+
+
+def test_a_host_that_dies_under_a_chunk_fails_it_as_a_dead_worker() -> None:
+    host = worker_host.HostBackend(1)
+    research = al.grid(al.EpisodeConfig(scenario="research"), seeds=range(40))
+    chunk = host.submit(episode_rows, research)
+    os.kill(host.pid, signal.SIGKILL)
+    assert isinstance(chunk.exception(timeout=60), BrokenProcessPool)
+    with pytest.raises(BrokenProcessPool):
+        host.submit(episode_rows, research[:1])
+    dead = worker_host.Host._current
+    assert dead is not None
+    dead.process.wait(timeout=60)  # reaped by this process, not left a zombie
+    again = worker_host.HostBackend(1)  # a new host for the next pool
+    assert again.pid != dead.process.pid
+    assert len(again.submit(episode_rows, research[:2]).result(timeout=120)[0]) == 2
+    again.close()
+
+
+def test_an_error_raised_behind_the_host_says_where_it_came_from() -> None:
+    pool = worker_host.HostBackend(1)
+    broken = al.EpisodeConfig(seed=3)
+    object.__setattr__(broken, "scenario", "nowhere")
+    exc = pool.submit(episode_rows, [broken]).exception(timeout=120)
+    pool.close()
+    assert isinstance(exc, ConfigError) and "scenario: got 'nowhere'" in str(exc)
+    where = str(exc.__cause__)  # the worker's traceback, as ProcessPoolExecutor gives it
+    assert "Traceback" in where and "in episode_rows" in where
+
+
+def test_a_worker_that_dies_behind_the_host_breaks_the_pool_until_restarted() -> None:
+    pool = worker_host.HostBackend(1)
+    died = pool.submit(os._exit, 3)  # the worker's process ends under its chunk
+    exc = died.exception(timeout=120)
+    assert isinstance(exc, BrokenProcessPool) and pool.broken(exc)
+    pool.restart()  # as a sweep does: a new pool, in the same host
+    assert pool.submit(sum, [1, 2]).result(timeout=120) == 3
+    pool.close()
 
 
 def test_a_host_and_its_workers_end_with_the_process_that_started_them(tmp_path: Path) -> None:
@@ -417,6 +457,8 @@ def test_a_notebooks_large_grid_runs_on_the_cores(
     code = """
 import os, agentlab as al
 from agentlab.run import grid_workers as gw
+from agentlab.run import worker_host
+from agentlab.run.runner import episode_rows
 os.environ.pop(gw.WORKERS_ENV, None)
 grid = al.grid(seeds=range(gw.PARALLEL_FROM))
 print(gw.default_workers(grid), gw.default_workers(grid[:-1]))

@@ -252,8 +252,9 @@ class Workers:
     """Worker processes started in a background thread and kept between grids.
 
     Each grid that uses them calls ``use`` and then ``rest``; when no grid has used them
-    for ``IDLE_S``, they are shut down (the server they are forked from stays with this
-    process). ``close`` shuts them down now, or as soon as they are up.
+    for ``IDLE_S``, they are shut down (the server they are forked from stays, with this
+    process or, in a kernel, with its worker host). ``close`` shuts them down now, or as
+    soon as they are up.
     """
 
     IDLE_S = 120.0  # a learner reads a plot between two grids

@@ -6,13 +6,15 @@ multiprocessing's fork server and resource tracker along, in the kernel's group;
 tracker ignores the signal and a dead fork server stays a zombie the kernel never reaps,
 so every shutdown waited until jupyter_client gave up and terminated the kernel (2.5 s).
 
-``HostBackend`` starts one small process in a session of its own (the host), which starts
-the workers (``LocalBackend``) and passes chunks and results between them and the kernel
-over a pipe. The kernel then has no child in its group; when it exits, or is killed, the
-host reads the end of the pipe and shuts the workers down, and a worker whose host is gone
-exits by itself (``backends._init_worker``'s watchdog). The chunks travel pickled: the host
-forwards them without loading the lab, and each task carries the kernel's endpoint
-variables of the moment it was submitted, as ``LocalBackend.submit`` does.
+In a kernel, the lab's pools of workers (``HostBackend``) live in one small process, the
+host, started on first use in a session of its own and kept for the kernel's life: it
+starts each pool (``LocalBackend``, forked from its one fork server, which loads the lab
+once) and passes chunks and results between them and the kernel over a pipe. The kernel
+then has no child in its group; when it exits, or is killed, the host reads the end of the
+pipe and shuts its pools down, and a worker whose host is gone exits by itself
+(``backends._init_worker``'s watchdog). The chunks travel pickled: the host forwards them
+without loading the lab, and each carries the kernel's endpoint variables of the moment it
+was submitted, as ``LocalBackend.submit`` does.
 
 Introduced in notebook 00 (`00_quickstart.ipynb`), where a grid first runs.
 """
@@ -29,7 +31,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import CancelledError, Future
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
@@ -40,8 +42,8 @@ from agentlab.run.identity import call_with_environment, endpoint_environment
 if TYPE_CHECKING:
     from agentlab.run.backends import LocalBackend
 
-START_TIMEOUT_S = 120.0  # the host and its workers up (their server imports the lab once)
-CLOSE_TIMEOUT_S = 30.0  # the host gone after it was asked to close
+START_TIMEOUT_S = 120.0  # a pool up (the first one loads the lab in the fork server)
+CLOSE_TIMEOUT_S = 60.0  # a pool shut down (without cancel, its running chunks finish first)
 # what the host runs: its path first (the kernel's, so it loads the same agentlab), then serve
 _BOOT = (
     "import sys; from multiprocessing.connection import Connection; "
@@ -50,133 +52,159 @@ _BOOT = (
 )
 
 
-class HostBackend(PoolBackend):
-    """``workers`` worker processes behind a host in its own session, as a ``LocalBackend``
-    (``workers``, ``submit``, ``broken``, ``restart``, ``close``); a dead host breaks it."""
+class WorkerTraceback(Exception):
+    """Where an exception raised in a worker came from (its traceback there, as text)."""
 
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self._lock = threading.Lock()  # the link: its pipe's sending end and its futures
-        self._ids = itertools.count()
-        self._link: _Link | None = None
-        self._start()
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
-    def _start(self) -> None:
+
+class Host:
+    """The host process, and requests to it: each gets a number and a future that its
+    answer settles (the result, or the error it raised there). Every future still open
+    when the host is gone fails with ``BrokenProcessPool``, as a dead worker's does."""
+
+    _current: Host | None = None
+    _lock_current = threading.Lock()
+
+    @classmethod
+    def get(cls) -> Host:
+        """This process's host, started now if there is none (or the last one is gone)."""
+        with cls._lock_current:
+            if cls._current is None or cls._current.gone is not None:
+                cls._current = cls()
+            return cls._current
+
+    def __init__(self) -> None:
         ours, theirs = multiprocessing.Pipe()
-        process = subprocess.Popen(
-            [sys.executable, "-c", _BOOT, str(theirs.fileno())],
-            pass_fds=(theirs.fileno(),),
-            start_new_session=True,  # a group of its own: ipykernel's shutdown passes it by
-        )
-        theirs.close()
-        link = _Link(ours, process)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _BOOT, str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                start_new_session=True,  # a group of its own: ipykernel's shutdown passes it
+            )
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        self.conn = ours
+        self.gone: str | None = None  # why it can take nothing more
+        self._lock = threading.Lock()  # the pipe's sending end and the open futures
+        self._open: dict[int, Future[Any]] = {}
+        self._ids = itertools.count()
         try:
             ours.send(sys.path)
-            ours.send(("start", self.workers))
-            if not ours.poll(START_TIMEOUT_S):
-                raise RuntimeError(f"the worker host did not start in {START_TIMEOUT_S:.0f} s")
-            kind, said = ours.recv()
-        except (EOFError, OSError, RuntimeError) as exc:
-            link.abandon()
-            raise RuntimeError(
-                f"the worker host stopped ({exc or type(exc).__name__}; exit {process.poll()})"
-            ) from exc
-        if kind != "ready":
-            link.abandon()
-            raise RuntimeError(said)
-        self._link = link
-        threading.Thread(
-            target=self._read, args=(link,), name="agentlab-worker-host", daemon=True
-        ).start()
+        except BaseException:
+            self._stop()
+            raise
+        threading.Thread(target=self._read, name="agentlab-worker-host", daemon=True).start()
 
-    @property
-    def pid(self) -> int | None:
-        """The host's process id (None once closed)."""
-        link = self._link
-        return None if link is None else link.process.pid
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        """Queue ``fn(*args)`` on a worker, with this process's endpoint variables as they
-        are now; ``BrokenProcessPool`` once the host is gone."""
-        blob = pickle.dumps((fn, args, endpoint_environment()))
+    def ask(self, *request: Any) -> Future[Any]:
+        """Send ``request`` (an operation and its arguments); its answer's future."""
+        future: Future[Any] = Future()
         with self._lock:
-            link = self._link
-            if link is None:
-                raise RuntimeError("the worker processes are shut down")
-            if link.broken is not None:
-                raise BrokenProcessPool(link.broken)
+            if self.gone is not None:
+                raise BrokenProcessPool(self.gone)
             i = next(self._ids)
-            future: Future[Any] = Future()
-            link.futures[i] = future
+            self._open[i] = future
             try:
-                link.conn.send(("submit", i, blob))
+                self.conn.send((i, *request))
             except OSError as exc:
-                del link.futures[i]
-                link.broken = f"the worker host is gone ({exc})"
-                raise BrokenProcessPool(link.broken) from exc
+                del self._open[i]
+                self.gone = f"the worker host is gone ({exc})"
+                raise BrokenProcessPool(self.gone) from exc
         return future
 
-    def _read(self, link: _Link) -> None:
-        """Settle each future as its result comes back; when the host is gone, fail the
-        rest as a dead worker's (``BrokenProcessPool``)."""
-        while True:
-            try:
-                i, ok, value = link.conn.recv()
-            except (EOFError, OSError):
-                break
-            with self._lock:
-                future = link.futures.pop(i, None)
-            if future is None or not future.set_running_or_notify_cancel():
-                continue  # cancelled here meanwhile
-            try:
-                if ok:
-                    future.set_result(pickle.loads(value))
-                else:
-                    future.set_exception(value)
-            except Exception as exc:  # a result that cannot be read here is that task's error
-                future.set_exception(exc)
-        with self._lock:
-            link.broken = link.broken or "the worker host is gone"
-            left, link.futures = link.futures, {}
-        for future in left.values():
-            if future.set_running_or_notify_cancel():
-                future.set_exception(BrokenProcessPool(link.broken))
-
-    def close(self, *, cancel: bool = False) -> None:
-        """Shut the workers and their host down; with ``cancel``, stop running chunks too."""
-        with self._lock:
-            link, self._link = self._link, None
-        if link is None:
-            return
-        with contextlib.suppress(OSError):  # gone already
-            link.conn.send(("close", cancel))
+    def _read(self) -> None:
         try:
-            link.process.wait(CLOSE_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            link.process.kill()
-            link.process.wait()
-        link.conn.close()
+            while True:
+                i, ok, blob = self.conn.recv()  # numbers and bytes: the answer is in blob
+                with self._lock:
+                    future = self._open.pop(i, None)
+                if future is None or not future.set_running_or_notify_cancel():
+                    continue  # cancelled here meanwhile
+                try:
+                    value = pickle.loads(blob)
+                except Exception as exc:  # an answer that cannot be read here: that one's error
+                    future.set_exception(exc)
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    error, where = value
+                    if where:
+                        error.__cause__ = WorkerTraceback(where)
+                    future.set_exception(error)
+        except (EOFError, OSError):
+            pass  # the host is gone
+        finally:
+            with self._lock:
+                self.gone = self.gone or "the worker host is gone"
+                left, self._open = self._open, {}
+            for future in left.values():
+                if future.set_running_or_notify_cancel():
+                    future.set_exception(BrokenProcessPool(self.gone))
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(CLOSE_TIMEOUT_S)  # reaped, not left a zombie
 
-
-class _Link:
-    """One host: its process, the pipe to it, and the futures of what it runs."""
-
-    def __init__(self, conn: Connection, process: subprocess.Popen[bytes]) -> None:
-        self.conn = conn
-        self.process = process
-        self.futures: dict[int, Future[Any]] = {}
-        self.broken: str | None = None  # why it can run nothing more
-
-    def abandon(self) -> None:
-        """A host that did not start: stop it."""
+    def _stop(self) -> None:
+        with self._lock:
+            self.gone = self.gone or "the worker host was stopped"
         self.conn.close()
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
 
 
+class HostBackend(PoolBackend):
+    """``workers`` worker processes in the host, as a ``LocalBackend`` (``workers``,
+    ``submit``, ``broken``, ``restart``, ``close``); a dead host breaks it."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._host: Host | None = None
+        self._pool = -1
+        self._start()
+
+    def _start(self) -> None:
+        host = Host.get()
+        pool = next(_pools)
+        try:
+            host.ask("start", pool, self.workers).result(START_TIMEOUT_S)
+        except TimeoutError as exc:
+            raise RuntimeError(f"the workers did not start in {START_TIMEOUT_S:.0f} s") from exc
+        except BrokenProcessPool as exc:
+            raise RuntimeError(f"the worker host stopped ({exc})") from exc
+        self._host, self._pool = host, pool
+
+    @property
+    def pid(self) -> int | None:
+        """The host's process id (None once this pool is closed)."""
+        return None if self._host is None else self._host.process.pid
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Queue ``fn(*args)`` on a worker, with this process's endpoint variables as they
+        are now; ``BrokenProcessPool`` once the host is gone."""
+        host = self._host
+        if host is None:
+            raise RuntimeError("the worker processes are shut down")
+        return host.ask("submit", self._pool, pickle.dumps((fn, args, endpoint_environment())))
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Shut the workers down; with ``cancel``, stop running chunks too."""
+        host, self._host = self._host, None
+        if host is None:
+            return
+        with contextlib.suppress(BrokenProcessPool, TimeoutError):  # gone: nothing to close
+            host.ask("close", self._pool, cancel).result(CLOSE_TIMEOUT_S)
+
+
+_pools = itertools.count()
+
+
 def local_backend(workers: int, *, kernel: bool | None = None) -> HostBackend | LocalBackend:
-    """Worker processes for this process: behind a host in a Jupyter kernel (``kernel``,
+    """Worker processes for this process: in the host in a Jupyter kernel (``kernel``,
     default ``in_a_kernel()``) on Linux or macOS, where ipykernel waits on its own process
     group; else a ``LocalBackend``."""
     from agentlab.run.backends import LocalBackend
@@ -199,49 +227,69 @@ def run_pickled(blob: bytes) -> bytes:
 
 
 def serve(conn: Connection) -> None:
-    """The host: start the workers, run what the kernel sends, send back what they return.
-    Ends when the kernel says close or its end of the pipe closes (the kernel exited)."""
+    """The host: start pools, run on them what the kernel sends, answer each request with
+    its result or its error, pickled here. Ends when the kernel's end of the pipe closes
+    (the kernel exited, or was killed): every pool is stopped, running chunks too."""
     from agentlab.run.backends import LocalBackend
 
-    _, workers = conn.recv()
-    try:
-        pool = LocalBackend(workers)
-    except Exception as exc:
-        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
-        return
-    conn.send(("ready", workers))
+    pools: dict[int, LocalBackend] = {}
     sending = threading.Lock()
 
-    def reply(i: int, future: Future[Any]) -> None:
-        if future.cancelled():
-            answer: tuple[Any, ...] = (i, False, CancelledError())
-        elif (exc := future.exception()) is not None:
-            answer = (i, False, exc)
-        else:
-            answer = (i, True, future.result())
-        with sending:
-            try:
-                conn.send(answer)
-            except (pickle.PicklingError, TypeError, AttributeError):  # an odd exception
-                conn.send((i, False, RuntimeError(f"{type(exc).__name__}: {exc}")))
-            except OSError:
-                pass  # the kernel is gone: the loop below ends too
+    def answer(i: int, ok: bool, value: Any, where: str | None = None) -> None:
+        try:
+            blob = pickle.dumps(value if ok else (value, where))
+        except Exception as exc:  # an error that does not pickle: said as text
+            said = RuntimeError(f"{type(value).__name__}: {value} (not picklable: {exc})")
+            ok, blob = False, pickle.dumps((said, where))
+        send(i, ok, blob)
 
-    cancel = True  # unless the kernel asks otherwise
+    def send(i: int, ok: bool, blob: bytes) -> None:
+        with sending, contextlib.suppress(OSError):  # the kernel is gone: the loop ends too
+            conn.send((i, ok, blob))
+
+    def settle(i: int, future: Future[Any]) -> None:
+        if future.cancelled():
+            answer(i, False, BrokenProcessPool("the chunk was cancelled in the worker host"))
+        elif (exc := future.exception()) is not None:
+            cause = exc.__cause__  # the worker's traceback, as ProcessPoolExecutor keeps it
+            answer(i, False, exc, None if cause is None else str(cause))
+        else:
+            send(i, True, future.result())  # pickled in the worker (run_pickled), read there
+
+    def starting(i: int, pool: int, workers: int) -> None:
+        try:
+            pools[pool] = LocalBackend(workers)
+        except Exception as exc:
+            answer(i, False, exc)
+        else:
+            answer(i, True, None)
+
+    def closing(i: int, pool: LocalBackend | None, cancel: bool) -> None:
+        if pool is not None:
+            pool.close(cancel=cancel)
+        answer(i, True, None)
+
     while True:
         try:
-            message = conn.recv()
+            i, op, *args = conn.recv()
         except (EOFError, OSError):
             break  # the kernel exited, or was killed
-        if message[0] == "close":
-            cancel = message[1]
-            break
-        _, i, blob = message
         try:
-            future = pool.submit(run_pickled, blob)
-        except Exception as exc:  # the pool broke: this task fails like its workers
-            future = Future()
-            future.set_exception(exc)
-        future.add_done_callback(functools.partial(reply, i))
-    pool.close(cancel=cancel)
+            if op == "start":  # in a thread, as closing: other pools' chunks go on meanwhile
+                threading.Thread(target=starting, args=(i, *args)).start()
+            elif op == "submit":
+                if args[0] not in pools:  # closed under a grid: as a dead worker's chunk
+                    raise BrokenProcessPool("the worker processes are shut down")
+                future = pools[args[0]].submit(run_pickled, args[1])
+                future.add_done_callback(functools.partial(settle, i))
+            elif op == "close":  # running chunks may finish first
+                threading.Thread(
+                    target=closing, args=(i, pools.pop(args[0], None), args[1])
+                ).start()
+            else:
+                raise ValueError(f"the worker host has no operation {op!r}")
+        except Exception as exc:  # that request's error, said to the kernel
+            answer(i, False, exc)
+    for pool in list(pools.values()):
+        pool.close(cancel=True)
     os._exit(0)  # done: no interpreter teardown for the pipe's last threads
