@@ -27,6 +27,7 @@ import itertools
 import multiprocessing
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import threading
@@ -90,15 +91,19 @@ class Host:
             theirs.close()
         self.conn = ours
         self.gone: str | None = None  # why it can take nothing more
-        self._lock = threading.Lock()  # the pipe's sending end and the open futures
+        self._lock = threading.Lock()  # the open futures, and gone
         self._open: dict[int, Future[Any]] = {}
         self._ids = itertools.count()
+        # one thread sends, in order: a Ctrl-C in the caller never cuts a message in two,
+        # and no lock is held while the pipe is full
+        self._outbox: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+        self._outbox.put((sys.path,))
         try:
-            ours.send(sys.path)
+            for target in (self._write, self._read):
+                threading.Thread(target=target, name="agentlab-worker-host", daemon=True).start()
         except BaseException:
-            self._stop()
+            self._fail("the worker host could not be reached")
             raise
-        threading.Thread(target=self._read, name="agentlab-worker-host", daemon=True).start()
 
     def ask(self, *request: Any) -> Future[Any]:
         """Send ``request`` (an operation and its arguments); its answer's future."""
@@ -108,13 +113,15 @@ class Host:
                 raise BrokenProcessPool(self.gone)
             i = next(self._ids)
             self._open[i] = future
-            try:
-                self.conn.send((i, *request))
-            except OSError as exc:
-                del self._open[i]
-                self.gone = f"the worker host is gone ({exc})"
-                raise BrokenProcessPool(self.gone) from exc
+        self._outbox.put((i, *request))
         return future
+
+    def _write(self) -> None:
+        try:
+            while (message := self._outbox.get()) is not None:
+                self.conn.send(message[0] if len(message) == 1 else message)
+        except Exception as exc:  # the pipe broke (OSError), or a request did not pickle
+            self._fail(f"the worker host cannot be reached ({type(exc).__name__}: {exc})")
 
     def _read(self) -> None:
         try:
@@ -136,25 +143,30 @@ class Host:
                     if where:
                         error.__cause__ = WorkerTraceback(where)
                     future.set_exception(error)
-        except (EOFError, OSError):
-            pass  # the host is gone
-        finally:
-            with self._lock:
-                self.gone = self.gone or "the worker host is gone"
-                left, self._open = self._open, {}
-            for future in left.values():
-                if future.set_running_or_notify_cancel():
-                    future.set_exception(BrokenProcessPool(self.gone))
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(CLOSE_TIMEOUT_S)  # reaped, not left a zombie
+        except BaseException:  # the host is gone (EOFError, OSError), or this thread failed
+            self._fail("the worker host is gone")
 
-    def _stop(self) -> None:
+    def _fail(self, why: str) -> None:
+        """The host can take nothing more: fail what is open, and end it (reaped, not left
+        a zombie; a host whose pipe closes stops its pools)."""
         with self._lock:
-            self.gone = self.gone or "the worker host was stopped"
+            first = self.gone is None
+            self.gone = self.gone or why
+            left, self._open = self._open, {}
+        for future in left.values():
+            if future.set_running_or_notify_cancel():
+                future.set_exception(BrokenProcessPool(self.gone))
+        if not first:
+            return
+        self._outbox.put(None)  # the writer ends
         self.conn.close()
-        if self.process.poll() is None:
+        try:
+            code = self.process.wait(CLOSE_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
             self.process.kill()
-        self.process.wait()
+            code = self.process.wait()
+        with self._lock:
+            self.gone = f"{self.gone}; it exited with {code}"
 
 
 class HostBackend(PoolBackend):
@@ -168,15 +180,24 @@ class HostBackend(PoolBackend):
         self._start()
 
     def _start(self) -> None:
-        host = Host.get()
-        pool = next(_pools)
-        try:
-            host.ask("start", pool, self.workers).result(START_TIMEOUT_S)
-        except TimeoutError as exc:
-            raise RuntimeError(f"the workers did not start in {START_TIMEOUT_S:.0f} s") from exc
-        except BrokenProcessPool as exc:
-            raise RuntimeError(f"the worker host stopped ({exc})") from exc
-        self._host, self._pool = host, pool
+        for attempt in (1, 2):  # a host that died unnoticed: the second finds it gone
+            host, pool = Host.get(), next(_pools)
+            try:
+                host.ask("start", pool, self.workers).result(START_TIMEOUT_S)
+            except BrokenProcessPool as exc:
+                if attempt == 1:
+                    continue
+                raise RuntimeError(f"the worker host stopped ({exc})") from exc
+            except BaseException as exc:  # a timeout, a Ctrl-C: the pool must not stay behind
+                with contextlib.suppress(BrokenProcessPool):
+                    host.ask("close", pool, True)
+                if isinstance(exc, TimeoutError):
+                    raise RuntimeError(
+                        f"the workers did not start in {START_TIMEOUT_S:.0f} s"
+                    ) from exc
+                raise
+            self._host, self._pool = host, pool
+            return
 
     @property
     def pid(self) -> int | None:
@@ -233,6 +254,8 @@ def serve(conn: Connection) -> None:
     from agentlab.run.backends import LocalBackend
 
     pools: dict[int, LocalBackend] = {}
+    closed: set[int] = set()  # closed before their start ended (the kernel gave up on it)
+    held = threading.Lock()  # pools and closed
     sending = threading.Lock()
 
     def answer(i: int, ok: bool, value: Any, where: str | None = None) -> None:
@@ -258,16 +281,30 @@ def serve(conn: Connection) -> None:
 
     def starting(i: int, pool: int, workers: int) -> None:
         try:
-            pools[pool] = LocalBackend(workers)
+            started = LocalBackend(workers)
+        except Exception as exc:
+            answer(i, False, exc)
+            return
+        with held:
+            late = pool in closed
+            if not late:
+                pools[pool] = started
+        if late:
+            started.close(cancel=True)
+        answer(i, True, None)
+
+    def closing(i: int, pool: int, cancel: bool) -> None:
+        with held:
+            backend = pools.pop(pool, None)
+            if backend is None:
+                closed.add(pool)  # its start is still under way: it closes when done
+        try:
+            if backend is not None:
+                backend.close(cancel=cancel)
         except Exception as exc:
             answer(i, False, exc)
         else:
             answer(i, True, None)
-
-    def closing(i: int, pool: LocalBackend | None, cancel: bool) -> None:
-        if pool is not None:
-            pool.close(cancel=cancel)
-        answer(i, True, None)
 
     while True:
         try:
@@ -278,18 +315,20 @@ def serve(conn: Connection) -> None:
             if op == "start":  # in a thread, as closing: other pools' chunks go on meanwhile
                 threading.Thread(target=starting, args=(i, *args)).start()
             elif op == "submit":
-                if args[0] not in pools:  # closed under a grid: as a dead worker's chunk
+                with held:
+                    backend = pools.get(args[0])
+                if backend is None:  # closed under a grid: as a dead worker's chunk
                     raise BrokenProcessPool("the worker processes are shut down")
-                future = pools[args[0]].submit(run_pickled, args[1])
+                future = backend.submit(run_pickled, args[1])
                 future.add_done_callback(functools.partial(settle, i))
-            elif op == "close":  # running chunks may finish first
-                threading.Thread(
-                    target=closing, args=(i, pools.pop(args[0], None), args[1])
-                ).start()
+            elif op == "close":  # in a thread: running chunks may finish first
+                threading.Thread(target=closing, args=(i, *args)).start()
             else:
                 raise ValueError(f"the worker host has no operation {op!r}")
         except Exception as exc:  # that request's error, said to the kernel
             answer(i, False, exc)
-    for pool in list(pools.values()):
-        pool.close(cancel=True)
+    with held:
+        left = list(pools.values())
+    for backend in left:
+        backend.close(cancel=True)
     os._exit(0)  # done: no interpreter teardown for the pipe's last threads
