@@ -179,3 +179,30 @@ def test_every_line_of_the_shipped_vocabulary_is_the_token_of_its_rank() -> None
     assert len(lines) == 199_998
     for token, rank in lines[::997] + lines[-3:]:
         assert encoding().encode_single_token(base64.b64decode(token)) == int(rank)
+
+
+def test_a_prompt_extended_reads_as_the_same_prompt_built_whole() -> None:
+    tools = [
+        {"type": "function", "function": {"name": n, "description": n, "parameters": {}}}
+        for n in ("search_flights", "book_hotel")
+    ]
+    start = [
+        SystemMessage("You plan trips."),
+        SystemMessage("Notes: the traveller likes trains.", name=MEMORY_NAME),
+        HumanMessage("Book me a trip to Washington."),
+    ]
+    steps = [
+        [AIMessage("", tool_calls=[{"name": "search_flights", "args": {"to": "SEA"}, "id": "1"}])],
+        [ToolMessage("3 flights found", tool_call_id="1"), HumanMessage("next", name=HANDOFF_NAME)],
+        [AIMessage("Booked."), HumanMessage("Book me a trip to Washington.")],  # said again
+    ]
+    prompt = Prompt(start, tools, "auto")
+    messages = list(start)
+    for more in steps:
+        prompt = prompt.extended(more)
+        messages += more
+        whole = Prompt(list(messages), tools, "auto")
+        assert prompt.messages == whole.messages
+        assert prompt.tokens == whole.tokens and prompt.input_tokens == whole.input_tokens
+        assert prompt.fingerprint == whole.fingerprint
+    assert Prompt(start, tools, "any").extended([]).fingerprint != Prompt(start, tools).fingerprint

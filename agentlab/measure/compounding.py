@@ -47,12 +47,12 @@ def chain_run(profile: ModelProfile, steps: int, *, seed: int) -> int:
     start, table = chain_table(seed)
     truth = truth_path(start, table, steps)
     messages: list[BaseMessage] = [SystemMessage(system_text(table)), HumanMessage(START + start)]
+    prompt = Prompt(messages, [], None)
     for i in range(steps):
-        prompt = Prompt(messages, [], None)
         reply = chain_skill(prompt, Dice(seed, prompt.fingerprint), profile)
         if reply is None or reply.content != truth[i]:  # the judge: the true path, step by step
             return i
-        messages += [AIMessage(reply.content), HumanMessage(NEXT)]
+        prompt = prompt.extended([AIMessage(reply.content), HumanMessage(NEXT)])
     return steps
 
 

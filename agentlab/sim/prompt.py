@@ -130,13 +130,34 @@ class Prompt:
         return sum(self.tokens.values())
 
     @cached_property
-    def fingerprint(self) -> str:
-        """A stable digest of everything the model sees (seeds its decisions)."""
+    def _hashed(self) -> Any:
+        """The digest of the messages so far, before the tools (``hashlib.blake2b``)."""
         h = hashlib.blake2b(digest_size=16)
         for seen, _ in self._parts:
             h.update(seen)
+        return h
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A stable digest of everything the model sees (seeds its decisions)."""
+        h = self._hashed.copy()
         h.update(json.dumps([self.tool_names, self.tool_choice]).encode())
         return h.hexdigest()
+
+    def extended(self, more: Sequence[BaseMessage]) -> Prompt:
+        """This prompt with ``more`` messages after its own, the same tools: a loop's next
+        call, read without reading again what this one read. Its parts, tokens and
+        fingerprint are those of the same prompt built whole (a test holds them so)."""
+        longer = Prompt([*self.messages, *more], self.tools, self.tool_choice)
+        added = [_message_parts(m) for m in more]
+        hashed = self._hashed.copy()
+        tokens = dict(self.tokens)
+        for m, (seen, n) in zip(more, added, strict=True):
+            hashed.update(seen)
+            tokens[message_component(m)] += n
+        # cached_property keeps its value in the instance's __dict__: set, not recomputed
+        longer.__dict__.update(_parts=[*self._parts, *added], _hashed=hashed, tokens=tokens)
+        return longer
 
     @cached_property
     def tool_names(self) -> list[str]:
