@@ -56,9 +56,6 @@ _BOOT = (
 class WorkerTraceback(Exception):
     """Where an exception raised in a worker came from (its traceback there, as text)."""
 
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
-
 
 class Host:
     """The host process, and requests to it: each gets a number and a future that its
@@ -96,8 +93,8 @@ class Host:
         self._ids = itertools.count()
         # one thread sends, in order: a Ctrl-C in the caller never cuts a message in two,
         # and no lock is held while the pipe is full
-        self._outbox: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
-        self._outbox.put((sys.path,))
+        self._outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()  # None: the writer ends
+        self._outbox.put(sys.path)  # what the host reads first
         try:
             for target in (self._write, self._read):
                 threading.Thread(target=target, name="agentlab-worker-host", daemon=True).start()
@@ -119,7 +116,7 @@ class Host:
     def _write(self) -> None:
         try:
             while (message := self._outbox.get()) is not None:
-                self.conn.send(message[0] if len(message) == 1 else message)
+                self.conn.send(message)
         except Exception as exc:  # the pipe broke (OSError), or a request did not pickle
             self._fail(f"the worker host cannot be reached ({type(exc).__name__}: {exc})")
 

@@ -17,7 +17,6 @@ import pandas as pd
 from agentlab.config import EpisodeConfig
 from agentlab.measure.verdicts import Comparison
 from agentlab.run.runner import grid, run_episodes
-from agentlab.run.team_runner import run_team_episode
 from agentlab.ui.exercises import Unfit, choice, exercise, integer, number
 from agentlab.world.capabilities import with_data
 
@@ -170,12 +169,10 @@ def _flip_ranker(
     if not 0 <= data["coupling"] <= 1 or data["reuse"] < 1:
         raise Unfit("coupling runs from 0 to 1 and reuse from 1 up.")
     caps = with_data(rank_filter={k: v for k, v in data.items() if k in answer})
-    rows = [
-        run_team_episode(base.with_(placement=p, seed=s), caps=caps).row()
-        for p in (own, embedded)
-        for s in seeds
-    ]
-    cps = _cost_per_success(pd.DataFrame(rows), "placement")
+    runs = run_episodes(
+        grid(base, placement=[own, embedded], seeds=seeds), caps=caps, progress=False
+    )
+    cps = _cost_per_success(runs.episodes, "placement")
     if cps[own] < cps[embedded]:
         return None
     return (
