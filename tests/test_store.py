@@ -4,8 +4,12 @@ store written by the earlier, pyarrow, store loads the same."""
 
 from __future__ import annotations
 
+import decimal
 import errno
+import fractions
+import itertools
 import json
+import numbers
 import subprocess
 import sys
 import textwrap
@@ -21,7 +25,17 @@ import agentlab as al
 from agentlab.run import store_parts
 from agentlab.run.store import KEY, QUARANTINE, DamagedPartWarning, SweepStore, config_key
 from agentlab.run.store_parts import prepare, read_part, rows_of, to_table
-from agentlab.run.store_schema import BOOL, EPISODES, FLOAT, INT, STEPS, TEXT, conform, kind_of
+from agentlab.run.store_schema import (
+    BOOL,
+    EPISODES,
+    FLOAT,
+    INT,
+    STEPS,
+    TEXT,
+    conform,
+    infer,
+    kind_of,
+)
 from agentlab.run.sweep import SweepResults, load_sweep, run_sweep
 from agentlab.run.sweep_chunks import chunk_rows, failure_row, run_chunk
 
@@ -213,6 +227,28 @@ def test_every_column_the_lab_writes_is_declared() -> None:
         for name in table.columns:  # and declared as the lab writes them
             if kind_of(table[name]) is not None:
                 assert table[name].dtype == declared[name], name
+
+
+def _kind_by_the_rule(values: list[object]) -> str | None:
+    """``store_schema.infer``'s rule, written out with the abstract number classes only."""
+    present = [v for v in values if v is not None and v is not pd.NA]
+    if not present:
+        return None
+    if all(isinstance(v, bool | np.bool_) for v in present):
+        return "bool"
+    if any(isinstance(v, bool | np.bool_) for v in present):
+        return "text"
+    if all(isinstance(v, numbers.Integral) and -(2**63) <= int(v) < 2**63 for v in present):
+        return "int"
+    return "float" if all(isinstance(v, numbers.Real) for v in present) else "text"
+
+
+def test_a_columns_kind_follows_one_rule_whatever_the_values() -> None:
+    singles = [0, -3, 2**63 - 1, 2**63, -(2**63), -(2**63) - 1, 1.5, float("nan"), True,
+               np.bool_(False), np.int64(7), np.float32(0.5), fractions.Fraction(1, 3),
+               decimal.Decimal("1.5"), "7", "", [1], {"a": 1}, None, pd.NA]  # fmt: skip
+    for values in itertools.product(singles, repeat=3):
+        assert infer(list(values)) == _kind_by_the_rule(list(values)), values
 
 
 def test_conform_never_changes_a_value() -> None:
