@@ -3,6 +3,8 @@ pyproject.toml) blocks every connection except loopback and unix sockets."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import pickle
@@ -101,6 +103,21 @@ def shared(name: str, make: Callable[[], T]) -> T:
             pickle.dump(made, f)
         part.replace(path)
         return made
+
+
+@functools.cache
+def every_question(config: Any) -> Any:
+    """The episodes table of a research design (an ``EpisodeConfig``) on every question of
+    the research world, seed n asking question n + 1: made once per run (``shared``) and
+    kept in this process. The replication verdicts (tests/test_replication.py) need all 224
+    questions of their designs; a module that asks the first questions of one of them
+    (tests/test_team_runner.py) reads them here rather than run them again."""
+    import agentlab as al
+    from agentlab.world import research
+
+    grid = al.grid(config, seeds=range(len(research.question_ids())))
+    name = hashlib.sha256(repr(config).encode()).hexdigest()[:16]  # a file name's length
+    return shared(f"every question {name}", lambda: al.run_episodes(grid, progress=False).episodes)
 
 
 @pytest.fixture

@@ -2,7 +2,9 @@
 bill of multi-agent architectures, coordination against team size, and per-agent context.
 
 The placement verdicts are statistical: they run 48 questions per design (seeds 0-47,
-one question each). The architecture properties are structural and run a few seeds.
+one question each), the designs the replication verdicts also run read from those runs
+(conftest's ``every_question``). The architecture properties are structural and run a few
+seeds.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import shared
+from conftest import every_question, shared
 
 import agentlab as al
 from agentlab.graphs import team
@@ -42,19 +44,27 @@ def _verdict(rows: pd.DataFrame) -> tuple[float, float]:
     return rows.cost_usd.sum() / rows.success.sum(), rows.errors_escaped.mean()
 
 
+def _first_questions(config: al.EpisodeConfig, n: int = len(SEEDS)) -> pd.DataFrame:
+    """The design's episodes on the first ``n`` questions (seeds 0 to n - 1), read from the
+    run of every question that tests/test_replication.py needs too (conftest)."""
+    e = every_question(config)
+    return e[e.seed < n]
+
+
 @pytest.fixture(scope="module")
 def placements() -> dict[str, tuple[float, float]]:
-    def run() -> dict[str, tuple[float, float]]:
-        loose = capabilities.with_data(**LOOSE)
+    def loose() -> dict[str, tuple[float, float]]:
+        caps = capabilities.with_data(**LOOSE)
         return {
-            "default": _verdict(_rows(DEFAULT)),
-            "embedded checker": _verdict(_rows(EMBEDDED_CHECKER)),
-            "dedicated ranker": _verdict(_rows(DEDICATED_RANKER)),
-            "loose, embedded ranker": _verdict(_rows(DEFAULT, loose)),
-            "loose, dedicated ranker": _verdict(_rows(DEDICATED_RANKER, loose)),
+            "loose, embedded ranker": _verdict(_rows(DEFAULT, caps)),
+            "loose, dedicated ranker": _verdict(_rows(DEDICATED_RANKER, caps)),
         }
 
-    return shared("team runner placements", run)
+    return {  # BASE's own placement is DEFAULT: a dedicated checker, an embedded ranker
+        "default": _verdict(_first_questions(BASE)),
+        "embedded checker": _verdict(_first_questions(BASE.with_(placement=EMBEDDED_CHECKER))),
+        "dedicated ranker": _verdict(_first_questions(BASE.with_(placement=DEDICATED_RANKER))),
+    } | shared("team runner placements, loose", loose)
 
 
 @pytest.mark.slow
@@ -79,17 +89,28 @@ def test_the_verdict_flips_with_low_coupling_and_high_reuse(placements: dict) ->
 
 
 @pytest.fixture(scope="module")
-def architectures() -> al.Results:
-    kinds = ["single", "centralized", "independent", "decentralized", "hybrid"]
-    configs = al.grid(BASE, architecture=kinds, seeds=SEEDS[:40])
-    return shared("team runner architectures", lambda: al.run_episodes(configs, progress=False))
+def architectures() -> pd.DataFrame:
+    """Episodes of the five architectures on the first 40 questions; the three that the
+    replication verdicts run on every question are read from those runs (conftest)."""
+    redundant = al.grid(BASE, architecture=["decentralized", "hybrid"], seeds=SEEDS[:40])
+    return pd.concat(
+        [
+            *(_first_questions(BASE.with_(architecture=a), 40) for a in ("single", "centralized")),
+            _first_questions(BASE.with_(architecture="independent"), 40),
+            shared(
+                "team runner architectures, redundant",
+                lambda: al.run_episodes(redundant, progress=False).episodes,
+            ),
+        ],
+        ignore_index=True,
+    )
 
 
 @pytest.mark.slow
 def test_multi_agent_architectures_spend_more_tokens_than_the_single_agent(
-    architectures: al.Results,
+    architectures: pd.DataFrame,
 ) -> None:
-    e = architectures.episodes
+    e = architectures
     tokens = (e.tokens_in + e.tokens_out).groupby(e.architecture).mean()
     ratio = tokens / tokens["single"]
     # routed and redundant teams pay for coordination or for duplicated work; the independent
@@ -105,8 +126,8 @@ def test_multi_agent_architectures_spend_more_tokens_than_the_single_agent(
 
 
 @pytest.mark.slow
-def test_only_teams_coordinate(architectures: al.Results) -> None:
-    e = architectures.episodes
+def test_only_teams_coordinate(architectures: pd.DataFrame) -> None:
+    e = architectures
     coordination = e.groupby("architecture").coordination_tokens.mean()
     assert coordination["single"] == 0
     assert (coordination.drop("single") > 0).all()
@@ -239,9 +260,9 @@ def test_same_seed_same_tables_for_parallel_teams(architecture: str) -> None:
 
 @pytest.mark.slow
 def test_independent_agents_amplify_errors_more_than_a_verifying_coordinator(
-    architectures: al.Results,
+    architectures: pd.DataFrame,
 ) -> None:
-    e = architectures.episodes
+    e = architectures
     escaped = e.groupby("architecture").errors_escaped.mean()
     assert escaped["independent"] > escaped["centralized"], escaped.round(3).to_dict()
     # whether the independent team also fails more often than one agent alone (Kim et al.'s
