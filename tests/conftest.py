@@ -9,6 +9,7 @@ import json
 import os
 import pickle
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -165,6 +166,58 @@ def _rank(item: pytest.Item) -> int:
     if any(item.iter_markers("notebook")):
         return 0
     return 1 if any(item.iter_markers("slow")) else 2
+
+
+# --- the CPU each module takes: where a run's time goes on a machine its tests keep busy ----
+
+CPU = "cpu_s"  # the user property a test's teardown report carries
+_CPU_BY_MODULE: dict[str, list[float]] = {}  # module -> [CPU seconds, tests] (reporting process)
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of the children it has waited for (a kernel, a
+    subprocess, a pool's workers once reaped), user and system."""
+    me, kids = (resource.getrusage(r) for r in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.stash[_CPU_AT_SETUP] = _cpu_seconds()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A test's teardown report carries the CPU its setup, call and teardown took (pytest-xdist
+    sends it to the controlling process with the report)."""
+    outcome = yield
+    if call.when == "teardown" and _CPU_AT_SETUP in item.stash:
+        report = outcome.get_result()
+        report.user_properties.append((CPU, _cpu_seconds() - item.stash[_CPU_AT_SETUP]))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for name, value in report.user_properties:
+        if name == CPU:
+            spent = _CPU_BY_MODULE.setdefault(report.nodeid.split("::")[0], [0.0, 0])
+            spent[0] += value
+            spent[1] += 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The ten modules that took the most CPU, after the slowest tests (``make test``): the
+    suite is bound by its CPU on 2 cores, so this says where a faster run has to come from.
+    Processes a test leaves running (Ray's, a kernel's worker host until the kernel ends)
+    are counted when reaped, if ever, so a few modules count less than they take."""
+    if not _CPU_BY_MODULE:
+        return
+    total = sum(s for s, _ in _CPU_BY_MODULE.values())
+    terminalreporter.write_sep("=", f"CPU by module: {total:.0f} s over the tests")
+    top = sorted(_CPU_BY_MODULE.items(), key=lambda kv: -kv[1][0])[:10]
+    for module, (seconds, tests) in top:
+        terminalreporter.write_line(f"{seconds:7.1f} s  {module} ({tests} tests)")
+
+
+_CPU_AT_SETUP = pytest.StashKey[float]()
 
 
 # Ray listens on fixed ports (its dashboard agent on 52365) and takes the machine's cores:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import make_env
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -245,3 +247,24 @@ def test_every_module_the_tools_import_is_a_declared_dependency(
     and the dev extra declare (``make test`` installs exactly those)."""
     undeclared = _undeclared(_imported(repo_root, folder), set(_declared(pyproject)))
     assert undeclared == {}, f"imported by {folder}/, not declared: {undeclared}"
+
+
+def test_a_run_ends_with_the_cpu_each_module_took(repo_root: Path) -> None:
+    """``make test`` prints, after the slowest tests, the modules that took the most CPU
+    (tests/conftest.py). Here without pytest-xdist's workers, which would triple this test's
+    CPU; with them, each report carries its test's CPU to the controller (``make test``
+    shows that table on every run)."""
+    module = "tests/test_tokens.py"
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0", module],
+        cwd=repo_root, capture_output=True, text=True, timeout=300, env=make_env(),
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout[-3000:]
+    passed = re.search(r"(\d+) passed", out.stdout)
+    summary = re.search(
+        r"CPU by module: ([\d.]+) s over the tests =+\n +([\d.]+) s  (\S+) \((\d+) tests\)",
+        out.stdout,
+    )
+    assert passed and summary, out.stdout[-3000:]
+    assert summary[3] == module and summary[4] == passed[1]
+    assert 0 < float(summary[2]) <= float(summary[1]) + 0.5  # one module: all of it, rounded
