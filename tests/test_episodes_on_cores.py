@@ -5,7 +5,9 @@ notebook's kernel a large simulated grid uses the machine's cores on its own."""
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -237,6 +239,64 @@ def test_a_worker_that_dies_behind_the_host_breaks_the_pool_until_restarted() ->
     pool.restart()  # as a sweep does: a new pool, in the same host
     assert pool.submit(sum, [1, 2]).result(timeout=120) == 3
     pool.close()
+
+
+def test_a_pool_the_kernel_gave_up_starting_leaves_the_host_usable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(worker_host, "START_TIMEOUT_S", 1e-3)  # no pool starts that fast
+    with pytest.raises(RuntimeError, match="the workers did not start in 0 s"):
+        worker_host.HostBackend(1)
+    monkeypatch.undo()
+    pool = worker_host.HostBackend(1)  # the same host: the abandoned pool closed behind it
+    assert pool.pid == worker_host.Host.get().process.pid
+    assert pool.submit(sum, [1, 2]).result(timeout=120) == 3
+    pool.close()
+
+
+class _SlowStart:  # stands for a LocalBackend in the host: its start waits until released
+    made: ClassVar[list[_SlowStart]]
+    release: ClassVar[threading.Event]
+
+    def __init__(self, workers: int) -> None:
+        self.workers, self.closed = workers, []
+        self.made.append(self)
+        assert self.release.wait(60)
+
+    def close(self, *, cancel: bool = False) -> None:
+        self.closed.append(cancel)
+
+
+def test_a_pool_closed_while_it_starts_is_closed_once_its_start_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The host's side of a start the kernel gave up on (a timeout, a Ctrl-C): the close
+    arrives before the pool exists, and the pool is closed, cancelling, when its start ends."""
+    from agentlab.run import backends
+
+    monkeypatch.setattr(_SlowStart, "made", [], raising=False)
+    monkeypatch.setattr(_SlowStart, "release", threading.Event(), raising=False)
+    monkeypatch.setattr(backends, "LocalBackend", _SlowStart)
+    ended = threading.Event()
+    monkeypatch.setattr(os, "_exit", lambda code: ended.set())  # serve's last line
+    kernel, host = multiprocessing.Pipe()
+    serving = threading.Thread(target=worker_host.serve, args=(host,), daemon=True)
+    serving.start()
+    kernel.send((0, "start", 7, 2))
+    kernel.send((1, "close", 7, True))
+    assert kernel.poll(60)
+    assert kernel.recv()[:2] == (1, True)  # the close is answered at once
+    (starting,) = _SlowStart.made
+    assert starting.closed == []  # its start is still under way
+    _SlowStart.release.set()
+    i, ok, _ = kernel.recv()
+    assert (i, ok) == (0, True) and starting.closed == [True]
+    kernel.send((2, "submit", 7, b""))  # the pool is not the host's: as a dead worker's chunk
+    i, ok, blob = kernel.recv()
+    assert (i, ok) == (2, False) and isinstance(pickle.loads(blob)[0], BrokenProcessPool)
+    kernel.close()  # the kernel exits: the host ends
+    serving.join(60)
+    assert ended.is_set() and starting.closed == [True]  # closed once
 
 
 def test_a_host_and_its_workers_end_with_the_process_that_started_them(tmp_path: Path) -> None:
