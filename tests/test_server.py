@@ -21,6 +21,7 @@ from uuid import uuid4
 
 import pandas as pd
 import pytest
+from conftest import make_env
 
 import agentlab as al
 from agentlab.commands.serve_cli import add_parser, main
@@ -227,17 +228,51 @@ def test_the_fault_schedule_is_a_pure_function_of_seed_and_request() -> None:
 @pytest.mark.slow
 def test_a_sweep_under_faults_loses_nothing() -> None:
     faults = Faults(rate_limit=0.10, server_error=0.05, malformed=0.02, retry_after_s=0.01)
-    configs = al.grid(al.EpisodeConfig(model=SERVED, reflect=False), seeds=range(200))
+    # 100 episodes make some 900 calls: each fault comes up (the rarest, 2%, about 18
+    # times); a few episodes end in an error (a call failing its three tries, 15% each)
+    n = 100
+    configs = al.grid(al.EpisodeConfig(model=SERVED, reflect=False), seeds=range(n))
     with SimServer(faults=faults) as server:
         res = run_remote(configs, base_url=server.url, max_retries=2, timeout=10, workers=4)
     e = res.episodes
-    assert len(e) == 200 and e["seed"].tolist() == list(range(200))  # every episode a row
+    assert len(e) == n and e["seed"].tolist() == list(range(n))  # every episode a row
     assert {"rate_limit", "server_error", "malformed"} <= set(server.counts)
     failed = e[e["outcome"].str.startswith("error: ")]
     # with their reasons: retries spent, or a plan whose call came back malformed
     assert failed["outcome"].str.contains("429|500|unparseable_plan").all()
-    assert e["outcome"].isin(["answered", "step_limit"]).sum() + len(failed) == 200
+    assert e["outcome"].isin(["answered", "step_limit"]).sum() + len(failed) == n
     assert set(res.steps["episode"]) == set(e["episode"])
+
+
+# run in a fresh interpreter: the threads start only once the episodes' code is loaded
+BEFORE_THE_THREADS = """
+import sys
+import agentlab as al
+from agentlab.run import remote
+from agentlab.serve.server import serve_in_thread
+
+class Pool(remote.ThreadPoolExecutor):
+    def __init__(self, *args, **kwargs):
+        print("scenarios loaded:", "agentlab.run.scenarios" in sys.modules, flush=True)
+        super().__init__(*args, **kwargs)
+
+remote.ThreadPoolExecutor = Pool
+with serve_in_thread() as url:
+    configs = al.grid(al.EpisodeConfig(model="openai-compatible:gpt-4o-mini"), seeds=[0])
+    print(len(remote.run_remote(configs, base_url=url, workers=4).episodes), "row")
+"""
+
+
+def test_run_remote_loads_the_episodes_code_before_its_threads_start(tmp_path: Path) -> None:
+    """The OpenAI client reads ``sys.modules["httpx"]`` outside the import lock: a thread
+    building its model while another's first episode imported LangGraph (and with it
+    httpx) found httpx half-initialised, about one fresh run in eight with 4 workers."""
+    out = subprocess.run(
+        [sys.executable, "-c", BEFORE_THE_THREADS], cwd=tmp_path, env=make_env(),
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split("\n")[:2] == ["scenarios loaded: True", "1 row"], out.stdout
 
 
 def test_retries_exhausted_end_the_episode_with_its_reason() -> None:

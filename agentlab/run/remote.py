@@ -9,6 +9,7 @@ Introduced in notebook 09 (`09_real_models.ipynb`).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -77,6 +78,11 @@ def run_remote(
     configs = list(configs)
     check_seconds("call_deadline_s", call_deadline_s)
     check_seconds("deadline_s", deadline_s)
+    # The episodes' code (LangGraph, whose SDK imports httpx) is loaded before the threads
+    # start: the OpenAI client reads sys.modules["httpx"] outside the import lock
+    # (openai._httpx2), so a thread building its model while another's first episode
+    # imported LangGraph found httpx half-initialised and the run ended in an AttributeError.
+    importlib.import_module("agentlab.run.scenarios")
 
     def one(cfg: EpisodeConfig) -> Episode:
         model = make_model(
