@@ -203,6 +203,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             spent[1] += 1
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own summaries: the slowest tests first
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """The ten modules that took the most CPU, after the slowest tests (``make test``): the
     suite is bound by its CPU on 2 cores, so this says where a faster run has to come from.

@@ -282,21 +282,25 @@ def test_a_pool_closed_while_it_starts_is_closed_once_its_start_ends(
     kernel, host = multiprocessing.Pipe()
     serving = threading.Thread(target=worker_host.serve, args=(host,), daemon=True)
     serving.start()
-    kernel.send((0, "start", 7, 2))
-    kernel.send((1, "close", 7, True))
-    assert kernel.poll(60)
-    assert kernel.recv()[:2] == (1, True)  # the close is answered at once
-    (starting,) = _SlowStart.made
-    assert starting.closed == []  # its start is still under way
-    _SlowStart.release.set()
-    i, ok, _ = kernel.recv()
-    assert (i, ok) == (0, True) and starting.closed == [True]
-    kernel.send((2, "submit", 7, b""))  # the pool is not the host's: as a dead worker's chunk
-    i, ok, blob = kernel.recv()
-    assert (i, ok) == (2, False) and isinstance(pickle.loads(blob)[0], BrokenProcessPool)
-    kernel.close()  # the kernel exits: the host ends
-    serving.join(60)
-    assert ended.is_set() and starting.closed == [True]  # closed once
+    try:
+        kernel.send((0, "start", 7, 2))
+        kernel.send((1, "close", 7, True))
+        assert kernel.poll(60)
+        assert kernel.recv()[:2] == (1, True)  # the close is answered at once
+        (starting,) = _SlowStart.made
+        assert starting.closed == []  # its start is still under way
+        _SlowStart.release.set()
+        i, ok, _ = kernel.recv()
+        assert (i, ok) == (0, True) and starting.closed == [True]
+        kernel.send((2, "submit", 7, b""))  # not the host's pool: as a dead worker's chunk
+        i, ok, blob = kernel.recv()
+        assert (i, ok) == (2, False) and isinstance(pickle.loads(blob)[0], BrokenProcessPool)
+    finally:  # whatever failed: the host ends here, while its os._exit is still ours
+        _SlowStart.release.set()
+        kernel.close()  # the kernel exits: the host ends
+        serving.join(60)
+    assert not serving.is_alive() and ended.is_set()
+    assert starting.closed == [True]  # closed once
 
 
 def test_a_host_and_its_workers_end_with_the_process_that_started_them(tmp_path: Path) -> None:

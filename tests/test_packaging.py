@@ -256,7 +256,8 @@ def test_a_run_ends_with_the_cpu_each_module_took(repo_root: Path) -> None:
     shows that table on every run)."""
     module = "tests/test_tokens.py"
     out = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0", module],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
+         "--durations=1", module],
         cwd=repo_root, capture_output=True, text=True, timeout=300, env=make_env(),
     )  # fmt: skip
     assert out.returncode == 0, out.stdout[-3000:]
@@ -266,5 +267,6 @@ def test_a_run_ends_with_the_cpu_each_module_took(repo_root: Path) -> None:
         out.stdout,
     )
     assert passed and summary, out.stdout[-3000:]
+    assert out.stdout.index("slowest 1 durations") < summary.start(), out.stdout[-3000:]
     assert summary[3] == module and summary[4] == passed[1]
     assert 0 < float(summary[2]) <= float(summary[1]) + 0.5  # one module: all of it, rounded

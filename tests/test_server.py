@@ -228,8 +228,10 @@ def test_the_fault_schedule_is_a_pure_function_of_seed_and_request() -> None:
 @pytest.mark.slow
 def test_a_sweep_under_faults_loses_nothing() -> None:
     faults = Faults(rate_limit=0.10, server_error=0.05, malformed=0.02, retry_after_s=0.01)
-    # 100 episodes make some 900 calls: each fault comes up (the rarest, 2%, about 18
-    # times); a few episodes end in an error (a call failing its three tries, 15% each)
+    # 100 episodes make some 900 calls (the faults are a function of each call, so the same
+    # ones every run): each fault comes up (malformed, 2% of the answers with tool calls,
+    # about 14 times), and a few episodes end in an error (a call that failed its three
+    # tries, or a plan that came back malformed)
     n = 100
     configs = al.grid(al.EpisodeConfig(model=SERVED, reflect=False), seeds=range(n))
     with SimServer(faults=faults) as server:

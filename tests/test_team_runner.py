@@ -3,8 +3,9 @@ bill of multi-agent architectures, coordination against team size, and per-agent
 
 The placement verdicts are statistical: they run 48 questions per design (seeds 0-47,
 one question each), the designs the replication verdicts also run read from those runs
-(conftest's ``every_question``). The architecture properties are structural and run a few
-seeds.
+(conftest's ``every_question``: run alone, this module makes all 224 questions of those
+five designs, about 1,100 episodes). The architecture properties are structural and run a
+few seeds.
 """
 
 from __future__ import annotations
