@@ -277,6 +277,14 @@ def test_run_remote_loads_the_episodes_code_before_its_threads_start(tmp_path: P
     assert out.stdout.split("\n")[:2] == ["scenarios loaded: True", "1 row"], out.stdout
 
 
+def test_a_model_that_cannot_be_made_fails_the_run_before_any_call() -> None:
+    served = al.grid(al.EpisodeConfig(model=SERVED), seeds=range(4))
+    keyless = al.grid(al.EpisodeConfig(model="openai:gpt-4o-mini"), seeds=[0])  # no key here
+    with SimServer() as server, pytest.raises(al.errors.ConfigError, match="OPENAI_API_KEY"):
+        run_remote([*served, *keyless], base_url=server.url, workers=4)
+    assert sum(server.counts.values()) == 0  # not one call spent on the served episodes
+
+
 def test_retries_exhausted_end_the_episode_with_its_reason() -> None:
     configs = al.grid(al.EpisodeConfig(model=SERVED), seeds=range(2))
     with serve_in_thread(faults=Faults(rate_limit=1.0, retry_after_s=0.01)) as base:

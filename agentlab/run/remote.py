@@ -66,6 +66,10 @@ def run_remote(
     Returns:
         ``Results``, rows in the order of ``configs``.
 
+    Raises:
+        ConfigError: A model the configs name cannot be made (``make_model``: e.g. no key
+            in the environment, no endpoint), before any episode runs.
+
     Example:
         >>> import agentlab as al
         >>> from agentlab.serve.server import serve_in_thread
@@ -83,17 +87,21 @@ def run_remote(
     # (openai._httpx2), so a thread building its model while another's first episode
     # imported LangGraph found httpx half-initialised and the run ended in an AttributeError.
     importlib.import_module("agentlab.run.scenarios")
+    options = dict(
+        base_url=base_url,
+        timeout=timeout,
+        max_retries=max_retries,
+        call_deadline_s=call_deadline_s,
+        **model_options,
+    )
+    # each model the configs name is made once here first: a bad one (no key in the
+    # environment, no endpoint, an option the model refuses) fails the run before any call,
+    # not in a thread after other episodes have spent their calls
+    for spec in dict.fromkeys(cfg.model for cfg in configs):
+        make_model(spec, **options)
 
     def one(cfg: EpisodeConfig) -> Episode:
-        model = make_model(
-            cfg.model,
-            seed=cfg.seed,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            call_deadline_s=call_deadline_s,
-            **model_options,
-        )
+        model = make_model(cfg.model, seed=cfg.seed, **options)
         return run_episode(cfg, model=model, deadline_s=deadline_s)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
