@@ -172,6 +172,7 @@ def _rank(item: pytest.Item) -> int:
 
 CPU = "cpu_s"  # the user property a test's teardown report carries
 _CPU_BY_MODULE: dict[str, list[float]] = {}  # module -> [CPU seconds, tests] (reporting process)
+_CPU_AT_SETUP = pytest.StashKey[float]()  # on each test item: the CPU seconds at its setup
 
 
 def _cpu_seconds() -> float:
@@ -216,9 +217,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     top = sorted(_CPU_BY_MODULE.items(), key=lambda kv: -kv[1][0])[:10]
     for module, (seconds, tests) in top:
         terminalreporter.write_line(f"{seconds:7.1f} s  {module} ({tests} tests)")
-
-
-_CPU_AT_SETUP = pytest.StashKey[float]()
 
 
 # Ray listens on fixed ports (its dashboard agent on 52365) and takes the machine's cores:
