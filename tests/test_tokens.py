@@ -206,3 +206,18 @@ def test_a_prompt_extended_reads_as_the_same_prompt_built_whole() -> None:
         assert prompt.tokens == whole.tokens and prompt.input_tokens == whole.input_tokens
         assert prompt.fingerprint == whole.fingerprint
     assert Prompt(start, tools, "any").extended([]).fingerprint != Prompt(start, tools).fingerprint
+
+
+def test_a_reading_kept_on_a_prompt_is_made_once_per_prompt() -> None:
+    made: list[str] = []
+
+    def items() -> list[str]:
+        made.append("items")
+        return ["[search] D-001 | a title"]
+
+    prompt = Prompt([HumanMessage("What is the capital of Varrow?")])
+    assert prompt.kept("items", items) is prompt.kept("items", items)
+    assert made == ["items"]
+    longer = prompt.extended([AIMessage("Searching.")])  # another call: read anew
+    assert longer.kept("items", items) == ["[search] D-001 | a title"] and len(made) == 2
+    assert longer == Prompt(longer.messages)  # what was kept is no part of the prompt

@@ -220,6 +220,25 @@ def test_offer_lookups_are_cached_and_agree_with_a_full_scan() -> None:
             assert cheapest_offer(req, kind) == cheapest_offer(req, kind) == min(prices)
 
 
+def test_offers_by_place_agree_with_a_full_scan_for_every_place_kind_and_origin() -> None:
+    flying_from = sorted({o.detail["origin"] for o in w.offers_of("flight")})
+    origins = [None, "no such airport", *flying_from]
+    for place_id in w.places():
+        for kind in ("flight", "hotel", "ground"):
+            for origin in origins if kind == "flight" else [None]:
+                scan = [
+                    o
+                    for o in w.offers().values()
+                    if o.kind == kind
+                    and w.serves(o, place_id)
+                    and (kind != "flight" or o.detail["origin"] == origin)
+                ]
+                assert w.place_offers(place_id, kind, origin_airport=origin) == scan
+    with pytest.raises(KeyError):  # as the scan's serves() raises it
+        w.place_offers("no such place", "flight", origin_airport="SEA")
+    assert w.place_offers("no such place", "hotel") == []
+
+
 def test_tool_hints_are_resolved_once_not_on_every_call() -> None:
     for t in travel_tools(8):
         hints = t.func.__annotations__  # type: ignore[attr-defined]

@@ -42,6 +42,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
@@ -61,13 +62,19 @@ _TOKEN = re.compile(r"[^\s;,|()]+")
 def _ids(line: str) -> list[str]:
     """The ids a handoff line names: hyphenated tokens with letters and digits (D-007,
     FL-MIA-DEN-4@2027-05-20/2027-05-26), not dates or prices."""
+    return list(_ids_in(line))
+
+
+@lru_cache(maxsize=4096)
+def _ids_in(line: str) -> tuple[str, ...]:
+    """``_ids``, read once per line: a team hands the same lines to several members."""
     tokens = (t.strip(".:$") for t in _TOKEN.findall(line))
     found = [
         t
         for t in tokens
         if "-" in t and any(c.isdigit() for c in t) and any(c.isalpha() for c in t)
     ]
-    return list(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found))
 
 
 class _Tracer:

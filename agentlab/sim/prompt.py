@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from langchain_core.messages import (
     AIMessage,
@@ -34,6 +34,7 @@ from agentlab.sim.tokens import (
 MEMORY_NAME = "memory"  # a SystemMessage with this name carries the agent's memory
 HANDOFF_NAME = "handoff"  # a HumanMessage with this name carries a handoff between agents
 ASK_PREFIX = "ask_"  # a tool with a name starting so asks a sub-agent; it returns its report
+T = TypeVar("T")
 
 
 def is_memory(message: BaseMessage) -> bool:
@@ -113,6 +114,16 @@ class Prompt:
     messages: list[BaseMessage]
     tools: list[dict[str, Any]] = field(default_factory=list)  # OpenAI-format tool schemas
     tool_choice: str | None = None  # None/"auto", "any"/"required", "none" or a tool name
+    # what skills derived from this prompt (``kept``): one call's readings, not compared
+    _kept: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def kept(self, key: Any, make: Callable[[], T]) -> T:
+        """``make()``, made once per prompt under ``key``: a reading of the prompt that a skill
+        asks for several times in one call (its handoff items, a tool's results). What it
+        returns is shared by those asking, who read it and never change it."""
+        if key not in self._kept:
+            self._kept[key] = make()
+        return self._kept[key]
 
     @cached_property
     def _parts(self) -> list[tuple[bytes, int]]:

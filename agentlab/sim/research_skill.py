@@ -56,8 +56,14 @@ _TOOLS_LINE = re.compile(r"^Tools: (.*)$", re.M)
 
 def _results(prompt: Prompt, tool: str) -> list[dict[str, Any]]:
     """The results of ``tool`` in context: what a handoff carried, then its own calls' and
-    its sub-agents' reports, in the order they came."""
-    out = list(items_as_results(handoff_items(prompt, own=False)).get(tool, []))
+    its sub-agents' reports, in the order they came (read once per call: shared, unchanged
+    by those who read them)."""
+    return list(prompt.kept(("results", tool), lambda: _read_results(prompt, tool)))
+
+
+def _read_results(prompt: Prompt, tool: str) -> list[dict[str, Any]]:
+    handed = prompt.kept("handed results", lambda: items_as_results(handoff_items(prompt, False)))
+    out = list(handed.get(tool, []))
     for _, m in prompt.tool_results():
         if str(m.name).startswith(ASK):  # a sub-agent's report: handoff items
             out.extend(items_as_results(message_items(m)).get(tool, []))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from itertools import product
 from typing import Any
 
@@ -42,17 +43,28 @@ ASK = ASK_PREFIX
 
 def message_items(message: BaseMessage) -> list[tuple[str, str]]:
     """The ``[kind] ...`` items in one message."""
-    return [(k, v) for k, v in _ITEM.findall(text_of(message))]
+    return list(_items_in(text_of(message)))
+
+
+@lru_cache(maxsize=4096)
+def _items_in(text: str) -> tuple[tuple[str, str], ...]:
+    """The ``[kind] ...`` items in a text, read once per text: a report or a tool result
+    comes back in every later call of an episode."""
+    return tuple((k, v) for k, v in _ITEM.findall(text))
 
 
 def handoff_items(prompt: Prompt, own: bool = True) -> list[tuple[str, str]]:
     """The ``[kind] ...`` items the team passed along, from every message in context
     (``own=False``: not from its sub-agents' reports, its own tool results)."""
+    return list(prompt.kept(("handoff items", own), lambda: _handoff_items(prompt, own)))
+
+
+def _handoff_items(prompt: Prompt, own: bool) -> list[tuple[str, str]]:
     return [
         item
         for m in prompt.messages
         if own or not (isinstance(m, ToolMessage) and str(m.name).startswith(ASK))
-        for item in message_items(m)
+        for item in _items_in(text_of(m))
     ]
 
 

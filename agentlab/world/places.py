@@ -174,12 +174,29 @@ def place_offers(place_id: str, kind: str, *, origin_airport: str | None = None)
 
 @lru_cache(maxsize=4096)
 def _place_offers(place_id: str, kind: str, origin_airport: str | None) -> tuple[Offer, ...]:
-    """The scan of every offer behind ``place_offers``, once per question: the tables are
-    read once and never change, and every search and every judged booking asks again."""
-    found = [o for o in offers_of(kind) if serves(o, place_id)]
+    """``place_offers``, once per question: the tables are read once and never change, and
+    every search and every judged booking asks again."""
     if kind == "flight":
-        found = [o for o in found if o.detail["origin"] == origin_airport]
-    return tuple(found)
+        places()[place_id]  # an unknown place: its KeyError, as ``serves`` raises it
+    found = _offers_by_place(kind).get(place_id, ())
+    if kind == "flight":
+        found = tuple(o for o in found if o.detail["origin"] == origin_airport)
+    return found
+
+
+@lru_cache(maxsize=16)
+def _offers_by_place(kind: str) -> dict[str, tuple[Offer, ...]]:
+    """Every offer of one kind under each place it ``serves``, in table order: one scan of
+    the table for all places, where a scan per place read it whole for each question."""
+    at: dict[str, list[str]] = {}  # airport -> the places it serves
+    for place in places().values():
+        for airport in place.airports:
+            at.setdefault(airport, []).append(place.place_id)
+    found: dict[str, list[Offer]] = {}
+    for o in offers_of(kind):
+        for place_id in at.get(o.place_id, []) if kind == "flight" else [o.place_id]:
+            found.setdefault(place_id, []).append(o)
+    return {place_id: tuple(listed) for place_id, listed in found.items()}
 
 
 @lru_cache(maxsize=16)
