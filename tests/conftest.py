@@ -182,6 +182,27 @@ def _cpu_seconds() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def _machine_busy_seconds() -> float | None:
+    """CPU seconds this machine's cores have been busy since it started, all processes
+    (Linux's /proc/stat: user, nice, system, irq and softirq time); None elsewhere."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None
+    if fields[:1] != ["cpu"] or len(fields) < 8:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = map(int, fields[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+_MACHINE_AT_START: list[float] = []  # the machine's busy seconds when the session started
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if (busy := _machine_busy_seconds()) is not None:
+        _MACHINE_AT_START.append(busy)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     item.stash[_CPU_AT_SETUP] = _cpu_seconds()
 
@@ -209,7 +230,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     """The ten modules that took the most CPU, after the slowest tests (``make test``): the
     suite is bound by its CPU on 2 cores, so this says where a faster run has to come from.
     Processes a test leaves running (Ray's, a kernel's worker host until the kernel ends)
-    are counted when reaped, if ever, so a few modules count less than they take."""
+    are counted when reaped, if ever, so a few modules count less than they take: the last
+    line says how busy the machine was over the whole run (Linux), which bounds the gap."""
     if not _CPU_BY_MODULE:
         return
     total = sum(s for s, _ in _CPU_BY_MODULE.values())
@@ -217,6 +239,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     top = sorted(_CPU_BY_MODULE.items(), key=lambda kv: -kv[1][0])[:10]
     for module, (seconds, tests) in top:
         terminalreporter.write_line(f"{seconds:7.1f} s  {module} ({tests} tests)")
+    if _MACHINE_AT_START and (busy := _machine_busy_seconds()) is not None:
+        terminalreporter.write_line(
+            f"The machine's {os.cpu_count()} cores were busy for {busy - _MACHINE_AT_START[0]:.0f}"
+            f" s over the run: the rest is pytest's own (its workers starting, collecting),"
+            " processes no test waits for (a kernel's worker host and the episodes its"
+            " workers run, Ray's daemons) and whatever else the machine ran meanwhile."
+        )
 
 
 # Ray listens on fixed ports (its dashboard agent on 52365) and takes the machine's cores:

@@ -270,3 +270,8 @@ def test_a_run_ends_with_the_cpu_each_module_took(repo_root: Path) -> None:
     assert out.stdout.index("slowest 1 durations") < summary.start(), out.stdout[-3000:]
     assert summary[3] == module and summary[4] == passed[1]
     assert 0 < float(summary[2]) <= float(summary[1]) + 0.5  # one module: all of it, rounded
+    if Path("/proc/stat").exists():  # and how busy the whole machine was meanwhile (Linux)
+        busy = r"The machine's \d+ cores were busy for (\d+) s over the run"
+        machine = re.search(busy, out.stdout)
+        assert machine and summary.end() < machine.start(), out.stdout[-3000:]
+        assert float(machine[1]) >= float(summary[1]) - 1  # at least what the tests took
