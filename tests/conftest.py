@@ -242,7 +242,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if _MACHINE_AT_START and (busy := _machine_busy_seconds()) is not None:
         terminalreporter.write_line(
             f"The machine's {os.cpu_count()} cores were busy for {busy - _MACHINE_AT_START[0]:.0f}"
-            f" s over the run: the rest is pytest's own (its workers starting, collecting),"
+            f" s over the run: the rest is pytest's own (collecting, starting any workers),"
             " processes no test waits for (a kernel's worker host and the episodes its"
             " workers run, Ray's daemons) and whatever else the machine ran meanwhile."
         )
