@@ -2,6 +2,7 @@ import base64
 import gzip
 import hashlib
 import json
+import random
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
@@ -10,8 +11,9 @@ from agentlab.config import EpisodeConfig
 from agentlab.run.runner import run_episode
 from agentlab.sim import tokens
 from agentlab.sim.model import SimChatModel
-from agentlab.sim.prompt import HANDOFF_NAME, MEMORY_NAME, Prompt, text_of
+from agentlab.sim.prompt import HANDOFF_NAME, MEMORY_NAME, Prompt, _plain, text_of
 from agentlab.sim.tokens import (
+    LINE_SPLIT_CHARS,
     MESSAGE_OVERHEAD,
     REPLY_PRIMING,
     count_message,
@@ -131,6 +133,27 @@ def test_long_texts_count_the_same_line_by_line() -> None:
     # punctuation, a newline and a slash are one pre-token: the text is not cut there
     for slashed in ("word " * 45 + ")\n//comment line", "a, b.\n/path/to\n" * 40):
         assert count_text(slashed) == len(encoding().encode_ordinary(slashed)), slashed[-30:]
+
+
+def test_a_text_extending_one_read_lately_counts_and_serialises_as_read_whole() -> None:
+    """A memory block grows at its end between calls: its count and its JSON are read on
+    from the last text it extends (``Grown``), and must equal those of the text read whole,
+    whatever joins at the seam (a newline after punctuation, a slash, spaces, non-ASCII)."""
+    rng = random.Random(13)
+    bits = ["\n", "\n", " ", "\t", "/", ")", ".", "-", "- a note", "Hotel", "42", "é", "日本",
+            "\U0001f600", '"', "\\", "\x00", "\u2028", "\r\n", "\n//"]  # fmt: skip
+    extended = 0
+    for trial in range(60):
+        text = f"Memory {trial}:\n" + "x" * (LINE_SPLIT_CHARS + 1)
+        for _ in range(12):
+            text += "".join(rng.choice(bits) for _ in range(rng.randrange(1, 9)))
+            other = "".join(rng.choice(bits) for _ in range(300))  # read between, unrelated
+            for t in (text, other):
+                grew = tokens._COUNTED.find(t) is not None
+                extended += grew
+                assert count_text(t) == len(encoding().encode_ordinary(t)), (grew, t[-40:])
+                assert _plain("system", t)[0] == json.dumps(["system", t, []]).encode()
+    assert extended > 500  # the texts were read on from the ones they extend
 
 
 def test_tool_calls_of_is_getattr_without_the_slow_miss() -> None:

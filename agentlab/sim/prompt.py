@@ -22,8 +22,10 @@ from langchain_core.messages import (
 
 from agentlab.sim.components import COMPONENTS
 from agentlab.sim.tokens import (
+    LINE_SPLIT_CHARS,
     MESSAGE_OVERHEAD,
     REPLY_PRIMING,
+    Grown,
     count_message,
     count_name,
     count_text,
@@ -81,9 +83,29 @@ def tokens_by_component(
 
 
 def _plain(kind: str, text: str, name: str | None = None) -> tuple[bytes, int]:
-    """A message without tool calls: its share of a prompt's fingerprint, and its tokens."""
+    """A message without tool calls: its share of a prompt's fingerprint (the JSON of
+    ``[kind, text, []]``), and its tokens."""
     tokens = MESSAGE_OVERHEAD + count_text(text) + count_name(name)
-    return json.dumps([kind, text, []]).encode(), tokens
+    return f"[{json.dumps(kind)}, {_json_string(text)}, []]".encode(), tokens
+
+
+_ESCAPED = Grown[str](size=16)  # the long texts written last, as JSON strings
+
+
+def _json_string(text: str) -> str:
+    """``json.dumps(text)``; a long text extending one written lately (the memory block,
+    rewritten with a note more for every call) is written from there on only: JSON escapes
+    each character on its own, so the two parts join exactly."""
+    if len(text) <= LINE_SPLIT_CHARS:
+        return json.dumps(text)
+    found = _ESCAPED.find(text)
+    if found is None:
+        out = json.dumps(text)
+    else:
+        size, written = found
+        out = written[:-1] + json.dumps(text[size:])[1:]
+    _ESCAPED.keep(text, out)
+    return out
 
 
 # The request and the tool results come back in every later call of an episode: each is

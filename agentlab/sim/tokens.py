@@ -12,7 +12,9 @@ a nested parameter's inner fields are not counted (as there).
 
 Counting is cached by content: a text's count is kept under the text, a tool schema's
 under its JSON, so prompts with 120 tools and long memories stay cheap to simulate and an
-edited schema is counted anew.
+edited schema is counted anew. A long text is counted line by line, and one that extends a
+text counted lately (the memory block, a note longer at every call) from that text's last
+line on (``Grown``).
 
 Introduced in notebook 00 (`00_quickstart.ipynb`).
 """
@@ -24,8 +26,10 @@ import copy
 import gzip
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import tiktoken
 from langchain_core.messages import AIMessage, BaseMessage
@@ -88,6 +92,44 @@ def encoding() -> tiktoken.Encoding:
 
 
 LINE_SPLIT_CHARS = 200  # longer texts are counted in pieces, each piece cached
+V = TypeVar("V")
+
+
+class Grown(Generic[V]):
+    """What was derived from the last few long texts read, to find the one a new text
+    extends at its end: an agent's memory block gains a note or two between calls, and what
+    holds of its earlier part need not be derived again.
+
+    Example:
+        >>> grown = Grown[int](size=2)
+        >>> grown.keep("Memory:\\n- a", 5)
+        >>> grown.find("Memory:\\n- a\\n- b")
+        (11, 5)
+        >>> grown.find("Notes:\\n- a") is None
+        True
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._texts: OrderedDict[str, V] = OrderedDict()
+        self._lock = threading.Lock()  # a team's members read their prompts in threads
+
+    def find(self, text: str) -> tuple[int, V] | None:
+        """The length of the latest kept text that ``text`` starts with, and what was kept
+        for it; None if ``text`` extends none of them."""
+        with self._lock:
+            for kept in reversed(self._texts):
+                if text.startswith(kept):
+                    return len(kept), self._texts[kept]
+        return None
+
+    def keep(self, text: str, value: V) -> None:
+        """Keep ``value`` for ``text``, forgetting the oldest text beyond ``size``."""
+        with self._lock:
+            self._texts[text] = value
+            self._texts.move_to_end(text)
+            while len(self._texts) > self.size:
+                self._texts.popitem(last=False)
 
 
 def _pieces(text: str) -> list[str]:
@@ -118,12 +160,36 @@ def count_text(text: str) -> int:
         7
     """
     if len(text) > LINE_SPLIT_CHARS and "\n" in text:
-        # no pre-token spans a split, so the sum is exact; a memory block that grows by one
-        # note per step then costs one new line, not a recount of the whole block
-        pieces = _pieces(text)
-        if len(pieces) > 1:
-            return sum(map(count_text, pieces))
+        return _count_pieces(text)
+    return _encoded(text)
+
+
+@lru_cache(maxsize=65536)
+def _encoded(text: str) -> int:
+    """The tokens of one text or piece, encoded whole."""
     return len(encoding().encode_ordinary(text))
+
+
+# the long texts counted last: their counts, and their last pieces
+_COUNTED = Grown[tuple[int, str]](size=16)
+
+
+def _count_pieces(text: str) -> int:
+    """A long text's tokens, the sum of its pieces' (no pre-token spans a cut, so the sum
+    is exact; each piece is cached, so a memory block that grows by a note per step costs
+    one new line). A text extending one counted lately is read from where that one's last
+    piece starts: its cuts before that are the same, and the pieces from there on are
+    those of that last piece followed by what was added."""
+    found = _COUNTED.find(text)
+    if found is None:
+        head, tail = 0, text
+    else:
+        size, (n, last) = found
+        head, tail = n - _encoded(last), last + text[size:]
+    pieces = _pieces(tail)
+    n = head + sum(map(_encoded, pieces))
+    _COUNTED.keep(text, (n, pieces[-1]))
+    return n
 
 
 # json.dumps with options builds an encoder per call; this one is built once (stateless)
