@@ -3,6 +3,7 @@ import gzip
 import hashlib
 import json
 import random
+import tracemalloc
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
@@ -53,7 +54,7 @@ def test_a_vocabulary_that_differs_is_refused(tmp_path, monkeypatch) -> None:
     finally:
         monkeypatch.undo()
         encoding.cache_clear()
-    assert count_text.__wrapped__("hello world") == 2  # type: ignore[attr-defined]
+    assert tokens._encoded.__wrapped__("hello world") == 2  # type: ignore[attr-defined]
 
 
 def test_numbers_split_in_groups_of_three() -> None:
@@ -125,9 +126,9 @@ def test_tool_schema_cached_by_content() -> None:
 def test_long_texts_count_the_same_line_by_line() -> None:
     lines = [f"- note {i}: stayed 3 nights at Hotel {i} (Lisbon), ${i * 7}.50" for i in range(300)]
     text = "\n".join(lines)
-    count_text.cache_clear()
+    tokens._encoded.cache_clear()
     assert count_text(text) == len(encoding().encode_ordinary(text))
-    assert count_text(text) == count_text.__wrapped__(text)  # type: ignore[attr-defined]
+    assert count_text(text) == tokens._encoded.__wrapped__(text)  # type: ignore[attr-defined]
     ragged = "\n\n  ".join(lines[:80]) + " \n\t" + "x\n" * 400
     assert count_text(ragged) == len(encoding().encode_ordinary(ragged))
     # punctuation, a newline and a slash are one pre-token: the text is not cut there
@@ -154,6 +155,24 @@ def test_a_text_extending_one_read_lately_counts_and_serialises_as_read_whole() 
                 assert count_text(t) == len(encoding().encode_ordinary(t)), (grew, t[-40:])
                 assert _plain("system", t)[0] == json.dumps(["system", t, []]).encode()
     assert extended > 500  # the texts were read on from the ones they extend
+
+
+def test_long_texts_are_not_kept_whole() -> None:
+    """A memory block is a new text at every call: counting one keeps its lines (shared by
+    the next block) and a few recent blocks, not every block whole."""
+    lines = [
+        f"- {i}: stayed 2 nights at Hotel {i} (Denver), ${i * 9}; rated it 3/5." for i in range(400)
+    ]
+    count_text("\n".join(lines))  # its lines, cached
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for k in range(1, 301):  # 300 blocks of ~28,000 characters: ~8.4 MB if kept whole
+            count_text("Memory:\n" + "\n".join(lines[k % 400 :] + lines[: k % 400]) + f" {k}")
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 2_000_000, kept
 
 
 def test_tool_calls_of_is_getattr_without_the_slow_miss() -> None:

@@ -145,9 +145,12 @@ def _pieces(text: str) -> list[str]:
     return [c + "\n" for c in chunks[:-1]] + chunks[-1:]
 
 
-@lru_cache(maxsize=65536)
 def count_text(text: str) -> int:
     """Count the tokens of a string with ``o200k_base`` (special tokens counted as text).
+
+    A text is cached by content, a long one (over ``LINE_SPLIT_CHARS``, with lines) line
+    by line: a memory block is a new text at every call, and keeping each whole would grow
+    a long-memory sweep's workers by a megabyte an episode.
 
     Args:
         text: Any text.
@@ -166,7 +169,7 @@ def count_text(text: str) -> int:
 
 @lru_cache(maxsize=65536)
 def _encoded(text: str) -> int:
-    """The tokens of one text or piece, encoded whole."""
+    """The tokens of one text or piece, encoded whole (cached)."""
     return len(encoding().encode_ordinary(text))
 
 
