@@ -142,6 +142,23 @@ def kept_workers() -> Iterator[Callable[[int], Any]]:
         gw.Workers._current.close()
 
 
+@pytest.fixture
+def chunks_to_a_worker(monkeypatch: pytest.MonkeyPatch, kept_workers: Any) -> list[int]:
+    """As in a notebook's kernel: one kept worker up and ``kernel_processes`` saying 2, so
+    that work sent to the kernel's cores surely gives the worker chunks. Returns the sizes
+    of the chunks it is sent, as they are sent."""
+    from agentlab.run import grid_workers as gw
+
+    pool = kept_workers(1)
+    sent: list[int] = []
+    submit = pool.submit
+    monkeypatch.setattr(
+        pool, "submit", lambda fn, chunk: sent.append(len(chunk)) or submit(fn, chunk)
+    )
+    monkeypatch.setattr(gw, "kernel_processes", lambda items: 2)
+    return sent
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """On pytest-xdist's workers (make pytest), start with the modules that hold long tests.
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -14,7 +12,6 @@ import agentlab as al
 from agentlab.commands.cli import main
 from agentlab.measure.calibration import needle_found, needle_hits, needle_rows, tool_rows
 from agentlab.run import calibration as rc
-from agentlab.run import grid_workers as gw
 from agentlab.run.calibration import calibration_table
 from agentlab.sim.needle_skill import needle_skill
 from agentlab.sim.physics import Decision, Dice, p_found, position_factor
@@ -148,18 +145,12 @@ def test_needle_hits_are_the_episodes_answered_right() -> None:
 
 @pytest.mark.slow
 def test_needle_rows_on_a_kernels_workers_are_the_rows_of_one_process(
-    monkeypatch: pytest.MonkeyPatch, kept_workers: Callable[[int], Any]
+    chunks_to_a_worker: list[int],
 ) -> None:
     profile = get_profile("gpt-4o-mini")
     here = needle_rows(profile, 44, 100, 3)  # 264 decay and 300 position episodes
-    pool = kept_workers(1)  # up before, so that they surely take chunks
-    sent: list[int] = []
-    submit = pool.submit
-    monkeypatch.setattr(
-        pool, "submit", lambda fn, chunk: sent.append(len(chunk)) or submit(fn, chunk)
-    )
-    monkeypatch.setattr(gw, "kernel_processes", lambda items: 2)  # as in a notebook
     there = needle_rows(profile, 44, 100, 3, hits=rc._on_the_cores)
+    sent = chunks_to_a_worker
     assert there == here
     assert 0 < sum(sent) < 564  # the worker ran some, this process the rest
     assert max(sent) <= rc.NEEDLE_CHUNK

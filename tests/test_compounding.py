@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
@@ -90,3 +91,21 @@ def test_bad_chain_lengths_are_refused() -> None:
         chain_success(get_profile("gpt-4o-mini"), [0, 3])
     with pytest.raises(ConfigError, match="episodes"):
         chain_success(get_profile("gpt-4o-mini"), [3], episodes=0)
+
+
+def test_chains_on_a_kernels_workers_give_the_table_of_one_process(
+    chunks_to_a_worker: list[int],
+) -> None:
+    """Notebook 03 runs its 2 x 2,000 chains on the kernel's cores
+    (``agentlab.run.compounding``): a worker runs some chunks, this process the rest, and
+    the table is the one process's."""
+    from agentlab.run import compounding as rc
+
+    profile = get_profile("gpt-4o-mini", flat_accuracy=0.9)
+    here = chain_success(profile, [1, 4, 12], episodes=600, seed=7)
+    there = rc.chain_success(profile, [12, 1, 4, 4], episodes=600, seed=7)
+    pd.testing.assert_frame_equal(there, here)
+    assert 0 < sum(chunks_to_a_worker) < 600  # the worker ran some, this process the rest
+    assert max(chunks_to_a_worker) <= rc.CHAIN_CHUNK
+    with pytest.raises(ConfigError, match="episodes"):
+        rc.chain_success(profile, [3], episodes=0)

@@ -18,7 +18,7 @@ Introduced in notebook 03 (`03_failure_propagation.ipynb`).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
@@ -59,7 +59,8 @@ def chain_run(profile: ModelProfile, steps: int, *, seed: int) -> int:
 def chain_success(
     profile: ModelProfile, ns: Iterable[int], *, episodes: int = 1000, seed: int = 0
 ) -> pd.DataFrame:
-    """Success of n dependent decisions, for each n, over seeded episodes.
+    """Success of n dependent decisions, for each n, over seeded episodes, in this process
+    (``agentlab.run.compounding.chain_success`` runs them on a notebook's cores).
 
     Args:
         profile: The simulated model's profile (``get_profile(name, flat_accuracy=p)`` for a
@@ -82,22 +83,44 @@ def chain_success(
         >>> t.n.tolist(), t.p_n.round(3).tolist()
         ([1, 5], [0.9, 0.59])
     """
+    lengths = chain_lengths(ns, episodes)
+    runs = chain_runs(profile, lengths[-1], range(seed, seed + episodes))
+    return success_table(runs, lengths, profile)
+
+
+def chain_lengths(ns: Iterable[int], episodes: int) -> list[int]:
+    """``chain_success``'s chain lengths, sorted, once each, checked with its ``episodes``.
+
+    Raises:
+        ConfigError: An n below 1, or episodes below 1.
+    """
     lengths = sorted(set(ns))
     if not lengths or lengths[0] < 1:
         raise ConfigError("ns", lengths, "chain lengths, each an integer >= 1")
     if episodes < 1:
         raise ConfigError("episodes", episodes, "an integer >= 1")
-    runs = [chain_run(profile, lengths[-1], seed=s) for s in range(seed, seed + episodes)]
+    return lengths
+
+
+def chain_runs(profile: ModelProfile, steps: int, seeds: Iterable[int]) -> list[int]:
+    """``chain_run`` for each seed, in order (a chunk of them, in a worker process too)."""
+    return [chain_run(profile, steps, seed=s) for s in seeds]
+
+
+def success_table(
+    runs: Sequence[int], lengths: Sequence[int], profile: ModelProfile
+) -> pd.DataFrame:
+    """``chain_success``'s table from its episodes' ``chain_run`` results."""
     flat = profile.flat_accuracy
     rows = []
     for n in lengths:
-        share = sum(r >= n for r in runs) / episodes
+        share = sum(r >= n for r in runs) / len(runs)
         rows.append(
             {
                 "n": n,
-                "episodes": episodes,
+                "episodes": len(runs),
                 "success": share,
-                "se": math.sqrt(share * (1 - share) / episodes),
+                "se": math.sqrt(share * (1 - share) / len(runs)),
                 "p_n": flat**n if flat is not None else math.nan,
             }
         )
