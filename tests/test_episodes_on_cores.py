@@ -458,6 +458,40 @@ def test_a_grid_done_before_workers_would_pay_for_themselves_starts_none(
     assert gw.Workers._current is None
 
 
+SMALL = al.grid(al.EpisodeConfig(scenario="research"), architecture=["independent"], seeds=range(6))
+
+
+def test_a_small_grid_gives_chunks_to_workers_up_when_its_work_is_enough(
+    chunks_to_a_worker: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Too few episodes to start workers for (notebook 05's 18 team-size episodes), but
+    workers an earlier grid started are up: past ``KEPT_AFTER_S`` of work they take
+    chunks, and the tables are those of one process."""
+    assert len(SMALL) < gw.PARALLEL_FROM
+    alone = al.run_episodes(SMALL, progress=False, workers=1)
+    monkeypatch.setattr(gw, "KEPT_AFTER_S", 0.0)
+    shared = al.run_episodes(SMALL, progress=False)
+    assert 0 < sum(chunks_to_a_worker) < len(SMALL)
+    _same(alone, shared)
+
+
+def test_a_small_grid_of_little_work_stays_here(
+    chunks_to_a_worker: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gw, "KEPT_AFTER_S", 1e9)
+    al.run_episodes(SMALL, progress=False)
+    assert chunks_to_a_worker == []
+
+
+def test_a_small_grid_starts_no_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gw.Workers, "_current", None)
+    monkeypatch.setattr(gw, "START_AFTER_S", 0.0)
+    monkeypatch.setattr(gw, "KEPT_AFTER_S", 0.0)
+    monkeypatch.setattr(gw, "kernel_processes", lambda items: 2)  # as in a notebook
+    al.run_episodes(SMALL, progress=False)
+    assert gw.Workers._current is None
+
+
 def test_workers_may_be_any_whole_number_type() -> None:
     import numpy as np
 
@@ -486,14 +520,15 @@ def test_outside_a_kernel_episodes_run_in_this_process() -> None:
 @pytest.mark.parametrize(
     ("episodes", "model", "cap", "expected"),
     [
-        (gw.PARALLEL_FROM - 1, "sim:gpt-4o-mini", "", 1),  # too few to pay for workers
+        (1, "sim:gpt-4o-mini", "", 1),  # one episode: nothing to share
+        (2, "sim:gpt-4o-mini", "", "cores"),  # too few to start workers, not to use them
         (gw.PARALLEL_FROM, "sim:gpt-4o-mini", "", "cores"),
         (gw.PARALLEL_FROM, "sim:gpt-4o-mini", "1", 1),  # AGENTLAB_WORKERS=1: none
         (gw.PARALLEL_FROM, "sim:gpt-4o-mini", "2", "2 at most"),
         (gw.PARALLEL_FROM, "openai:gpt-4o-mini", "", 1),  # real calls: asked, not assumed
     ],
 )
-def test_in_a_kernel_a_large_simulated_grid_uses_the_cores(
+def test_in_a_kernel_a_simulated_grid_uses_the_cores(
     monkeypatch: pytest.MonkeyPatch, episodes: int, model: str, cap: str, expected: Any
 ) -> None:
     monkeypatch.setattr(gw, "in_a_kernel", lambda: True)
@@ -525,7 +560,7 @@ from agentlab.run import worker_host
 from agentlab.run.runner import episode_rows
 os.environ.pop(gw.WORKERS_ENV, None)
 grid = al.grid(seeds=range(gw.PARALLEL_FROM))
-print(gw.default_workers(grid), gw.default_workers(grid[:-1]))
+print(gw.default_workers(grid), gw.default_workers(grid[:1]))
 print(len(al.run_episodes(grid * 3, progress=False).episodes))
 import psutil  # ipykernel's own dependency: what it waits on when asked to shut down
 import time

@@ -24,8 +24,7 @@ def chain_success(
     profile: ModelProfile, ns: Iterable[int], *, episodes: int = 1000, seed: int = 0
 ) -> pd.DataFrame:
     """``agentlab.measure.compounding.chain_success``, its chains on the kernel's cores in a
-    notebook (at least ``grid_workers.PARALLEL_FROM`` of them; elsewhere in this process):
-    the same table.
+    notebook (as ``run_episodes`` runs a grid; elsewhere in this process): the same table.
 
     Args:
         profile: The simulated model's profile (``get_profile(name, flat_accuracy=p)``).

@@ -38,7 +38,7 @@ R = TypeVar("R")
 Rows = tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]  # episodes rows, steps rows
 
 WORKERS_ENV = "AGENTLAB_WORKERS"  # the most processes running episodes, when none are asked
-PARALLEL_FROM = 32  # episodes: a smaller grid runs in this process alone
+PARALLEL_FROM = 32  # episodes: a smaller grid starts no workers (it may use those up)
 MAX_WORKERS = 8  # processes at most, this one included, unless workers= says more
 CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # a container's CPU quota, where there is one
 CHUNK = 8  # episodes per chunk at most: this process checks on the workers between chunks
@@ -46,6 +46,9 @@ CHUNK = 8  # episodes per chunk at most: this process checks on the workers betw
 # start costs a core 1-2 s the first time (their server imports the lab), a grid's first
 # episodes in each worker build its graphs and caches, and a small grid is done before that
 START_AFTER_S = 2.0
+# seconds of work left above which a grid too small to start workers gives chunks to workers
+# already up (an earlier grid's): they cost no start, only their first episodes of its kinds
+KEPT_AFTER_S = 0.5
 
 
 def importing_main_again() -> bool:
@@ -83,8 +86,9 @@ def default_workers(configs: list[EpisodeConfig], model: BaseChatModel | None = 
 
 def kernel_processes(items: int) -> int:
     """The processes, this one included, for ``items`` pieces of simulated work: the
-    machine's cores (at most ``MAX_WORKERS``, or ``AGENTLAB_WORKERS``) for at least
-    ``PARALLEL_FROM`` of them run in a notebook; else 1.
+    machine's cores (at most ``MAX_WORKERS``, or ``AGENTLAB_WORKERS``) for two or more
+    run in a notebook; else 1. (``run_on_workers`` starts workers for ``PARALLEL_FROM``
+    items or more; fewer use workers already up, when there is work enough.)
 
     Only in a notebook's kernel: a worker process imports the main module again, which a
     kernel's is made for and a script's may not be. Only where workers are forked from a
@@ -92,7 +96,7 @@ def kernel_processes(items: int) -> int:
     seconds to start and the memory of a whole process.
     """
     cap = _workers_cap()
-    if cap == 1 or items < PARALLEL_FROM or not in_a_kernel():
+    if cap == 1 or items < 2 or not in_a_kernel():
         return 1
     from agentlab.run.backends import start_method
 
@@ -161,6 +165,7 @@ def run_on_workers(
     *,
     cap: int = CHUNK,
     who: str = "run_episodes",
+    start: bool | None = None,
 ) -> list[R]:
     """Run the grid's chunks in this process and in up to ``processes - 1`` workers; each
     chunk's rows (``rows_of``, a module's function or a ``partial`` of one: workers receive
@@ -170,13 +175,18 @@ def run_on_workers(
     work is left at this process's pace, and until they are up (a second or two the first
     time, while their server imports the lab) this process works alone. They stay up for
     the next grid (``Workers.shared``), warm: a worker's first episodes of each kind build
-    its graphs and caches. A worker that dies, or workers that cannot start, leave the rest to this
-    process, with a warning; an episode that raises, here or there, raises here.
+    its graphs and caches. A grid that may not ``start`` workers (None: one of fewer than
+    ``PARALLEL_FROM`` items may not) gives chunks to workers already up once more than
+    ``KEPT_AFTER_S`` of its work is left (a few costly team episodes; not a handful of
+    cheap ones). A worker that dies, or
+    workers that cannot start, leave the rest to this process, with a warning; an episode
+    that raises, here or there, raises here.
     """
     chunks = guided(configs, processes, cap, 8)  # each ~1/8 of a process's share
     done: list[Any] = [None] * len(chunks)
     todo = list(range(len(chunks)))[::-1]  # chunk indices, the next one last
-    workers = Workers.kept(processes - 1)  # up from an earlier grid, or None
+    small = not start if start is not None else len(configs) < PARALLEL_FROM
+    workers = None if small else Workers.kept(processes - 1)  # up from an earlier grid
     alone = False  # the workers failed: this process does the rest
     running: dict[Future[Any], int] = {}
     began, ran = time.perf_counter(), 0
@@ -194,7 +204,9 @@ def run_on_workers(
         while todo or running:
             if workers is None and not alone and ran:  # worth starting them for what is left?
                 left = sum(len(chunks[i]) for i in todo) * (time.perf_counter() - began) / ran
-                if left > START_AFTER_S and Workers.cannot_start:  # tried before, in vain
+                if small:
+                    workers = Workers.kept(processes - 1) if left > KEPT_AFTER_S else None
+                elif left > START_AFTER_S and Workers.cannot_start:  # tried before, in vain
                     lost(f"worker processes cannot start ({Workers.cannot_start})")
                 elif left > START_AFTER_S:
                     workers = Workers.shared(processes - 1)

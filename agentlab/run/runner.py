@@ -146,12 +146,14 @@ def run_episodes(
 ) -> Results:
     """Run many episodes and return their tables.
 
-    In a notebook on Linux or macOS, a grid of at least 32 simulated episodes runs on the
-    cores the kernel may use (at most 8 processes, or ``AGENTLAB_WORKERS``;
-    ``agentlab.run.grid_workers``): this process runs the grid's chunks itself, starts
-    worker processes when enough work is left to pay for them, and they take chunks as
-    soon as they are up. Every episode is seeded by its configuration, so the tables are
-    the same whichever process ran it (only the wall-clock columns differ).
+    In a notebook on Linux or macOS, a grid of simulated episodes runs on the cores the
+    kernel may use (at most 8 processes, or ``AGENTLAB_WORKERS``;
+    ``agentlab.run.grid_workers``): this process runs the grid's chunks itself; a grid of at
+    least 32 starts worker processes when enough work is left to pay for them, and they
+    take chunks as soon as they are up; a smaller one gives chunks to workers already up
+    when more than half a second of its work is left. Every episode is seeded by its
+    configuration, so the tables are the same whichever process ran it (only the
+    wall-clock columns differ).
     Elsewhere (a script, the command line, a test) episodes run in this process unless
     ``workers`` asks for more; a script that does must call it under
     ``if __name__ == "__main__":``, as for ``run_sweep``.
@@ -194,7 +196,8 @@ def run_episodes(
     bar = tqdm(total=len(configs), disable=not progress, desc="episodes", unit="episode")
     try:
         if n > 1 and len(configs) > 1:
-            done = gw.run_on_workers(configs, n, bar, rows_of)
+            # workers asked for may start for any grid; else only for a large one
+            done = gw.run_on_workers(configs, n, bar, rows_of, start=workers is not None or None)
         else:
             done = []
             for cfg in configs:
