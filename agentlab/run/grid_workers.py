@@ -1,5 +1,6 @@
-"""A notebook's large grids on every core: how many processes ``run_episodes`` uses, and
-how the grid's chunks run in this process and in worker processes at once.
+"""A notebook's grids on every core: how many processes ``run_episodes`` uses, and how the
+grid's chunks run in this process and in worker processes at once (a large grid may start
+workers; a small one uses those already up, when its work is worth it).
 
 This process works through the grid's chunks itself and starts workers
 (``agentlab.run.backends.LocalBackend``; in a kernel, behind a host of their own:

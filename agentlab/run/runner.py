@@ -1,7 +1,7 @@
 """Run episodes and turn their records into tidy tables: ``episodes`` and ``steps``.
 
-``run_episodes`` runs a large simulated grid in a notebook on several cores
-(``agentlab.run.grid_workers``).
+``run_episodes`` runs a large simulated grid in a notebook on several cores, and a small
+one's costly episodes on workers already up (``agentlab.run.grid_workers``).
 
 Introduced in notebook 00 (`00_quickstart.ipynb`).
 """

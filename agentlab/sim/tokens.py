@@ -148,9 +148,10 @@ def _pieces(text: str) -> list[str]:
 def count_text(text: str) -> int:
     """Count the tokens of a string with ``o200k_base`` (special tokens counted as text).
 
-    A text is cached by content, a long one (over ``LINE_SPLIT_CHARS``, with lines) line
-    by line: a memory block is a new text at every call, and keeping each whole would grow
-    a long-memory sweep's workers by a megabyte an episode.
+    A text is cached by content, a long one (over ``LINE_SPLIT_CHARS``) with lines line by
+    line: a memory block is a new text at every call, and keeping each whole would grow a
+    long-memory sweep's workers by a megabyte an episode. (A long text without a cut, one
+    line or lines that all start with a space or ``/``, is one piece, kept whole.)
 
     Args:
         text: Any text.

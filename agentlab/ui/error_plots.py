@@ -285,7 +285,8 @@ def compounding(chain_df: pd.DataFrame) -> go.Figure:
 def flat_compounding(tables: dict[float, pd.DataFrame]) -> go.Figure:
     """Success of n dependent decisions at a flat per-decision accuracy p, beside p^n.
 
-    From ``measure.compounding.chain_success``, one table per p (the profile's
+    From ``measure.compounding.chain_success`` (or ``run.compounding.chain_success``, the
+    same table from the kernel's cores), one table per p (the profile's
     ``flat_accuracy``), with Wilson 95% intervals. Introduced in notebook 03
     (`03_failure_propagation.ipynb`).
 
