@@ -179,14 +179,15 @@ def run_on_workers(
     its graphs and caches. A grid that may not ``start`` workers (None: one of fewer than
     ``PARALLEL_FROM`` items may not) gives chunks to workers already up once more than
     ``KEPT_AFTER_S`` of its work is left (a few costly team episodes; not a handful of
-    cheap ones). A worker that dies, or
-    workers that cannot start, leave the rest to this process, with a warning; an episode
-    that raises, here or there, raises here.
+    cheap ones). A worker that dies, or workers that cannot start, leave the rest to this
+    process, with a warning; an episode that raises, here or there, raises here.
     """
     chunks = guided(configs, processes, cap, 8)  # each ~1/8 of a process's share
     done: list[Any] = [None] * len(chunks)
     todo = list(range(len(chunks)))[::-1]  # chunk indices, the next one last
-    small = not start if start is not None else len(configs) < PARALLEL_FROM
+    if start is None:  # a large grid may start workers; a small one uses those up only
+        start = len(configs) >= PARALLEL_FROM
+    small = not start
     workers = None if small else Workers.kept(processes - 1)  # up from an earlier grid
     alone = False  # the workers failed: this process does the rest
     running: dict[Future[Any], int] = {}
