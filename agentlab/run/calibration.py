@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from functools import partial
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from agentlab.config import EpisodeConfig
 from agentlab.errors import ConfigError
@@ -88,11 +87,5 @@ NEEDLE_CHUNK = 64  # needle episodes per chunk at most (0.1-2 ms each, against ~
 def _on_the_cores(profile: ModelProfile, trials: list[Trial]) -> Sequence[bool]:
     """``needle_hits`` on the kernel's cores in a notebook, as ``run_episodes`` runs a grid
     (the same workers); elsewhere in this process. Each episode is seeded: same answers."""
-    n = gw.kernel_processes(len(trials))
-    if n == 1:
-        return needle_hits(profile, trials)
-    with tqdm(total=len(trials), disable=True) as bar:
-        chunks = gw.run_on_workers(
-            trials, n, bar, partial(needle_hits, profile), cap=NEEDLE_CHUNK, who="calibration"
-        )
-    return [hit for chunk in chunks for hit in chunk]
+    hits = partial(needle_hits, profile)
+    return gw.on_the_cores(trials, hits, cap=NEEDLE_CHUNK, who="calibration")

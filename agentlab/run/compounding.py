@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from functools import partial
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from agentlab.measure.compounding import chain_lengths, chain_runs, success_table
 from agentlab.run import grid_workers as gw
@@ -45,17 +44,8 @@ def chain_success(
         [0.92, 0.58]
     """
     lengths = chain_lengths(ns, episodes)
+    runs = partial(chain_runs, profile, lengths[-1])
     seeds = list(range(seed, seed + episodes))
-    n = gw.kernel_processes(len(seeds))
-    if n == 1:
-        return success_table(chain_runs(profile, lengths[-1], seeds), lengths, profile)
-    with tqdm(total=len(seeds), disable=True) as bar:
-        chunks = gw.run_on_workers(
-            seeds,
-            n,
-            bar,
-            partial(chain_runs, profile, lengths[-1]),
-            cap=CHAIN_CHUNK,
-            who="chain_success",
-        )
-    return success_table([r for chunk in chunks for r in chunk], lengths, profile)
+    return success_table(
+        gw.on_the_cores(seeds, runs, cap=CHAIN_CHUNK, who="chain_success"), lengths, profile
+    )

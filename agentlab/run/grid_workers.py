@@ -27,6 +27,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from tqdm.auto import tqdm
+
 from agentlab.config import EpisodeConfig
 from agentlab.errors import ConfigError
 from agentlab.run.worker_host import in_a_kernel, local_backend
@@ -260,6 +262,21 @@ def run_on_workers(
     if workers is not None:
         workers.rest()
     return done
+
+
+def on_the_cores(
+    items: list[T], results_of: Callable[[list[T]], list[R]], *, cap: int, who: str
+) -> list[R]:
+    """``results_of(items)`` (one result per item, in order), on the kernel's cores in a
+    notebook as ``run_episodes`` runs a grid (``kernel_processes``, ``run_on_workers``: the
+    same workers), elsewhere in this process; chunks of at most ``cap`` items, ``who``
+    naming the caller in warnings. Each item seeded, the results do not depend on where."""
+    n = kernel_processes(len(items))
+    if n == 1:
+        return list(results_of(items))
+    with tqdm(total=len(items), disable=True) as bar:  # no bar of its own: a cell's step
+        chunks = run_on_workers(items, n, bar, results_of, cap=cap, who=who)
+    return [r for chunk in chunks for r in chunk]
 
 
 class Workers:
