@@ -1,6 +1,5 @@
 """A notebook's grids on every core: how many processes ``run_episodes`` uses, and how the
-grid's chunks run in this process and in worker processes at once (a large grid may start
-workers; a small one uses those already up, when its work is worth it).
+grid's chunks run in this process and in worker processes at once.
 
 This process works through the grid's chunks itself and starts workers
 (``agentlab.run.backends.LocalBackend``; in a kernel, behind a host of their own:
@@ -49,9 +48,7 @@ CHUNK = 8  # episodes per chunk at most: this process checks on the workers betw
 # start costs a core 1-2 s the first time (their server imports the lab), a grid's first
 # episodes in each worker build its graphs and caches, and a small grid is done before that
 START_AFTER_S = 2.0
-# seconds of work left above which a grid too small to start workers gives chunks to workers
-# already up (an earlier grid's): they cost no start, only their first episodes of its kinds
-KEPT_AFTER_S = 0.5
+KEPT_AFTER_S = 0.5  # the same for a grid too small to start workers, to use those up
 
 
 def importing_main_again() -> bool:
@@ -90,8 +87,7 @@ def default_workers(configs: list[EpisodeConfig], model: BaseChatModel | None = 
 def kernel_processes(items: int) -> int:
     """The processes, this one included, for ``items`` pieces of simulated work: the
     machine's cores (at most ``MAX_WORKERS``, or ``AGENTLAB_WORKERS``) for two or more
-    run in a notebook; else 1. (``run_on_workers`` starts workers for ``PARALLEL_FROM``
-    items or more; fewer use workers already up, when there is work enough.)
+    run in a notebook (workers start for ``PARALLEL_FROM`` or more: ``run_on_workers``).
 
     Only in a notebook's kernel: a worker process imports the main module again, which a
     kernel's is made for and a script's may not be. Only where workers are forked from a
@@ -179,18 +175,15 @@ def run_on_workers(
     time, while their server imports the lab) this process works alone. They stay up for
     the next grid (``Workers.shared``), warm: a worker's first episodes of each kind build
     its graphs and caches. A grid that may not ``start`` workers (None: one of fewer than
-    ``PARALLEL_FROM`` items may not) gives chunks to workers already up once more than
-    ``KEPT_AFTER_S`` of its work is left (a few costly team episodes; not a handful of
-    cheap ones). A worker that dies, or workers that cannot start, leave the rest to this
-    process, with a warning; an episode that raises, here or there, raises here.
+    ``PARALLEL_FROM`` items may not) uses workers already up once more than
+    ``KEPT_AFTER_S`` of its work is left. A worker that dies, or workers that cannot start,
+    leave the rest to this process, with a warning; an episode that raises, raises here.
     """
     chunks = guided(configs, processes, cap, 8)  # each ~1/8 of a process's share
     done: list[Any] = [None] * len(chunks)
     todo = list(range(len(chunks)))[::-1]  # chunk indices, the next one last
-    if start is None:  # a large grid may start workers; a small one uses those up only
-        start = len(configs) >= PARALLEL_FROM
-    small = not start
-    workers = None if small else Workers.kept(processes - 1)  # up from an earlier grid
+    start = len(configs) >= PARALLEL_FROM if start is None else start  # small: uses those up
+    workers = Workers.kept(processes - 1) if start else None  # up from an earlier grid
     alone = False  # the workers failed: this process does the rest
     running: dict[Future[Any], int] = {}
     began, ran = time.perf_counter(), 0
@@ -208,7 +201,7 @@ def run_on_workers(
         while todo or running:
             if workers is None and not alone and ran:  # worth starting them for what is left?
                 left = sum(len(chunks[i]) for i in todo) * (time.perf_counter() - began) / ran
-                if small:
+                if not start:
                     workers = Workers.kept(processes - 1) if left > KEPT_AFTER_S else None
                 elif left > START_AFTER_S and Workers.cannot_start:  # tried before, in vain
                     lost(f"worker processes cannot start ({Workers.cannot_start})")
@@ -264,18 +257,14 @@ def run_on_workers(
     return done
 
 
-def on_the_cores(
-    items: list[T], results_of: Callable[[list[T]], list[R]], *, cap: int, who: str
-) -> list[R]:
-    """``results_of(items)`` (one result per item, in order), on the kernel's cores in a
-    notebook as ``run_episodes`` runs a grid (``kernel_processes``, ``run_on_workers``: the
-    same workers), elsewhere in this process; chunks of at most ``cap`` items, ``who``
-    naming the caller in warnings. Each item seeded, the results do not depend on where."""
+def on_the_cores(items: list[T], run: Callable[[list[T]], list[R]], cap: int, who: str) -> list[R]:
+    """``run(items)``, a result per item in order: on the kernel's cores in a notebook as a
+    grid runs (``run_on_workers``), else here; chunks of at most ``cap``, ``who`` warns."""
     n = kernel_processes(len(items))
     if n == 1:
-        return list(results_of(items))
+        return list(run(items))
     with tqdm(total=len(items), disable=True) as bar:  # no bar of its own: a cell's step
-        chunks = run_on_workers(items, n, bar, results_of, cap=cap, who=who)
+        chunks = run_on_workers(items, n, bar, run, cap=cap, who=who)
     return [r for chunk in chunks for r in chunk]
 
 
