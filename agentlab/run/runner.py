@@ -196,8 +196,8 @@ def run_episodes(
     bar = tqdm(total=len(configs), disable=not progress, desc="episodes", unit="episode")
     try:
         if n > 1 and len(configs) > 1:
-            # workers asked for may start for any grid; else only for a large one
-            done = gw.run_on_workers(configs, n, bar, rows_of, start=workers is not None or None)
+            start = True if workers is not None else None  # asked for: any grid may start them
+            done = gw.run_on_workers(configs, n, bar, rows_of, start=start)
         else:
             done = []
             for cfg in configs:
