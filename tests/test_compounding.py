@@ -21,6 +21,7 @@ from agentlab.world.chain_truth import chain_table
 EPISODES = 2500  # binomial standard error at p^n = 0.5: 0.5 / sqrt(2500) = 0.01, a third of 0.03
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("p", [0.95, 0.8])
 def test_n_dependent_decisions_succeed_as_p_to_the_n(p: float) -> None:
     table = chain_success(
@@ -93,6 +94,7 @@ def test_bad_chain_lengths_are_refused() -> None:
         chain_success(get_profile("gpt-4o-mini"), [3], episodes=0)
 
 
+@pytest.mark.slow
 def test_chains_on_a_kernels_workers_give_the_table_of_one_process(
     chunks_to_a_worker: list[int],
 ) -> None:

@@ -68,6 +68,7 @@ def test_a_call_given_up_on_sends_no_retry(streaming: bool) -> None:
         assert sum(endpoint.counts.values()) == 1, endpoint.counts
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("streaming", [False, True])
 def test_an_episode_past_its_deadline_stops_and_keeps_its_steps(streaming: bool) -> None:
     with FaultyEndpoint(script=[None, "hang"]) as endpoint:

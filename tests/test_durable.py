@@ -44,6 +44,7 @@ def _run(tmp_path: Path, *args: str) -> dict:  # type: ignore[type-arg]
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_resume_in_a_fresh_process_matches_an_uninterrupted_run(tmp_path: Path) -> None:
     first = _run(tmp_path, "start")
     assert first["outcome"] == "interrupted" and first["pending"]["checkpoint"] == "clarify"

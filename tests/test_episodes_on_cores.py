@@ -97,6 +97,7 @@ def _reversed(res: al.Results, like: al.Results) -> al.Results:
     )
 
 
+@pytest.mark.slow
 def test_workers_that_cannot_start_leave_the_grid_to_this_process(
     here: al.Results, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -117,6 +118,7 @@ def test_workers_that_cannot_start_leave_the_grid_to_this_process(
         al.run_episodes(GRID[:4], progress=False, workers=2)
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_leaves_the_rest_of_the_grid_to_this_process(
     here: al.Results, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -158,6 +160,7 @@ def test_a_worker_that_dies_leaves_the_rest_of_the_grid_to_this_process(
     assert Dying.closed[0] is True  # the rest of the pool is stopped
 
 
+@pytest.mark.slow
 def test_an_episode_that_raises_in_a_worker_raises_here(
     monkeypatch: pytest.MonkeyPatch, kept_workers: Callable[[int], Any], behind: str
 ) -> None:
@@ -177,6 +180,7 @@ def test_an_episode_that_raises_in_a_worker_raises_here(
     assert gw.Workers._current is not None and gw.Workers._current.ready() is pool  # kept
 
 
+@pytest.mark.slow
 def test_kept_workers_found_dead_leave_the_grid_to_this_process(
     here: al.Results, monkeypatch: pytest.MonkeyPatch, kept_workers: Callable[[int], Any]
 ) -> None:
@@ -192,6 +196,7 @@ def test_kept_workers_found_dead_leave_the_grid_to_this_process(
     assert gw.Workers._current.ready() is None  # closed: the next grid starts new ones
 
 
+@pytest.mark.slow
 def test_a_host_killed_between_grids_leaves_the_next_grid_to_this_process(
     here: al.Results, monkeypatch: pytest.MonkeyPatch, kept_workers: Callable[[int], Any]
 ) -> None:
@@ -203,6 +208,7 @@ def test_a_host_killed_between_grids_leaves_the_next_grid_to_this_process(
     _same(here, alone)
 
 
+@pytest.mark.slow
 def test_a_host_that_dies_under_a_chunk_fails_it_as_a_dead_worker() -> None:
     host = worker_host.HostBackend(1)
     research = al.grid(al.EpisodeConfig(scenario="research"), seeds=range(40))
@@ -220,6 +226,7 @@ def test_a_host_that_dies_under_a_chunk_fails_it_as_a_dead_worker() -> None:
     again.close()
 
 
+@pytest.mark.slow
 def test_an_error_raised_behind_the_host_says_where_it_came_from() -> None:
     pool = worker_host.HostBackend(1)
     broken = al.EpisodeConfig(seed=3)
@@ -303,6 +310,7 @@ def test_a_pool_closed_while_it_starts_is_closed_once_its_start_ends(
     assert starting.closed == [True]  # closed once
 
 
+@pytest.mark.slow
 def test_a_host_and_its_workers_end_with_the_process_that_started_them(tmp_path: Path) -> None:
     script = tmp_path / "killed.py"
     script.write_text(
@@ -546,6 +554,7 @@ def test_a_bad_workers_cap_in_the_environment_is_named(monkeypatch: pytest.Monke
         gw.default_workers(al.grid(seeds=range(100)))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True,
     reason="needs two cores and a fork server",
@@ -596,6 +605,7 @@ def test_a_containers_cpu_quota_caps_the_cores(
     assert gw.cores() == (expected or 16)
 
 
+@pytest.mark.slow
 def test_a_script_without_the_main_guard_is_told_and_still_gets_its_tables(
     tmp_path: Path,
 ) -> None:

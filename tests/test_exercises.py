@@ -241,6 +241,7 @@ def test_every_exercise_has_a_solution_and_a_wrong_answer() -> None:
     assert {k for k in exercises.EXERCISES if k[:2] in exercises.BANKS} == set(ANSWERS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exercise_id", sorted(WRONG))
 def test_reference_solution_passes(exercise_id: str, values: dict[str, dict[str, Any]]) -> None:
     result = check(exercise_id, ANSWERS[exercise_id], **values[exercise_id])
@@ -248,6 +249,7 @@ def test_reference_solution_passes(exercise_id: str, values: dict[str, dict[str,
     assert result.message == exercises.find(exercise_id).praise
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exercise_id", sorted(WRONG))
 def test_wrong_answer_gets_a_hint_not_the_answer(
     exercise_id: str, values: dict[str, dict[str, Any]]
@@ -266,6 +268,7 @@ def test_unanswered_says_so_without_raising(exercise_id: str) -> None:
     assert "`...`" in result.message and "Not answered yet" in str(result)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("exercise_id", "answer", "says"),
     [

@@ -60,9 +60,8 @@ def test_using_environment_sets_exactly_the_given_variables_then_restores(
     assert endpoint_environment() == before
 
 
-@pytest.mark.parametrize(
-    "backend", ["local", pytest.param("ray", marks=[pytest.mark.slow, pytest.mark.ray])]
-)
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["local", pytest.param("ray", marks=pytest.mark.ray)])
 def test_sweep_workers_use_the_endpoint_and_key_of_each_sweep(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str
 ) -> None:

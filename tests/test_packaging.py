@@ -127,6 +127,7 @@ def test_readme_quick_start_gives_the_two_commands(repo_root: Path) -> None:
     assert commands == ["make lab", "make test"]
 
 
+@pytest.mark.slow
 def test_every_exported_name_resolves_and_the_heavy_ones_load_on_first_use() -> None:
     code = (
         "import sys, agentlab as al\n"
@@ -249,6 +250,7 @@ def test_every_module_the_tools_import_is_a_declared_dependency(
     assert undeclared == {}, f"imported by {folder}/, not declared: {undeclared}"
 
 
+@pytest.mark.slow
 def test_a_run_ends_with_the_cpu_each_module_took(repo_root: Path) -> None:
     """``make test`` prints, after the slowest tests, the modules that took the most CPU
     (tests/conftest.py). Here without pytest-xdist's workers, which would triple this test's

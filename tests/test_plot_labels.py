@@ -216,6 +216,7 @@ def _problems(fig: go.Figure) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_every_figure_reads_in_words(figures: dict[str, Build]) -> None:
     problems = {name: p for name, build in figures.items() if (p := _problems(build()))}
     assert not problems, problems

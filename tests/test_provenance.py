@@ -83,6 +83,7 @@ def test_reflection_catches_fewer_execution_errors_in_longer_contexts() -> None:
     assert rate[1000] < 0.75 * rate[0]
 
 
+@pytest.mark.slow
 def test_a_caught_error_triggers_a_repair_that_is_recorded() -> None:
     eps = [al.run_episode(al.EpisodeConfig(seed=s, tools=16)) for s in range(60)]
     caught = [e for e in eps if e.row()["execution_errors_caught"] > 0]

@@ -79,6 +79,7 @@ def test_a_refinement_is_a_drawn_decision_that_the_judge_judges(seed: int, right
     assert all(any(w.replace("_", " ") in q for q in _searched(ep)) for w in wrong)
 
 
+@pytest.mark.slow
 def test_a_refined_retrieval_finds_the_asked_facts_more_often() -> None:
     seeds = range(24)  # the same questions, refined or searched as asked
     refined = [run_team_episode(BASE.with_(seed=s)) for s in seeds]

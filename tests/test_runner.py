@@ -55,6 +55,7 @@ def test_virtual_clock_is_sequential_for_one_agent() -> None:
         assert after["start_s"] == pytest.approx(before["start_s"] + before["latency_s"])
 
 
+@pytest.mark.slow
 def test_scope_makes_decisions_dearer_and_success_rarer() -> None:
     r = al.run_episodes(al.grid(tools=[4, 120], seeds=range(24)), progress=False)
     e = r.episodes.assign(per_decision=lambda d: d.cost_usd / d.decisions)

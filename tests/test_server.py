@@ -172,6 +172,7 @@ def _same_tables(local: al.Results, remote: al.Results) -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("streaming", [False, True])
 def test_episodes_through_the_server_match_in_process(url: str, streaming: bool) -> None:
     configs = [
@@ -265,6 +266,7 @@ with serve_in_thread() as url:
 """
 
 
+@pytest.mark.slow
 def test_run_remote_loads_the_episodes_code_before_its_threads_start(tmp_path: Path) -> None:
     """The OpenAI client reads ``sys.modules["httpx"]`` outside the import lock: a thread
     building its model while another's first episode imported LangGraph (and with it
@@ -294,6 +296,7 @@ def test_retries_exhausted_end_the_episode_with_its_reason() -> None:
     assert (res.steps["status"] == "error").all() and (res.steps["kind"] == "llm").all()
 
 
+@pytest.mark.slow
 def test_malformed_and_unknown_tool_calls_are_failed_decisions(url: str) -> None:
     configs = al.grid(al.EpisodeConfig(model=SERVED, max_steps=16), seeds=range(4))
     clean = run_remote(configs, base_url=url).episodes

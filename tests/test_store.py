@@ -61,6 +61,7 @@ def _rows_on_disk(store: Path, sub: str) -> pd.DataFrame:
     return pd.concat([read_part(p) for p in parts], ignore_index=True)
 
 
+@pytest.mark.slow
 def test_two_sweeps_writing_one_store_at_once_store_each_episode_once(tmp_path: Path) -> None:
     store, go = tmp_path / "shared", tmp_path / "go"
     writers = [  # seeds 0..11 forwards and 15..4 backwards: 8 episodes in common
@@ -474,6 +475,7 @@ def test_a_part_whose_declared_column_holds_other_values_is_conformed_alone(
         assert loader.load()[0].cost_usd.tolist() == ["0.1", "n/a", "0.2"]
 
 
+@pytest.mark.slow
 def test_a_sweeps_steps_are_read_when_first_used_and_are_those_of_its_episodes(
     tmp_path: Path, reference: SweepResults
 ) -> None:

@@ -43,6 +43,7 @@ def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> SweepResults:
     return run_sweep(al.grid(**GRID), store=store, workers=2, progress=False)
 
 
+@pytest.mark.slow
 def test_uninterrupted_sweep_is_run_episodes_with_keys(uninterrupted: SweepResults) -> None:
     plain = al.run_episodes(al.grid(**GRID), progress=False)
     e = uninterrupted.episodes
@@ -109,6 +110,7 @@ def flaky_episode(config: al.EpisodeConfig) -> Episode:
     return run_episode(config)
 
 
+@pytest.mark.slow
 def test_failing_episodes_are_rows_with_reasons_and_the_sweep_completes(tmp_path: Path) -> None:
     configs = [
         *al.grid(seeds=range(6)),  # seed 1 raises, seed 2 crashes its worker
@@ -180,6 +182,7 @@ def test_a_pool_that_breaks_between_two_submissions_loses_no_episode(tmp_path: P
     assert set(outcome.drop(2)) == {"answered"}
 
 
+@pytest.mark.slow
 def test_sweep_budget_stops_scheduling_cleanly_and_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -333,6 +336,7 @@ def transient_episode(config: al.EpisodeConfig) -> Episode:
     return run_episode(config)
 
 
+@pytest.mark.slow
 def test_retry_errors_runs_only_the_error_rows_again_and_replaces_them(tmp_path: Path) -> None:
     configs = al.grid(seeds=range(5))
     options: dict[str, Any] = {"workers": 0, "progress": False, "episode_fn": transient_episode}
@@ -376,6 +380,7 @@ def test_workers_fork_from_a_server_whose_objects_the_collector_leaves_alone() -
         backend.close(cancel=True)
 
 
+@pytest.mark.slow
 def test_where_there_is_no_fork_server_workers_are_spawned_with_the_same_tables(
     uninterrupted: SweepResults, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

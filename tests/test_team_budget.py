@@ -168,6 +168,7 @@ print(hashlib.sha256("".join(t.to_csv() for t in tables).encode()).hexdigest())
 """
 
 
+@pytest.mark.slow
 def test_two_processes_record_the_same_capped_teams() -> None:
     def start(hash_seed: str) -> subprocess.Popen[str]:
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}

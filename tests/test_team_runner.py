@@ -142,6 +142,7 @@ def team_sizes() -> al.Results:
     return al.run_episodes(configs, progress=False)
 
 
+@pytest.mark.slow
 def test_coordination_overhead_grows_with_team_size(team_sizes: al.Results) -> None:
     e = team_sizes.episodes
     means = e.groupby(["architecture", "team_size"]).coordination_tokens.mean()
@@ -303,6 +304,7 @@ def test_parallel_members_derive_only_from_their_own_branch() -> None:
             assert parents <= {r.agent}, f"{aid} of {r.agent} derives from {parents}"
 
 
+@pytest.mark.slow
 def test_a_combined_answer_lets_through_only_the_errors_of_its_wrong_parts() -> None:
     checked = 0
     for seed in range(40):
@@ -338,6 +340,7 @@ def test_wider_scope_shares_its_tools_out_by_capability() -> None:
     assert len(team.agent_tools(single.agents[0], single)) == 44
 
 
+@pytest.mark.slow
 def test_scope_weakens_the_single_agents_tool_choice_more_than_a_workers() -> None:
     # the mechanism behind notebook 08's crossover section: every act decision of the single
     # agent chooses among all the tools, a centralized worker's among its capability's share.

@@ -98,6 +98,7 @@ def test_an_interrupt_inside_a_member_reaches_the_caller_and_resumes_to_the_same
     assert [m.content for m in out["messages"]] == [m.content for m in plain["messages"]]
 
 
+@pytest.mark.slow
 def test_a_team_paused_in_a_member_resumes_from_sqlite_in_a_fresh_process(tmp_path: Path) -> None:
     db = tmp_path / "team.sqlite"
 

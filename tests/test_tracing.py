@@ -30,6 +30,7 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])  # closed once the block ends: nothing listens
 
 
+@pytest.mark.slow
 def test_unreachable_tracing_is_said_once_and_switched_off(tmp_path: Path) -> None:
     script = tmp_path / "run.py"
     script.write_text(SCRIPT)

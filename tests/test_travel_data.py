@@ -152,6 +152,7 @@ def test_alias_priors(t: dict[str, pd.DataFrame]) -> None:
     assert sum(len(m) > 1 for m in meanings.values()) >= 13
 
 
+@pytest.mark.slow
 def test_flights_cover_every_origin_and_destination(t: dict[str, pd.DataFrame]) -> None:
     flights = t["flights"]
     assert flights.flight_id.is_unique

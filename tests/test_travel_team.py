@@ -25,6 +25,7 @@ def runs() -> al.Results:
     return al.run_episodes(configs, progress=False)
 
 
+@pytest.mark.slow
 def test_every_travel_team_books_and_has_the_single_agents_columns(runs: al.Results) -> None:
     e = runs.episodes
     single = set(e[e.architecture == "single"].dropna(axis=1, how="all").columns)
@@ -145,6 +146,7 @@ def _resume(db: Path, *args: str) -> dict:  # type: ignore[type-arg]
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("architecture", ["pipeline", "centralized"])
 def test_a_team_stopped_at_a_members_question_resumes_in_a_fresh_process(
     tmp_path: Path, architecture: str
@@ -203,6 +205,7 @@ def _said(ep: Episode, name: str) -> str:
     return next(str(m.content) for m in reversed(ep.state["messages"]) if m.name == name)
 
 
+@pytest.mark.slow
 def test_the_parallel_teams_book_each_part_at_most_once(parallel: list[Episode]) -> None:
     """Readers search and never book; the one booker books each part at most once."""
     for ep in parallel:
@@ -233,6 +236,7 @@ def test_team_size_readers_debate_for_debate_rounds_and_one_vote(
         assert ("checker" in set(steps.agent)) == (c.architecture == "hybrid"), c
 
 
+@pytest.mark.slow
 def test_rereading_and_voting_are_judged_coordination(parallel: list[Episode]) -> None:
     """A reread or a vote is judged like a plan (the destination the user meant) and
     counted as coordination, as the research team's debate and vote are."""
