@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import math
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -61,11 +62,34 @@ def _episode_times(
     return lab, bare, steps
 
 
+RESAMPLES = 2000  # bootstrap resamples of the seeds for a ratio's interval
+
+
+def _ratio_interval(
+    top: list[tuple[float, float]], bottom: list[tuple[float, float]] | None = None
+) -> tuple[float, float]:
+    """A 95% bootstrap interval over the seeds of ``sum(a) / sum(b)``, each seed's ``(a, b)``
+    in ``top``; with ``bottom``, of the ratio of two such quotients, each scope's seeds
+    resampled apart. Seeded: the same times give the same interval."""
+    rng = random.Random(0)
+
+    def quotient(pairs: list[tuple[float, float]]) -> float:
+        drawn = rng.choices(pairs, k=len(pairs))
+        return sum(a for a, _ in drawn) / sum(b for _, b in drawn)
+
+    ratios = sorted(
+        quotient(top) / (quotient(bottom) if bottom is not None else 1.0) for _ in range(RESAMPLES)
+    )
+    return ratios[int(0.025 * RESAMPLES)], ratios[int(0.975 * RESAMPLES) - 1]
+
+
 def bench_episodes(n: int, repeat: int = 3) -> list[Row]:
     """Per-episode time of the lab against the bare floor, narrow and wide scope.
 
     Each episode (and its bare twin, right after it) runs ``repeat`` times and keeps its
-    fastest run; the table gives the mean over ``n`` seeds.
+    fastest run; the table gives the mean over ``n`` seeds, and each ratio its 95%
+    bootstrap interval over those seeds (how much the ratio owes to which episodes were
+    drawn; a machine that changes speed between two runs moves it more than that).
     """
     import agentlab as al
 
@@ -74,7 +98,7 @@ def bench_episodes(n: int, repeat: int = 3) -> list[Row]:
         "wide (120 tools, memory_items=200)": al.EpisodeConfig(tools=120, memory_items=200),
     }
     rows: list[Row] = []
-    per_episode, per_call = {}, {}
+    per_episode, per_call, call_times = {}, {}, {}
     for name, base in scopes.items():
         configs = [base.with_(seed=s) for s in range(n)]
         _episode_times(configs[:3], base.tools, 1)  # warm caches and imports
@@ -83,22 +107,26 @@ def bench_episodes(n: int, repeat: int = 3) -> list[Row]:
         tool_calls = statistics.mean(s[1] for s in steps)
         lab_ms, bare_ms = 1000 * statistics.mean(lab), 1000 * statistics.mean(bare)
         per_episode[name], per_call[name] = lab_ms, lab_ms / calls
+        call_times[name] = [(t, c) for t, (c, _) in zip(lab, steps, strict=True)]
         ratio = lab_ms / bare_ms
+        low, high = _ratio_interval(list(zip(lab, bare, strict=True)))
         narrow = name.startswith("narrow")
         rows.append(
             (
                 f"episode, {name}: lab vs bare LangGraph "
-                f"({calls:.1f} LLM + {tool_calls:.1f} tool calls)",
-                f"{lab_ms:.1f} ms vs {bare_ms:.1f} ms = {ratio:.2f}x",
+                f"({calls:.1f} LLM + {tool_calls:.1f} tool calls; 95% interval over the seeds)",
+                f"{lab_ms:.1f} ms vs {bare_ms:.1f} ms = {ratio:.2f}x ({low:.2f}-{high:.2f}x)",
                 "<= 1.25x" if narrow else "",
                 ratio <= 1.25 if narrow else None,
             )
         )
     (narrow_ep, wide_ep), (narrow_call, wide_call) = per_episode.values(), per_call.values()
+    low, high = _ratio_interval(*reversed(call_times.values()))  # wide over narrow
     rows += [
         (
-            "wide scope vs narrow, lab time per LLM call",
-            f"{wide_call:.2f} ms vs {narrow_call:.2f} ms = {wide_call / narrow_call:.2f}x",
+            "wide scope vs narrow, lab time per LLM call (95% interval over the seeds)",
+            f"{wide_call:.2f} ms vs {narrow_call:.2f} ms = {wide_call / narrow_call:.2f}x "
+            f"({low:.2f}-{high:.2f}x)",
             "<= 1.5x",
             wide_call / narrow_call <= 1.5,
         ),
