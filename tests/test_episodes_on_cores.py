@@ -53,7 +53,7 @@ def behind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     """Workers as a script starts them (``LocalBackend``), or as a kernel does: behind a
     host in a session of its own (``worker_host.HostBackend``)."""
     if request.param == "host":
-        monkeypatch.setattr(gw, "in_a_kernel", lambda: True)
+        monkeypatch.setattr(worker_host, "in_a_kernel", lambda: True)
     return str(request.param)
 
 
@@ -200,7 +200,7 @@ def test_kept_workers_found_dead_leave_the_grid_to_this_process(
 def test_a_host_killed_between_grids_leaves_the_next_grid_to_this_process(
     here: al.Results, monkeypatch: pytest.MonkeyPatch, kept_workers: Callable[[int], Any]
 ) -> None:
-    monkeypatch.setattr(gw, "in_a_kernel", lambda: True)
+    monkeypatch.setattr(worker_host, "in_a_kernel", lambda: True)
     pool = kept_workers(1)
     os.kill(pool.pid, signal.SIGKILL)  # its workers follow it (their watchdog)
     with pytest.warns(RuntimeWarning, match="a worker process died .*this process runs the rest"):
@@ -521,7 +521,7 @@ def test_a_model_object_stays_in_this_process() -> None:
 
 
 def test_outside_a_kernel_episodes_run_in_this_process() -> None:
-    assert not gw.in_a_kernel()
+    assert not worker_host.in_a_kernel()
     assert gw.default_workers(al.grid(seeds=range(100))) == 1
 
 
@@ -539,7 +539,7 @@ def test_outside_a_kernel_episodes_run_in_this_process() -> None:
 def test_in_a_kernel_a_simulated_grid_uses_the_cores(
     monkeypatch: pytest.MonkeyPatch, episodes: int, model: str, cap: str, expected: Any
 ) -> None:
-    monkeypatch.setattr(gw, "in_a_kernel", lambda: True)
+    monkeypatch.setattr(worker_host, "in_a_kernel", lambda: True)
     monkeypatch.setattr(gw, "cores", lambda: 4)
     monkeypatch.setenv(gw.WORKERS_ENV, cap)
     configs = al.grid(al.EpisodeConfig(model=model), seeds=range(episodes))
@@ -548,7 +548,7 @@ def test_in_a_kernel_a_simulated_grid_uses_the_cores(
 
 
 def test_a_bad_workers_cap_in_the_environment_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gw, "in_a_kernel", lambda: True)
+    monkeypatch.setattr(worker_host, "in_a_kernel", lambda: True)
     monkeypatch.setenv(gw.WORKERS_ENV, "many")
     with pytest.raises(ConfigError, match="AGENTLAB_WORKERS: got 'many'; allowed: a whole number"):
         gw.default_workers(al.grid(seeds=range(100)))
