@@ -87,9 +87,10 @@ def bench_episodes(n: int, repeat: int = 3) -> list[Row]:
     """Per-episode time of the lab against the bare floor, narrow and wide scope.
 
     Each episode (and its bare twin, right after it) runs ``repeat`` times and keeps its
-    fastest run; the table gives the mean over ``n`` seeds, and each ratio its 95%
-    bootstrap interval over those seeds (how much the ratio owes to which episodes were
-    drawn; a machine that changes speed between two runs moves it more than that).
+    fastest run; the table gives the mean over ``n`` seeds, and the lab-vs-bare and
+    per-call ratios their 95% bootstrap interval over those seeds (how much a ratio depends
+    on the requests the seeds drew; not how the next run may read: it draws the same seeds,
+    and the machine's speed changing between runs moves a ratio more).
     """
     import agentlab as al
 
@@ -121,7 +122,8 @@ def bench_episodes(n: int, repeat: int = 3) -> list[Row]:
             )
         )
     (narrow_ep, wide_ep), (narrow_call, wide_call) = per_episode.values(), per_call.values()
-    low, high = _ratio_interval(*reversed(call_times.values()))  # wide over narrow
+    narrow_times, wide_times = call_times.values()
+    low, high = _ratio_interval(wide_times, narrow_times)
     rows += [
         (
             "wide scope vs narrow, lab time per LLM call (95% interval over the seeds)",

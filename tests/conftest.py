@@ -123,7 +123,7 @@ def every_question(config: Any) -> Any:
 
 @pytest.fixture
 def kept_workers() -> Iterator[Callable[[int], Any]]:
-    """Start ``n`` kept workers of ``run_episodes`` (``agentlab.run.grid_workers``) and
+    """Start ``n`` kept workers of ``run_episodes`` (``agentlab.run.kept_workers``) and
     return their backend once they are up, so that a grid run next surely gives them chunks
     (it starts its own only past ``START_AFTER_S`` of work). Closed after the test."""
     from agentlab.run import grid_workers as gw

@@ -222,6 +222,7 @@ def test_every_figure_reads_in_words(figures: dict[str, Build]) -> None:
     assert not problems, problems
 
 
+@pytest.mark.slow
 def test_every_public_figure_function_is_checked(figures: dict[str, Build]) -> None:
     """A new figure function of agentlab.ui joins the list above (one that takes a figure,
     such as ``note_unpriced``, decorates figures others build)."""

@@ -56,6 +56,7 @@ def test_uninterrupted_sweep_is_run_episodes_with_keys(uninterrupted: SweepResul
     pd.testing.assert_frame_equal(mine, plain.steps.drop(columns=WALL))
 
 
+@pytest.mark.slow
 def test_load_sweep_round_trips(uninterrupted: SweepResults) -> None:
     assert uninterrupted.store is not None
     loaded = load_sweep(uninterrupted.store)

@@ -150,6 +150,7 @@ def test_coordination_overhead_grows_with_team_size(team_sizes: al.Results) -> N
         assert means[arch][2] < means[arch][4] < means[arch][8], means[arch]
 
 
+@pytest.mark.slow
 def test_parallel_members_cost_their_critical_path_not_their_sum(team_sizes: al.Results) -> None:
     e = team_sizes.episodes.set_index("episode")
     serial = team_sizes.steps.groupby("episode").latency_s.sum()

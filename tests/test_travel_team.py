@@ -40,6 +40,7 @@ def test_every_travel_team_books_and_has_the_single_agents_columns(runs: al.Resu
     assert (teams.groupby("architecture").agents.max() >= 3).all()
 
 
+@pytest.mark.slow
 def test_only_teams_coordinate(runs: al.Results) -> None:
     by = runs.episodes.groupby("architecture").coordination_tokens.mean()
     assert by["single"] == 0 and (by.drop("single") > 0).all()
@@ -223,6 +224,7 @@ def test_the_parallel_teams_book_each_part_at_most_once(parallel: list[Episode])
         assert readers.name.str.startswith("search").any()
 
 
+@pytest.mark.slow
 def test_team_size_readers_debate_for_debate_rounds_and_one_vote(
     parallel: list[Episode],
 ) -> None:
@@ -316,6 +318,7 @@ def test_a_wrong_reading_the_vote_follows_escapes_and_an_outvoted_one_is_contain
     assert {(True, True), (True, False)} <= outcomes
 
 
+@pytest.mark.slow
 def test_the_hybrid_checker_reviews_the_booking_and_reports_with_the_answer(
     parallel: list[Episode],
 ) -> None:
@@ -330,6 +333,7 @@ def test_the_hybrid_checker_reviews_the_booking_and_reports_with_the_answer(
     assert flagged >= 1
 
 
+@pytest.mark.slow
 def test_the_parallel_teams_tables_have_the_other_travel_teams_columns(runs: al.Results) -> None:
     def columns(df: pd.DataFrame) -> set[str]:
         return set(df.dropna(axis=1, how="all").columns)

@@ -1,5 +1,6 @@
-"""The worker processes a notebook's grids share: started in a background thread, kept
-warm between grids, shut down when idle.
+"""The worker processes that the grids of ``run_episodes`` share (a notebook's, or a
+script's that asks for ``workers``): started in a background thread, kept warm between
+grids, shut down when idle.
 
 ``agentlab.run.grid_workers`` decides when a grid starts them and gives them chunks; this
 module keeps them. In a kernel they run behind a host of their own
