@@ -1,7 +1,7 @@
 """agentlab's benchmarks: one command, one table of measured values against their targets.
 
-    .venv/bin/python benchmarks/run.py            # everything (about 3 minutes on 2 cores)
-    .venv/bin/python benchmarks/run.py --quick    # fewer episodes, no notebooks
+    .venv/bin/python benchmarks/run.py            # everything (about 5 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py --quick    # fewer episodes, no notebooks (about 2)
 
 Not timed unit tests: numbers depend on the machine and on what else runs on it (the load
 average is printed with the table). See benchmarks/README.md for the last measured table.
