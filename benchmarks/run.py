@@ -13,7 +13,6 @@ import argparse
 import contextlib
 import math
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -65,22 +64,31 @@ def _episode_times(
 RESAMPLES = 2000  # bootstrap resamples of the seeds for a ratio's interval
 
 
+def _quotients(pairs: list[tuple[float, float]], seed: int) -> Any:
+    """``sum(a) / sum(b)`` over the seeds' ``(a, b)`` on each of ``RESAMPLES`` resamples of
+    the seeds: the lab's own bootstrap (``intervals.resampled``), the seeds standing for its
+    questions."""
+    import pandas as pd
+
+    from agentlab.measure import intervals as iv
+
+    a, b = zip(*pairs, strict=True)
+    frame = pd.DataFrame({iv.QUESTION: range(len(pairs)), "all": 0, "a": a, "b": b})
+    *_, boot = iv.resampled(frame, iv.Ratio("a", "b"), ["all"], [iv.QUESTION], RESAMPLES, seed)
+    return boot[:, 0]
+
+
 def _ratio_interval(
     top: list[tuple[float, float]], bottom: list[tuple[float, float]] | None = None
 ) -> tuple[float, float]:
     """A 95% bootstrap interval over the seeds of ``sum(a) / sum(b)``, each seed's ``(a, b)``
     in ``top``; with ``bottom``, of the ratio of two such quotients, each scope's seeds
     resampled apart. Seeded: the same times give the same interval."""
-    rng = random.Random(0)
+    from agentlab.measure import intervals as iv
 
-    def quotient(pairs: list[tuple[float, float]]) -> float:
-        drawn = rng.choices(pairs, k=len(pairs))
-        return sum(a for a, _ in drawn) / sum(b for _, b in drawn)
-
-    ratios = sorted(
-        quotient(top) / (quotient(bottom) if bottom is not None else 1.0) for _ in range(RESAMPLES)
-    )
-    return ratios[int(0.025 * RESAMPLES)], ratios[int(0.975 * RESAMPLES) - 1]
+    ratios = _quotients(top, 0) if bottom is None else _quotients(top, 0) / _quotients(bottom, 1)
+    low, high, _ = iv.percentile_interval(ratios, 0.95)
+    return low, high
 
 
 def bench_episodes(n: int, repeat: int = 3) -> list[Row]:
