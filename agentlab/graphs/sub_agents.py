@@ -20,11 +20,12 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from langchain_core.messages import AnyMessage, HumanMessage, ToolMessage
-from langchain_core.tools import BaseTool, StructuredTool
+from langchain_core.tools import BaseTool
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.prebuilt import InjectedState
 
 from agentlab.graphs.handoffs import ASK, HANDOFF, handoff, report_items
+from agentlab.world.lab_tool import LabTool, read_once
 
 
 def ask_name(capabilities: tuple[str, ...]) -> str:
@@ -73,7 +74,7 @@ def delegation_tool(
         lines = report_items(out["messages"][len(sent) :], items_of)
         return "\n".join([f"{name} reports:", *lines])
 
-    return StructuredTool.from_function(
+    made = LabTool.from_function(
         ask,
         name=ask_name(capabilities),
         description=(
@@ -82,3 +83,5 @@ def delegation_tool(
             "far, and reports what it found."
         ),
     )
+    read_once([made])
+    return made

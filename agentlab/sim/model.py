@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import json
 import re
 import time
@@ -346,6 +347,10 @@ class SimChatModel(BaseChatModel):
         message = self._message(self._prompt(messages, kwargs), stop, kwargs.get("model"))
         self._sleep(message.response_metadata["agentlab"]["latency_s"])
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    # LangChain reads _generate's signature on every call (does it take a run_manager?):
+    # made once here, as inspect.signature returns a function's __signature__ as it is
+    _generate.__signature__ = inspect.signature(_generate)  # type: ignore[attr-defined]
 
     def _stream(
         self,

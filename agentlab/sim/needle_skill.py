@@ -21,8 +21,32 @@ from agentlab.sim.prompt import Prompt
 from agentlab.sim.reply import Reply
 from agentlab.world.needle import HEADER, NOT_FOUND
 
-_ASKED = re.compile(r"access code of vault (\w+)\?")
-_STATED = re.compile(r"access code of vault (\w+) is (\d+)")
+_KEY = "access code of vault "
+_MENTION = re.compile(r"access code of vault (\w+)(?:(\?)| is (\d+))")
+
+
+def _mentions(text: str) -> list[re.Match[str]]:
+    """Every question for a vault's code (group 2 is its "?") and every statement of one
+    (group 3, the code), in the order of the text: what two regexes, one for each, would
+    find, in one scan (a question and a statement never overlap, nor start at the same
+    place). The words that open both are looked for with ``str.find``, which skips a long
+    prompt's passages several times faster than a regex's scan."""
+    found = []
+    at = text.find(_KEY)
+    while at >= 0:
+        m = _MENTION.match(text, at)
+        if m is not None:
+            found.append(m)
+        at = text.find(_KEY, m.end() if m is not None else at + 1)
+    return found
+
+
+def _empty_lines(text: str) -> list[int]:
+    """The indices of the text's empty lines (``text.split("\\n")``'s empty strings), found
+    without splitting a text that has none (a needle prompt: one passage a line)."""
+    if text and "\n\n" not in text and text[0] != "\n" and text[-1] != "\n":
+        return []
+    return [i for i, line in enumerate(text.split("\n")) if not line]
 
 
 def needle_skill(prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply | None:
@@ -30,25 +54,26 @@ def needle_skill(prompt: Prompt, dice: Dice, profile: ModelProfile) -> Reply | N
     if not prompt.system_text().startswith(HEADER):
         return None
     text = "\n".join(prompt.human_texts())
-    asked = _ASKED.findall(text)
+    mentions = _mentions(text)
+    asked = [m for m in mentions if m[2]]
     if not asked:
         return Reply(content=NOT_FOUND, skill="needle")
-    name = asked[-1]
+    name = asked[-1][1]
     # The passages are the prompt's lines that are neither empty nor a question; a fact's
     # place is its passage's index among them. No stated fact spans a line, so one scan of
     # the whole text finds what a scan of each line would, in the same order.
-    lines = text.split("\n")
-    questions = sorted({text.count("\n", 0, m.start()) for m in _ASKED.finditer(text)})
-    last = max(len(lines) - lines.count("") - len(questions) - 1, 1)
+    questions = sorted({text.count("\n", 0, m.start()) for m in asked})
+    empty = _empty_lines(text)
+    last = max(text.count("\n") + 1 - len(empty) - len(questions) - 1, 1)
     decisions = []
-    for m in _STATED.finditer(text):
-        vault, code = m.groups()
-        if vault != name:
+    for m in mentions:
+        vault, code = m[1], m[3]
+        if code is None or vault != name:
             continue
         line = text.count("\n", 0, m.start())
         if line in questions:
             continue  # a question's line is not a passage
-        i = line - lines[:line].count("") - bisect_left(questions, line)
+        i = line - bisect_left(empty, line) - bisect_left(questions, line)
         p = p_found(profile, position=i / last, context_tokens=prompt.input_tokens)
         found = dice.chance(f"needle:{i}", p)
         decisions.append(Decision("needle", 1, p, found, code if found else NOT_FOUND))

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from agentlab.data import data_path
-from agentlab.world import resolve_hints
 
 if TYPE_CHECKING:  # the tools' libraries load when a tool is built, not with the catalogue's size
     from langchain_core.tools import BaseTool
@@ -126,19 +125,19 @@ def spec_to_tool(spec: ToolSpec) -> BaseTool:
         False
     """
 
-    from langchain_core.tools import StructuredTool
+    from agentlab.world.lab_tool import LabTool, read_once
 
     def run(**kwargs: Any) -> str:
         return tool_result(spec, kwargs)
 
-    made = StructuredTool(
+    made = LabTool(
         name=spec.name,
         description=spec.description,
         args_schema=_args_model(spec),
         func=run,
         metadata={"latency_s": spec.latency_s, "domain": spec.domain, "core": False},
     )
-    resolve_hints([made])
+    read_once([made])
     return made
 
 

@@ -25,9 +25,9 @@ import json
 import re
 from functools import cache
 
-from langchain_core.tools import BaseTool, tool
+from langchain_core.tools import BaseTool
 
-from agentlab.world import resolve_hints
+from agentlab.world.lab_tool import lab_tool
 from agentlab.world.research_truth import (
     RESEARCH_DIR,
     Document,
@@ -112,7 +112,7 @@ def _snippet(d: Document, words: int = 40) -> str:
     return " ".join(parts[:words]) + (" ..." if len(parts) > words else "")
 
 
-@tool(parse_docstring=True)
+@lab_tool
 def search_corpus(query: str, k: int = 5) -> str:
     """Search the research corpus; returns document ids, titles, sources and snippets.
 
@@ -138,7 +138,7 @@ def search_corpus(query: str, k: int = 5) -> str:
     )
 
 
-@tool(parse_docstring=True)
+@lab_tool
 def filter_documents(keep: list[str]) -> str:
     """Keep the relevant, trustworthy documents among those retrieved; returns their full text.
 
@@ -164,7 +164,7 @@ def filter_documents(keep: list[str]) -> str:
     )
 
 
-@tool(parse_docstring=True)
+@lab_tool
 def cross_check(entity: str, attribute: str) -> str:
     """Every claim the corpus makes about one fact, with its source: for fact-checking.
 
@@ -183,7 +183,7 @@ def cross_check(entity: str, attribute: str) -> str:
     return json.dumps({"entity": entity, "attribute": attribute, "claims": claims})
 
 
-@tool(parse_docstring=True)
+@lab_tool
 def submit_answer(answer: str, evidence: list[str]) -> str:
     """Commit the answer to the question, with the ids of the documents it rests on.
 
@@ -204,4 +204,3 @@ for _t, _latency in zip(
 ):
     _t.metadata = {"latency_s": _latency, "domain": "research", "core": True}
     _t.handle_tool_error = True
-resolve_hints(RESEARCH_TOOLS.values())

@@ -16,11 +16,11 @@ import json
 from collections.abc import Sequence
 from typing import Literal
 
-from langchain_core.tools import BaseTool, ToolException, tool
+from langchain_core.tools import BaseTool, ToolException
 
 from agentlab.world import places as w
-from agentlab.world import resolve_hints
 from agentlab.world.catalogue import catalogue_tools
+from agentlab.world.lab_tool import lab_tool
 
 CORE_TOOLS = ("search_flights", "search_hotels", "search_ground_transport", "book_offer")
 SEARCH_LATENCY_S = 1.2  # assumed: a travel search API round trip
@@ -79,7 +79,7 @@ def _listing(
     return json.dumps({"kind": kind, "place": place.name, "offers": items})
 
 
-@tool(parse_docstring=True)
+@lab_tool
 def search_flights(
     origin: str, destination: str, depart_date: str, return_date: str, travelers: int
 ) -> str:
@@ -97,7 +97,7 @@ def search_flights(
     return _listing("flight", dst, found, depart_date, return_date, travelers)
 
 
-@tool(parse_docstring=True)
+@lab_tool
 def search_hotels(city: str, check_in: str, check_out: str, guests: int) -> str:
     """Search hotels in a city; returns offers with ids to book.
 
@@ -112,7 +112,7 @@ def search_hotels(city: str, check_in: str, check_out: str, guests: int) -> str:
     return _listing("hotel", dst, found, check_in, check_out, guests)
 
 
-@tool(parse_docstring=True)
+@lab_tool
 def search_ground_transport(
     city: str, kind: GroundKind, start_date: str, end_date: str, travelers: int
 ) -> str:
@@ -130,7 +130,7 @@ def search_ground_transport(
     return _listing(kind, dst, found, start_date, end_date, travelers)
 
 
-@tool(parse_docstring=True)
+@lab_tool
 def book_offer(offer_id: str, travelers: int) -> str:
     """Book an offer found by a search; returns the confirmation. Rebooking replaces the
     earlier booking of the same kind.
@@ -165,7 +165,6 @@ for _t, _latency in zip(
 ):
     _t.metadata = {"latency_s": _latency, "domain": "travel", "core": True}
     _t.handle_tool_error = True
-resolve_hints((search_flights, search_hotels, search_ground_transport, book_offer))
 
 
 def travel_tools(n: int = len(CORE_TOOLS)) -> list[BaseTool]:
