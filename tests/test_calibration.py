@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 import re
 
 import pytest
@@ -126,6 +127,35 @@ def test_the_needle_skill_places_each_fact_as_a_line_by_line_reading_does() -> N
             assert reply is not None
             expected = _read_line_by_line(prompt, Dice(seed, prompt.fingerprint))
             assert (reply.content, reply.decisions) == expected, (label, seed)
+
+
+def test_the_needle_skill_decides_as_the_line_by_line_reading_on_random_prompts() -> None:
+    """Prompts put together at random from the asked vault's facts and another's, questions,
+    filler and blank lines, with a newline at either end or none, and mentions run together
+    with nothing between them (the skill looks for each mention where the last one ended)."""
+    name, rng = "Orion", random.Random(7)
+    fact, question = NEEDLE.format(name=name, code="{}"), QUESTION.format(name=name)
+    pieces = [
+        fact.format(11),
+        fact.format(22),
+        NEEDLE.format(name="Lyra", code=33),
+        question,
+        "Nothing here but filler.",
+        "",
+        fact.format(44) + fact.format(55),  # run together: the second starts where one ends
+        f"access code of vault {name} is 66access code of vault {name}?",
+    ]
+    system = needle_episode(0, context_tokens=1000, position=0.0, count=count_text).system
+    for seed in range(300):
+        parts = [rng.choice(pieces) for _ in range(rng.randrange(0, 10))]
+        parts.insert(rng.randrange(len(parts) + 1), question)
+        sep = rng.choice(["\n", "\n", "\n\n", " "])
+        user = rng.choice(["", "\n"]) + sep.join(parts) + rng.choice(["", "\n"])
+        prompt = Prompt([SystemMessage(system), HumanMessage(user)], [], None)
+        reply = needle_skill(prompt, Dice(seed, prompt.fingerprint), get_profile("gpt-4o"))
+        assert reply is not None
+        expected = _read_line_by_line(prompt, Dice(seed, prompt.fingerprint))
+        assert (reply.content, reply.decisions) == expected, (seed, user)
 
 
 def test_needle_hits_are_the_episodes_answered_right() -> None:
