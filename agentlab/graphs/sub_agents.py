@@ -25,7 +25,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.prebuilt import InjectedState
 
 from agentlab.graphs.handoffs import ASK, HANDOFF, handoff, report_items
-from agentlab.world.lab_tool import LabTool, read_once
+from agentlab.world.lab_tool import LabTool
 
 
 def ask_name(capabilities: tuple[str, ...]) -> str:
@@ -74,7 +74,7 @@ def delegation_tool(
         lines = report_items(out["messages"][len(sent) :], items_of)
         return "\n".join([f"{name} reports:", *lines])
 
-    made = LabTool.from_function(
+    return LabTool.from_function(
         ask,
         name=ask_name(capabilities),
         description=(
@@ -83,5 +83,3 @@ def delegation_tool(
             "far, and reports what it found."
         ),
     )
-    read_once([made])
-    return made

@@ -22,7 +22,7 @@ from agentlab.sim.reply import Reply
 from agentlab.world.needle import HEADER, NOT_FOUND
 
 _KEY = "access code of vault "
-_MENTION = re.compile(r"access code of vault (\w+)(?:(\?)| is (\d+))")
+_MENTION = re.compile(re.escape(_KEY) + r"(\w+)(?:(\?)| is (\d+))")
 
 
 def _mentions(text: str) -> list[re.Match[str]]:

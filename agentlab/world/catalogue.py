@@ -125,20 +125,18 @@ def spec_to_tool(spec: ToolSpec) -> BaseTool:
         False
     """
 
-    from agentlab.world.lab_tool import LabTool, read_once
+    from agentlab.world.lab_tool import LabTool
 
     def run(**kwargs: Any) -> str:
         return tool_result(spec, kwargs)
 
-    made = LabTool(
+    return LabTool(
         name=spec.name,
         description=spec.description,
         args_schema=_args_model(spec),
         func=run,
         metadata={"latency_s": spec.latency_s, "domain": spec.domain, "core": False},
     )
-    read_once([made])
-    return made
 
 
 def example_args(spec: ToolSpec, *, include_optional: bool = False) -> dict[str, Any]:

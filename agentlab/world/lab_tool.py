@@ -30,7 +30,8 @@ from langchain_core.tools import BaseTool, StructuredTool
 
 
 class LabTool(StructuredTool):
-    """A ``StructuredTool`` whose per-call reading by LangChain is made once.
+    """A ``StructuredTool`` whose per-call reading by LangChain is made once: its ``_run``'s
+    here, its function's when it is made.
 
     Example:
         >>> def echo(text: str) -> str:
@@ -56,6 +57,11 @@ class LabTool(StructuredTool):
 
     _run.__signature__ = inspect.signature(_run)  # type: ignore[attr-defined]
 
+    def model_post_init(self, context: Any, /) -> None:
+        """Its function read once as soon as the tool is made (``read_once``)."""
+        super().model_post_init(context)
+        read_once([self])
+
 
 def read_once(tools: Iterable[BaseTool]) -> None:
     """Resolve the type hints of the tools' functions and make their signatures, once, in
@@ -77,9 +83,7 @@ def read_once(tools: Iterable[BaseTool]) -> None:
 
 def lab_tool(func: Callable[..., Any]) -> StructuredTool:
     """``@tool(parse_docstring=True)`` as a ``LabTool``: the same name, description and
-    schema (the arguments described by the docstring's Args), read once (``read_once``)."""
-    made = LabTool.from_function(
+    schema (the arguments described by the docstring's Args)."""
+    return LabTool.from_function(
         func, name=func.__name__, parse_docstring=True, error_on_invalid_docstring=True
     )
-    read_once([made])
-    return made
