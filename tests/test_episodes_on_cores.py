@@ -251,10 +251,30 @@ def test_a_worker_that_dies_behind_the_host_breaks_the_pool_until_restarted() ->
 def test_a_pool_the_kernel_gave_up_starting_leaves_the_host_usable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(worker_host, "START_TIMEOUT_S", 1e-3)  # no pool starts that fast
+    """The kernel's side: its wait for a start ends (here the start's answer never reaches
+    the caller, whatever the host's pace), the pool is closed behind it, the host stays."""
+    asked = worker_host.Host.ask
+    answers: dict[str, Future[Any]] = {}  # the host's real answers, by operation
+    pools: list[int] = []
+
+    def answer_too_late(host: worker_host.Host, *request: Any) -> Future[Any]:
+        answers[request[0]] = future = asked(host, *request)
+        if request[0] != "start":
+            return future
+        pools.append(request[1])
+        return Future()  # what the caller waits on: never settled
+
+    monkeypatch.setattr(worker_host, "START_TIMEOUT_S", 0.05)
+    monkeypatch.setattr(worker_host.Host, "ask", answer_too_late)
     with pytest.raises(RuntimeError, match="the workers did not start in 0 s"):
         worker_host.HostBackend(1)
     monkeypatch.undo()
+    assert answers.keys() == {"start", "close"}  # the caller asked the host to close it
+    assert answers["start"].result(timeout=120) is None  # the host did start it
+    assert answers["close"].result(timeout=120) is None
+    gone = worker_host.Host.get().ask("submit", pools[0], b"")
+    with pytest.raises(BrokenProcessPool, match="shut down"):  # and closed it
+        gone.result(timeout=120)
     pool = worker_host.HostBackend(1)  # the same host: the abandoned pool closed behind it
     assert pool.pid == worker_host.Host.get().process.pid
     assert pool.submit(sum, [1, 2]).result(timeout=120) == 3
