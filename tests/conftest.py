@@ -122,11 +122,15 @@ def every_question(config: Any) -> Any:
 
 
 @pytest.fixture
-def kept_workers() -> Iterator[Callable[[int], Any]]:
+def kept_workers(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], Any]]:
     """Start ``n`` kept workers of ``run_episodes`` (``agentlab.run.kept_workers``) and
     return their backend once they are up, so that a grid run next surely gives them chunks
-    (it starts its own only past ``START_AFTER_S`` of work). Closed after the test."""
+    (it starts its own only past ``START_AFTER_S`` of work; a grid too small to start any
+    uses these from its first chunk on, however fast the machine runs the rest: no
+    ``KEPT_AFTER_S``). Closed after the test."""
     from agentlab.run import grid_workers as gw
+
+    monkeypatch.setattr(gw, "KEPT_AFTER_S", 0.0)
 
     def up(n: int) -> Any:
         workers = gw.Workers.shared(n)

@@ -283,11 +283,13 @@ def test_a_pool_the_kernel_gave_up_starting_leaves_the_host_usable(
 
 class _SlowStart:  # stands for a LocalBackend in the host: its start waits until released
     made: ClassVar[list[_SlowStart]]
+    entered: ClassVar[threading.Event]
     release: ClassVar[threading.Event]
 
     def __init__(self, workers: int) -> None:
         self.workers, self.closed = workers, []
         self.made.append(self)
+        self.entered.set()
         assert self.release.wait(60)
 
     def close(self, *, cancel: bool = False) -> None:
@@ -302,6 +304,7 @@ def test_a_pool_closed_while_it_starts_is_closed_once_its_start_ends(
     from agentlab.run import backends
 
     monkeypatch.setattr(_SlowStart, "made", [], raising=False)
+    monkeypatch.setattr(_SlowStart, "entered", threading.Event(), raising=False)
     monkeypatch.setattr(_SlowStart, "release", threading.Event(), raising=False)
     monkeypatch.setattr(backends, "LocalBackend", _SlowStart)
     ended = threading.Event()
@@ -311,6 +314,7 @@ def test_a_pool_closed_while_it_starts_is_closed_once_its_start_ends(
     serving.start()
     try:
         kernel.send((0, "start", 7, 2))
+        assert _SlowStart.entered.wait(60)  # the pool is starting
         kernel.send((1, "close", 7, True))
         assert kernel.poll(60)
         assert kernel.recv()[:2] == (1, True)  # the close is answered at once
@@ -376,21 +380,45 @@ def _kept(idle_s: float) -> tuple[gw.Workers, _Pool]:
     return workers, pool
 
 
-def test_kept_workers_close_when_no_grid_used_them_for_a_while() -> None:
+@pytest.fixture
+def timers(monkeypatch: pytest.MonkeyPatch) -> list[threading.Timer]:
+    """The idle timers started during the test, to wait on them instead of on the clock."""
+    made: list[threading.Timer] = []
+
+    class Kept(threading.Timer):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(threading, "Timer", Kept)
+    return made
+
+
+def _ended(timer: threading.Timer) -> None:
+    timer.join(10)  # fired and done, or cancelled
+    assert not timer.is_alive()
+
+
+def test_kept_workers_close_when_no_grid_used_them_for_a_while(
+    timers: list[threading.Timer],
+) -> None:
     workers, pool = _kept(0.05)
     workers.rest()  # the grid that made them is done
-    time.sleep(0.5)
+    _ended(*timers)
     assert pool.closed == [False] and workers.ready() is None and not workers.use()
 
 
-def test_a_grid_that_takes_kept_workers_keeps_them_past_their_idle_time() -> None:
-    workers, pool = _kept(0.2)
+def test_a_grid_that_takes_kept_workers_keeps_them_past_their_idle_time(
+    timers: list[threading.Timer],
+) -> None:
+    workers, pool = _kept(60.0)
     workers.rest()
     assert workers.use()  # a second grid, before the idle time is up
-    time.sleep(0.5)
+    _ended(timers[0])  # cancelled: it ends at once, and closes nothing
     assert pool.closed == [] and workers.ready() is pool
+    workers.IDLE_S = 0.05
     workers.rest()
-    time.sleep(0.5)
+    _ended(timers[1])
     assert pool.closed == [False]
 
 
@@ -399,7 +427,7 @@ def test_workers_replaced_while_a_grid_uses_them_close_when_it_is_done() -> None
     workers.retire()  # newer ones replace them, while their first grid still runs
     assert pool.closed == []
     workers.rest()  # that grid is done: no idle wait (closed in the background)
-    for _ in range(50):
+    for _ in range(500):  # 10 s at most, for a thread to be scheduled on a busy machine
         if pool.closed:
             break
         time.sleep(0.02)
@@ -419,13 +447,15 @@ class _SlowRelease:  # a lock whose holder, if it is a timer, pauses after letti
             time.sleep(0.1)  # the widest window a grid could claim the workers in
 
 
-def test_the_idle_close_and_a_grid_claiming_the_workers_never_both_win() -> None:
+def test_the_idle_close_and_a_grid_claiming_the_workers_never_both_win(
+    timers: list[threading.Timer],
+) -> None:
     workers, pool = _kept(0.01)
     workers._lock = _SlowRelease()  # type: ignore[assignment]
     workers.rest()
-    time.sleep(0.05)  # the timer has fired, decided, and let go of the lock
+    time.sleep(0.05)  # the timer has fired, decided, and let go of the lock (or, late, not)
     claimed = workers.use()  # a grid, in the window
-    time.sleep(0.2)
+    _ended(*timers)
     if claimed:  # a grid that has them keeps them: they are not closed under it
         assert workers.ready() is pool and pool.closed == []
     else:

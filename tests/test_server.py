@@ -331,7 +331,7 @@ def test_a_malformed_call_is_recorded_as_that_call_not_as_an_answer() -> None:
 def test_a_slow_answer_times_out_and_its_retry_draws_again() -> None:
     body = _chat(seed=1)
     seed = next(s for s in range(100) if _slow_then_not(Faults(slow=0.5, seed=s), body))
-    with serve_in_thread(faults=Faults(slow=0.5, slow_s=1.0, seed=seed)) as base:
+    with serve_in_thread(faults=Faults(slow=0.5, slow_s=30.0, seed=seed)) as base:
         with pytest.raises(TimeoutError):
             _http("POST", f"{base}/chat/completions", body, timeout=0.2)
         assert _http("POST", f"{base}/chat/completions", body, retry=1)[0] == 200
@@ -342,7 +342,7 @@ def _slow_then_not(faults: Faults, body: dict[str, Any]) -> bool:
 
 
 def test_an_episode_whose_calls_keep_timing_out_is_a_row_with_its_reason() -> None:
-    with SimServer(faults=Faults(slow=1.0, slow_s=1.0)) as server:
+    with SimServer(faults=Faults(slow=1.0, slow_s=30.0)) as server:
         config = al.EpisodeConfig(model=SERVED)
         res = run_remote([config], base_url=server.url, timeout=0.2, max_retries=1)
     assert server.counts["slow"] == 2  # the first call, then its one retry

@@ -68,8 +68,16 @@ def test_load_sweep_round_trips(uninterrupted: SweepResults) -> None:
 
 
 SWEEP_SCRIPT = """
+import time
 import agentlab as al
+from agentlab.run.store import SweepStore
 from agentlab.run.sweep import run_sweep
+write_part = SweepStore.write_part
+def write_then_wait(store, *args, **kwargs):  # halfway, the sweep waits to be killed
+    write_part(store, *args, **kwargs)
+    if len(list((store.path / "episodes").glob("*.parquet"))) >= 4:
+        time.sleep(600)
+SweepStore.write_part = write_then_wait
 run_sweep(al.grid(tools={tools}, seeds=range({n})), store={store!r}, workers=1,
           chunk_size=1, progress=False)
 """
@@ -85,7 +93,7 @@ def test_sweep_killed_halfway_resumes_to_exactly_the_uninterrupted_tables(
         [sys.executable, "-c", textwrap.dedent(script)], start_new_session=True, cwd=tmp_path
     )
     parts = store / "episodes"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # the sweep's start, on a busy machine
     try:
         while time.monotonic() < deadline and proc.poll() is None:
             if parts.exists() and len(list(parts.glob("*.parquet"))) >= 4:
