@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -345,6 +346,10 @@ def test_an_episode_whose_calls_keep_timing_out_is_a_row_with_its_reason() -> No
     with SimServer(faults=Faults(slow=1.0, slow_s=30.0)) as server:
         config = al.EpisodeConfig(model=SERVED)
         res = run_remote([config], base_url=server.url, timeout=0.2, max_retries=1)
+    for _ in range(500):  # the retry is counted once its answer is made, in the server's thread
+        if server.counts["slow"] >= 2:
+            break
+        time.sleep(0.02)
     assert server.counts["slow"] == 2  # the first call, then its one retry
     assert res.episodes["outcome"].iloc[0].startswith("error: OpenAITimeoutError")
 
