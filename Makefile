@@ -69,7 +69,7 @@ help:
 	@echo "make wheel-env  build the wheel and install it alone in \$$TMPDIR/agentlab-wheel-env-<checkout>"
 	@echo "make install    create .venv and install agentlab with its dev tools (once)"
 	@echo "make format     apply ruff's formatting and safe fixes to .py and .ipynb"
-	@echo "make lint       ruff check + ruff format --check"
+	@echo "make lint       ruff check + ruff format --check + lint-imports (import contracts)"
 	@echo "make typecheck  mypy over agentlab/"
 	@echo "make pytest     run the test suite only (PYTEST_ARGS=... to pass options)"
 	@echo "make bench      the benchmark table (benchmarks/README.md); bench-quick: a short run"

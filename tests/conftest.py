@@ -286,6 +286,14 @@ def _one_ray_at_a_time(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _unpriced_said_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test sees the "no price" warning of its own models (said once per process)."""
+    from agentlab.measure import pricing
+
+    monkeypatch.setattr(pricing, "_SAID_UNPRICED", set())
+
+
+@pytest.fixture(autouse=True)
 def _offline_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Run every test (and the kernels it starts) with no API key and no tracing."""
     for name in _NETWORK_ENV:

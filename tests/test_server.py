@@ -198,13 +198,15 @@ def test_make_model_reads_the_endpoint_from_the_environment(
     assert remote.row()["cost_usd"] == al.run_episode(config).row()["cost_usd"]
 
 
-def test_a_model_with_no_price_warns_and_costs_nan() -> None:
-    config = al.EpisodeConfig(model="openai-compatible:llama3.1")
+def test_a_model_with_no_price_warns_once_and_costs_nan() -> None:
+    configs = al.grid(al.EpisodeConfig(model="openai-compatible:llama3.1"), seeds=range(3))
     with (
         serve_in_thread(aliases={"llama3.1": "gpt-4o-mini"}) as base,
-        pytest.warns(UserWarning, match="no price for model 'llama3.1'"),
+        pytest.warns(UserWarning, match="no price for model 'llama3.1'") as said,
     ):
-        res = run_remote([config], base_url=base)
+        res = run_remote(configs, base_url=base)
+    assert len([w for w in said if "no price" in str(w.message)]) == 1  # not once per call
+    assert res.episodes["llm_calls"].sum() > 3 and res.episodes["cost_usd"].isna().all()
     row = res.episodes.iloc[0]
     assert math.isnan(row["cost_usd"]) and row["tokens_in"] > 0 and row["outcome"] == "answered"
 

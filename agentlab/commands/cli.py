@@ -102,7 +102,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help=f"also write the episodes table ({', '.join(SUFFIXES)})",
     )
-    run.add_argument("--steps-out", type=Path, default=None, help="also write the steps table")
+    run.add_argument(
+        "--steps-out",
+        type=Path,
+        default=None,
+        help="also write the steps table, a row per call; its 'episode' column joins it to "
+        "--out's episodes table, which holds each episode's settings",
+    )
     run.add_argument(
         "--columns",
         default=DEFAULT_COLUMNS,

@@ -31,6 +31,10 @@ from agentlab.sim.profiles import Price, prices, profiles
 UNPRICED = "unpriced"  # the price_source of a call no source could price
 FALLBACK = "genai-prices"  # the fallback source, labelled with its version
 PREFIXES = ("sim", "openai", "openai-compatible")  # the model-string kinds of agentlab.serve.models
+# the models already said to be unpriced in this process: Python's own once-per-place memory
+# of warnings is reset whenever the warning filters change, which LangChain and pydantic do
+# on every model call, so a sweep would say it on every call
+_SAID_UNPRICED: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,7 @@ def pricing(spec: str, *, fallback: bool = True, warn: bool = True) -> Pricing |
         spec: A model name as reported (``gpt-4o-mini-2024-07-18``) or a model string
             (``sim:gpt-4o``, ``openai:gpt-4.1``).
         fallback: Ask genai-prices' bundled data when the lab's table has no entry.
-        warn: Warn when no source has a price (Python shows a warning once per model).
+        warn: Warn when no source has a price (once per model in a process).
 
     Returns:
         A ``Pricing``, or None when the model is unpriced (its cost is then NaN).
@@ -132,7 +136,8 @@ def pricing(spec: str, *, fallback: bool = True, warn: bool = True) -> Pricing |
         True
     """
     found = _lookup(spec, fallback)
-    if found is None and warn:
+    if found is None and warn and spec not in _SAID_UNPRICED:
+        _SAID_UNPRICED.add(spec)
         where = "data/prices.csv" + (f" nor {FALLBACK}" if fallback else "")
         warnings.warn(
             f"no price for model {spec!r} in {where}: its cost is NaN (shown as unpriced)",

@@ -194,7 +194,7 @@ def blast_radius(episodes: pd.DataFrame, bins: Sequence[float] | None = None) ->
     fig.update_yaxes(title_text="tainted cost (US cents)", rangemode="tozero", row=2, col=1)
     fig.update_xaxes(title_text="decisions after the first root error (bin mean)", row=2, col=1)
     note_unpriced(fig, d, row=2, col=1)
-    return titled_layout(fig, "The later an error is found, the more it poisons",
+    return titled_layout(fig, "The more decisions follow an error, the more it poisons",
                           f"{len(d)} episodes with a root error; dotted: every later decision "
                           "used tainted input", height=600, showlegend=False)  # fmt: skip
 
