@@ -400,13 +400,13 @@ def test_the_serve_command_serves_until_interrupted_and_never_logs_the_key(
     )
     env = {**os.environ, "AGENTLAB_SERVE_KEY": KEY, "PYTHONPATH": str(repo_root)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", run, "serve", "--port", "0"],
+        [sys.executable, "-c", run, "serve", "--port", "0", "--alias", "llama3.1=gpt-4o-mini"],
         env=env,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        banner = proc.stderr.readline() if proc.stderr else ""
+        banner = "".join(proc.stderr.readline() for _ in range(3)) if proc.stderr else ""
         base = re.search(r"http://\S+/v1", banner)
         assert base, banner
         assert _http("GET", f"{base[0]}/models")[0] == 401
@@ -416,6 +416,8 @@ def test_the_serve_command_serves_until_interrupted_and_never_logs_the_key(
         _, rest = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert "GET /v1/models" in rest and KEY not in banner + rest
+    assert "llama3.1 = gpt-4o-mini) at" in banner  # the aliases, beside the profiles
+    assert "make_model('openai-compatible:llama3.1'" in banner  # how to call the first one
 
 
 @pytest.mark.slow

@@ -210,11 +210,13 @@ def main(ns: argparse.Namespace) -> int:
             "allowed: a free port on an interface of this machine",
         )
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    served = ", ".join([*profiles(), *(f"{name} = {p}" for name, p in aliases.items())])
     print(
-        f"agentlab serve: simulated models ({', '.join(profiles())}) at {server.url}\n"
+        f"agentlab serve: simulated models ({served}) at {server.url}\n"
         f"  key: {'required (Authorization: Bearer ...)' if server.api_key else 'none'}; "
         f"faults: {faults if faults.any else 'none'}\n"
-        f"  use: make_model('openai-compatible:gpt-4o-mini', base_url='{server.url}')",
+        f"  use: make_model('openai-compatible:{next(iter(aliases), 'gpt-4o-mini')}', "
+        f"base_url='{server.url}')",
         file=sys.stderr,
     )
     if not is_loopback(ns.host) and not server.api_key:  # --allow-public-without-key
