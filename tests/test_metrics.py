@@ -42,11 +42,12 @@ def test_real_model_tokens_are_split_in_proportion() -> None:
     assert rec.cost_usd == pytest.approx((100 * 0.15 + 5 * 0.6) / 1e6)
 
 
-def test_unknown_price_warns_and_is_nan_not_zero() -> None:
+def test_unknown_price_warns_once_and_is_nan_not_zero() -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert price_for("mystery-model") is None
-    assert "no price" in str(caught[0].message)
+        assert price_for("mystery-model") is None  # said already, in this process
+    assert len(caught) == 1 and "no price for model 'mystery-model'" in str(caught[0].message)
     cb = al.measure.metrics.MetricsCallback()
     from uuid import uuid4
 
@@ -55,9 +56,9 @@ def test_unknown_price_warns_and_is_nan_not_zero() -> None:
     msg = AIMessage(
         "ok",
         usage_metadata={"input_tokens": 10, "output_tokens": 1, "total_tokens": 11},
-        response_metadata={"model_name": "mystery-model"},
+        response_metadata={"model_name": "another-mystery-model"},
     )
-    with pytest.warns(UserWarning):
+    with pytest.warns(UserWarning, match="no price for model 'another-mystery-model'"):
         cb.on_llm_end(LLMResult(generations=[[ChatGeneration(message=msg)]]), run_id=run)
     assert math.isnan(cb.records[0].cost_usd)
 
