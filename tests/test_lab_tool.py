@@ -159,7 +159,7 @@ def test_read_once_leaves_unresolvable_hints_as_text() -> None:
         args_schema=_TEXT,
         func=odd,
     )
-    read_once([made])
+    read_once(made)
     assert made.func.__annotations__["return"] == "Missing"
     assert "__signature__" in made.func.__dict__
     assert made.invoke({"text": "x"}) == "x"
@@ -177,7 +177,7 @@ def test_read_once_gives_a_wrapper_no_signature_of_its_own() -> None:
         return inner(*args, **kwargs)
 
     made = LabTool(name="outer", description="Outer.", args_schema=_TEXT, func=outer)
-    read_once([made])
+    read_once(made)
     assert "__signature__" not in outer.__dict__
     assert made.invoke({"text": "x"}) == "x"
 

@@ -21,7 +21,7 @@ worlds (travel, research, the catalogue) and every sub-agent's ``ask_`` tool is 
 import contextlib
 import inspect
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, get_type_hints
 
 from langchain_core.callbacks import CallbackManagerForToolRun
@@ -60,25 +60,24 @@ class LabTool(StructuredTool):
     def model_post_init(self, context: Any, /) -> None:
         """Its function read once as soon as the tool is made (``read_once``)."""
         super().model_post_init(context)
-        read_once([self])
+        read_once(self)
 
 
-def read_once(tools: Iterable[BaseTool]) -> None:
-    """Resolve the type hints of the tools' functions and make their signatures, once, in
+def read_once(tool: BaseTool) -> None:
+    """Resolve the type hints of the tool's function and make its signature, once, in
     place: what LangChain would otherwise do on every call. The schemas were built from the
     same hints, so nothing else changes. A function whose hints cannot be resolved keeps
     them as text (LangChain then evaluates them per call, as before). Only a plain function
     is given a signature: a wrapper's (``functools.wraps``) would be its wrapped function's,
     hints and all, which LangChain reads instead of the wrapper's own."""
-    for t in tools:
-        func = getattr(t, "func", None)
-        if func is None:
-            continue
-        with contextlib.suppress(Exception):
-            func.__annotations__ = get_type_hints(func, include_extras=True)
-        if isinstance(func, types.FunctionType) and not hasattr(func, "__wrapped__"):
-            # built from the hints just resolved
-            func.__signature__ = inspect.signature(func)  # type: ignore[attr-defined]
+    func = getattr(tool, "func", None)
+    if func is None:
+        return
+    with contextlib.suppress(Exception):
+        func.__annotations__ = get_type_hints(func, include_extras=True)
+    if isinstance(func, types.FunctionType) and not hasattr(func, "__wrapped__"):
+        # built from the hints just resolved
+        func.__signature__ = inspect.signature(func)  # type: ignore[attr-defined]
 
 
 def lab_tool(func: Callable[..., Any]) -> StructuredTool:
